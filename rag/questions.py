@@ -1,0 +1,112 @@
+"""Question analysis: language, whether diacritics were typed, the asked field, named entities, lexical terms.
+
+Works on Vietnamese with or without diacritics and on English. English questions get their domain words
+mapped to Vietnamese ("led" -> "trưởng đoàn", "decision" -> "quyết định") so the lexical side and the sentence
+scorer can still see them; names ("Tra Vinh", "Nguyen Quang Duong") match the folded Vietnamese text as is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .entities import team_numbers
+from .gazetteer import Province, find_provinces
+from .text import fold, has_diacritics, lexical_terms, nfc, syllables
+
+__all__ = ["Query", "analyze"]
+
+# Function and question words that carry no topic (folded). Kept short: BM25's IDF handles the rest.
+_VI_STOP = frozenset(
+    "ai la gi nao khi dau o tai cua co khong the nhung cac cai duoc da va voi thi sao may hay hoi cho "
+    "biet nhu vay trong mot nay do nguoi".split()
+)
+_EN_STOP = frozenset(
+    "the a an of in on at to for by and or is are was were be been did do does who whom whose what which when "
+    "where how why that this these those it its with from as about tell me please any there their".split()
+)
+_EN_HINTS = _EN_STOP | frozenset("led lead head team inspection province decision regulation date year".split())
+
+# English domain words -> Vietnamese phrases (accented; folded when used).
+_GLOSSARY = {
+    "led": "trưởng đoàn dẫn đầu", "lead": "trưởng đoàn dẫn đầu", "leader": "trưởng đoàn", "leads": "dẫn đầu",
+    "head": "trưởng đoàn", "headed": "trưởng đoàn dẫn đầu", "chief": "trưởng đoàn", "deputy": "phó trưởng đoàn",
+    "team": "đoàn", "delegation": "đoàn", "inspection": "kiểm tra", "inspected": "kiểm tra", "inspect": "kiểm tra",
+    "inspecting": "kiểm tra", "examined": "kiểm tra", "internal": "nội bộ", "political": "chính trị",
+    "protection": "bảo vệ", "subcommittee": "tiểu ban", "province": "tỉnh", "provincial": "tỉnh",
+    "committee": "ủy ban", "standing": "thường vụ", "secretary": "bí thư", "decision": "quyết định",
+    "regulation": "quy định", "plan": "kế hoạch", "conclusion": "kết luận", "directive": "chỉ thị",
+    "resolution": "nghị quyết", "announced": "công bố", "announce": "công bố", "date": "ngày", "day": "ngày",
+    "year": "năm", "unit": "đơn vị", "units": "đơn vị", "number": "số", "central": "trung ương",
+    "politburo": "bộ chính trị", "worked": "làm việc", "working": "làm việc", "meeting": "buổi làm việc",
+    "city": "thành phố", "district": "huyện", "police": "công an", "party": "đảng", "received": "tiếp",
+    "editor": "tổng biên tập", "magazine": "tạp chí", "communist": "cộng sản", "organization": "tổ chức",
+    "when": "ngày", "where": "tại",
+}
+
+# Vietnamese phrasings of the same role (folded): a question in one finds sentences in another.
+_SYNONYMS = {
+    "dan dau": "truong doan", "truong doan": "dan dau", "lanh dao doan": "truong doan",
+}
+
+_ASKED = (  # first match wins; patterns run on the folded question
+    ("who", r"\bai\b|\bwho(m|se)?\b|\bnguoi nao\b|\bten (la )?gi\b|\bname of\b"),
+    ("when", r"\bkhi nao\b|\bbao gio\b|\bngay nao\b|\bngay may\b|\bngay bao nhieu\b|\bthoi gian nao\b|\bluc nao\b"
+             r"|\bhom nao\b|\bnam nao\b|\bwhen\b|\bwhat (date|day|year)\b|\bwhich (date|day|year)\b"),
+    ("team", r"\bso may\b|\bso bao nhieu\b|\bso nao\b|\bdoan nao\b|\bwhich team\b|\bteam number\b|\bwhat number\b"),
+    ("legal", r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|van ban|can cu)\b.*\b(nao|gi|so may)\b"
+              r"|\b(regulation|decision|directive|resolution|conclusion|legal basis)\b|\bunder which\b"),
+    ("units", r"\bdon vi\b|\bunits?\b|\bco quan nao\b|\bto chuc (dang )?nao\b|\bnhung noi nao\b"),
+    ("where", r"\bo dau\b|\btinh nao\b|\bdia phuong nao\b|\bnoi nao\b|\bthanh pho nao\b|\bwhere\b"
+              r"|\bwhich (province|city|place)\b"),
+)
+
+
+@dataclass
+class Query:
+    text: str  # NFC, stripped
+    folded: str
+    language: str  # "vi" | "en"
+    accented: bool  # diacritics typed (always False for English)
+    asked: str  # who | when | team | legal | units | where | other
+    provinces: list[Province] = field(default_factory=list)
+    teams: list[int] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # folded lexical terms (syllables + bigrams), no stop words
+    entity_terms: set[str] = field(default_factory=set)  # the terms that come from named provinces/teams
+
+
+def _language(text: str, folded: str) -> str:
+    if has_diacritics(text):
+        return "vi"
+    words = syllables(folded)
+    en = sum(w in _EN_HINTS for w in words)
+    vi = sum(w in _VI_STOP for w in words)
+    return "en" if en > vi else "vi"
+
+
+def analyze(question: str) -> Query:
+    text = nfc(question).strip()
+    folded = fold(text)
+    language = _language(text, folded)
+    asked = next((name for name, pat in _ASKED if re.search(pat, folded)), "other")
+    provinces = list(dict.fromkeys(p for p, _, _ in find_provinces(text)))
+    teams = list(dict.fromkeys(team_numbers(text)))
+
+    source = text
+    if language == "en":
+        # Domain words become Vietnamese; names (capitalized) and numbers stay; other English words are dropped,
+        # since the articles are Vietnamese and would never contain them.
+        words = re.findall(r"[\w’']+", text)
+        source = " ".join(_GLOSSARY.get(w.lower(), w if (w[0].isupper() and i > 0) or w.isdigit() else "")
+                          for i, w in enumerate(words) if w.lower() not in _EN_STOP)
+    source += "".join(f" . {alt}" for phrase, alt in _SYNONYMS.items() if re.search(rf"\b{phrase}\b", fold(source)))
+    stop = _EN_STOP | _VI_STOP
+    terms = [t for t in lexical_terms(source) if not any(part in stop for part in t.split("_"))]
+    entity_terms: set[str] = set()
+    for p in provinces:
+        for form in (p.name, *p.variants):
+            entity_terms.update(lexical_terms(form))
+    for n in teams:
+        entity_terms.update({str(n), f"so_{n}"})
+    return Query(text, folded, language, language == "vi" and has_diacritics(text), asked, provinces, teams,
+                 list(dict.fromkeys(terms)), entity_terms)

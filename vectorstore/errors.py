@@ -1,0 +1,20 @@
+"""Errors of the persistence layer. `RagError` is the base of every error of the product; it is defined here,
+in the lowest layer, so that the store's errors share it (`rag.errors` re-exports all of them)."""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class: every error the product raises on purpose."""
+
+
+class StoreError(RagError):
+    """The catalog or the vector store failed."""
+
+
+class StoreLockedError(StoreError):
+    """Another process is writing to the same local data directory."""
+
+
+class StoreUnavailableError(StoreError):
+    """The vector store cannot be reached (e.g. the Chroma server is down)."""
