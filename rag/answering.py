@@ -30,6 +30,8 @@ __all__ = ["extractive_answer", "not_found"]
 MAX_ANSWER_CHARS = 600
 MAX_QUOTE_CHARS = 420
 _ASKED_BONUS = 0.35
+_PASSAGE_PRIOR = 0.15
+_MAX_SCORE = 1 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
 
 _HAS_ASKED: dict[str, Callable[[str], bool]] = {
     "who": lambda s: bool(person_names(s)),
@@ -113,8 +115,11 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
 
     # 2. topic. Bigrams absent from the corpus are only unusual word pairs: their syllables carry the signal.
     weights = {t: w for t, w in idf.items() if t not in query.entity_terms and (w < max(idf.values()) or "_" not in t)}
+    # With no content terms left (an English question of words the glossary lacks), only a named entity that
+    # matched above, or the dense side, can vouch for relevance.
+    lexical_ok = bool(weights) or bool(query.provinces or query.teams)
     relevant = [p for p in passages
-                if _coverage(set(lexical_terms(p.text)), weights) >= settings.min_term_coverage
+                if (lexical_ok and _coverage(set(lexical_terms(p.text)), weights) >= settings.min_term_coverage)
                 or (p.dense_score or 0.0) >= settings.min_dense_score]
     if not relevant:
         return not_found(query)
@@ -127,7 +132,7 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
             s = p.text[a:b]
             terms = set(lexical_terms(s))
             # long sentences (lists of officials) cover many terms by chance: a mild length penalty
-            score = _coverage(terms, weights) + 0.15 * p.score - 0.02 * rank - 0.1 * max(0, b - a - 250) / 250
+            score = _coverage(terms, weights) + _PASSAGE_PRIOR * p.score - 0.02 * rank - 0.1 * max(0, b - a - 250) / 250
             if has_asked is not None and has_asked(s):
                 score += _ASKED_BONUS
             sentences.append(_Sentence(p, p.start + a, p.start + b, score, terms))
@@ -150,7 +155,7 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
             break
         n = len(citations) + 1
         citations.append(Citation(id=n, source=s.passage.source, title=s.passage.title, quote=text[a:b], start=a,
-                                  end=b, score=round(s.score, 4), doc_id=s.passage.doc_id, date=s.passage.date))
+                                  end=b, score=round(max(0.0, min(1.0, s.score / _MAX_SCORE)), 4), doc_id=s.passage.doc_id, date=s.passage.date))
         quotes.append(f"{text[a:b]} [{n}]" if query.language == "vi" else f"“{text[a:b]}” [{n}]")
         length += b - a
     answer = render(f"extractive_{query.language}", quotes=" ".join(quotes))

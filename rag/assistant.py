@@ -30,9 +30,12 @@ MAX_QUESTION_CHARS = 2000
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+        """`embedder` overrides the one named by `settings.embedder` (tests pass small hand-made ones)."""
         self.settings = settings or Settings()
         self._seed_lock = threading.Lock()
+        if embedder is not None:
+            self.embedder = embedder
 
     # --- lazily opened parts ------------------------------------------------------------------------------------
     @cached_property

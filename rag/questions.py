@@ -53,9 +53,9 @@ _ASKED = (  # first match wins; patterns run on the folded question
     ("who", r"\bai\b|\bwho(m|se)?\b|\bnguoi nao\b|\bten (la )?gi\b|\bname of\b"),
     ("when", r"\bkhi nao\b|\bbao gio\b|\bngay nao\b|\bngay may\b|\bngay bao nhieu\b|\bthoi gian nao\b|\bluc nao\b"
              r"|\bhom nao\b|\bnam nao\b|\bwhen\b|\bwhat (date|day|year)\b|\bwhich (date|day|year)\b"),
-    ("team", r"\bso may\b|\bso bao nhieu\b|\bso nao\b|\bdoan nao\b|\bwhich team\b|\bteam number\b|\bwhat number\b"),
     ("legal", r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|van ban|can cu)\b.*\b(nao|gi|so may)\b"
               r"|\b(regulation|decision|directive|resolution|conclusion|legal basis)\b|\bunder which\b"),
+    ("team", r"\bso may\b|\bso bao nhieu\b|\bso nao\b|\bdoan nao\b|\bwhich team\b|\bteam number\b|\bwhat number\b"),
     ("units", r"\bdon vi\b|\bunits?\b|\bco quan nao\b|\bto chuc (dang )?nao\b|\bnhung noi nao\b"),
     ("where", r"\bo dau\b|\btinh nao\b|\bdia phuong nao\b|\bnoi nao\b|\bthanh pho nao\b|\bwhere\b"
               r"|\bwhich (province|city|place)\b"),
