@@ -43,7 +43,8 @@ class VectorIndex:
         except StoreError:
             raise
         except Exception as e:  # chromadb raises many kinds (connection, validation, internal)
-            raise StoreUnavailableError(f"{self.where}: {_first_line(e)}") from None
+            unreachable = isinstance(e, (ConnectionError, OSError)) or "connect" in f"{type(e).__name__} {e}".lower()
+            raise (StoreUnavailableError if unreachable else StoreError)(f"{self.where}: {_first_line(e)}") from None
 
     def upsert(self, ids: Sequence[str], embeddings: Any) -> None:
         if len(ids):
