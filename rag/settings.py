@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     auto_seed: bool = Field(True, description="Ingest seeds_dir when ask() or the chat page finds the store empty.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are rejected.")
     chunk_chars: int = Field(900, ge=200, description="Target chunk size in characters (chunks end on sentences).")
-    top_k: int = Field(5, ge=1, le=50, description="Passages returned by retrieve() and read by ask().")
+    top_k: int = Field(5, ge=1, le=50, description="Passages that ask() reads the answer from.")
     candidates: int = Field(40, ge=5, description="Candidates taken from each side (dense, lexical) before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     unaccented_dense_weight: float = Field(
