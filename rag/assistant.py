@@ -136,9 +136,9 @@ class Assistant:
         query = self._query(question)
         self.ensure_seeded()
         retriever = self.retriever
-        passages = retriever.search(query)
-        idf = retriever.idf(query.terms)
-        return extractive_answer(query, passages, idf, self._doc_text, self.settings)
+        stats = retriever.term_stats(query.terms)
+        passages = retriever.search(query, stats=stats)
+        return extractive_answer(query, passages, stats.idf(), self._doc_text, self.settings)
 
     def _doc_text(self, doc_id: str) -> str:
         return self.store.catalog.document_text(doc_id) or ""

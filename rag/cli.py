@@ -24,29 +24,33 @@ def _assistant() -> Any:
 
 
 @contextmanager
-def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
-    """A rich progress bar on stderr for runs of more than a few files."""
-    if not enabled:
-        yield None
-        return
+def _progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
+    """A rich progress bar on stderr, shown only once a run turns out to have more than a few files."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  TextColumn("{task.description}"), transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task("", total=None)
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   TextColumn("{task.description}"), transient=True, console=Console(stderr=True))
+    task = None
 
-        def update(done: int, total: int, source: str) -> None:
-            bar.update(task, completed=done, total=total, description=source.rsplit("/", 1)[-1][:40])
+    def update(done: int, total: int, source: str) -> None:
+        nonlocal task
+        if task is None:
+            if not enabled or total <= 3:
+                return
+            bar.start()
+            task = bar.add_task("", total=total)
+        bar.update(task, completed=done, description=source.rsplit("/", 1)[-1][:40])
 
+    try:
         yield update
+    finally:
+        if task is not None:
+            bar.stop()
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest import collect_files
-
-    files, _ = collect_files(args.paths)
-    with _progress("ingest", len(files) > 3 and not args.json) as progress:
+    with _progress("ingest", enabled=not args.json) as progress:
         report = _assistant().ingest(args.paths, progress)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -94,7 +98,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     assistant = _assistant()
-    with _progress("reindex", True) as progress:
+    with _progress("reindex") as progress:
         n = assistant.reindex(progress)
     print(f"reindexed {n} documents with {assistant.settings.embedder}")
     return 0

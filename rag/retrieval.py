@@ -18,7 +18,19 @@ from .questions import Query
 from .results import Passage
 from .settings import Settings
 
-__all__ = ["Retriever", "rrf"]
+__all__ = ["Retriever", "TermStats", "rrf"]
+
+
+@dataclass
+class TermStats:
+    terms: Sequence[str]
+    n_chunks: int
+    df: dict[str, int]  # chunks containing each term; absent terms omitted
+
+    def idf(self) -> dict[str, float]:
+        """BM25-style IDF of every term; terms absent from the corpus get the highest value."""
+        n = max(self.n_chunks, 1)
+        return {t: math.log(1 + (n - self.df.get(t, 0) + 0.5) / (self.df.get(t, 0) + 0.5)) for t in self.terms}
 
 
 def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int) -> dict[str, float]:
@@ -36,20 +48,18 @@ class Retriever:
     embedder: Embedder
     settings: Settings
 
-    def idf(self, terms: Sequence[str]) -> dict[str, float]:
-        """BM25-style IDF over chunks for each term; terms absent from the corpus get the highest value."""
-        n = max(self.store.catalog.counts()[1], 1)
-        df = self.store.catalog.doc_freqs(terms)
-        return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
+    def term_stats(self, terms: Sequence[str]) -> TermStats:
+        return TermStats(terms, self.store.catalog.counts()[1], self.store.catalog.doc_freqs(terms))
 
-    def search(self, query: Query, k: int | None = None, idf: dict[str, float] | None = None) -> list[Passage]:
+    def search(self, query: Query, k: int | None = None, stats: TermStats | None = None) -> list[Passage]:
+        """The k best passages; `stats` (of query.terms) may be passed when the caller needs them too."""
         k = k or self.settings.top_k
         cand = max(self.settings.candidates, k)
-        n_chunks = self.store.catalog.counts()[1]
+        stats = stats or self.term_stats(query.terms)
+        n_chunks, df = stats.n_chunks, stats.df
         if n_chunks == 0:
             return []
         # Terms in more than half of the chunks add little to BM25 but cost a long posting list each.
-        df = self.store.catalog.doc_freqs(query.terms)
         match_terms = [t for t in query.terms if df.get(t, 0) and df[t] <= max(n_chunks // 2, 1)] or \
             [t for t in query.terms if df.get(t, 0)]
         lexical = self.store.catalog.lexical_search(match_terms, cand)
