@@ -113,8 +113,10 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
             return not_found(query, next(m for m in missing.values() if m))
         passages = kept
 
-    # 2. topic. Bigrams absent from the corpus are only unusual word pairs: their syllables carry the signal.
-    weights = {t: w for t, w in idf.items() if t not in query.entity_terms and (w < max(idf.values()) or "_" not in t)}
+    # 2. topic. A bigram weighs at most as much as its rarer syllable: a chance pair of common words must
+    # not outweigh the words themselves.
+    weights = {t: min(w, *(idf.get(part, w) for part in t.split("_"))) if "_" in t else w
+               for t, w in idf.items() if t not in query.entity_terms}
     # With no content terms left (an English question of words the glossary lacks), only a named entity that
     # matched above, or the dense side, can vouch for relevance.
     lexical_ok = bool(weights) or bool(query.provinces or query.teams)

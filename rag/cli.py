@@ -174,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as e:
         err = e.errors()[0]
         print(f"error: invalid setting RAG_{str(err['loc'][0]).upper()}: {err['msg']}", file=sys.stderr)
+    except BrokenPipeError:  # `rag ask ... | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

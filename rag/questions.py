@@ -18,7 +18,7 @@ __all__ = ["Query", "analyze"]
 
 # Function and question words that carry no topic (folded). Kept short: BM25's IDF handles the rest.
 _VI_STOP = frozenset(
-    "ai la gi nao khi dau o tai cua co khong the nhung cac cai duoc da va voi thi sao may hay hoi cho "
+    "ai la gi nao khi o tai cua co khong the nhung cac cai duoc da va voi thi sao may hay hoi cho "
     "biet nhu vay trong mot nay do nguoi".split()
 )
 _EN_STOP = frozenset(
@@ -41,7 +41,6 @@ _GLOSSARY = {
     "politburo": "bộ chính trị", "worked": "làm việc", "working": "làm việc", "meeting": "buổi làm việc",
     "city": "thành phố", "district": "huyện", "police": "công an", "party": "đảng", "received": "tiếp",
     "editor": "tổng biên tập", "magazine": "tạp chí", "communist": "cộng sản", "organization": "tổ chức",
-    "when": "ngày", "where": "tại",
 }
 
 # Vietnamese phrasings of the same role (folded): a question in one finds sentences in another.
@@ -92,16 +91,23 @@ def analyze(question: str) -> Query:
     provinces = list(dict.fromkeys(p for p, _, _ in find_provinces(text)))
     teams = list(dict.fromkeys(team_numbers(text)))
 
-    source = text
+    pieces = [text]  # bigrams are formed inside a piece only
     if language == "en":
-        # Domain words become Vietnamese; names (capitalized) and numbers stay; other English words are dropped,
-        # since the articles are Vietnamese and would never contain them.
-        words = re.findall(r"[\w’']+", text)
-        source = " ".join(_GLOSSARY.get(w.lower(), w if (w[0].isupper() and i > 0) or w.isdigit() else "")
-                          for i, w in enumerate(words) if w.lower() not in _EN_STOP)
-    source += "".join(f" . {alt}" for phrase, alt in _SYNONYMS.items() if re.search(rf"\b{phrase}\b", fold(source)))
+        # Domain words become Vietnamese phrases; runs of capitalized words (names) and numbers stay as they are;
+        # other English words are dropped: the articles are Vietnamese and would never contain them.
+        pieces, name = [], []
+        for i, w in enumerate(re.findall(r"[\w’']+", text) + [""]):
+            if w and ((w[0].isupper() and i > 0) or w.isdigit()) and w.lower() not in _GLOSSARY:
+                name.append(w)
+                continue
+            pieces += [" ".join(name)] if name else []
+            name = []
+            if w.lower() in _GLOSSARY:
+                pieces.append(_GLOSSARY[w.lower()])
+    joined = fold(" . ".join(pieces))
+    pieces += [alt for phrase, alt in _SYNONYMS.items() if re.search(rf"\b{phrase}\b", joined)]
     stop = _EN_STOP | _VI_STOP
-    terms = [t for t in lexical_terms(source) if not any(part in stop for part in t.split("_"))]
+    terms = [t for piece in pieces for t in lexical_terms(piece) if not any(part in stop for part in t.split("_"))]
     entity_terms: set[str] = set()
     for p in provinces:
         for form in (p.name, *p.variants):
