@@ -7,9 +7,12 @@ always the chunk's text. Output: llama-index `TextNode`s (the currency of its re
 
 from __future__ import annotations
 
-from llama_index.core.schema import TextNode
+from typing import TYPE_CHECKING
 
 from .text import split_sentences
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
 
 __all__ = ["chunk_text", "chunk_id"]
 
@@ -35,6 +38,8 @@ def chunk_text(text: str, doc_id: str, max_chars: int = 900) -> list[TextNode]:
         cur.append((a, b))
     if cur:
         groups.append(cur)
+    from llama_index.core.schema import TextNode  # imported here: only ingest needs it (slow import)
+
     nodes = []
     for i, g in enumerate(groups):
         start, end = g[0][0], g[-1][1]

