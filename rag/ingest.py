@@ -1,4 +1,5 @@
-"""Ingest: files -> documents -> chunks -> (terms, vectors) -> one journaled store write per document.
+"""Ingest: files -> documents -> chunks -> (terms, vectors) + fact records -> one journaled store write per
+document.
 
 A document's id is a hash of its normalized text, so identical content is a no-op wherever it comes from;
 a changed file at a known path replaces that path's document.
@@ -15,6 +16,7 @@ from vectorstore import Store
 from .chunking import chunk_text
 from .embeddings import Embedder
 from .errors import LoadError
+from .facts import extract_records
 from .loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_file
 from .results import FileResult, IngestReport
 from .settings import Settings
@@ -55,7 +57,8 @@ def index_document(store: Store, embedder: Embedder, settings: Settings, doc: Lo
                "terms": " ".join(lexical_terms(f"{doc.title}\n{n.text}"))} for i, n in enumerate(nodes)]
     row = {"doc_id": doc_id, "source": doc.source, "title": doc.title, "url": doc.url, "date": doc.date,
            "metadata": doc.metadata, "text": doc.text}
-    store.put_document(row, chunks, vectors, replaces=replaces)
+    records = extract_records(doc.text, doc_id, doc.source, doc.title, doc.date)
+    store.put_document(row, chunks, vectors, replaces=replaces, facts=[r.to_dict() for r in records])
     return len(nodes)
 
 

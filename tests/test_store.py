@@ -56,8 +56,8 @@ def test_failed_catalog_write_rolls_back_whole_document(tmp_path, monkeypatch):
     doc, chunks = _doc("a", "/a.txt", 2)
     original = Catalog.insert_document
 
-    def insert_then_fail(db, doc, chunks):
-        original(db, doc, chunks)  # every row written...
+    def insert_then_fail(db, doc, chunks, facts=()):
+        original(db, doc, chunks, facts)  # every row written...
         raise OSError("disk full")  # ...then the transaction fails before COMMIT
 
     monkeypatch.setattr(Catalog, "insert_document", staticmethod(insert_then_fail))

@@ -1,5 +1,5 @@
-"""SQLite catalog: documents (with their stored text), chunks with offsets, an FTS5 lexical index, an ingest
-journal and key/value metadata. The catalog is the source of truth: a vector whose chunk is not here is invisible.
+"""SQLite catalog: documents (with their stored text), chunks with offsets, an FTS5 lexical index, fact records
+(JSON), an ingest journal and key/value metadata. The catalog is the source of truth: a vector whose chunk is not here is invisible.
 
 Rows are plain dicts; the lexical terms arrive already folded (the language logic lives in `rag`).
 """
@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize="unicode61 tokenchars '_'");
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
+CREATE TABLE IF NOT EXISTS facts (
+    record_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
 CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, op TEXT NOT NULL, chunk_ids TEXT NOT NULL, at REAL NOT NULL);
 """
 
@@ -110,8 +113,10 @@ class Catalog:
         return [r[0] for r in self._query("SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))]
 
     @staticmethod
-    def insert_document(db: sqlite3.Connection, doc: dict[str, Any], chunks: list[dict[str, Any]]) -> None:
-        """Inside a transaction: the document row, its chunk rows and their lexical terms."""
+    def insert_document(db: sqlite3.Connection, doc: dict[str, Any], chunks: list[dict[str, Any]],
+                        facts: Sequence[dict[str, Any]] = ()) -> None:
+        """Inside a transaction: the document row, its chunk rows, their lexical terms and its fact records
+        (each a dict with a `record_id`)."""
         db.execute(
             "INSERT INTO documents(doc_id, source, title, url, date, metadata, text, n_chunks, added_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -122,13 +127,21 @@ class Catalog:
             cur = db.execute('INSERT INTO chunks(chunk_id, doc_id, idx, start, "end") VALUES (?, ?, ?, ?, ?)',
                              (c["chunk_id"], doc["doc_id"], c["idx"], c["start"], c["end"]))
             db.execute("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)", (cur.lastrowid, c["terms"]))
+        db.executemany("INSERT INTO facts(record_id, doc_id, data) VALUES (?, ?, ?)",
+                       [(f["record_id"], doc["doc_id"], json.dumps(f, ensure_ascii=False)) for f in facts])
 
     @staticmethod
     def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
         """Inside a transaction: the document, its chunks and their lexical rows."""
         db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def facts(self) -> list[dict[str, Any]]:
+        """Every fact record, in document order."""
+        return [json.loads(r[0]) for r in self._query(
+            "SELECT f.data FROM facts f JOIN documents d USING (doc_id) ORDER BY d.added_at, f.record_id")]
 
     # --- chunks and lexical search ------------------------------------------------------------------------------
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -10,7 +10,7 @@ Queries only see chunks present in the catalog, so vectors written before a cras
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,9 @@ class Store:
         return len(pending)
 
     def put_document(self, doc: dict[str, Any], chunks: list[dict[str, Any]], embeddings: Any,
-                     replaces: str | None = None) -> None:
-        """Add `doc` (replacing document `replaces` if given). Call inside `writer()`."""
+                     replaces: str | None = None, facts: Sequence[dict[str, Any]] = ()) -> None:
+        """Add `doc` with its chunks and fact records (replacing document `replaces` if given). Call inside
+        `writer()`."""
         new_ids = [c["chunk_id"] for c in chunks]
         old_ids = self.catalog.chunk_ids(replaces) if replaces else []
         entry = self.catalog.journal_add("put", new_ids + old_ids)
@@ -55,7 +56,7 @@ class Store:
         with self.catalog.transaction() as db:
             if replaces:
                 Catalog.delete_document(db, replaces)
-            Catalog.insert_document(db, doc, chunks)
+            Catalog.insert_document(db, doc, chunks, facts)
         self.vectors.delete([i for i in old_ids if i not in set(new_ids)])
         self.catalog.journal_clear(entry)
 
