@@ -2,7 +2,8 @@
 verbatim with their offsets, and say "not found" rather than cite something unrelated.
 
 Relevance, in order:
-1. Entities: a province or team number named in the question must be named by the passage's document;
+1. Entities: a province, team number or legal reference named in the question must be named by the passage's
+   document (a reference by its whole number: 158-QĐ/TW is not 58-QĐ/TW);
    passages of other documents are dropped ("Trưởng đoàn Đại biểu Quốc hội tỉnh Trà Vinh" must not answer
    about Cà Mau). No document left -> not found, saying which entity no article mentions.
 2. Topic: the passage must hold `min_term_coverage` of the question's IDF-weighted content terms, or be
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .entities import count_units, has_date, legal_refs, person_names, team_numbers
+from .facts import find_legal_refs, legal_key
 from .gazetteer import find_provinces
 from .prompts import render
 from .questions import Query
@@ -67,6 +69,11 @@ def _mentions(doc_text: str, query: Query) -> str | None:
     for n in query.teams:
         if not re.search(rf"\bso 0*{n}\b", folded):
             return f"Đoàn kiểm tra số {n}" if query.language == "vi" else f"inspection team no. {n}"
+    if query.legal:  # "158-QĐ/TW" is not "58-QĐ/TW": numbers compare whole
+        have = {legal_key(r.number, r.kind) for r in find_legal_refs(doc_text)}
+        for ref in query.legal:
+            if legal_key(ref.number, ref.kind) not in have:
+                return ref.code or f"{ref.kind} số {ref.number}"
     return None
 
 
@@ -103,7 +110,7 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
     if not passages:
         return not_found(query)
     # 1. entities at document level
-    if query.provinces or query.teams:
+    if query.provinces or query.teams or query.legal:
         missing: dict[str, str | None] = {}
         for p in passages:
             if p.doc_id not in missing:

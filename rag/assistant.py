@@ -15,8 +15,10 @@ from typing import Any
 from vectorstore import Store
 
 from .answering import extractive_answer
+from .fact_answers import fact_answer
 from .embeddings import Embedder, make_embedder
 from .errors import EmbedderMismatchError, QueryError, RagError
+from .facts import InspectionRecord
 from .ingest import Progress, index_document, ingest_paths
 from .loaders import LoadedDocument
 from .questions import analyze
@@ -135,10 +137,17 @@ class Assistant:
         accepted for the chat page's follow-ups."""
         query = self._query(question)
         self.ensure_seeded()
-        retriever = self.retriever
+        retriever = self.retriever  # refuses an index built by another embedder, whichever route answers
+        answer = fact_answer(query, self.records(), self._doc_text)
+        if answer is not None:
+            return answer
         stats = retriever.term_stats(query.terms)
         passages = retriever.search(query, stats=stats)
         return extractive_answer(query, passages, stats.idf(), self._doc_text, self.settings)
+
+    def records(self) -> list[InspectionRecord]:
+        """Every inspection record in the index."""
+        return [InspectionRecord.from_dict(d) for d in self.store.catalog.facts()]
 
     def _doc_text(self, doc_id: str) -> str:
         return self.store.catalog.document_text(doc_id) or ""

@@ -79,6 +79,7 @@ class InspectionRecord:
     record_id: str
     doc_id: str
     source: str
+    title: str
     team: int | None
     team_text: str
     body: str | None  # None: the text does not say
@@ -355,7 +356,7 @@ def extract_records(text: str, doc_id: str, source: str, title: str = "", metada
         if body_hit:
             body = body_hit[0] or text[body_hit[1]:body_hit[2]]
         rec = InspectionRecord(
-            record_id=f"{doc_id}:{i}", doc_id=doc_id, source=source, team=team, team_text=text[m.start():m.end()],
+            record_id=f"{doc_id}:{i}", doc_id=doc_id, source=source, title=title, team=team, team_text=text[m.start():m.end()],
             body=body, team_span=Span(text[m.start():m.end()], m.start(), m.end()),
             people=_people(text, folded, sents), units=_units(text, folded, sents),
             legal=[r for a, b in sents for r in find_legal_refs(text, a, b)])

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .entities import team_numbers
+from .facts import LegalRef, find_legal_refs
 from .gazetteer import Province, find_provinces
 from .text import fold, has_diacritics, lexical_terms, nfc, syllables
 
@@ -70,6 +71,7 @@ class Query:
     asked: str  # who | when | team | legal | units | where | other
     provinces: list[Province] = field(default_factory=list)
     teams: list[int] = field(default_factory=list)
+    legal: list[LegalRef] = field(default_factory=list)  # "58-QĐ/TW", "Quy định số 58" named in the question
     terms: list[str] = field(default_factory=list)  # folded lexical terms (syllables + bigrams), no stop words
     entity_terms: set[str] = field(default_factory=set)  # the terms that come from named provinces/teams
 
@@ -114,5 +116,8 @@ def analyze(question: str) -> Query:
             entity_terms.update(lexical_terms(form))
     for n in teams:
         entity_terms.update({str(n), f"so_{n}"})
-    return Query(text, folded, language, language == "vi" and has_diacritics(text), asked, provinces, teams,
+    legal = find_legal_refs(text)
+    for r in legal:
+        entity_terms.update(lexical_terms(r.span.text))
+    return Query(text, folded, language, language == "vi" and has_diacritics(text), asked, provinces, teams, legal,
                  list(dict.fromkeys(terms)), entity_terms)

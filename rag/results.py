@@ -54,12 +54,14 @@ class Answer:
     found: bool
     citations: list[Citation] = field(default_factory=list)
     language: str = "vi"
-    mode: str = "extractive"
+    mode: str = "extractive"  # "facts": from inspection records; "extractive": from retrieved passages
+    facts: list[dict[str, Any]] = field(default_factory=list)  # the inspection records used
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question, "answer": self.answer, "found": self.found,
             "citations": [c.to_dict() for c in self.citations], "language": self.language, "mode": self.mode,
+            "facts": self.facts,
         }
 
 
