@@ -118,6 +118,38 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+FACT_COLUMNS = ["team", "body", "leader", "deputy", "announcer", "province", "units", "date", "year", "legal",
+                "source", "record_id"]
+
+
+def fact_rows(records: list[Any]) -> list[dict[str, Any]]:
+    """One flat row per inspection record (the CSV and table view)."""
+    return [{
+        "team": r.team, "body": r.body or "", "province": r.province or "", "date": r.date or "", "year": r.year or "",
+        **{role: "; ".join(p.name for p in r.person(role)) for role in ("leader", "deputy", "announcer")},
+        "units": "; ".join(u.name for u in r.units), "legal": "; ".join(x.code or f"{x.kind} {x.number}" for x in r.legal),
+        "source": r.source, "record_id": r.record_id,
+    } for r in records]
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    records = _assistant().records()
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
+    elif args.csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=FACT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(fact_rows(records))
+    else:
+        for row in fact_rows(records):
+            print(" · ".join(f"{c}: {row[c]}" for c in FACT_COLUMNS[:-2] if row[c] != "")
+                  + f" · {row['source'].rsplit('/', 1)[-1]}")
+        print(f"{len(records)} inspection records")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
@@ -157,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", action="store_true", help="list the documents")
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=cmd_stats)
+
+    p = sub.add_parser("facts", help="export the inspection records (team, people, units, date, legal basis)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="every record with every field and its source span")
+    out.add_argument("--csv", action="store_true", help="one row per record")
+    p.set_defaults(fn=cmd_facts)
 
     p = sub.add_parser("serve", help="open the chat page")
     p.add_argument("--host", default="127.0.0.1")

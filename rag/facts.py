@@ -281,7 +281,7 @@ _CODE_KIND = {"qd": "QĐ", "qdi": "QĐi", "kl": "KL", "ct": "CT", "nq": "NQ", "k
 _KIND_CODE = {"Quy định": "QĐ", "Quyết định": "QĐ", "Chỉ thị": "CT", "Kết luận": "KL", "Nghị quyết": "NQ",
               "Kế hoạch": "KH", "Hướng dẫn": "HD"}
 _LEGAL = re.compile(
-    r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|ke hoach|huong dan|sac lenh)\b([^.;]{0,60}?)\bso\s+"
+    r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|ke hoach|huong dan|sac lenh)\b([^.;\d]{0,60}?)\bso\s+"
     r"(\d{1,4})(?:\s*-\s*([a-z]{1,4})\s*/\s*([a-z]{1,8}))?(?!\d)"
     r"|(?<![\d-])(\d{1,4})\s*-\s*(qd|qdi|kl|ct|nq|kh|hd|tb)\s*/\s*([a-z]{1,8})\b")
 _REF_DATE = re.compile(r"\s*,?\s*ngay\s+(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4})")
@@ -308,17 +308,20 @@ def find_legal_refs(text: str, start: int = 0, end: int | None = None) -> list[L
         code = f"{number}-{_CODE_KIND[code_kind]}/{issuer.upper()}" if code_kind and issuer else None
         if code and kind in _KIND_CODE and _KIND_CODE[kind] != _CODE_KIND[code_kind]:
             kind = next(k for k, c in _KIND_CODE.items() if c == _CODE_KIND[code_kind])
-        span_end = m.end()
+        span_start, span_end = m.start(), m.end()
+        noun = re.search(r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|ke hoach|huong dan)\s+$", folded[max(0, span_start - 15):span_start])
+        if not m.group(1) and noun:  # "Kết luận 21-KL/TW": the noun belongs to the reference
+            span_start -= len(noun.group())
         date = None
         d = _REF_DATE.match(folded, m.end())
         if d:
             date = f"{int(d.group(3)):04d}-{int(d.group(2)):02d}-{int(d.group(1)):02d}"
             span_end = d.end()
         title = None
-        t = re.compile(r"\s*(?:về\s+)?[“\"]([^”\"]{3,200})[”\"]").match(text, span_end)
+        t = re.compile(r"\s*(?:của\s+[^“\"”.;,]{1,40}?)?\s*(?:về\s+)?[“\"]([^”\"]{3,200})[”\"]").match(text, span_end)
         if t:
             title = t.group(1).strip()
-        refs.append(LegalRef(kind, number, code, date, title, Span(text[m.start():span_end], m.start(), span_end)))
+        refs.append(LegalRef(kind, number, code, date, title, Span(text[span_start:span_end], span_start, span_end)))
     return refs
 
 
