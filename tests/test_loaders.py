@@ -70,7 +70,7 @@ def test_json_and_jsonl_records_each_a_document_bad_records_rejected_alone(tmp_p
 
 @pytest.mark.parametrize("name, data, reason", [
     ("empty.txt", b"", "empty"), ("blank.txt", b" \n\t", "empty"), ("nul.txt", b"ab\x00cd", "binary"),
-    ("ctl.txt", b"ab\x01\x02cd", "binary"), ("a.pdf", b"%PDF-1.4", "unsupported file type"),
+    ("ctl.txt", b"ab\x01\x02\x03\x04cd", "binary"), ("a.pdf", b"%PDF-1.4", "unsupported file type"),
     ("bad.txt", bytes(range(0x80, 0x100)) * 4, "no encoding"), ("x.json", b"{", "invalid JSON"),
     ("big.txt", b"a" * 2_000, "too large"),
 ])
@@ -78,3 +78,9 @@ def test_bad_files_rejected_with_reason(tmp_path, name, data, reason):
     with pytest.raises(LoadError) as e:
         load_file(write(tmp_path / name, data), 1_000)
     assert reason in e.value.reason and "\n" not in str(e.value)
+
+
+def test_a_stray_control_character_in_an_article_is_kept(tmp_path):
+    text = "Đoàn kiểm tra làm việc\x08 tại Đắk Lắk. " + "Ông Lê Hải Bình phát biểu. " * 20
+    [doc] = load_file(write(tmp_path / "a.txt", text), 10**6)
+    assert doc.text == text.strip()
