@@ -29,7 +29,8 @@ _WORD = re.compile(r"[^\W\d_][\w’']*", re.UNICODE)
 
 
 def person_names(text: str) -> list[tuple[int, int]]:
-    """Spans of 2-4 capitalized words starting with a family name: 'đồng chí Nguyễn Quang Dương, ...'."""
+    """Spans of 2-5 capitalized words starting with a family name: 'đồng chí Nguyễn Quang Dương, ...',
+    'Y Thanh Hà Niê Kđăm'."""
     words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
     out: list[tuple[int, int]] = []
     i = 0
@@ -38,7 +39,7 @@ def person_names(text: str) -> list[tuple[int, int]]:
         if text[a].isupper() and _is_surname(text[a:b]):
             j = i + 1
             # next words must be capitalized and separated by a single space
-            while j < len(words) and j - i < 4 and text[words[j][0]].isupper() and text[words[j - 1][1]:words[j][0]] == " ":
+            while j < len(words) and j - i < 5 and text[words[j][0]].isupper() and text[words[j - 1][1]:words[j][0]] == " ":
                 j += 1
             if j - i >= 2:
                 span = (a, words[j - 1][1])

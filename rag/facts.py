@@ -119,7 +119,9 @@ _TEAM = re.compile(r"\bdoan (kiem tra(?:,? giam sat)?|giam sat|cong tac)(?: so)?
 
 
 def _body_after(folded: str, pos: int) -> tuple[str, int, int] | None:
-    """The issuing body named right after a team mention: 'số 5 (của) Tiểu ban ...'."""
+    """The issuing body named right after a team mention: 'số 5 (của) Tiểu ban ...', also after a list of teams
+    ('Đoàn kiểm tra số 5 và Đoàn kiểm tra số 6 của Tiểu ban ...')."""
+    pos = re.compile(r"(?:\s*(?:,|va)\s*doan (?:kiem tra(?:,? giam sat)?|giam sat|cong tac)(?: so)?\s+\d{1,3}\b)*").match(folded, pos).end()
     m = re.compile(r"\s*(?:cua|thuoc)?\s*").match(folded, pos)
     at = m.end() if m else pos
     for name, forms in BODIES.items():
@@ -174,7 +176,8 @@ def _people(text: str, folded: str, sentences: list[tuple[int, int]]) -> list[Pe
         sent = Span(text[a:b], a, b)
         for m in _ROLE.finditer(folded, a, b):
             role = {"pho truong doan": "deputy", "truong doan": "leader", "dan dau": "leader"}[m.group(1)]
-            after = re.compile(r"\s*(?:kiem tra\s*)?(?:la|:)\s*(?:dong chi|ong|ba)?\s*").match(folded, m.end())
+            # "Trưởng đoàn là X", "Trưởng đoàn: X", "Trưởng Đoàn kiểm tra số 2, đồng chí X"
+            after = re.compile(r"\s*(?:kiem tra(?: so \d+)?\s*)?(?:la|:|,)\s*(?:dong chi|ong|ba)?\s*").match(folded, m.end())
             follow = [n for n in names if after and n[0] == after.end()]
             if follow and role != "leader" or follow and m.group(1) == "truong doan":
                 x, y = follow[0]
@@ -354,7 +357,9 @@ def extract_records(text: str, doc_id: str, source: str, title: str = "", metada
     for i, (team, sents, m) in enumerate(_segments(folded, sentences)):
         if m is None:
             continue
-        body_hit = _body_after(folded, m.end())
+        # the body may follow any mention of this team, not only the first
+        body_hit = next((hit for t in _TEAM.finditer(folded) if t.group(2) and int(t.group(2)) == team
+                         and (hit := _body_after(folded, t.end()))), None)
         body = None
         if body_hit:
             body = body_hit[0] or text[body_hit[1]:body_hit[2]]

@@ -37,6 +37,12 @@ def test_ingest_ask_stats_remove(env, capsys):
     d = json.loads(capsys.readouterr().out)
     assert d["found"] and d["citations"][0]["source"].endswith("000_b584f524cb46930b.txt")
 
+    assert main(["facts", "--csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].startswith("team,body,leader") and len(rows) == 3
+    assert main(["facts", "--json"]) == 0
+    assert {r["team"] for r in json.loads(capsys.readouterr().out)} == {4, 5}
+
     assert main(["stats", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["documents"] == 2
     assert main(["remove", str(SEEDS / "000_b584f524cb46930b.txt")]) == 0

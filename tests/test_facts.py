@@ -53,6 +53,27 @@ def test_people_with_roles_in_several_phrasings(text, expected):
     assert roles(one(text)) == expected
 
 
+def test_role_named_before_the_person_with_a_comma():
+    rec = one("Chiều 12/6, Đoàn kiểm tra số 2 làm việc với Ban Thường vụ Tỉnh ủy Phú Thọ. Trưởng Đoàn kiểm tra số 2, đồng chí "
+              "Lê Minh Hưng, Bí thư Trung ương Đảng, Trưởng Ban Tổ chức Trung ương phát biểu chỉ đạo.")
+    [leader] = rec.person("leader")
+    assert (leader.name, leader.titles) == ("Lê Minh Hưng", "Bí thư Trung ương Đảng, Trưởng Ban Tổ chức Trung ương")
+
+
+def test_minority_names_of_five_words():
+    rec = one("Tiếp Đoàn có đồng chí Y Thanh Hà Niê Kđăm, Bí thư Tỉnh ủy Đắk Lắk. Sáng 8/5, Đoàn kiểm tra số 7 làm việc "
+              "tại Ban Thường vụ Tỉnh ủy Đắk Lắk.")
+    assert roles(rec) == {("host", "Y Thanh Hà Niê Kđăm")}
+
+
+def test_two_teams_in_one_article_with_the_body_after_the_list():
+    recs = extract_records("Đoàn kiểm tra số 5 và Đoàn kiểm tra số 6 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương lần "
+                           "lượt làm việc tại Bình Định và Phú Yên. Đoàn kiểm tra số 6 do ông Hồ Văn Niên làm trưởng đoàn.",
+                           "d", "x")
+    assert [(r.team, r.body) for r in recs] == [(5, SUBCOMMITTEE), (6, SUBCOMMITTEE)]
+    assert roles(recs[1]) == {("leader", "Hồ Văn Niên")} and roles(recs[0]) == set()
+
+
 def test_titles_are_kept_and_a_national_assembly_delegation_head_is_not_a_leader():
     rec = one("Đoàn kiểm tra số 6 do đồng chí Hoàng Văn Nam, Ủy viên Trung ương Đảng, Thứ trưởng Bộ Công an làm trưởng đoàn "
               "làm việc tại Hà Giang. Dự buổi làm việc có ông Lò Văn Tư, Phó Bí thư Tỉnh ủy, Trưởng đoàn Đại biểu Quốc hội tỉnh Hà Giang.")

@@ -65,6 +65,7 @@ def test_other_embedder_is_refused_until_reindex(tmp_path):
     with pytest.raises(EmbedderMismatchError):
         b.ingest([SEEDS])
     assert b.reindex() == 2
+    assert sorted(r.team for r in b.records()) == [4, 5]  # records are rebuilt with the documents
     assert b.store.catalog.get_meta("embedder") == "sentence-transformers:some/model"
     assert b.store.catalog.get_meta("dim") == "32"
     assert len(b.retrieve("Trà Vinh", 3)) == 3
