@@ -175,7 +175,7 @@ def _lines(rec: InspectionRecord, fq: FactQuestion, en: bool, doc_text: Callable
         out.append(_Line(f"{t[0].upper()}{t[1:]} worked{w} on {_dmy(rec.date, True)} {{cite}}." if en
                          else f"{t} làm việc{w} ngày {_dmy(rec.date, False)} {{cite}}.", rec.date_span, rec, rec.date))
     elif f == "year" and rec.year:
-        span = rec.date_span if rec.year_source == "date" else _year_span(rec, doc_text)
+        span = rec.year_span
         if span is not None:
             note = {"date": "", "text": "", "metadata": " (from the article's date)" if en else " (theo ngày đăng bài)"}[rec.year_source or ""]
             out.append(_Line(f"{t}{w}: {rec.year}{note} {{cite}}." if en else f"{t}{w}: năm {rec.year}{note} {{cite}}.",
@@ -192,14 +192,6 @@ def _lines(rec: InspectionRecord, fq: FactQuestion, en: bool, doc_text: Callable
         out.append(_Line(f"{t} inspected: {names} {{cite}}." if en else f"{t} kiểm tra tại: {names} {{cite}}.",
                          span, rec, names))
     return out
-
-
-def _year_span(rec: InspectionRecord, doc_text: Callable[[str], str]) -> Span | None:
-    text = doc_text(rec.doc_id)
-    m = re.search(rf"\bnam {rec.year}\b", fold(text))
-    if m:
-        return Span(text[m.start():m.end()], m.start(), m.end())
-    return rec.date_span
 
 
 def _sentence(text: str, span: Span) -> tuple[int, int]:

@@ -84,6 +84,7 @@ class InspectionRecord:
     team_text: str
     body: str | None  # None: the text does not say
     team_span: Span
+    body_span: Span | None = None
     people: list[Person] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     province: str | None = None  # canonical, from the main inspected unit or the team's sentence
@@ -92,7 +93,8 @@ class InspectionRecord:
     date_text: str | None = None
     date_span: Span | None = None
     year: int | None = None
-    year_source: str | None = None  # date | text | metadata
+    year_source: str | None = None  # date | text | metadata (then year_span is the event date's span)
+    year_span: Span | None = None
     legal: list[LegalRef] = field(default_factory=list)
 
     def person(self, role: str) -> list[Person]:
@@ -106,6 +108,8 @@ class InspectionRecord:
         d = dict(d)
         sp = lambda x: Span(**x) if x else None  # noqa: E731
         d["team_span"] = sp(d["team_span"])
+        d["body_span"] = sp(d.get("body_span"))
+        d["year_span"] = sp(d.get("year_span"))
         d["province_span"] = sp(d.get("province_span"))
         d["date_span"] = sp(d.get("date_span"))
         d["people"] = [Person(**{**p, "span": Span(**p["span"]), "sentence": Span(**p["sentence"])}) for p in d["people"]]
@@ -360,12 +364,13 @@ def extract_records(text: str, doc_id: str, source: str, title: str = "", metada
         # the body may follow any mention of this team, not only the first
         body_hit = next((hit for t in _TEAM.finditer(folded) if t.group(2) and int(t.group(2)) == team
                          and (hit := _body_after(folded, t.end()))), None)
-        body = None
+        body, body_span = None, None
         if body_hit:
             body = body_hit[0] or text[body_hit[1]:body_hit[2]]
+            body_span = Span(text[body_hit[1]:body_hit[2]], body_hit[1], body_hit[2])
         rec = InspectionRecord(
             record_id=f"{doc_id}:{i}", doc_id=doc_id, source=source, title=title, team=team, team_text=text[m.start():m.end()],
-            body=body, team_span=Span(text[m.start():m.end()], m.start(), m.end()),
+            body=body, team_span=Span(text[m.start():m.end()], m.start(), m.end()), body_span=body_span,
             people=_people(text, folded, sents), units=_units(text, folded, sents),
             legal=[r for a, b in sents for r in find_legal_refs(text, a, b)])
         anchor = next((s for s in sents if s[0] <= m.start() < s[1]), sents[0])
@@ -375,15 +380,17 @@ def extract_records(text: str, doc_id: str, source: str, title: str = "", metada
                 day, month, year, x, y = d
                 rec.date_text, rec.date_span = text[x:y], Span(text[x:y], x, y)
                 if year:
-                    rec.year, rec.year_source = year, "date"
+                    rec.year, rec.year_source, rec.year_span = year, "date", rec.date_span
                 elif year_text:
                     rec.year, rec.year_source = int(year_text.group(1)), "text"
                 elif meta_year:
-                    rec.year, rec.year_source = meta_year, "metadata"
+                    rec.year, rec.year_source, rec.year_span = meta_year, "metadata", rec.date_span
                 rec.date = f"{rec.year:04d}-{month:02d}-{day:02d}" if rec.year else f"--{month:02d}-{day:02d}"
                 break
         if rec.year is None and year_text:
             rec.year, rec.year_source = int(year_text.group(1)), "text"
+        if rec.year_source == "text" and year_text:
+            rec.year_span = Span(text[year_text.start():year_text.end()], year_text.start(), year_text.end())
         main = next((u for u in rec.units if u.province), None)
         if main:
             rec.province, rec.province_span = main.province, main.span

@@ -13,8 +13,10 @@ from conftest import DATA, SEEDS, HashEmbedding, make_settings
 
 def one(text, **kw):
     [rec] = extract_records(text, "d", "/a.txt", **kw)
-    for span in [rec.team_span] + [p.span for p in rec.people] + [u.span for u in rec.units] + [r.span for r in rec.legal]:
-        assert text[span.start:span.end] == span.text
+    spans = [rec.team_span, rec.body_span, rec.province_span, rec.date_span, rec.year_span]
+    spans += [p.span for p in rec.people] + [p.sentence for p in rec.people] + [u.span for u in rec.units]
+    for span in spans + [r.span for r in rec.legal]:
+        assert span is None or text[span.start:span.end] == span.text
     return rec
 
 
