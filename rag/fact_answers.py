@@ -1,7 +1,8 @@
 """The facts route: answer from inspection records before any passage retrieval.
 
 question -> asked field + entities (province, team, person, body, year, legal reference) -> matching records ->
-one cited line per record (lists), or both values when articles disagree (conflicts). Returns None when no record
+one cited line per record (so a question matching several records is answered as a list; none is picked by
+guess), and both values when articles disagree (conflicts). Returns None when no record
 holds the asked field, so the passage route can try.
 """
 
@@ -39,14 +40,12 @@ _FIELDS = (
     ("host", r"\bbi thu\b|\bchu tich\b|\bsecretary\b|\bchairman\b|\bhosts?\b|\bdon tiep\b|\btiep doan\b"),
     ("leader", r"\btruong doan\b|\bdan dau\b|\bled\b|\blead(er|s)?\b|\bhead(ed)?\b|\bchief\b|\bai\b|\bwho\b"),
 )
-_LIST = re.compile(r"\bnhung\b|\bcac\b|\bliet ke\b|\bwhich (provinces|teams|units|cities)\b|\blist\b|\ball\b")
 _HOST_TITLE = re.compile(r"\b((?:pho )?bi thu(?: thuong truc)?(?: tinh uy| thanh uy)?|chu tich (?:ubnd|hdnd)(?: tinh)?)\b")
 
 
 @dataclass
 class FactQuestion:
     field: str | None
-    wants_list: bool
     persons: list[str]  # folded names asked about
     body: str | None
     year: int | None
@@ -66,7 +65,7 @@ def parse_fact_question(query: Query, known_people: set[str]) -> FactQuestion:
               for m in re.finditer(r"\b(quy dinh|quyet dinh|regulation|decision)\s+(?:so\s+|no\.?\s*)?(\d{1,4})\b", folded)
               if not any(k.startswith(m.group(2) + "-") for k in legal)]
     host = _HOST_TITLE.search(folded)
-    return FactQuestion(fld, bool(_LIST.search(folded)), persons, body, int(year.group(1)) if year else None,
+    return FactQuestion(fld, persons, body, int(year.group(1)) if year else None,
                         legal, host.group(1) if host else None)
 
 
@@ -156,15 +155,17 @@ def _lines(rec: InspectionRecord, fq: FactQuestion, en: bool, doc_text: Callable
                                                                     and not re.search(rf"(^|, ){fq.host_title}", titles))):
                 continue
             out.append(_Line(f"{_person(p)} {{cite}}.", p.sentence, rec, p.name))
-    elif f == "team" or (f == "body" and rec.body):
-        what = rec.body or ("not stated" if en else "không nêu")
-        text = (f"Inspection team no. {rec.team} ({what}){w} {{cite}}." if en and f == "team" else
-                f"{rec.team_text}{w}, thuộc {what} {{cite}}." if f == "team" else
-                f"{t}{w} belongs to the {rec.body} {{cite}}." if en else f"{rec.team_text}{w} là đoàn của {rec.body} {{cite}}.")
+    elif f == "team":
+        body = rec.body or ("body not stated" if en else "không nêu cơ quan")
+        text = (f"Inspection team no. {rec.team} ({body}){w} {{cite}}." if en
+                else f"{rec.team_text}{w}, thuộc {body} {{cite}}.")
         out.append(_Line(text, rec.team_span, rec, f"{rec.team}/{rec.body}"))
+    elif f == "body" and rec.body:
+        text = (f"Inspection team no. {rec.team}{w} belongs to the {rec.body} {{cite}}." if en
+                else f"{rec.team_text}{w} là đoàn của {rec.body} {{cite}}.")
+        out.append(_Line(text, rec.body_span or rec.team_span, rec, rec.body))
     elif f == "province" and rec.province and rec.province_span:
-        out.append(_Line(f"{t}: {rec.province_span.text} ({rec.province}) {{cite}}." if en
-                         else f"{t}: {rec.province_span.text} ({rec.province}) {{cite}}.", rec.province_span, rec, rec.province))
+        out.append(_Line(f"{t}: {rec.province_span.text} ({rec.province}) {{cite}}.", rec.province_span, rec, rec.province))
     elif f in ("date", "year") and fq.legal and rec.legal:
         for r in rec.legal:
             if any(_legal_matches(r, k) for k in fq.legal) and r.date:
