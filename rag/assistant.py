@@ -19,6 +19,7 @@ from .fact_answers import fact_answer
 from .embeddings import Embedder, make_embedder
 from .errors import EmbedderMismatchError, QueryError, RagError
 from .facts import InspectionRecord
+from .followups import standalone_question
 from .ingest import Progress, index_document, ingest_paths
 from .loaders import LoadedDocument
 from .questions import analyze
@@ -133,24 +134,30 @@ class Assistant:
         return self.retriever.search(query, k)
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
-        """Answer `question` from the ingested articles. `history` (chat messages, {"role", "content"}) is
-        accepted for the chat page's follow-ups."""
-        query = self._query(question)
+        """Answer `question` from the ingested articles. With `history` (chat messages, {"role", "content"}), a
+        follow-up such as "Còn ở Đắk Lắk thì sao?" is answered as the previous question about Đắk Lắk."""
+        query = self._query(standalone_question(question, history))
         self.ensure_seeded()
         retriever = self.retriever  # refuses an index built by another embedder, whichever route answers
-        answer = fact_answer(query, self.records(), self._doc_text)
+        answer = fact_answer(query, self.records(), self.document_text)
         if answer is not None:
             return answer
         stats = retriever.term_stats(query.terms)
         passages = retriever.search(query, stats=stats)
-        return extractive_answer(query, passages, stats.idf(), self._doc_text, self.settings)
+        return extractive_answer(query, passages, stats.idf(), self.document_text, self.settings)
 
     def records(self) -> list[InspectionRecord]:
         """Every inspection record in the index."""
         return [InspectionRecord.from_dict(d) for d in self.store.catalog.facts()]
 
-    def _doc_text(self, doc_id: str) -> str:
+    def documents(self) -> list[dict[str, Any]]:
+        """The ingested articles: doc_id, source, title, url, date, metadata, n_chunks, added_at."""
+        return self.store.catalog.documents()
+
+    def document_text(self, doc_id: str) -> str:
+        """The stored text of a document: citations' offsets point into it."""
         return self.store.catalog.document_text(doc_id) or ""
+
 
     def stats(self) -> dict[str, Any]:
         docs, chunks = self.store.catalog.counts()

@@ -107,7 +107,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     assistant = _assistant()
     stats = assistant.stats()
-    docs = assistant.store.catalog.documents() if args.docs else []
+    docs = assistant.documents() if args.docs else []
     if args.json:
         print(json.dumps({**stats, "docs": docs} if args.docs else stats, ensure_ascii=False, indent=2))
         return 0
@@ -118,33 +118,21 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-FACT_COLUMNS = ["team", "body", "leader", "deputy", "announcer", "province", "units", "date", "year", "legal",
-                "source", "record_id"]
-
-
-def fact_rows(records: list[Any]) -> list[dict[str, Any]]:
-    """One flat row per inspection record (the CSV and table view)."""
-    return [{
-        "team": r.team, "body": r.body or "", "province": r.province or "", "date": r.date or "", "year": r.year or "",
-        **{role: "; ".join(p.name for p in r.person(role)) for role in ("leader", "deputy", "announcer")},
-        "units": "; ".join(u.name for u in r.units), "legal": "; ".join(x.code or f"{x.kind} {x.number}" for x in r.legal),
-        "source": r.source, "record_id": r.record_id,
-    } for r in records]
-
-
 def cmd_facts(args: argparse.Namespace) -> int:
+    from .facts import RECORD_COLUMNS, record_rows
+
     records = _assistant().records()
     if args.json:
         print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
     elif args.csv:
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=FACT_COLUMNS)
+        writer = csv.DictWriter(sys.stdout, fieldnames=RECORD_COLUMNS)
         writer.writeheader()
-        writer.writerows(fact_rows(records))
+        writer.writerows(record_rows(records))
     else:
-        for row in fact_rows(records):
-            print(" · ".join(f"{c}: {row[c]}" for c in FACT_COLUMNS[:-2] if row[c] != "")
+        for row in record_rows(records):
+            print(" · ".join(f"{c}: {row[c]}" for c in RECORD_COLUMNS[:-2] if row[c] != "")
                   + f" · {row['source'].rsplit('/', 1)[-1]}")
         print(f"{len(records)} inspection records")
     return 0

@@ -25,7 +25,7 @@ from .gazetteer import find_provinces
 from .text import fold, split_sentences
 
 __all__ = ["Span", "Person", "Unit", "LegalRef", "InspectionRecord", "extract_records", "BODIES", "SUBCOMMITTEE",
-           "legal_key", "find_legal_refs"]
+           "legal_key", "find_legal_refs", "RECORD_COLUMNS", "record_rows"]
 
 SUBCOMMITTEE = "Tiểu ban Bảo vệ chính trị nội bộ Trung ương"
 # Issuing bodies: canonical name and folded forms; longest forms are tried first.
@@ -403,3 +403,17 @@ def extract_records(text: str, doc_id: str, source: str, title: str = "", metada
                     break
         records.append(rec)
     return records
+
+
+RECORD_COLUMNS = ["team", "body", "leader", "deputy", "announcer", "province", "units", "date", "year", "legal",
+                  "source", "record_id"]
+
+
+def record_rows(records: list[InspectionRecord]) -> list[dict[str, Any]]:
+    """One flat row per record (CSV export, tables): people, units and references joined with '; '."""
+    return [{
+        "team": r.team, "body": r.body or "", "province": r.province or "", "date": r.date or "", "year": r.year or "",
+        **{role: "; ".join(p.name for p in r.person(role)) for role in ("leader", "deputy", "announcer")},
+        "units": "; ".join(u.name for u in r.units), "legal": "; ".join(x.code or f"{x.kind} {x.number}" for x in r.legal),
+        "source": r.source, "record_id": r.record_id,
+    } for r in records]
