@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .entities import person_names
-from .facts import BODIES, InspectionRecord, LegalRef, Person, Span, legal_key
+from .facts import BODIES, InspectionRecord, LegalRef, Person, Span, display_date, legal_key
 from .questions import Query
 from .results import Answer, Citation
 from .text import fold, split_sentences
@@ -106,14 +106,6 @@ def _where(rec: InspectionRecord, en: bool) -> str:
     return f" in {rec.province}" if en else f" tại {rec.province}"
 
 
-def _dmy(iso: str, en: bool) -> str:
-    """'2024-04-24' -> '24/4/2024'; '--11-02' -> '2/11 (year not stated)'."""
-    year, month, day = iso[:-6], int(iso[-5:-3]), int(iso[-2:])
-    if year.strip("-"):
-        return f"{day}/{month}/{year}"
-    return f"{day}/{month} ({'year not stated' if en else 'bài không nêu năm'})"
-
-
 def _person(p: Person) -> str:
     return f"{p.name} ({p.titles})" if p.titles else p.name
 
@@ -170,11 +162,11 @@ def _lines(rec: InspectionRecord, fq: FactQuestion, en: bool, doc_text: Callable
         for r in rec.legal:
             if any(_legal_matches(r, k) for k in fq.legal) and r.date:
                 name = r.code or f"{r.kind} số {r.number}"
-                out.append(_Line(f"{name}: {_dmy(r.date, en)} {{cite}}." if en else f"{name} ngày {_dmy(r.date, en)} {{cite}}.",
+                out.append(_Line(f"{name}: {display_date(r.date, en)} {{cite}}." if en else f"{name} ngày {display_date(r.date, en)} {{cite}}.",
                                  r.span, rec, r.date))
     elif f == "date" and rec.date and rec.date_span:
-        out.append(_Line(f"{t[0].upper()}{t[1:]} worked{w} on {_dmy(rec.date, True)} {{cite}}." if en
-                         else f"{t} làm việc{w} ngày {_dmy(rec.date, False)} {{cite}}.", rec.date_span, rec, rec.date))
+        out.append(_Line(f"{t[0].upper()}{t[1:]} worked{w} on {display_date(rec.date, True)} {{cite}}." if en
+                         else f"{t} làm việc{w} ngày {display_date(rec.date, False)} {{cite}}.", rec.date_span, rec, rec.date))
     elif f == "year" and rec.year:
         span = rec.year_span
         if span is not None:
@@ -184,7 +176,7 @@ def _lines(rec: InspectionRecord, fq: FactQuestion, en: bool, doc_text: Callable
     elif f == "legal":
         for r in rec.legal:
             name = r.code or f"{r.kind} số {r.number}"
-            extra = (f", {_dmy(r.date, en)}" if r.date else "") + (f" “{r.title}”" if r.title else "")
+            extra = (f", {display_date(r.date, en)}" if r.date else "") + (f" “{r.title}”" if r.title else "")
             out.append(_Line(f"{r.kind} {name}{extra} {{cite}}." if r.code else f"{name}{extra} {{cite}}.", r.span, rec, name))
     elif f == "units" and rec.units:
         names = ", ".join(u.name for u in rec.units)

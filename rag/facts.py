@@ -25,7 +25,7 @@ from .gazetteer import find_provinces
 from .text import fold, split_sentences
 
 __all__ = ["Span", "Person", "Unit", "LegalRef", "InspectionRecord", "extract_records", "BODIES", "SUBCOMMITTEE",
-           "legal_key", "find_legal_refs", "RECORD_COLUMNS", "record_rows"]
+           "legal_key", "find_legal_refs", "RECORD_COLUMNS", "record_rows", "display_date"]
 
 SUBCOMMITTEE = "Tiểu ban Bảo vệ chính trị nội bộ Trung ương"
 # Issuing bodies: canonical name and folded forms; longest forms are tried first.
@@ -403,6 +403,14 @@ def extract_records(text: str, doc_id: str, source: str, title: str = "", metada
                     break
         records.append(rec)
     return records
+
+
+def display_date(iso: str, en: bool = False) -> str:
+    """'2024-04-24' -> '24/4/2024'; '--11-02' (year unknown) -> '2/11 (bài không nêu năm)'."""
+    year, month, day = iso[:-6], int(iso[-5:-3]), int(iso[-2:])
+    if year.strip("-"):
+        return f"{day}/{month}/{year}"
+    return f"{day}/{month} ({'year not stated' if en else 'bài không nêu năm'})"
 
 
 RECORD_COLUMNS = ["team", "body", "leader", "deputy", "announcer", "province", "units", "date", "year", "legal",

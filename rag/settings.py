@@ -50,6 +50,16 @@ class Settings(BaseSettings):
         description="Share of the question's IDF-weighted content terms a passage must contain to count as relevant.",
     )
     lock_timeout: float = Field(30.0, ge=0, description="Seconds a writer waits for another writer before giving up.")
+    ui_auth: str | None = Field(
+        None, description="`user:password` to require a login on the chat page; unset: no login.")
+    ui_concurrency: int = Field(2, ge=1, description="Chat-page requests processed at once; the rest wait in a queue.")
+
+    @field_validator("ui_auth")
+    @classmethod
+    def _user_password(cls, v: str | None) -> str | None:
+        if v is not None and (":" not in v or not v.split(":", 1)[0] or not v.split(":", 1)[1]):
+            raise ValueError("use `user:password`")
+        return v
 
     @field_validator("embedder")
     @classmethod
