@@ -5,9 +5,10 @@ The module-level functions of `rag` (`ingest`, `ask`, `retrieve`) use one cached
 
 from __future__ import annotations
 
+import queue
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,17 @@ from typing import Any
 from vectorstore import Store
 
 from .answering import extractive_answer
+from .chain import build_messages, condense, gather_sources, verify
 from .fact_answers import fact_answer
 from .embeddings import Embedder, make_embedder
 from .errors import EmbedderMismatchError, QueryError, RagError
 from .facts import InspectionRecord
 from .followups import standalone_question
 from .ingest import Progress, index_document, ingest_paths
+from .llm import make_llm
 from .loaders import LoadedDocument
-from .questions import analyze
+from .prompts import render
+from .questions import Query, analyze
 from .results import Answer, IngestReport, Passage
 from .retrieval import Retriever
 from .settings import Settings
@@ -122,7 +126,7 @@ class Assistant:
         return len(docs)
 
     # --- reading ------------------------------------------------------------------------------------------------
-    def _query(self, question: str) -> Any:
+    def _query(self, question: str) -> Query:
         if not isinstance(question, str) or not question.strip():
             raise QueryError("the question is empty")
         if len(question) > MAX_QUESTION_CHARS:
@@ -133,18 +137,73 @@ class Assistant:
         query = self._query(question)
         return self.retriever.search(query, k)
 
-    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
+    @cached_property
+    def llm(self) -> Any | None:
+        """The configured llama-index LLM (RAG_LLM), or None."""
+        return make_llm(self.settings)
+
+    def ask(self, question: str, history: list[dict[str, Any]] | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer `question` from the ingested articles. With `history` (chat messages, {"role", "content"}), a
-        follow-up such as "Còn ở Đắk Lắk thì sao?" is answered as the previous question about Đắk Lắk."""
-        query = self._query(standalone_question(question, history))
+        follow-up such as "Còn ở Đắk Lắk thì sao?" is answered as the previous question about Đắk Lắk.
+        With an LLM configured, `on_token` receives its text as it is generated (before verification)."""
+        standalone = standalone_question(question, history)
+        self._query(standalone)  # validates before anything slow happens
         self.ensure_seeded()
         retriever = self.retriever  # refuses an index built by another embedder, whichever route answers
-        answer = fact_answer(query, self.records(), self.document_text)
-        if answer is not None:
-            return answer
+        if self.llm is not None and history:
+            standalone = condense(self.llm, question, history, standalone)
+        query = self._query(standalone)
+        facts = fact_answer(query, self.records(), self.document_text)
+        if facts is not None and self.llm is None:
+            return facts
         stats = retriever.term_stats(query.terms)
         passages = retriever.search(query, stats=stats)
-        return extractive_answer(query, passages, stats.idf(), self.document_text, self.settings)
+        exact = facts or extractive_answer(query, passages, stats.idf(), self.document_text, self.settings)
+        if self.llm is None or not exact.found:
+            return exact  # nothing relevant: no LLM call
+        return self._llm_answer(query, passages, facts, exact, on_token)
+
+    def _llm_answer(self, query: Query, passages: list[Passage], facts: Answer | None, exact: Answer,
+                    on_token: Callable[[str], None] | None) -> Answer:
+        sources = gather_sources(passages, facts)
+        messages = build_messages(query.text, sources, query.language)
+        try:
+            if on_token is None:
+                output = self.llm.chat(messages).message.content or ""
+            else:
+                output = ""
+                for chunk in self.llm.stream_chat(messages):
+                    output += chunk.delta or ""
+                    on_token(chunk.delta or "")
+        except Exception as e:  # server down, timeout, model error: the exact answer still stands
+            exact.note = f"LLM failed ({type(e).__name__}: {str(e).strip()[:200]}); exact answer instead"
+            return exact
+        text, citations = verify(output, sources, self.embedder, self.document_text)
+        if not citations:
+            exact.note = render(f"llm_fallback_note_{query.language}")
+            return exact
+        return Answer(question=query.text, answer=text, found=True, citations=citations, language=query.language,
+                      mode="llm", facts=exact.facts)
+
+    def ask_stream(self, question: str, history: list[dict[str, Any]] | None = None) -> Iterator[str | Answer]:
+        """Yield the LLM's text as it comes (nothing without an LLM), then the verified `Answer` last."""
+        tokens: queue.Queue[str | Answer | BaseException] = queue.Queue()
+
+        def run() -> None:
+            try:
+                tokens.put(self.ask(question, history, on_token=tokens.put))
+            except BaseException as e:  # re-raised in the caller's thread
+                tokens.put(e)
+
+        threading.Thread(target=run, daemon=True).start()
+        while True:
+            item = tokens.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if isinstance(item, Answer):
+                return
 
     def records(self) -> list[InspectionRecord]:
         """Every inspection record in the index."""

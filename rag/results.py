@@ -54,14 +54,15 @@ class Answer:
     found: bool
     citations: list[Citation] = field(default_factory=list)
     language: str = "vi"
-    mode: str = "extractive"  # "facts": from inspection records; "extractive": from retrieved passages
+    mode: str = "extractive"  # "facts": inspection records; "extractive": retrieved passages; "llm": verified LLM answer
     facts: list[dict[str, Any]] = field(default_factory=list)  # the inspection records used
+    note: str | None = None  # e.g. why an LLM answer was replaced by the exact one
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question, "answer": self.answer, "found": self.found,
             "citations": [c.to_dict() for c in self.citations], "language": self.language, "mode": self.mode,
-            "facts": self.facts,
+            "facts": self.facts, "note": self.note,
         }
 
 

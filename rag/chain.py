@@ -1,0 +1,136 @@
+"""LLM answers whose citations are verified (used only when RAG_LLM is set).
+
+   question (+history) -> condensed standalone question -> fact records + hybrid passages -> numbered sources
+   -> prompt (prompts/llm_*.txt; source text framed as data) -> LLM (streamed) -> verification:
+   every sentence must carry markers naming given sources, and each cited source must hold a sentence that
+   supports the claim (lexical overlap, or embedding similarity for cross-language claims); that sentence becomes
+   the citation's quote/start/end. Sentences with invalid or unsupported markers are dropped; if nothing is left,
+   the LLM-free answer is returned with a note saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .embeddings import Embedder
+from .prompts import render
+from .results import Answer, Citation, Passage
+from .text import lexical_terms, split_sentences
+
+__all__ = ["Source", "gather_sources", "build_messages", "verify", "condense"]
+
+MAX_SOURCES = 6
+MIN_OVERLAP = 0.3  # share of the claim's terms a supporting sentence must hold...
+MIN_COSINE = 0.86  # ...or its embedding similarity (claims in English about Vietnamese text)
+_MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+@dataclass
+class Source:
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    text: str  # what the LLM sees: stored_text[start:start + len(text)]
+    start: int
+    date: str | None = None
+
+
+def gather_sources(passages: list[Passage], facts: Answer | None) -> list[Source]:
+    """Fact sentences first (they hold the exact fields), then retrieved passages not already covered."""
+    sources: list[Source] = []
+    spans: list[tuple[str, int, int]] = []
+    for c in facts.citations if facts else []:
+        sources.append(Source(len(sources) + 1, c.doc_id, c.source, c.title, c.quote, c.start, c.date))
+        spans.append((c.doc_id, c.start, c.end))
+    for p in passages:
+        if len(sources) >= MAX_SOURCES:
+            break
+        if any(d == p.doc_id and a >= p.start and b <= p.end for d, a, b in spans):
+            continue
+        sources.append(Source(len(sources) + 1, p.doc_id, p.source, p.title, p.text, p.start, p.date))
+        spans.append((p.doc_id, p.start, p.end))
+    return sources
+
+
+def _language_name(lang: str) -> str:
+    return "tiếng Anh (English)" if lang == "en" else "tiếng Việt"
+
+
+def build_messages(question: str, sources: list[Source], lang: str) -> list[Any]:
+    from llama_index.core.llms import ChatMessage
+
+    # Source text is data: it sits inside a delimited block and the system prompt says so.
+    blocks = "\n\n".join(f"[{s.n}] {s.title}\n<<<\n{s.text}\n>>>" for s in sources)
+    return [
+        ChatMessage(role="system", content=render("llm_system", language=_language_name(lang))),
+        ChatMessage(role="user", content=render("llm_answer", sources=blocks, question=question,
+                                                language=_language_name(lang))),
+    ]
+
+
+def condense(llm: Any, question: str, history: list[dict[str, Any]], fallback: str) -> str:
+    """A standalone question from a follow-up; `fallback` (the rule-based rewrite) when the LLM gives nothing usable."""
+    from llama_index.core.llms import ChatMessage
+
+    from .followups import message_text
+
+    turns = "\n".join(f"{'Người dùng' if m.get('role') == 'user' else 'Trợ lý'}: {message_text(m)[:300]}"
+                      for m in history[-6:])
+    try:
+        out = llm.chat([ChatMessage(role="user", content=render("llm_condense", history=turns, question=question))])
+        text = (out.message.content or "").strip().splitlines()[0].strip(' "“”') if out.message.content else ""
+    except Exception:  # a failing LLM must not lose the question
+        return fallback
+    return text if 3 <= len(text) <= 2 * len(fallback) + 200 else fallback
+
+
+def _support(claim: str, source: Source, embedder: Embedder) -> tuple[int, int, float] | None:
+    """The sentence of `source` that best supports `claim`: (start, end) in the stored text and its score."""
+    sentences = [(source.start + a, source.start + b, source.text[a:b]) for a, b in split_sentences(source.text)]
+    if not sentences:
+        return None
+    claim_terms = set(lexical_terms(claim))
+    overlap = [len(claim_terms & set(lexical_terms(s))) / max(len(claim_terms), 1) for _, _, s in sentences]
+    cosine = embedder.embed_passages([s for _, _, s in sentences]) @ embedder.embed_queries([claim])[0]
+    i = int(np.argmax(np.asarray(overlap) + cosine))
+    if overlap[i] < MIN_OVERLAP and float(cosine[i]) < MIN_COSINE:
+        return None
+    return sentences[i][0], sentences[i][1], round(float(overlap[i] + cosine[i]) / 2, 4)
+
+
+def verify(output: str, sources: list[Source], embedder: Embedder,
+           doc_text: Callable[[str], str]) -> tuple[str, list[Citation]]:
+    """Keep the sentences of `output` whose every marker names a given source that supports them; renumber the
+    markers in order of use. Returns (answer text, citations); empty when nothing survives."""
+    kept: list[str] = []
+    citations: list[Citation] = []
+    ids: dict[tuple[str, int, int], int] = {}
+    for a, b in split_sentences(output):
+        sentence = output[a:b]
+        groups = _MARKERS.findall(sentence)
+        numbers = [int(n) for g in groups for n in re.split(r"\s*[,;]\s*", g)]
+        claim = _MARKERS.sub("", sentence).strip()
+        if not numbers or len(claim) < 3 or any(not 1 <= n <= len(sources) for n in numbers):
+            continue  # no marker, or one that names no source: an unverifiable sentence
+        supports = [_support(claim, sources[n - 1], embedder) for n in dict.fromkeys(numbers)]
+        if any(s is None for s in supports):
+            continue  # a cited source that does not say this
+        marks = []
+        for n, (start, end, score) in zip(dict.fromkeys(numbers), supports):  # type: ignore[misc]
+            src = sources[n - 1]
+            key = (src.doc_id, start, end)
+            if key not in ids:
+                ids[key] = len(citations) + 1
+                citations.append(Citation(id=ids[key], source=src.source, title=src.title,
+                                          quote=doc_text(src.doc_id)[start:end], start=start, end=end, score=score,
+                                          doc_id=src.doc_id, date=src.date))
+            marks.append(f"[{ids[key]}]")
+        body, end_punct = re.match(r"(.*?)\s*([.!?…]*)$", claim, re.S).groups()  # type: ignore[union-attr]
+        kept.append(f"{body} {''.join(dict.fromkeys(marks))}{end_punct or '.'}")
+    return " ".join(kept), citations
