@@ -64,17 +64,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if report.rejected and not (report.added or report.updated or report.unchanged) else 0
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    answer = _assistant().ask(args.question)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-        return 0
+def _print_answer(answer: Any) -> None:
     print(answer.answer)
+    if answer.note:
+        print(f"({answer.note})")
     if answer.citations:
         print("\nSources:" if answer.language == "en" else "\nNguồn:")
         for c in answer.citations:
             print(f"  [{c.id}] {c.title} — {c.source} (chars {c.start}–{c.end})")
             print(textwrap.indent(textwrap.fill(f"“{c.quote}”", 100), "      "))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    if args.stream and not args.json:
+        streamed = ""
+        for item in assistant.ask_stream(args.question):
+            if isinstance(item, str):  # the LLM's text as it comes, before verification
+                streamed += item
+                print(item, end="", flush=True)
+                continue
+            if streamed:
+                print("\n\n" + ("Verified answer:" if item.language == "en" else "Câu trả lời đã kiểm chứng:"))
+            _print_answer(item)
+        return 0
+    answer = assistant.ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(answer)
     return 0
 
 
@@ -158,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with cited sources")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    p.add_argument("--stream", action="store_true",
+                   help="with an LLM (RAG_LLM), print its text as it comes; citations are verified at the end")
     p.set_defaults(fn=cmd_ask)
 
     p = sub.add_parser("retrieve", help="show the passages retrieval finds for a question")

@@ -161,3 +161,25 @@ def test_backend_settings_and_install_hints(tmp_path, monkeypatch):
         make_llm(make_settings(tmp_path, llm="openai-like:qwen"))
     with pytest.raises(ConfigError, match="does not exist"):
         make_llm(make_settings(tmp_path, llm=f"llamacpp:{tmp_path / 'missing.gguf'}"))
+
+
+def test_chat_page_streams_then_shows_the_verified_answer(tmp_path):
+    from ui import handlers as h
+
+    a = assistant_with(tmp_path, ScriptedLLM("Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]. Bịa đặt [4]."))
+    updates = list(h.chat_stream(a, Q, []))
+    assert len(updates) > 3 and updates[0][0][-1]["content"] == "Trưởng"  # partial text first
+    history, html = updates[-1]
+    assert history[-1]["content"] == "Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]." and "<mark>" in html
+
+
+def test_cli_stream_prints_tokens_then_the_verified_answer(tmp_path, capsys, monkeypatch):
+    import rag
+    from rag.cli import main
+
+    a = assistant_with(tmp_path, ScriptedLLM("Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]. Bịa đặt [4]."))
+    monkeypatch.setattr(rag, "get_assistant", lambda settings=None: a)
+    assert main(["ask", "--stream", Q]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]. Bịa đặt [4].")
+    assert "Câu trả lời đã kiểm chứng:\nTrưởng đoàn là đồng chí Nguyễn Quang Dương [1].\n" in out and "Nguồn:" in out

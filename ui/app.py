@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +69,9 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
             sources = gr.HTML(elem_id="rag-sources")
             new_chat = gr.Button("Cuộc trò chuyện mới", size="sm")
 
-            def on_chat(message: str, history: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str, str]:
-                new_history, html = h.chat(a, message, history)
-                return new_history, html, ""
+            def on_chat(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+                for new_history, html in h.chat_stream(a, message, history):  # streams when an LLM is configured
+                    yield new_history, html, ""
 
             send.click(on_chat, [box, chatbot], [chatbot, sources, box])
             box.submit(on_chat, [box, chatbot], [chatbot, sources, box])

@@ -8,7 +8,7 @@ import csv
 import html
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,17 +61,37 @@ def sources_html(assistant: rag.Assistant, answer: rag.Answer) -> str:
     return "".join(parts)
 
 
-def chat(assistant: rag.Assistant, message: str, history: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], str]:
-    """One turn: (new history, sources HTML). Errors become the assistant's reply, never a stack trace."""
+def chat_stream(assistant: rag.Assistant, message: str, history: list[dict[str, Any]] | None
+                ) -> Iterator[tuple[list[dict[str, Any]], str]]:
+    """One turn as (history, sources HTML) updates: the LLM's text as it comes (when one is configured), then the
+    verified answer with its sources. Errors become the assistant's reply, never a stack trace."""
     history = list(history or [])
     if not message or not message.strip():
-        return history, ""
+        yield history, ""
+        return
+    turn = [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
     try:
-        answer = assistant.ask(message, history=history)
+        for item in assistant.ask_stream(message, history=history):
+            if isinstance(item, str):
+                turn[1]["content"] += item
+                yield history + [dict(m) for m in turn], ""
+                continue
+            shown = item.answer + (f"\n\n_{item.note}_" if item.note else "")
+            if item.question != message.strip():
+                shown = f"({item.question})\n\n{shown}"
+            turn[1]["content"] = shown
+            yield history + turn, sources_html(assistant, item)
     except rag.RagError as e:
-        return history + [{"role": "user", "content": message}, {"role": "assistant", "content": f"Lỗi: {e}"}], ""
-    reply = answer.answer if answer.question == message.strip() else f"({answer.question})\n\n{answer.answer}"
-    return history + [{"role": "user", "content": message}, {"role": "assistant", "content": reply}], sources_html(assistant, answer)
+        turn[1]["content"] = f"Lỗi: {e}"
+        yield history + turn, ""
+
+
+def chat(assistant: rag.Assistant, message: str, history: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], str]:
+    """One turn, final state only."""
+    last: tuple[list[dict[str, Any]], str] = (list(history or []), "")
+    for last in chat_stream(assistant, message, history):
+        pass
+    return last
 
 
 # --- facts tab -------------------------------------------------------------------------------------------------------
