@@ -40,9 +40,49 @@ def make_llm(settings: Settings) -> Any | None:
             raise ConfigError(f"RAG_LLM=llamacpp: model file {arg} does not exist")
         from llama_index.llms.llama_cpp import LlamaCPP
 
-        return LlamaCPP(model_path=arg, temperature=0.1, max_new_tokens=settings.llm_max_tokens,
-                        context_window=settings.llm_context, verbose=False,
-                        model_kwargs={"n_threads": 2, "n_gpu_layers": 0})
+        llm = LlamaCPP(model_path=arg, temperature=0.1, max_new_tokens=settings.llm_max_tokens,
+                       context_window=settings.llm_context, verbose=False,
+                       model_kwargs={"n_threads": 2, "n_gpu_layers": 0})
+        _use_model_chat_format(llm)
+        return llm
     except ImportError as e:
         raise ConfigError(f"RAG_LLM={settings.llm} needs {_PACKAGES[kind]} ({e.name} is missing): "
                           f"pip install 'rag-vn-news[llm]'") from None
+
+
+def _use_model_chat_format(llm: Any) -> None:
+    """Format chats the way the GGUF's model was trained: its embedded chat template, or Gemma's turns for Gemma
+    files without one; otherwise llama-index's default stays. A wrong format makes small models ramble."""
+    model = llm._model
+    meta = model.metadata
+    template = meta.get("tokenizer.chat_template")
+    if template:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        bos, eos = (model._model.token_get_text(t) for t in (model.token_bos(), model.token_eos()))
+        formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+        def messages_to_prompt(messages: Any) -> str:
+            prompt = formatter(messages=[{"role": m.role.value, "content": m.content} for m in messages]).prompt
+            return prompt[len(bos):] if prompt.startswith(bos) else prompt  # llama.cpp adds BOS itself
+    elif meta.get("general.architecture", "").startswith("gemma"):
+        def messages_to_prompt(messages: Any) -> str:  # Gemma has no system role: it opens the first user turn
+            system = "\n\n".join(m.content for m in messages if m.role.value == "system")
+            turns = [m for m in messages if m.role.value != "system"]
+            out = ""
+            for i, m in enumerate(turns):
+                text = f"{system}\n\n{m.content}" if i == 0 and system else m.content
+                out += f"<start_of_turn>{'model' if m.role.value == 'assistant' else 'user'}\n{text}<end_of_turn>\n"
+            return out + "<start_of_turn>model\n"
+
+        llm.generate_kwargs["stop"] = ["<end_of_turn>"]
+    else:
+        return
+    llm.messages_to_prompt = messages_to_prompt
+    llm.completion_to_prompt = lambda text: messages_to_prompt([_user(text)])
+
+
+def _user(text: str) -> Any:
+    from llama_index.core.llms import ChatMessage
+
+    return ChatMessage(role="user", content=text)
