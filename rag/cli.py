@@ -156,6 +156,22 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, load_gold
+
+    report = evaluate(_assistant(), load_gold(args.gold))
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    for r in report.results:
+        mark = "ok  " if r.correct else "FAIL"
+        print(f"{mark} {r.latency_ms:7.1f} ms  {r.mode:<10} {r.question}" + (f"  — {r.why}" if r.why else ""))
+    print()
+    for k, v in report.totals().items():
+        print(f"{k:<20} {v}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
@@ -203,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="every record with every field and its source span")
     out.add_argument("--csv", action="store_true", help="one row per record")
     p.set_defaults(fn=cmd_facts)
+
+    p = sub.add_parser("eval", help="score answers against a gold file (accuracy, citations, refusals, latency)")
+    p.add_argument("gold", help="JSONL: question, expect, forbid, sources, not_found (see rag/evaluation.py)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_eval)
 
     p = sub.add_parser("serve", help="open the chat page")
     p.add_argument("--host", default="127.0.0.1")

@@ -64,3 +64,24 @@ def test_python_dash_m_rag_runs_without_traceback(env):
     res = subprocess.run([sys.executable, "-m", "rag", "remove", "nothing"], capture_output=True, text=True,
                          cwd=ROOT, env={**os.environ})
     assert res.returncode == 1 and "Traceback" not in res.stderr and res.stderr.startswith("error:")
+
+
+def test_eval_reports_per_question_and_totals(env, capsys, tmp_path):
+    gold = write(tmp_path / "gold.jsonl", "\n".join([
+        '{"question": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "expect": ["Nguyễn Quang Dương"], "sources": ["000_b584f524cb46930b.txt"]}',
+        '{"question": "Ai là trưởng đoàn kiểm tra tại Cà Mau?", "not_found": true}',
+        '{"question": "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?", "expect": ["Nguyễn Quang Dương"]}',
+        '{"question": "Ai là Bí thư Tỉnh ủy Trà Vinh?", "forbid": ["Ngô Chí Cường"]}']))
+    assert main(["eval", "--json", str(gold)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["correct"] for r in report["results"]] == [True, True, False, False]
+    assert report["results"][2]["why"] == "missing Nguyễn Quang Dương"
+    assert report["results"][3]["why"] == "forbidden Ngô Chí Cường"
+    t = report["totals"]
+    assert (t["questions"], t["answer_accuracy"], t["refusal_accuracy"], t["false_refusals"]) == (4, 0.5, 1.0, 0)
+    assert t["citation_precision"] == 1.0 and t["latency_ms_p50"] > 0
+    assert main(["eval", str(gold)]) == 0
+    assert "answer_accuracy      0.5" in capsys.readouterr().out
+    bad = write(tmp_path / "bad.jsonl", '{"q": 1}')
+    assert main(["eval", str(bad)]) == 1
+    assert "bad.jsonl:1: bad gold line" in capsys.readouterr().err
