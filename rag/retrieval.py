@@ -51,20 +51,29 @@ class Retriever:
     def term_stats(self, terms: Sequence[str]) -> TermStats:
         return TermStats(terms, self.store.catalog.counts()[1], self.store.catalog.doc_freqs(terms))
 
-    def search(self, query: Query, k: int | None = None, stats: TermStats | None = None) -> list[Passage]:
-        """The k best passages; `stats` (of query.terms) may be passed when the caller needs them too."""
-        k = k or self.settings.top_k
-        cand = max(self.settings.candidates, k)
+    def lexical(self, query: Query, k: int, stats: TermStats | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, BM25) best first, over the folded terms of the question."""
         stats = stats or self.term_stats(query.terms)
         n_chunks, df = stats.n_chunks, stats.df
-        if n_chunks == 0:
-            return []
         # Terms in more than half of the chunks add little to BM25 but cost a long posting list each.
         match_terms = [t for t in query.terms if df.get(t, 0) and df[t] <= max(n_chunks // 2, 1)] or \
             [t for t in query.terms if df.get(t, 0)]
-        lexical = self.store.catalog.lexical_search(match_terms, cand)
-        dense = self.store.dense_search(self.embedder.embed_queries([query.text])[0], cand)
+        return self.store.catalog.lexical_search(match_terms, k)
 
+    def dense(self, query: Query, k: int) -> list[tuple[str, float]]:
+        """(chunk_id, cosine) best first."""
+        return self.store.dense_search(self.embedder.embed_queries([query.text])[0], k)
+
+    def search(self, query: Query, k: int | None = None, stats: TermStats | None = None) -> list[Passage]:
+        """The k best passages, both sides fused; `stats` (of query.terms) may be passed when the caller needs them
+        too."""
+        k = k or self.settings.top_k
+        cand = max(self.settings.candidates, k)
+        stats = stats or self.term_stats(query.terms)
+        if stats.n_chunks == 0:
+            return []
+        lexical = self.lexical(query, cand, stats)
+        dense = self.dense(query, cand)
         w_dense = self.settings.unaccented_dense_weight if (query.language == "vi" and not query.accented) else 1.0
         fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], [w_dense, 1.0], self.settings.rrf_k)
         best = (w_dense + 1.0) / (self.settings.rrf_k + 1)
