@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .entities import count_units, has_date, legal_refs, person_names, team_numbers
+from .entities import count_units, has_date, person_names, team_numbers
 from .facts import find_legal_refs, legal_key
 from .gazetteer import find_provinces
 from .prompts import render
@@ -35,13 +35,18 @@ _ASKED_BONUS = 0.35
 _PASSAGE_PRIOR = 0.15
 _MAX_SCORE = 1 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
 
+def _has_person(s: str) -> bool:
+    return bool(person_names(s))
+
+
+# What a sentence must contain to answer the asked field (a bonus when it does).
 _HAS_ASKED: dict[str, Callable[[str], bool]] = {
-    "who": lambda s: bool(person_names(s)),
-    "when": has_date,
+    "leader": _has_person, "deputy": _has_person, "announcer": _has_person, "host": _has_person,
+    "date": has_date, "year": has_date,
     "team": lambda s: bool(team_numbers(s)),
-    "legal": lambda s: bool(legal_refs(s)) or bool(re.search(r"\b(quy dinh|quyet dinh|ket luan|chi thi|nghi quyet) so\b", fold(s))),
+    "legal": lambda s: bool(find_legal_refs(s)),
     "units": lambda s: count_units(s) >= 2,
-    "where": lambda s: bool(find_provinces(s)),
+    "province": lambda s: bool(find_provinces(s)),
 }
 
 
@@ -134,7 +139,7 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
         return not_found(query)
 
     # 3. sentences
-    has_asked = _HAS_ASKED.get(query.asked)
+    has_asked = _HAS_ASKED.get(query.field or "")
     sentences: list[_Sentence] = []
     for rank, p in enumerate(relevant):
         for a, b in split_sentences(p.text):

@@ -1,4 +1,5 @@
-"""Entity spotting in Vietnamese text (accented or not): person names, team numbers, dates, legal references.
+"""Entity spotting in Vietnamese text (accented or not): person names, team numbers, dates, party units.
+(Legal references have their own parser in `facts.find_legal_refs`.)
 
 Patterns run on the folded copy where that makes them robust to missing diacritics; folded offsets equal
 original offsets (see `text.fold`), so every hit maps back to an exact span of the original.
@@ -11,7 +12,7 @@ import re
 from .gazetteer import find_provinces
 from .text import fold, has_diacritics
 
-__all__ = ["person_names", "team_numbers", "has_date", "legal_refs", "count_units"]
+__all__ = ["person_names", "team_numbers", "has_date", "count_units"]
 
 # Common Vietnamese family names, enough to anchor a name; minority names (Y, H', Ksor...) included.
 # Accented text must match them accented ("Trưởng" is a title, "Trương" a name); unaccented text folded.
@@ -65,14 +66,6 @@ _DATE = re.compile(r"\b\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?\b|\bngay \d{1,2}\b|\bn
 
 def has_date(text: str) -> bool:
     return bool(_DATE.search(fold(text)))
-
-
-_LEGAL = re.compile(r"\b(\d{1,4})\s*-\s*(qd|kl|ct|nq|kh|hd|tb|qdi)\s*/\s*(tw|tu|bct|bbt|ubkttw|[a-z]{1,8})\b")
-
-
-def legal_refs(text: str) -> list[tuple[int, int]]:
-    """Spans of document codes like '58-QĐ/TW', '58-QD/TW', '21-KL/TW', '28-CT/TU'."""
-    return [(m.start(), m.end()) for m in _LEGAL.finditer(fold(text))]
 
 
 _UNIT = re.compile(r"\b(?:ban thuong vu|huyen uy|thanh uy|quan uy|thi uy|dang uy|tinh uy|ban to chuc|ban can su)\b")

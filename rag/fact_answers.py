@@ -20,26 +20,6 @@ from .text import fold, split_sentences
 
 __all__ = ["FactQuestion", "parse_fact_question", "fact_answer"]
 
-# Asked field, first match wins (folded question). Order matters: "Trưởng đoàn ... làm việc ngày nào?" asks a date.
-_FIELDS = (
-    ("deputy", r"\bpho truong doan\b|\bdeputy\b"),
-    ("announcer", r"\bcong bo\b|\bannounc|\bdoc quyet dinh\b"),
-    ("year", r"\bnam nao\b|\bnam may\b|\bnam bao nhieu\b|\b(which|what) year\b"),
-    ("date", r"\bkhi nao\b|\bngay nao\b|\bngay may\b|\bbao gio\b|\bluc nao\b|\bthoi gian nao\b|\bwhen\b"
-             r"|\b(what|which) (date|day)\b|\bban hanh ngay\b"),
-    ("legal", r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|van ban|can cu)\b.*\b(nao|gi|so may)\b"
-              r"|\b(regulation|decision|directive|conclusion|resolution|legal basis|under which)\b"),
-    ("units", r"\bdon vi\b|\bunits?\b|\bban nao\b|\bco quan (duoc )?kiem tra\b|\bto chuc dang nao\b"
-              r"|\bwhich (party )?(committees|organi[sz]ations|bodies were)\b"),
-    ("body", r"\bco quan nao\b|\bthuoc\b.*\bnao\b|\bcua (co quan|ban) nao\b|\bwhich body\b|\bwhose team\b"
-             r"|\bwho (set up|sent|formed)\b"),
-    ("team", r"\bso may\b|\bso bao nhieu\b|\bdoan nao\b|\bdoan kiem tra nao\b|\bnhung doan\b|\bcac doan\b"
-             r"|\b(which|what) teams?\b|\bteam number\b"),
-    ("province", r"\btinh nao\b|\bo dau\b|\bdia phuong nao\b|\bnoi nao\b|\bthanh pho nao\b|\bnhung tinh\b"
-                 r"|\bwhere\b|\bwhich (province|provinces|city|cities|place)\b"),
-    ("host", r"\bbi thu\b|\bchu tich\b|\bsecretary\b|\bchairman\b|\bhosts?\b|\bdon tiep\b|\btiep doan\b"),
-    ("leader", r"\btruong doan\b|\bdan dau\b|\bled\b|\blead(er|s)?\b|\bhead(ed)?\b|\bchief\b|\bai\b|\bwho\b"),
-)
 _HOST_TITLE = re.compile(r"\b((?:pho )?bi thu(?: thuong truc)?(?: tinh uy| thanh uy)?|chu tich (?:ubnd|hdnd)(?: tinh)?)\b")
 
 
@@ -55,7 +35,6 @@ class FactQuestion:
 
 def parse_fact_question(query: Query, known_people: set[str]) -> FactQuestion:
     folded = query.folded
-    fld = next((name for name, pat in _FIELDS if re.search(pat, folded)), None)
     persons = [fold(query.text[a:b]) for a, b in person_names(query.text)]
     persons += [p for p in known_people if re.search(rf"\b{re.escape(p)}\b", folded) and p not in persons]
     body = next((name for name, forms in BODIES.items() if any(f in folded for f in forms)), None)
@@ -65,7 +44,7 @@ def parse_fact_question(query: Query, known_people: set[str]) -> FactQuestion:
               for m in re.finditer(r"\b(quy dinh|quyet dinh|regulation|decision)\s+(?:so\s+|no\.?\s*)?(\d{1,4})\b", folded)
               if not any(k.startswith(m.group(2) + "-") for k in legal)]
     host = _HOST_TITLE.search(folded)
-    return FactQuestion(fld, persons, body, int(year.group(1)) if year else None,
+    return FactQuestion(query.field, persons, body, int(year.group(1)) if year else None,
                         legal, host.group(1) if host else None)
 
 

@@ -1,4 +1,5 @@
 """Question analysis: language, whether diacritics were typed, the asked field, named entities, lexical terms.
+One classifier of the asked field serves both routes (records and passages).
 
 Works on Vietnamese with or without diacritics and on English. English questions get their domain words
 mapped to Vietnamese ("led" -> "trưởng đoàn", "decision" -> "quyết định") so the lexical side and the sentence
@@ -15,7 +16,7 @@ from .facts import LegalRef, find_legal_refs
 from .gazetteer import Province, find_provinces
 from .text import fold, has_diacritics, lexical_terms, nfc, syllables
 
-__all__ = ["Query", "analyze"]
+__all__ = ["Query", "analyze", "FIELDS"]
 
 # Function and question words that carry no topic (folded). Kept short: BM25's IDF handles the rest.
 _VI_STOP = frozenset(
@@ -49,18 +50,26 @@ _SYNONYMS = {
     "dan dau": "truong doan", "truong doan": "dan dau", "lanh dao doan": "truong doan",
 }
 
-_ASKED = (  # first match wins; patterns run on the folded question
-    ("who", r"\bai\b|\bwho(m|se)?\b|\bnguoi nao\b|\bten (la )?gi\b|\bname of\b"),
-    ("when", r"\bkhi nao\b|\bbao gio\b|\bngay nao\b|\bngay may\b|\bngay bao nhieu\b|\bthoi gian nao\b|\bluc nao\b"
-             r"|\bhom nao\b|\bnam nao\b|\bwhen\b|\bwhat (date|day|year)\b|\bwhich (date|day|year)\b"),
+# Asked field, first match wins (folded question). Order matters: "Trưởng đoàn ... làm việc ngày nào?" asks a date.
+FIELDS = (
+    ("deputy", r"\bpho truong doan\b|\bdeputy\b"),
+    ("announcer", r"\bcong bo\b|\bannounc|\bdoc quyet dinh\b"),
+    ("year", r"\bnam nao\b|\bnam may\b|\bnam bao nhieu\b|\b(which|what) year\b"),
+    ("date", r"\bkhi nao\b|\bngay nao\b|\bngay may\b|\bbao gio\b|\bluc nao\b|\bthoi gian nao\b|\bwhen\b"
+             r"|\b(what|which) (date|day)\b|\bban hanh ngay\b"),
     ("legal", r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|van ban|can cu)\b.*\b(nao|gi|so may)\b"
-              r"|\b(regulation|decision|directive|resolution|conclusion|legal basis)\b|\bunder which\b"),
-    ("team", r"\bso may\b|\bso bao nhieu\b|\bso nao\b|\bdoan nao\b|\bwhich team\b|\bteam number\b|\bwhat number\b"),
-    ("units", r"\bdon vi\b|\bunits?\b|\bco quan nao\b|\bto chuc (dang )?nao\b|\bnhung noi nao\b"),
-    ("where", r"\bo dau\b|\btinh nao\b|\bdia phuong nao\b|\bnoi nao\b|\bthanh pho nao\b|\bwhere\b"
-              r"|\bwhich (province|city|place)\b"),
+              r"|\b(regulation|decision|directive|conclusion|resolution|legal basis|under which)\b"),
+    ("units", r"\bdon vi\b|\bunits?\b|\bban nao\b|\bco quan (duoc )?kiem tra\b|\bto chuc dang nao\b"
+              r"|\bwhich (party )?(committees|organi[sz]ations|bodies were)\b"),
+    ("body", r"\bco quan nao\b|\bthuoc\b.*\bnao\b|\bcua (co quan|ban) nao\b|\bwhich body\b|\bwhose team\b"
+             r"|\bwho (set up|sent|formed)\b"),
+    ("team", r"\bso may\b|\bso bao nhieu\b|\bdoan nao\b|\bdoan kiem tra nao\b|\bnhung doan\b|\bcac doan\b"
+             r"|\b(which|what) teams?\b|\bteam number\b"),
+    ("province", r"\btinh nao\b|\bo dau\b|\bdia phuong nao\b|\bnoi nao\b|\bthanh pho nao\b|\bnhung tinh\b"
+                 r"|\bwhere\b|\bwhich (province|provinces|city|cities|place)\b"),
+    ("host", r"\bbi thu\b|\bchu tich\b|\bsecretary\b|\bchairman\b|\bhosts?\b|\bdon tiep\b|\btiep doan\b"),
+    ("leader", r"\btruong doan\b|\bdan dau\b|\bled\b|\blead(er|s)?\b|\bhead(ed)?\b|\bchief\b|\bai\b|\bwho\b"),
 )
-
 
 @dataclass
 class Query:
@@ -68,7 +77,7 @@ class Query:
     folded: str
     language: str  # "vi" | "en"
     accented: bool  # diacritics typed (always False for English)
-    asked: str  # who | when | team | legal | units | where | other
+    field: str | None  # asked field: leader deputy announcer host team body province date year legal units, or None
     provinces: list[Province] = field(default_factory=list)
     teams: list[int] = field(default_factory=list)
     legal: list[LegalRef] = field(default_factory=list)  # "58-QĐ/TW", "Quy định số 58" named in the question
@@ -89,7 +98,7 @@ def analyze(question: str) -> Query:
     text = nfc(question).strip()
     folded = fold(text)
     language = _language(text, folded)
-    asked = next((name for name, pat in _ASKED if re.search(pat, folded)), "other")
+    asked = next((name for name, pat in FIELDS if re.search(pat, folded)), None)
     provinces = list(dict.fromkeys(p for p, _, _ in find_provinces(text)))
     teams = list(dict.fromkeys(team_numbers(text)))
 
