@@ -36,10 +36,9 @@ class Settings(BaseSettings):
     chunk_chars: int = Field(900, ge=200, description="Target chunk size in characters (chunks end on sentences).")
     top_k: int = Field(5, ge=1, le=50, description="Passages that ask() reads the answer from.")
     candidates: int = Field(40, ge=5, description="Candidates taken from each side (dense, lexical) before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     unaccented_dense_weight: float = Field(
         0.25, ge=0, le=1,
-        description="Weight of the dense side in fusion for Vietnamese questions typed without diacritics "
+        description="Weight of the dense side in score fusion for Vietnamese questions typed without diacritics "
         "(the dense model is nearly blind to them; the lexical side keeps weight 1).",
     )
     min_dense_score: float = Field(
