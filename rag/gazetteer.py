@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .text import fold, has_diacritics
 
-__all__ = ["Province", "PROVINCES", "find_provinces", "province_by_name"]
+__all__ = ["Province", "PROVINCES", "find_provinces"]
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,3 @@ def find_provinces(text: str) -> list[tuple[Province, int, int]]:
         if p is not None and (not has_diacritics(surface) or _letters(surface) in _accented_forms()):
             out.append((p, m.start(), m.end()))
     return out
-
-
-def province_by_name(name: str) -> Province | None:
-    found = find_provinces(name)
-    return found[0][0] if found else None
