@@ -15,9 +15,9 @@ from typing import Any
 
 from vectorstore import Store
 
-from .answering import extractive_answer
-from .chain import build_messages, condense, gather_sources, verify
-from .fact_answers import fact_answer
+from .answers.extractive import extractive_answer
+from .answers.llm import build_messages, condense, gather_sources, verify
+from .answers.facts import fact_answer
 from .embeddings import Embedder, make_embedder
 from .errors import EmbedderMismatchError, QueryError, RagError
 from .facts import InspectionRecord

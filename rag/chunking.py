@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .text import split_sentences
+from .vn.text import split_sentences
 
 if TYPE_CHECKING:
     from llama_index.core.schema import TextNode

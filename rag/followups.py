@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .entities import team_numbers
-from .gazetteer import find_provinces
-from .text import fold, nfc
+from .vn.entities import team_numbers
+from .vn.gazetteer import find_provinces
+from .vn.text import fold, nfc
 
 __all__ = ["standalone_question", "message_text"]
 

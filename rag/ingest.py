@@ -20,7 +20,7 @@ from .facts import extract_records
 from .loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_file
 from .results import FileResult, IngestReport
 from .settings import Settings
-from .text import lexical_terms
+from .vn.text import lexical_terms
 
 __all__ = ["doc_id_for", "collect_files", "ingest_paths", "index_document"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import LoadError
-from .text import nfc
+from .vn.text import nfc
 
 __all__ = ["LoadedDocument", "SUPPORTED_SUFFIXES", "load_file", "decode_bytes"]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .entities import team_numbers
+from .vn.entities import team_numbers
 from .facts import LegalRef, find_legal_refs
-from .gazetteer import Province, find_provinces
-from .text import fold, has_diacritics, lexical_terms, nfc, syllables
+from .vn.gazetteer import Province, find_provinces
+from .vn.text import fold, has_diacritics, lexical_terms, nfc, syllables
 
 __all__ = ["Query", "analyze", "FIELDS"]
 

@@ -16,7 +16,7 @@ for key in [k for k in os.environ if k.startswith("RAG_")]:  # a developer's own
 
 from rag import Assistant, Settings  # noqa: E402
 from rag.embeddings import Embedder  # noqa: E402
-from rag.text import syllables  # noqa: E402
+from rag.vn.text import syllables  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

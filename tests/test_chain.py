@@ -175,7 +175,7 @@ def test_chat_page_streams_then_shows_the_verified_answer(tmp_path):
 
 def test_cli_stream_prints_tokens_then_the_verified_answer(tmp_path, capsys, monkeypatch):
     import rag
-    from rag.cli import main
+    from ui.cli import main
 
     a = assistant_with(tmp_path, ScriptedLLM("Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]. Bịa đặt [4]."))
     monkeypatch.setattr(rag, "get_assistant", lambda settings=None: a)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from rag.cli import main
+from ui.cli import main
 
 from conftest import ROOT, SEEDS, write
 

@@ -4,7 +4,7 @@ parsing, lists, conflicts, another body's team, and the 158-QĐ/TW trap."""
 import pytest
 
 from rag import Assistant
-from rag.fact_answers import parse_fact_question
+from rag.answers.facts import parse_fact_question
 from rag.facts import SUBCOMMITTEE, extract_records, find_legal_refs
 from rag.questions import analyze
 

@@ -2,8 +2,8 @@ import unicodedata
 
 import pytest
 
-from rag.gazetteer import PROVINCES, find_provinces
-from rag.text import fold, has_diacritics, lexical_terms, split_sentences
+from rag.vn.gazetteer import PROVINCES, find_provinces
+from rag.vn.text import fold, has_diacritics, lexical_terms, split_sentences
 
 from conftest import SEEDS
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import rag
 from rag.facts import display_date, record_rows
-from rag.text import fold
+from rag.vn.text import fold
 
 STATUS_VI = {"added": "đã thêm", "updated": "đã cập nhật", "unchanged": "không đổi", "rejected": "bị từ chối"}
 FACT_HEADERS = ["Đoàn", "Cơ quan", "Trưởng đoàn", "Phó Trưởng đoàn", "Tỉnh / đơn vị", "Ngày", "Căn cứ", "Nguồn"]

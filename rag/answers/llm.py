@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from .embeddings import Embedder
-from .prompts import render
-from .results import Answer, Citation, Passage
-from .text import lexical_terms, split_sentences
+from ..embeddings import Embedder
+from ..prompts import render
+from ..results import Answer, Citation, Passage
+from ..vn.text import lexical_terms, split_sentences
 
 __all__ = ["Source", "gather_sources", "build_messages", "verify", "condense"]
 
@@ -78,7 +78,7 @@ def condense(llm: Any, question: str, history: list[dict[str, Any]], fallback: s
     """A standalone question from a follow-up; `fallback` (the rule-based rewrite) when the LLM gives nothing usable."""
     from llama_index.core.llms import ChatMessage
 
-    from .followups import message_text
+    from ..followups import message_text
 
     turns = "\n".join(f"{'Người dùng' if m.get('role') == 'user' else 'Trợ lý'}: {message_text(m)[:300]}"
                       for m in history[-6:])

@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .entities import person_names
-from .facts import BODIES, InspectionRecord, LegalRef, Person, Span, display_date, legal_key
-from .questions import Query
-from .results import Answer, Citation
-from .text import fold, split_sentences
+from ..vn.entities import person_names
+from ..facts import BODIES, InspectionRecord, LegalRef, Person, Span, display_date, legal_key
+from ..questions import Query
+from ..results import Answer, Citation
+from ..vn.text import fold, split_sentences
 
 __all__ = ["FactQuestion", "parse_fact_question", "fact_answer"]
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 __all__ = [
+    "Span",
     "nfc",
     "fold",
     "has_diacritics",
@@ -18,6 +20,19 @@ __all__ = [
     "lexical_terms",
     "split_sentences",
 ]
+
+
+@dataclass
+class Span:
+    """A piece of a stored text: `text == stored[start:end]` (every extracted fact carries one)."""
+
+    text: str
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, stored: str, start: int, end: int) -> "Span":
+        return cls(stored[start:end], start, end)
 
 
 def nfc(text: str) -> str:

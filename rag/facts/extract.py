@@ -20,9 +20,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .entities import person_names
-from .gazetteer import find_provinces
-from .text import fold, split_sentences
+from ..vn.entities import person_names
+from ..vn.gazetteer import find_provinces
+from ..vn.text import fold, split_sentences
 
 __all__ = ["Span", "Person", "Unit", "LegalRef", "InspectionRecord", "extract_records", "BODIES", "SUBCOMMITTEE",
            "legal_key", "find_legal_refs", "RECORD_COLUMNS", "record_rows", "display_date"]

@@ -18,14 +18,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .entities import count_units, has_date, person_names, team_numbers
-from .facts import find_legal_refs, legal_key
-from .gazetteer import find_provinces
-from .prompts import render
-from .questions import Query
-from .results import Answer, Citation, Passage
-from .settings import Settings
-from .text import fold, lexical_terms, split_sentences
+from ..vn.entities import count_units, has_date, person_names, team_numbers
+from ..facts import find_legal_refs, legal_key
+from ..vn.gazetteer import find_provinces
+from ..prompts import render
+from ..questions import Query
+from ..results import Answer, Citation, Passage
+from ..settings import Settings
+from ..vn.text import fold, lexical_terms, split_sentences
 
 __all__ = ["extractive_answer", "not_found"]
 

@@ -12,13 +12,13 @@ from typing import Any, Iterator
 
 from pydantic import ValidationError
 
-from .errors import RagError
+from rag.errors import RagError
 
 __all__ = ["main"]
 
 
 def _assistant() -> Any:
-    from . import get_assistant
+    from rag import get_assistant
 
     return get_assistant()
 
@@ -137,7 +137,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    from .facts import RECORD_COLUMNS, record_rows
+    from rag.facts import RECORD_COLUMNS, record_rows
 
     records = _assistant().records()
     if args.json:
@@ -157,7 +157,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate, load_gold
+    from rag.evaluation import evaluate, load_gold
 
     report = evaluate(_assistant(), load_gold(args.gold))
     if args.json:

@@ -1,0 +1,1 @@
+"""Vietnamese (and English) text: normalization, places and organizations, names, dates, legal references."""
