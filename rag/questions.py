@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .vn.entities import team_numbers
-from .facts import LegalRef, find_legal_refs
+from .vn.legal import LegalRef, find_legal_refs
 from .vn.gazetteer import Province, find_provinces
 from .vn.text import fold, has_diacritics, lexical_terms, nfc, syllables
 

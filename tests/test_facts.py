@@ -5,7 +5,9 @@ import pytest
 
 from rag import Assistant
 from rag.answers.facts import parse_fact_question
-from rag.facts import SUBCOMMITTEE, extract_records, find_legal_refs
+from rag.facts import extract_records
+from rag.vn.gazetteer import SUBCOMMITTEE
+from rag.vn.legal import find_legal_refs
 from rag.questions import analyze
 
 from conftest import DATA, SEEDS, HashEmbedding, make_settings

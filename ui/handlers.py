@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import rag
-from rag.facts import display_date, record_rows
+from rag.facts import record_rows
+from rag.vn.dates import display_date
 from rag.vn.text import fold
 
 STATUS_VI = {"added": "đã thêm", "updated": "đã cập nhật", "unchanged": "không đổi", "rejected": "bị từ chối"}

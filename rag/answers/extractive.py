@@ -18,8 +18,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..vn.entities import count_units, has_date, person_names, team_numbers
-from ..facts import find_legal_refs, legal_key
+from ..vn.entities import person_names, team_numbers
+from ..vn.dates import find_dates
+
+def has_date(s):
+    return bool(find_dates(s))
+
+def count_units(s):
+    return len(re.findall(r'\b(?:ban thuong vu|huyen uy|thanh uy|quan uy|thi uy|dang uy|tinh uy|ban to chuc|ban can su)\b', fold(s)))
+
+from ..vn.legal import find_legal_refs, legal_key
 from ..vn.gazetteer import find_provinces
 from ..prompts import render
 from ..questions import Query

@@ -13,7 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..vn.entities import person_names
-from ..facts import BODIES, InspectionRecord, LegalRef, Person, Span, display_date, legal_key
+from ..facts import InspectionRecord, Person
+from ..vn.dates import display_date
+from ..vn.gazetteer import BODIES
+from ..vn.legal import LegalRef, legal_key
+from ..vn.text import Span
 from ..questions import Query
 from ..results import Answer, Citation
 from ..vn.text import fold, split_sentences

@@ -1,3 +1,8 @@
-"""Inspection records: the model, extraction from articles, presentation."""
+"""Inspection records: the model, extraction from articles, presentation as rows."""
 
-from .extract import *  # noqa: F401,F403
+from .extract import extract_facts, extract_records
+from .model import ROLES, ArticleFacts, InspectionRecord, Person, Unit
+from .present import RECORD_COLUMNS, record_rows
+
+__all__ = ["ArticleFacts", "InspectionRecord", "Person", "Unit", "ROLES", "extract_facts", "extract_records",
+           "RECORD_COLUMNS", "record_rows"]

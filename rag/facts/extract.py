@@ -1,427 +1,567 @@
-"""Inspection records: who inspected what, when, under which rule — every field tied to its source span.
+"""Finding inspection records in an article (Vietnamese with or without diacritics, or English).
 
-An article is cut into segments at each mention of a numbered team ("Đoàn kiểm tra số 5", "Đoàn Kiểm tra số 01",
-"Đoàn kiểm tra, giám sát số 15"); each segment gives one record. Patterns are general phrasings, not rules fitted
-to one sentence:
-  leader/deputy  "do (đồng chí) X, <titles> làm (Phó) Trưởng đoàn" · "(Phó) Trưởng đoàn là X" · "X, <titles>,
-                 Trưởng đoàn" · "do X dẫn đầu"  ("Trưởng đoàn Đại biểu Quốc hội" is not an inspection role)
-  announcer      "<titles> X đã công bố / thông qua quyết định, kế hoạch"
-  hosts          other people whose titles are local (Bí thư Tỉnh ủy, Chủ tịch UBND tỉnh...)
-  units          "kiểm tra / làm việc (tại|với|đối với) <Ban Thường vụ Tỉnh ủy X>, <Huyện ủy Y> và <Thành ủy Z>"
-  date           "Chiều nay (2/11)", "Ngày 24/4", "ngày 17-4-2024", "từ 09/8 đến 11/8/2023"; the year from the date,
-                 then "năm 2024" in the article, then the article's metadata date — else unknown, never invented
-  legal          "Quy định / Quyết định / Chỉ thị / Kết luận / Nghị quyết / Kế hoạch (…) số 58-QĐ/TW ngày 8/2/2022"
-Offsets are into the document's stored text; the folded copy has the same offsets (see `text.fold`).
+An article is cut into events at each team that starts one: the first mention of each team number ("Đoàn kiểm tra
+số 5", "Đoàn Kiểm tra số 01", "Đoàn kiểm tra, giám sát số 1927", "Inspection team No. 9"), or an unnumbered team
+("Đoàn kiểm tra của Tiểu ban …", "Đoàn thanh tra của Thanh tra Chính phủ") when the article numbers none. A later
+mention of the same number continues its event; a team recalled in passing ("Trước đó, sau đợt kiểm tra của Đoàn
+kiểm tra số 6 …") starts none. Every field is read with general phrasings, never fitted to one article:
+
+  body      named right after any mention of the team ("số 5 (của|thuộc) Tiểu ban …", "No. 9 of the Central
+            Sub-committee …", "số 2 của Ban Thường vụ Tỉnh ủy Lâm Đồng"), else in the lead ("hai đoàn kiểm tra của
+            Tiểu ban …") or as the title's subject; else unknown
+  people    role after the name and its titles ("do X, <titles> làm Trưởng đoàn", "X … dẫn đầu đoàn", "X … chủ trì",
+            "X, <titles>, công bố/đọc/thông qua/phổ biến/trình bày quyết định, kế hoạch"), role before the name
+            ("Trưởng đoàn là X", "Trưởng đoàn, <title> X", "đứng đầu là X", "Hai Phó Trưởng đoàn là X … và Y …"),
+            role among the titles ("X, <titles>, Phó Trưởng đoàn"), passive ("được đồng chí X … công bố"), lists
+            ("Chủ trì buổi làm việc có X …; Y …", "Tiếp Đoàn có X …" = hosts); English "led/headed by X", "X …,
+            deputy head of the team", "X … announced Decision …", "received by X". Ranks (Thượng tướng …) are titles.
+  units     after "làm việc với / kiểm tra (trực tiếp) tại / đối với / đối tượng kiểm tra là / Ngoài …, Đoàn còn …"
+            as head + owner ("Ban Cán sự đảng" + "Bộ Tài nguyên và Môi trường", "Huyện ủy" + "Đức Trọng"); the
+            first is the inspected unit, whose province is the record's (none for a central unit: "tại Hà Nội" is
+            then the venue, not the province)
+  date      the team sentence's date, else the lead's ("Sáng 12/3", "Chiều qua (14-6)", "Hôm nay (27/7)", "từ ngày
+            10 đến 12/9/2024", "trong hai ngày 3 và 4/11/2025", "on March 6"); the year from the date, else the
+            article's publication date, else "năm 2024" in the text — else unknown, never invented
+  stage     start | draft ("thông qua dự thảo báo cáo") | results ("thông báo kết quả", "kết luận kiểm tra")
+  legal     every reference in the event's sentences (see `vn.legal`)
+Offsets are into the document's stored text; the folded copy has the same offsets (see `vn.text.fold`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from ..vn.entities import person_names
-from ..vn.gazetteer import find_provinces
-from ..vn.text import fold, split_sentences
+from ..vn.dates import DateRef, find_dates, find_years
+from ..vn.entities import RANKS, TITLE_WORDS, find_teams, person_names, titles_after, titles_before
+from ..vn.gazetteer import SUBCOMMITTEE, find_bodies, find_provinces, find_units
+from ..vn.legal import LegalRef, find_legal_refs
+from ..vn.text import Span, fold, has_diacritics, split_sentences
+from .model import ArticleFacts, InspectionRecord, Person, Unit
 
-__all__ = ["Span", "Person", "Unit", "LegalRef", "InspectionRecord", "extract_records", "BODIES", "SUBCOMMITTEE",
-           "legal_key", "find_legal_refs", "RECORD_COLUMNS", "record_rows", "display_date"]
+__all__ = ["extract_facts", "extract_records"]
 
-SUBCOMMITTEE = "Tiểu ban Bảo vệ chính trị nội bộ Trung ương"
-# Issuing bodies: canonical name and folded forms; longest forms are tried first.
-BODIES: dict[str, tuple[str, ...]] = {
-    SUBCOMMITTEE: ("tieu ban bao ve chinh tri noi bo trung uong", "tieu ban bao ve chinh tri noi bo"),
-    "Bộ Chính trị, Ban Bí thư": ("bo chinh tri, ban bi thu", "bo chinh tri - ban bi thu", "bo chinh tri va ban bi thu"),
-    "Bộ Chính trị": ("bo chinh tri",),
-    "Ban Bí thư": ("ban bi thu",),
-    "Ủy ban Kiểm tra Trung ương": ("uy ban kiem tra trung uong", "ubkt trung uong"),
-    "Ban Chỉ đạo Trung ương về phòng, chống tham nhũng, tiêu cực": ("ban chi dao trung uong ve phong, chong tham nhung",),
-    "Ban Tổ chức Trung ương": ("ban to chuc trung uong",),
-    "Ban Thường vụ Tỉnh ủy": ("ban thuong vu tinh uy",),
-}
+
+def extract_records(text: str, doc_id: str, source: str, title: str = "",
+                    metadata_date: str | None = None) -> list[InspectionRecord]:
+    """The inspection events of one article (stored text). An article that reports no team gives none."""
+    return extract_facts(text, doc_id, source, title, metadata_date).events
+
+
+# --- the article ---------------------------------------------------------------------------------------------------
+_EN_WORDS = re.compile(r"\b(?:the|of|and|was|were|with|on|in|to|by|for)\b")
 
 
 @dataclass
-class Span:
-    text: str  # exactly stored_text[start:end]
-    start: int
-    end: int
+class _Doc:
+    text: str
+    folded: str
+    sentences: list[tuple[int, int]]
+    en: bool
+    names: list[tuple[int, int]]  # every person name in the text
+    legal: list[LegalRef]
+    pub: DateRef | None  # publication date (metadata)
+
+    def sentence_index(self, pos: int) -> int:
+        return next((i for i, (a, b) in enumerate(self.sentences) if a <= pos < b), len(self.sentences) - 1)
+
+    def names_in(self, a: int, b: int) -> list[tuple[int, int]]:
+        return [(x, y) for x, y in self.names if a <= x and y <= b]
+
+    def span(self, a: int, b: int) -> Span:
+        return Span.of(self.text, a, b)
 
 
-@dataclass
-class Person:
-    name: str
-    role: str  # leader | deputy | announcer | host
-    titles: str
-    span: Span  # the name itself
-    sentence: Span  # the sentence that states the role
+def extract_facts(text: str, doc_id: str, source: str, title: str = "",
+                  metadata_date: str | None = None) -> ArticleFacts:
+    """Everything an article says that the answers use: its events, the people it names, its legal references."""
+    folded = fold(text)
+    sentences = _body_sentences(text, folded)
+    sample = folded[:3000]
+    en = not has_diacritics(text[:3000]) and len(_EN_WORDS.findall(sample)) > 0.04 * max(1, len(sample.split()))
+    iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", metadata_date or "")
+    pub = DateRef(int(iso.group(3)), int(iso.group(2)), int(iso.group(1)), 0, 0) if iso else None
+    names = [(a + x, a + y) for a, b in sentences for x, y in person_names(text[a:b])]
+    doc = _Doc(text, folded, sentences, en, names, find_legal_refs(text), pub)
+    facts = ArticleFacts(doc_id, source, title, "en" if en else "vi", people=_article_people(doc), legal=doc.legal)
+    for i, (mention, sents, lead) in enumerate(_events(doc)):
+        facts.events.append(_record(doc, f"{doc_id}:{i}", doc_id, source, title, mention, sents, lead))
+    return facts
 
 
-@dataclass
-class Unit:
-    name: str
-    province: str | None
-    span: Span
+_RELATED = re.compile(r"(?:xem them|tin lien quan|bai lien quan|doc them|tin cung chuyen muc|cac tin khac|tin khac|"
+                      r"related news|related|read more|see also)\s*:?\s*")
 
 
-@dataclass
-class LegalRef:
-    kind: str  # Quy định, Quyết định, Chỉ thị, Kết luận, Nghị quyết, Kế hoạch, Hướng dẫn
-    number: int
-    code: str | None  # canonical "58-QĐ/TW" when the text gives the code (also from degraded "58-QD/TW")
-    date: str | None  # as ISO when complete
-    title: str | None
-    span: Span
+def _body_sentences(text: str, folded: str) -> list[tuple[int, int]]:
+    """The article's sentences up to a list of related links ("Xem thêm:", "Tin liên quan", "Related news")."""
+    sentences = split_sentences(text)
+    for i, (a, b) in enumerate(sentences):
+        if i > 2 and _RELATED.fullmatch(folded, a, b):
+            return sentences[:i]
+    return sentences
 
 
-@dataclass
-class InspectionRecord:
-    record_id: str
-    doc_id: str
-    source: str
-    title: str
-    team: int | None
-    team_text: str
-    body: str | None  # None: the text does not say
-    team_span: Span
-    body_span: Span | None = None
-    people: list[Person] = field(default_factory=list)
-    units: list[Unit] = field(default_factory=list)
-    province: str | None = None  # canonical, from the main inspected unit or the team's sentence
-    province_span: Span | None = None
-    date: str | None = None  # ISO "2024-04-24" when the year is known, else "--04-24"
-    date_text: str | None = None
-    date_span: Span | None = None
-    year: int | None = None
-    year_source: str | None = None  # date | text | metadata (then year_span is the event date's span)
-    year_span: Span | None = None
-    legal: list[LegalRef] = field(default_factory=list)
-
-    def person(self, role: str) -> list[Person]:
-        return [p for p in self.people if p.role == role]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "InspectionRecord":
-        d = dict(d)
-        sp = lambda x: Span(**x) if x else None  # noqa: E731
-        d["team_span"] = sp(d["team_span"])
-        d["body_span"] = sp(d.get("body_span"))
-        d["year_span"] = sp(d.get("year_span"))
-        d["province_span"] = sp(d.get("province_span"))
-        d["date_span"] = sp(d.get("date_span"))
-        d["people"] = [Person(**{**p, "span": Span(**p["span"]), "sentence": Span(**p["sentence"])}) for p in d["people"]]
-        d["units"] = [Unit(**{**u, "span": Span(**u["span"])}) for u in d["units"]]
-        d["legal"] = [LegalRef(**{**r, "span": Span(**r["span"])}) for r in d["legal"]]
-        return cls(**d)
+def _article_people(doc: _Doc) -> list[Person]:
+    """Everyone named, with the titles the article gives (first statement with titles wins)."""
+    seen: dict[str, Person] = {}
+    for x, y in doc.names:
+        a, b = doc.sentences[doc.sentence_index(x)]
+        titles = titles_after(doc.text, y, b) or titles_before(doc.text, x, a)
+        name = doc.text[x:y]
+        if name not in seen or (titles and not seen[name].titles):
+            seen[name] = Person(name, "", titles, doc.span(x, y), doc.span(a, b))
+    return list(seen.values())
 
 
-# --- teams and bodies --------------------------------------------------------------------------------------------
-_TEAM = re.compile(r"\bdoan (kiem tra(?:,? giam sat)?|giam sat|cong tac)(?: so)?\s+0*(\d{1,3})\b")
+# --- events --------------------------------------------------------------------------------------------------------
+_RETRO = re.compile(r"\b(?:truoc do|truoc day|hoi thang|nam ngoai|sau dot kiem tra cua|earlier|previously|last year)\b")
+_IN_TITLE = re.compile(r"(?:truong|thanh vien|thu ky|to giup viec(?: cua)?|to truong)\s+$")
+_PLURAL = re.compile(r"\b(?:hai|ba|bon|nam|cac|nhung|nhieu|\d+)\s+$")
+_TeamMention = type(find_teams("Đoàn kiểm tra số 1")[0])
 
 
-def _body_after(folded: str, pos: int) -> tuple[str, int, int] | None:
-    """The issuing body named right after a team mention: 'số 5 (của) Tiểu ban ...', also after a list of teams
-    ('Đoàn kiểm tra số 5 và Đoàn kiểm tra số 6 của Tiểu ban ...')."""
-    pos = re.compile(r"(?:\s*(?:,|va)\s*doan (?:kiem tra(?:,? giam sat)?|giam sat|cong tac)(?: so)?\s+\d{1,3}\b)*").match(folded, pos).end()
-    m = re.compile(r"\s*(?:cua|thuoc)?\s*").match(folded, pos)
-    at = m.end() if m else pos
-    for name, forms in BODIES.items():
-        for form in sorted(forms, key=len, reverse=True):
-            if folded.startswith(form, at):
-                return name, at, at + len(form)
-    m = re.compile(r"(uy ban kiem tra [^,.;()]+?)(?=\s+(?:do|da|lam|ve|tai|co)\b|[,.;()]|$)").match(folded, at)
-    if m:
-        return "", m.start(1), m.end(1)  # another body: its name is read from the original text
-    return None
-
-
-# --- people -------------------------------------------------------------------------------------------------------
-_ROLE = re.compile(r"\b(pho truong doan|truong doan|dan dau)\b(?!\s+(?:dai bieu|dbqh|doan dai bieu))")
-_ANNOUNCE = re.compile(r"\b(cong bo|thong qua|trien khai|doc)\s+(cac\s+)?(quyet dinh|ke hoach)")
-_HONORIFIC = re.compile(r"(?:dong chi|ong|ba|dai tuong|thuong tuong|trung tuong|thieu tuong|dai ta)\s+$")
-_LOCAL = re.compile(r"\b(tinh uy|thanh uy|huyen uy|hdnd|ubnd|tinh|thanh pho|cong an tinh)\b")
-_TITLE_START = re.compile(r"(?:Ủy|Uỷ|Phó|Bí|Chủ|Trưởng|Tổng|Giám|Tỉnh|Thành|Thứ|Bộ|Đại|Thượng|Trung|Thiếu|Cục|Viện|Ban)")
-
-
-def _titles_after(text: str, end: int, limit: int) -> str:
-    """Appositive titles after a name: ', Ủy viên Trung ương Đảng, Phó Trưởng ban ...' up to a verb or ; ."""
-    items = []
-    pos = end
-    while pos < limit and text.startswith(", ", pos):
-        m = re.compile(r"[^,;.:()]+").match(text, pos + 2)
-        if not m or not _TITLE_START.match(m.group()):
-            break
-        item = m.group()
-        cut = re.search(r"\s+(?:làm|là|dẫn đầu|đã|phát biểu|tiếp|báo cáo)\b", item)
-        items.append(item[:cut.start()] if cut else item)
-        if cut:
-            break
-        pos = m.end()
-    return ", ".join(i.strip() for i in items)
-
-
-def _titles_before(text: str, start: int, floor: int) -> str:
-    """Titles right before a name: 'Phó Cục trưởng Cục Bảo vệ ... (Ban Tổ chức Trung ương) Nguyễn Văn Định'."""
-    seg = text[floor:start]
-    cut = max(seg.rfind(","), seg.rfind(";"), seg.rfind(":"))
-    seg = seg[cut + 1:] if cut >= 0 else seg
-    seg = seg.strip()
-    return seg if seg and _TITLE_START.match(seg) else ""
-
-
-def _people(text: str, folded: str, sentences: list[tuple[int, int]]) -> list[Person]:
-    people: list[Person] = []
-    for a, b in sentences:
-        names = [(x, y) for x, y in person_names(text[a:b])]
-        names = [(a + x, a + y) for x, y in names]
-        sent = Span(text[a:b], a, b)
-        for m in _ROLE.finditer(folded, a, b):
-            role = {"pho truong doan": "deputy", "truong doan": "leader", "dan dau": "leader"}[m.group(1)]
-            # "Trưởng đoàn là X", "Trưởng đoàn: X", "Trưởng Đoàn kiểm tra số 2, đồng chí X"
-            after = re.compile(r"\s*(?:kiem tra(?: so \d+)?\s*)?(?:la|:|,)\s*(?:dong chi|ong|ba)?\s*").match(folded, m.end())
-            follow = [n for n in names if after and n[0] == after.end()]
-            if follow and role != "leader" or follow and m.group(1) == "truong doan":
-                x, y = follow[0]
-                titles = _titles_after(text, y, b)
-            else:
-                before = [n for n in names if n[1] <= m.start()]
-                if not before:
-                    continue
-                x, y = before[-1]
-                between = folded[y:m.start()]
-                if _ROLE.search(between):  # another role stands between: not this person's
-                    continue
-                titles = re.sub(r"^[,\s]+|[,\s]+$|\s+(?:lam|la)$", "", text[y:m.start()])
-                titles = re.sub(r"[,\s]*(?:làm|là|đã|dẫn đầu đoàn)$", "", titles).strip(" ,")
-            people.append(Person(text[x:y], role, titles, Span(text[x:y], x, y), sent))
-        for m in _ANNOUNCE.finditer(folded, a, b):
-            before = [n for n in names if n[1] <= m.start() and m.start() - n[1] < 40]
-            if before:
-                x, y = before[-1]
-                titles = _titles_before(text, x, a) or _titles_after(text, y, b)
-                people.append(Person(text[x:y], "announcer", titles, Span(text[x:y], x, y), sent))
-    named = {p.name for p in people}
-    for a, b in sentences:  # hosts: the rest, when their titles are local
-        for x, y in person_names(text[a:b]):
-            x, y = a + x, a + y
-            name = text[x:y]
-            if name in named:
-                continue
-            titles = _titles_after(text, y, b) or _titles_before(text, x, a)
-            if titles and _LOCAL.search(fold(titles)):
-                people.append(Person(name, "host", titles, Span(name, x, y), Span(text[a:b], a, b)))
-                named.add(name)
-    out, seen = [], set()
-    for p in people:  # first statement of each (name, role) wins
-        if (p.name, p.role) not in seen:
-            seen.add((p.name, p.role))
-            out.append(p)
+def _events(doc: _Doc) -> list[tuple[object, list[tuple[int, int]], list[tuple[int, int]]]]:
+    """(primary team mention, the event's sentences, the lead-in sentences before the first event)."""
+    mentions = find_teams(doc.text)
+    numbered = any(m.number is not None for m in mentions)
+    starts: list[tuple[object, int]] = []
+    seen: set[int | None] = set()
+    for m in mentions:
+        before = doc.folded[max(0, m.start - 30):m.start]
+        si = doc.sentence_index(m.start)
+        if m.number in seen or _PLURAL.search(before):
+            continue
+        if m.number is None and (numbered or starts or not _opens_event(doc, m.end)):
+            continue
+        if starts and (_RETRO.search(doc.folded[doc.sentences[si][0]:m.start]) or _IN_TITLE.search(before)):
+            continue  # recalled in passing, or a new number inside someone's title
+        seen.add(m.number)
+        starts.append((m, si))
+    out = []
+    lead = doc.sentences[:starts[0][1]] if starts else []
+    for k, (m, si) in enumerate(starts):
+        end = starts[k + 1][1] if k + 1 < len(starts) else len(doc.sentences)
+        sents = doc.sentences[si:end] if end > si else [doc.sentences[si]]
+        if len(starts) == 1:
+            sents = lead + sents
+        out.append((m, sents, lead))
     return out
 
 
-# --- units ----------------------------------------------------------------------------------------------------------
-_UNIT_HEAD = re.compile(
-    r"\b(ban thuong vu (?:tinh uy|thanh uy|dang uy|huyen uy)|ban can su dang|dang doan|ban to chuc (?:tinh uy|thanh uy)"
-    r"|dang uy|huyen uy|thanh uy|thi uy|quan uy|tinh uy)\b")
-_UNIT_CONTEXT = re.compile(r"\b(kiem tra|lam viec|giam sat)\s+(tai|voi|doi voi)\b")
-_UNIT_FILL = {"tinh", "thanh", "pho", "an", "dang", "su", "co", "quan", "khoi", "huyen", "quan", "thi", "xa", "bo"}
+_EVENT_VERB = re.compile(r"\b(?:lam viec|kiem tra|cong bo|trien khai|thanh tra|to chuc|do\s|cua|thuoc|worked|announced|"
+                         r"of the|led by|headed by|inspect)")
 
 
-def _units(text: str, folded: str, sentences: list[tuple[int, int]]) -> list[Unit]:
+def _opens_event(doc: _Doc, pos: int) -> bool:
+    """An unnumbered team starts an event when what follows says who sent it or what it did."""
+    return bool(_EVENT_VERB.match(doc.folded, pos + 1)) or bool(re.match(r"\s*(?:,|\(|da|se)\s", doc.folded[pos:pos + 5]))
+
+
+# --- one record ----------------------------------------------------------------------------------------------------
+def _record(doc: _Doc, record_id: str, doc_id: str, source: str, title: str, mention: object,
+            sents: list[tuple[int, int]], lead: list[tuple[int, int]]) -> InspectionRecord:
+    m = mention
+    assert isinstance(m, _TeamMention)
+    a, b = doc.sentences[doc.sentence_index(m.start)]
+    seg_a, seg_b = sents[0][0], sents[-1][1]
+    kind = {"kiem tra, giam sat": "kiểm tra, giám sát", "giam sat": "giám sát", "cong tac": "công tác",
+            "thanh tra": "thanh tra"}.get(m.kind, "kiểm tra")
+    rec = InspectionRecord(record_id, doc_id, source, title, m.number, doc.text[m.start:m.end], doc.span(m.start, m.end),
+                           kind=kind, language="en" if doc.en else "vi")
+    body = _body(doc, m, lead, title)
+    if body:
+        rec.body, rec.body_span = body
+    seg = doc.folded[seg_a:seg_b]
+    rec.topic = rec.body == SUBCOMMITTEE or bool(re.search(
+        r"\b(?:kiem tra|ve)\s+(?:cong tac\s+)?bao ve chinh tri noi bo|internal political protection", seg))
+    lead_text = doc.folded[a:b]
+    rec.stage = ("draft" if re.search(r"du thao bao cao|draft (?:inspection )?report", lead_text) else
+                 "results" if re.search(r"thong bao ket qua|ket luan kiem tra|cong bo ket luan|inspection results",
+                                        lead_text) else "start")
+    rec.people = _people(doc, sents)
+    rec.units = _units(doc, sents)
+    rec.legal = [r for r in doc.legal if seg_a <= r.span.start < seg_b]
+    _where(doc, rec, (a, b), sents)
+    _when(doc, rec, (a, b), sents, lead)
+    return rec
+
+
+# --- body ----------------------------------------------------------------------------------------------------------
+_LOCAL_BODY = re.compile(
+    r"(?:ban thuong vu\s+|uy ban kiem tra\s+|tieu ban bao ve chinh tri noi bo\s+|ban chi dao [^,.;()]{3,60}?\s+)?"
+    r"(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy)\b|ban chi dao\b")
+
+
+def _body(doc: _Doc, m: object, lead: list[tuple[int, int]], title: str) -> tuple[str, Span] | None:
+    assert isinstance(m, _TeamMention)
+    mentions = [m] + [t for t in find_teams(doc.text) if m.number is not None and t.number == m.number and t != m]
+    for t in mentions:
+        pos = re.compile(r"(?:\s*(?:,|va|and)\s*(?:doan|team)[^,.;]{0,25}?\b(?:so|no\.?)\s*\d+)*\s*(?:\(|,)?\s*"
+                         r"(?:cua|thuoc|of the|of)?\s*").match(doc.folded, t.end).end()
+        hit = _body_at(doc, pos)
+        if hit:
+            return hit
+    for a, b in lead:  # "hai đoàn kiểm tra của Tiểu ban …"
+        for t in find_teams(doc.text[a:b]):
+            pos = re.compile(r"\s*(?:cua|thuoc|of the|of)\s*").match(doc.folded, a + t.end)
+            if pos and (hit := _body_at(doc, pos.end())):
+                return hit
+    head = fold(title)
+    for org, x, _ in find_bodies(title):  # the title's subject: "Tiểu ban … kiểm tra tại …"
+        if x == 0 and re.match(r"\s+(?:kiem tra|lam viec)", head[x + len(org.name):] or " kiem tra"):
+            return org.name, doc.span(m.start, m.end)  # cited at the team, the title is no span of the text
+    return None
+
+
+def _body_at(doc: _Doc, pos: int) -> tuple[str, Span] | None:
+    window = doc.text[pos:pos + 160]
+    hits = [(o, a, b) for o, a, b in find_bodies(window) if a == 0]
+    local = _LOCAL_BODY.match(doc.folded, pos)
+    if local:  # "Ban Thường vụ Tỉnh ủy Lâm Đồng", "Ủy ban Kiểm tra Tỉnh ủy Nghệ An": the body as written
+        end = _owner_end(doc, local.end())
+        if not hits or end - pos > hits[0][2]:
+            return doc.text[pos:end], doc.span(pos, end)
+    if hits:
+        org, a, b = max(hits, key=lambda h: h[2])
+        return org.name, doc.span(pos + a, pos + b)
+    return None
+
+
+# --- units ---------------------------------------------------------------------------------------------------------
+_HEAD = re.compile(
+    r"(?:ban thuong vu\s+|btv\s+)?(?:ban can su dang|dang doan|dang uy|tinh uy|thanh uy|huyen uy|quan uy|thi uy"
+    r"|ban (?:to chuc|tuyen giao(?: va dan van)?|dan van|noi chinh|kinh te)(?:\s+(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy))?"
+    r"|uy ban kiem tra(?:\s+(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy))?|van phong (?:tinh uy|thanh uy)"
+    r"|ubnd|uy ban nhan dan|toa an nhan dan|vien kiem sat nhan dan|dang bo|chi bo)\b|ban thuong vu\b")
+_FILL = {"tinh", "thanh", "pho", "quan", "huyen", "thi", "xa", "phuong", "tran", "mien", "co", "cac", "cap"}
+# Lowercase words that end an owner; checked on the text itself, so "tải" (in "Truyền tải điện") is not "tại".
+_OWNER_STOP = re.compile(
+    r"(?:về|để|nhằm|trong|từ|theo|do|đã|sẽ|là|với|tại|khi|của|cùng|đến|trước|sau|thì|có|được|và|hoặc|này|thuộc|"
+    r"gồm|vào|ở|ngày|năm|tháng|chiều|sáng|cho|công bố|triển khai|làm việc|kiểm tra|nghe|thông qua|báo cáo|hội nghị|"
+    r"trực thuộc|tiến hành|phối hợp|ve|de|nham|trong|tu|theo|do|da|se|la|voi|tai|khi|cua|cung|den|truoc|sau|co|"
+    r"duoc|va|hoac|nay|thuoc|gom|vao|o|ngay|nam|thang|chieu|sang|cho|cong bo|trien khai|lam viec|kiem tra|nghe|"
+    r"thong qua|bao cao|hoi nghi|truc thuoc|tien hanh|phoi hop)(?![\w])")
+_WORDS = re.compile(r"[ \t]+([^\s,;.:()]+)")
+
+
+def _owner_end(doc: _Doc, pos: int) -> int:
+    """End of the owner after a unit head: gazetteer units and provinces, capitalized words and the lowercase
+    syllables that continue them ("Tổng công ty Truyền tải điện Quốc gia", "Bộ đội Biên phòng tỉnh")."""
+    end, n = pos, 0
+    limit = min(len(doc.text), pos + 120)
+    while n < 10:
+        rest = doc.text[end:limit]
+        lead = len(rest) - len(rest.lstrip())
+        known = [b for finder in (find_units, find_provinces) for _, a, b in finder(rest) if a == lead]
+        if known:
+            end, n = end + max(known), n + 2
+            continue
+        w = _WORDS.match(doc.text, end, limit)
+        if not w:
+            break
+        word = w.group(1)
+        stop = _OWNER_STOP.match(doc.text if not doc.en and has_diacritics(doc.text[w.start(1):w.start(1) + 40])
+                                 else doc.folded, w.start(1))
+        if not (word[0].isupper() or word[0].isdigit() and n) and (stop or not (n or fold(word) in _FILL)):
+            break
+        end, n = w.end(), n + 1
+    return end
+
+
+def _unit_at(doc: _Doc, pos: int) -> Unit | None:
+    head = _HEAD.match(doc.folded, pos)
+    if head:
+        end = _owner_end(doc, head.end())
+    else:
+        org = [(o, a, b) for o, a, b in find_units(doc.text[pos:pos + 120]) if a == 0]
+        if not org:
+            return None
+        end = pos + org[0][2]
+    name = doc.text[pos:end].strip()
+    orgs = find_units(name)
+    provinces = find_provinces(name)
+    province = provinces[0][0].name if provinces else None
+    if orgs:
+        key = f"org:{orgs[0][0].name}"
+    elif province and re.fullmatch(r"(?:ban thuong vu\s+)?(?:tinh uy|thanh uy)\s+", fold(name[:provinces[0][1]])):
+        key = f"prov:{province}"
+    else:
+        owner = fold(name[head.end() - pos:]).strip() if head else fold(name)
+        key = f"local:{owner or fold(name)}"
+    return Unit(name, province, key, doc.span(pos, pos + len(name)))
+
+
+_TRIGGER = re.compile(
+    r"\b(?:(?:lam viec|kiem tra|giam sat|thanh tra)(?:\s+truc tiep)?(?:\s+[a-z]+){0,8}?(?:\s+tai|\s+voi|\s+doi voi)|doi voi"
+    r"|doi tuong (?:kiem tra|thanh tra) (?:la|gom)|ngoai|ben canh|cung voi|kiem tra(?:\s+truc tiep)?"
+    r"|(?:\d+|hai|ba|bon|nam) (?:don vi|to chuc dang)(?: truc thuoc)?(?:\s+gom)?\s*:?)\s+")
+_SEP = re.compile(r"\s*(?:,\s*(?:va\s+)?|;\s*|\s+va\s+)")
+
+
+def _units(doc: _Doc, sents: list[tuple[int, int]]) -> list[Unit]:
     units: list[Unit] = []
-    for a, b in sentences:
-        ctx = _UNIT_CONTEXT.search(folded, a, b)
-        if not ctx or re.compile(r"\s*(?:cac\s+)?(?:dong chi|ong|ba)\b").match(folded, ctx.end()):
-            continue  # "làm việc với các đồng chí: ..." lists people, whose titles name units
-        for m in _UNIT_HEAD.finditer(folded, ctx.end(), b):
-            if units and m.start() < units[-1].span.end:
-                continue
-            if re.search(r"\b(?:bi thu|uy vien|truong|pho|chu tich|thuong truc)\s+$", folded[max(a, m.start() - 15):m.start()]):
-                continue  # part of a title: "Bí thư Tỉnh ủy"
-            end = m.end()
-            for w in re.compile(r"\s+([^\s,;.()]+)").finditer(text, end, b):
-                if w.start() != end:
+    for a, b in sents:
+        if doc.en:
+            units += _units_en(doc, a, b)
+            continue
+        for t in _TRIGGER.finditer(doc.folded, a, b):
+            if re.match(r"(?:cac\s+)?(?:dong chi|ong|ba|doan)\b", doc.folded[t.end():t.end() + 12]):
+                continue  # "làm việc với các đồng chí …", "làm việc với Đoàn": people, not units
+            pos = t.end()
+            while pos < b:
+                unit = _unit_at(doc, pos)
+                if unit is None:
                     break
-                word = w.group(1)
-                if not (word[0].isupper() or fold(word) in _UNIT_FILL) or fold(word) in {"va", "ve"}:
+                if not any(u.span.start == unit.span.start for u in units):
+                    units.append(unit)
+                sep = _SEP.match(doc.folded, unit.span.end)
+                if not sep or sep.end() >= b:
                     break
-                end = w.end()
-            name = text[m.start():end]
-            prov = find_provinces(name)
-            units.append(Unit(name, prov[0][0].name if prov else None, Span(name, m.start(), end)))
+                pos = sep.end()
     seen, out = set(), []
     for u in units:
-        if u.name not in seen:
+        if u.name not in seen and len(u.name) > 3:
             seen.add(u.name)
             out.append(u)
     return out
 
 
-# --- dates ----------------------------------------------------------------------------------------------------------
-_DATE = re.compile(
-    r"(?:(?:sang|chieu|toi|trua)\s+(?:nay\s+)?(?:ngay\s+)?|ngay\s+|tu\s+(?:ngay\s+)?)\(?"
-    r"(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*(\d{4}))?\)?"
-    r"(?:\s+(?:den|-)\s+(?:ngay\s+)?\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*(\d{4}))?)?")
-_YEAR = re.compile(r"\bnam (20\d\d|19\d\d)\b")
+_EN_TRIGGER = re.compile(r"\b(?:worked with|work (?:directly )?with|(?:will )?inspect(?:ed)?)\s+(?=the\b)"
+                         r"|\bat\s+(?=the standing board)")
+_EN_UNIT = re.compile(r"\b(?:party|committee|committees|board|police|command|department|ministry|court|office|region|"
+                      r"group|corporation|delegation|commission)\b")
 
 
-def _date(text: str, folded: str, a: int, b: int) -> tuple[int, int, int | None, int, int] | None:
-    """(day, month, year or None, start, end) of the first event date in a sentence, legal dates skipped."""
-    for m in _DATE.finditer(folded, a, b):
-        if re.search(r"\d+\s*-\s*[a-z]{1,4}\s*/\s*[a-z]{1,8}\s*$", folded[max(a, m.start() - 25):m.start()]):
-            continue  # "58-QĐ/TW ngày 8/2/2022" is the rule's date, not the inspection's
-        day, month = int(m.group(1)), int(m.group(2))
-        if not (1 <= day <= 31 and 1 <= month <= 12):
+def _units_en(doc: _Doc, a: int, b: int) -> list[Unit]:
+    out: list[Unit] = []
+    for t in _EN_TRIGGER.finditer(doc.folded, a, b):
+        stop = re.compile(r"\s+(?:on|to|in|for|about|regarding|as)\s+(?!the party)|[.;]").search(doc.folded, t.end(), b)
+        end = stop.start() if stop else b
+        pos = t.end()
+        for piece in re.split(r"(,\s*(?:and\s+)?|\s+and\s+(?=the\b))", doc.folded[t.end():end]):
+            x, y = pos, pos + len(piece)
+            pos = y
+            if piece.startswith(",") or piece.strip() == "and" or re.fullmatch(r"\s+and\s+", piece):
+                continue
+            x += len(piece) - len(re.sub(r"^\s*(?:the\s+)?", "", piece))
+            name = doc.text[x:y].strip(" ,")
+            if not _EN_UNIT.search(fold(name)):
+                continue
+            orgs, provinces = find_units(name), find_provinces(name)
+            province = provinces[0][0].name if provinces and re.search(r"provincial|city|municipal", fold(name)) else None
+            key = f"org:{orgs[0][0].name}" if orgs else f"prov:{province}" if province and re.search(
+                r"standing board|provincial party committee$", fold(name)) else f"local:{fold(name)}"
+            out.append(Unit(name, province, key, doc.span(x, x + len(name))))
+    return out
+
+
+# --- people --------------------------------------------------------------------------------------------------------
+_HONOR = r"(?:dong chi|ong|ba|" + "|".join(fold(r).lower() for r in RANKS) + r")"
+_ROLE_WORD = r"(pho truong doan|truong doan)(?:\s+(?:kiem tra|thanh tra|cong tac))?(?:\s+so\s+\d+)?(\s+thuong truc)?"
+_NOT_INSPECTION = r"(?!\s+(?:dai bieu|dbqh|doan dai bieu))"
+_ROLE_TITLE = re.compile(rf"{_ROLE_WORD}{_NOT_INSPECTION}\b|(deputy )?(?:head of the (?:inspection )?team|team (?:leader|head))")
+_VERB_ROLES = (
+    (re.compile(r"lam\s+pho truong doan\b"), "deputy"),
+    (re.compile(r"lam\s+truong doan\b"), "leader"),
+    (re.compile(r"(?:dan dau|dung dau)\b"), "leader"),
+    (re.compile(r"chu tri\s+tiep\b"), "host"),
+    (re.compile(r"chu tri\b"), "chair"),
+    (re.compile(r"(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)"), "announcer"),
+    (re.compile(r"(?:led|headed)\s+the\s+(?:inspection\s+)?team\b"), "leader"),
+    (re.compile(r"(?:announced|presented|read)\s+(?:the\s+|a\s+)?(?:decision|plan)"), "announcer"),
+    (re.compile(r"chaired\b"), "chair"),
+)
+_GAP = re.compile(r"[\s,]*(?:(?:da|se|cung|vua|con|thay mat doan|da co)\s*,?\s*)*$")
+_BEFORE_NAME = re.compile(rf"\b{_ROLE_WORD}{_NOT_INSPECTION}(?:\s+la\b|\s*:|\s*,)?\s*"
+                          rf"|\b(?:dung dau|dan dau)\s+la\s+|\b(?:led|headed)\s+by\s+|\breceived\s+by\s+")
+_LIST_INTRO = re.compile(
+    r"\b(chu tri(?: buoi lam viec| hoi nghi| phien hop)?|tiep(?: va lam viec voi)? doan|ve phia [^,.;]{1,25}?|tham du(?: buoi lam viec)?"
+    r"|du(?: va tiep doan| buoi lam viec| hoi nghi| phien hop)?(?: con)?|lam viec voi doan|phia [^,.;]{1,20}?)\s+co\b")
+_TEAM_SIDE = re.compile(r"\b(?:thanh vien doan|thu ky doan|to giup viec|pho truong doan|truong doan(?! dai bieu)|"
+                        r"member of the (?:inspection )?team|head of the team)")
+_LOCAL_TITLE = re.compile(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|hdnd|ubnd|tinh|thanh pho|cong an tinh|"
+                          r"provincial|city|municipal)\b")
+
+
+def _chain_end(doc: _Doc, y: int, limit: int) -> int:
+    """Where the titles after a name end (the name's end when it has none)."""
+    titles = titles_after(doc.text, y, limit)
+    if not titles:
+        paren = re.match(r"\s*\([^)]{1,60}\)", doc.text[y:limit])
+        return y + paren.end() if paren else y
+    return doc.text.index(titles, y) + len(titles)
+
+
+def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:
+    found: list[Person] = []
+
+    def add(x: int, y: int, role: str, a: int, b: int) -> None:
+        titles = titles_after(doc.text, y, b) or titles_before(doc.text, x, a)
+        titles = re.split(r"\s+và\s+(?=(?:[Đđ]ồng chí|[ÔôBb]|Thượng|Trung|Thiếu|Đại)\b)", titles)[0]
+        found.append(Person(doc.text[x:y], role, titles, doc.span(x, y), doc.span(a, b)))
+
+    for a, b in sents:
+        names = doc.names_in(a, b)
+        if not names:
             continue
-        year = m.group(3) or m.group(4)
-        return day, month, int(year) if year else None, m.start(), m.end()
-    return None
+        # the role among the titles: "X, <titles>, Phó Trưởng đoàn (thường trực)"; English "…, deputy head of the team"
+        for x, y in names:
+            chain = fold(titles_after(doc.text, y, b))
+            hit = _ROLE_TITLE.search(chain)
+            if hit:
+                found_role = "deputy" if (hit.group(1) or "").startswith("pho") or hit.group(3) else "leader"
+                add(x, y, found_role, a, b)
+            if re.search(r"\bthanh vien doan\b|\bthu ky doan\b|\bto giup viec\b|member of the team", chain):
+                add(x, y, "member", a, b)
+        # the role after the name and its titles: "do X, <titles> làm Trưởng đoàn", "X … chủ trì"
+        for pattern, role in _VERB_ROLES:
+            for v in pattern.finditer(doc.folded, a, b):
+                for x, y in reversed([n for n in names if n[1] <= v.start()]):
+                    end = _chain_end(doc, y, v.start())
+                    gap = doc.folded[end:v.start()]
+                    if _GAP.fullmatch(gap) or re.fullmatch(r"\s+va\s+[^,]{3,60}", gap) and role == "chair":
+                        add(x, y, role, a, b)
+                        # "X và Y chủ trì": both
+                        prev = [n for n in names if n[1] <= x and re.fullmatch(r"\s+va\s+(?:\S+\s+){0,3}", doc.folded[n[1]:x])]
+                        for px, py in prev:
+                            add(px, py, role, a, b)
+                        break
+                    if re.search(r"\b(?:lam|dan dau|dung dau|chu tri|cong bo|la)\b", gap):
+                        break  # another statement stands between
+        # the role before the name: "Trưởng đoàn là X", "Trưởng đoàn, <title> X", "đứng đầu là X", "led by X"
+        for r in _BEFORE_NAME.finditer(doc.folded, a, b):
+            after = [n for n in names if n[0] >= r.end() and n[0] - r.end() <= 90]
+            if not after:
+                continue
+            x, y = after[0]
+            gap = doc.text[r.end():x]
+            if re.search(r"(?:cua|uy quyen|thay mat)\s+$", doc.folded[max(a, r.start() - 14):r.start()]) and "," in doc.text[r.start():x]:
+                continue  # "Thừa ủy quyền của Trưởng đoàn, đồng chí X": X acts for the head, is not the head
+            if gap.strip() and not (re.fullmatch(rf"(?:{_HONOR}\s+)+", fold(gap).strip() + " ")
+                                    or re.match(r"(?:" + "|".join(TITLE_WORDS) + r")\b", fold(gap).strip()) and "," not in gap.strip(" ,")):
+                continue
+            said = doc.folded[r.start():r.end()]
+            role = ("host" if said.startswith("received") else "deputy" if said.startswith("pho")
+                    else "leader")
+            add(x, y, role, a, b)
+            # "Hai Phó Trưởng đoàn là X, <titles> và Y, <titles>": the same role for Y
+            end = _chain_end(doc, y, b)
+            more = re.compile(rf"\s*,?\s+va\s+(?:{_HONOR}\s+)?").match(doc.folded, end)
+            nxt = [n for n in names if more and n[0] == more.end()]
+            if nxt:
+                add(*nxt[0], role, a, b)
+        # passive: "… được (đồng chí) X, <titles>, công bố"
+        for p in re.finditer(rf"\bduoc\s+(?:{_HONOR}\s+)?", doc.folded[a:b]):
+            start = a + p.end()
+            hit = [n for n in names if n[0] == start]
+            if hit and re.match(r"[\s,]*(?:cong bo|doc|thong qua|pho bien|trinh bay)\b",
+                                doc.folded[_chain_end(doc, hit[0][1], b):b]):
+                add(*hit[0], "announcer", a, b)
+        # lists: "Chủ trì buổi làm việc có X …, Trưởng đoàn; Y …" (chairs), "Tiếp Đoàn có X …; Y …" (hosts)
+        for intro in _LIST_INTRO.finditer(doc.folded, a, b):
+            role = "chair" if intro.group(1).startswith("chu tri") else "host"
+            for x, y in [n for n in names if n[0] > intro.end()]:
+                chain = fold(titles_after(doc.text, y, b))
+                if role == "host" and _TEAM_SIDE.search(chain):
+                    continue
+                add(x, y, role, a, b)
+        if doc.en:
+            for x, y in names:  # English datelines and bylines aside, a local official is a host
+                pass
+    # hosts by their titles: people of the inspected side, named in the event, with local titles
+    named = {p.name for p in found}
+    for a, b in sents:
+        for x, y in doc.names_in(a, b):
+            name = doc.text[x:y]
+            titles = titles_after(doc.text, y, b) or titles_before(doc.text, x, a)
+            if name not in named and titles and _LOCAL_TITLE.search(fold(titles)) and not _TEAM_SIDE.search(fold(titles)):
+                add(x, y, "host", a, b)
+                named.add(name)
+    team_side = {p.name for p in found if p.role in ("leader", "deputy", "member")}
+    out, seen = [], set()
+    for p in found:  # first statement of each (name, role) wins; the team's own people are never its hosts
+        if (p.name, p.role) not in seen and not (p.role == "host" and p.name in team_side):
+            seen.add((p.name, p.role))
+            out.append(p)
+    return out
 
 
-# --- legal references -------------------------------------------------------------------------------------------
-_KINDS = {"quy dinh": "Quy định", "quyet dinh": "Quyết định", "chi thi": "Chỉ thị", "ket luan": "Kết luận",
-          "nghi quyet": "Nghị quyết", "ke hoach": "Kế hoạch", "huong dan": "Hướng dẫn", "sac lenh": "Quy định"}
-_CODE_KIND = {"qd": "QĐ", "qdi": "QĐi", "kl": "KL", "ct": "CT", "nq": "NQ", "kh": "KH", "hd": "HD", "tb": "TB"}
-_KIND_CODE = {"Quy định": "QĐ", "Quyết định": "QĐ", "Chỉ thị": "CT", "Kết luận": "KL", "Nghị quyết": "NQ",
-              "Kế hoạch": "KH", "Hướng dẫn": "HD"}
-_LEGAL = re.compile(
-    r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|ke hoach|huong dan|sac lenh)\b([^.;\d]{0,60}?)\bso\s+"
-    r"(\d{1,4})(?:\s*-\s*([a-z]{1,4})\s*/\s*([a-z]{1,8}))?(?!\d)"
-    r"|(?<![\d-])(\d{1,4})\s*-\s*(qd|qdi|kl|ct|nq|kh|hd|tb)\s*/\s*([a-z]{1,8})\b")
-_REF_DATE = re.compile(r"\s*,?\s*ngay\s+(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4})")
+# --- where and when ------------------------------------------------------------------------------------------------
+_VENUE = re.compile(r"(?:^|,\s*|\s)tai\s+((?:tru so|hoi truong)[^,.;]{0,60}|(?:tp\.?|thanh pho)\s+[^,.;()]{2,30}|[^,.;()]{2,25})\s*,")
 
 
-def legal_key(number: int, kind: str | None) -> str:
-    """Comparable key: '58-QĐ' ('Quy định số 58' and '58-QD/TW' alike); the number is matched whole."""
-    return f"{number}-{_KIND_CODE.get(kind or '', kind or '')}"
-
-
-def find_legal_refs(text: str, start: int = 0, end: int | None = None) -> list[LegalRef]:
-    folded = fold(text)
-    end = len(text) if end is None else end
-    refs: list[LegalRef] = []
-    for m in _LEGAL.finditer(folded, start, end):
-        if m.group(1):
-            kind = _KINDS[m.group(1)]
-            number, code_kind, issuer = int(m.group(3)), m.group(4), m.group(5)
-        else:
-            number, code_kind, issuer = int(m.group(6)), m.group(7), m.group(8)
-            kind = next((k for k, c in _KIND_CODE.items() if c == _CODE_KIND.get(code_kind, "")), code_kind.upper())
-        if code_kind and code_kind not in _CODE_KIND:
-            continue
-        code = f"{number}-{_CODE_KIND[code_kind]}/{issuer.upper()}" if code_kind and issuer else None
-        if code and kind in _KIND_CODE and _KIND_CODE[kind] != _CODE_KIND[code_kind]:
-            kind = next(k for k, c in _KIND_CODE.items() if c == _CODE_KIND[code_kind])
-        span_start, span_end = m.start(), m.end()
-        noun = re.search(r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|ke hoach|huong dan)\s+$", folded[max(0, span_start - 15):span_start])
-        if not m.group(1) and noun:  # "Kết luận 21-KL/TW": the noun belongs to the reference
-            span_start -= len(noun.group())
-        date = None
-        d = _REF_DATE.match(folded, m.end())
+def _where(doc: _Doc, rec: InspectionRecord, lead: tuple[int, int], sents: list[tuple[int, int]]) -> None:
+    a, b = lead
+    v = _VENUE.search(doc.folded, a, b)
+    if v and v.start(1) < rec.team_span.start:
+        rec.venue, rec.venue_span = doc.text[v.start(1):v.end(1)].strip(), doc.span(v.start(1), v.end(1))
+    elif doc.en:
+        d = re.match(r"\s*([A-Z][\w ]{2,25}?)\s*\((?:VNA|VNS|VOV)\)", doc.text[a:b])
         if d:
-            date = f"{int(d.group(3)):04d}-{int(d.group(2)):02d}-{int(d.group(1)):02d}"
-            span_end = d.end()
-        title = None
-        t = re.compile(r"\s*(?:của\s+[^“\"”.;,]{1,40}?)?\s*(?:về\s+)?[“\"]([^”\"]{3,200})[”\"]").match(text, span_end)
-        if t:
-            title = t.group(1).strip()
-        refs.append(LegalRef(kind, number, code, date, title, Span(text[span_start:span_end], span_start, span_end)))
-    return refs
+            rec.venue, rec.venue_span = d.group(1), doc.span(a + d.start(1), a + d.end(1))
+    main = rec.units[0] if rec.units else None
+    if main and main.province:
+        rec.province, rec.province_span = main.province, main.span
+        return
+    if main and main.key.startswith("org:"):
+        return  # a central unit: the place of the meeting is its venue, not a province
+    candidates: list[tuple[int, int]] = []
+    if rec.body and rec.body_span and rec.body != SUBCOMMITTEE:
+        candidates.append((rec.body_span.start, rec.body_span.end))  # a province's own team works in that province
+    candidates += [(x, y) for x, y in sents if x <= rec.team_span.start < y] + sents
+    for x, y in candidates:
+        for p, px, py in find_provinces(doc.text[x:y]):
+            pos = x + px
+            if rec.venue_span and rec.venue_span.start <= pos < rec.venue_span.end and main:
+                continue
+            if any(n[0] <= pos < _chain_end(doc, n[1], y) for n in doc.names_in(x, y)):
+                continue  # inside someone's titles
+            rec.province, rec.province_span = p.name, doc.span(pos, x + py)
+            return
 
 
-# --- records ------------------------------------------------------------------------------------------------------
-def _segments(folded: str, sentences: list[tuple[int, int]]) -> list[tuple[int | None, list[tuple[int, int]], re.Match[str] | None]]:
-    """Sentences grouped by team: a segment runs from a team's first mention to the next other team's."""
-    segs: list[tuple[int | None, list[tuple[int, int]], re.Match[str] | None]] = []
-    for a, b in sentences:
-        m = _TEAM.search(folded, a, b)
-        team = int(m.group(2)) if m else None
-        if m and (not segs or segs[-1][0] != team) and team not in {s[0] for s in segs}:
-            segs.append((team, [(a, b)], m))
-        elif segs:
-            segs[-1][1].append((a, b))
-        else:
-            segs.append((None, [(a, b)], None))
-    if len(segs) > 1 and segs[0][0] is None:  # lead-in sentences belong to the first team
-        segs[1] = (segs[1][0], segs[0][1] + segs[1][1], segs[1][2])
-        segs.pop(0)
-    return segs
+_NOT_EVENT_DATE = re.compile(r"(?:thoi ky|truoc ngay|den het|han chot|hieu luc|tu nam|ky ngay|ban hanh|"
+                             r"dated|before|until|effective)\s*(?:ngay\s*)?$")
 
 
-def extract_records(text: str, doc_id: str, source: str, title: str = "", metadata_date: str | None = None) -> list[InspectionRecord]:
-    """Inspection records of one article (stored text). An article with no team mention gives none."""
-    folded = fold(text)
-    sentences = split_sentences(text)
-    year_text = _YEAR.search(folded)
-    meta_year = int(metadata_date[:4]) if metadata_date and re.match(r"\d{4}", metadata_date) else None
-    records = []
-    for i, (team, sents, m) in enumerate(_segments(folded, sentences)):
-        if m is None:
+def _event_dates(doc: _Doc, a: int, b: int) -> list[DateRef]:
+    legal = [(r.span.start, r.span.end) for r in doc.legal]
+    out = []
+    for d in find_dates(doc.text[a:b]):
+        s, e = a + d.start, a + d.end
+        if any(x <= s < y for x, y in legal) or _NOT_EVENT_DATE.search(doc.folded[max(a, s - 20):s]):
             continue
-        # the body may follow any mention of this team, not only the first
-        body_hit = next((hit for t in _TEAM.finditer(folded) if t.group(2) and int(t.group(2)) == team
-                         and (hit := _body_after(folded, t.end()))), None)
-        body, body_span = None, None
-        if body_hit:
-            body = body_hit[0] or text[body_hit[1]:body_hit[2]]
-            body_span = Span(text[body_hit[1]:body_hit[2]], body_hit[1], body_hit[2])
-        rec = InspectionRecord(
-            record_id=f"{doc_id}:{i}", doc_id=doc_id, source=source, title=title, team=team, team_text=text[m.start():m.end()],
-            body=body, team_span=Span(text[m.start():m.end()], m.start(), m.end()), body_span=body_span,
-            people=_people(text, folded, sents), units=_units(text, folded, sents),
-            legal=[r for a, b in sents for r in find_legal_refs(text, a, b)])
-        anchor = next((s for s in sents if s[0] <= m.start() < s[1]), sents[0])
-        for a, b in [anchor] + [s for s in sents if s != anchor]:
-            d = _date(text, folded, a, b)
-            if d:
-                day, month, year, x, y = d
-                rec.date_text, rec.date_span = text[x:y], Span(text[x:y], x, y)
-                if year:
-                    rec.year, rec.year_source, rec.year_span = year, "date", rec.date_span
-                elif year_text:
-                    rec.year, rec.year_source = int(year_text.group(1)), "text"
-                elif meta_year:
-                    rec.year, rec.year_source, rec.year_span = meta_year, "metadata", rec.date_span
-                rec.date = f"{rec.year:04d}-{month:02d}-{day:02d}" if rec.year else f"--{month:02d}-{day:02d}"
-                break
-        if rec.year is None and year_text:
-            rec.year, rec.year_source = int(year_text.group(1)), "text"
-        if rec.year_source == "text" and year_text:
-            rec.year_span = Span(text[year_text.start():year_text.end()], year_text.start(), year_text.end())
-        main = next((u for u in rec.units if u.province), None)
-        if main:
-            rec.province, rec.province_span = main.province, main.span
-        else:
-            for a, b in [anchor] + sents:
-                found = find_provinces(text[a:b])
-                if found:
-                    p, x, y = found[0]
-                    rec.province, rec.province_span = p.name, Span(text[a + x:a + y], a + x, a + y)
-                    break
-        records.append(rec)
-    return records
+        out.append(DateRef(d.day, d.month, d.year, s, e, d.end_day, d.end_month, d.end_year))
+    return out
 
 
-def display_date(iso: str, en: bool = False) -> str:
-    """'2024-04-24' -> '24/4/2024'; '--11-02' (year unknown) -> '2/11 (bài không nêu năm)'."""
-    year, month, day = iso[:-6], int(iso[-5:-3]), int(iso[-2:])
-    if year.strip("-"):
-        return f"{day}/{month}/{year}"
-    return f"{day}/{month} ({'year not stated' if en else 'bài không nêu năm'})"
-
-
-RECORD_COLUMNS = ["team", "body", "leader", "deputy", "announcer", "province", "units", "date", "year", "legal",
-                  "source", "record_id"]
-
-
-def record_rows(records: list[InspectionRecord]) -> list[dict[str, Any]]:
-    """One flat row per record (CSV export, tables): people, units and references joined with '; '."""
-    return [{
-        "team": r.team, "body": r.body or "", "province": r.province or "", "date": r.date or "", "year": r.year or "",
-        **{role: "; ".join(p.name for p in r.person(role)) for role in ("leader", "deputy", "announcer")},
-        "units": "; ".join(u.name for u in r.units), "legal": "; ".join(x.code or f"{x.kind} {x.number}" for x in r.legal),
-        "source": r.source, "record_id": r.record_id,
-    } for r in records]
+def _when(doc: _Doc, rec: InspectionRecord, lead: tuple[int, int], sents: list[tuple[int, int]],
+          lead_in: list[tuple[int, int]]) -> None:
+    candidates = _event_dates(doc, *lead)
+    if not candidates:  # "Cùng ngày, Đoàn kiểm tra số 8 …": the lead's date
+        candidates = [d for x, y in lead_in for d in _event_dates(doc, x, y)][:1]
+    if not candidates:
+        candidates = [d for x, y in sents for d in _event_dates(doc, x, y)
+                      if not re.search(r"thoi gian|thoi ky|tu ngay|den ngay", doc.folded[max(x, d.start - 25):d.start])][:1]
+    if candidates:
+        d = candidates[0]
+        span = doc.span(d.start, d.end)
+        rec.date_text, rec.date_span = span.text, span
+        if d.year:
+            rec.year, rec.year_source, rec.year_span = d.year, "date", span
+        elif doc.pub and doc.pub.year:
+            late = (d.month, d.day or 1) > (doc.pub.month, (doc.pub.day or 28) + 1)
+            rec.year, rec.year_source, rec.year_span = doc.pub.year - late, "metadata", span
+        d = d.with_year(rec.year)
+        rec.date, rec.date_end = d.iso, d.end_iso
+    if rec.year is None:  # "năm 2024" in the event, then in the article; not a period ("thời kỳ từ năm 2021")
+        seg_a = sents[0][0]
+        for base, years in ((seg_a, find_years(doc.text[seg_a:sents[-1][1]])), (0, find_years(doc.text))):
+            for year, x, y in years:
+                if not re.search(r"(?:thoi ky|tu|nhiem ky|giai doan|den)\s*$", doc.folded[max(0, base + x - 12):base + x]):
+                    rec.year, rec.year_source, rec.year_span = year, "text", doc.span(base + x, base + y)
+                    if rec.date and rec.date.startswith("--"):
+                        rec.date = f"{year:04d}{rec.date[1:]}"
+                        rec.date_end = rec.date_end and f"{year:04d}{rec.date_end[1:]}"
+                    return

@@ -1,76 +1,204 @@
-"""Entity spotting in Vietnamese text (accented or not): person names, team numbers, dates, party units.
-(Legal references have their own parser in `facts.find_legal_refs`.)
+"""People, titles, teams and counts in Vietnamese (accented or not) and English news text.
 
-Patterns run on the folded copy where that makes them robust to missing diacritics; folded offsets equal
-original offsets (see `text.fold`), so every hit maps back to an exact span of the original.
+    names     "đồng chí Nguyễn Quang Dương", "Thượng tướng Triệu Quang Hiển", "Y Thanh Hà Niê Kđăm", "Phung Ba Thuoc",
+              "Senior Lieutenant General Han Dinh Khoi" — 2-5 capitalized words opening with a family name, never
+              inside a place or unit ("Bí thư Tỉnh ủy Quảng Ninh Nguyễn Thành Tâm" names Nguyễn Thành Tâm)
+    titles    the comma-separated chain after (or before) a name: ", Ủy viên Trung ương Đảng, Thứ trưởng Bộ Công an"
+    teams     "Đoàn kiểm tra số 5", "Đoàn Kiểm tra số 01", "Đoàn kiểm tra, giám sát số 1927", "Đoàn công tác số 3",
+              "đoàn công tác thứ hai", "Đoàn thanh tra", "Inspection team No. 9", "team 5"
+    counts    "10 cấp ủy", "5 đoàn kiểm tra", "45 ngày", "hơn 3.200 trường hợp"
+
+Patterns run on the folded copy where that makes them robust to missing diacritics; folded offsets equal original
+offsets (see `text.fold`), so every hit maps back to an exact span of the original.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from .gazetteer import find_provinces
+from .gazetteer import find_bodies, find_provinces, find_units
 from .text import fold, has_diacritics
 
-__all__ = ["person_names", "team_numbers", "has_date", "count_units"]
+__all__ = ["person_names", "TeamMention", "find_teams", "team_numbers", "titles_after", "titles_before",
+           "RANKS", "TITLE_WORDS", "find_counts", "NUMBER_WORDS"]
 
-# Common Vietnamese family names, enough to anchor a name; minority names (Y, H', Ksor...) included.
-# Accented text must match them accented ("Trưởng" is a title, "Trương" a name); unaccented text folded.
+# Vietnamese family names, enough to anchor a name; minority names (Y, H', Ksor...) included. Accented text must
+# match them accented ("Trưởng" is a title, "Trương" a name); unaccented text (and English) matches them folded.
 _SURNAMES = frozenset(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Kim Lâm Đinh Trương Tô Mai Đào Cao Hà "
     "Tạ Lương Đoàn Trịnh Chu Thái Triệu Tống Quách Lưu Châu Nông Lò Y H Ksor Rmah Siu Niê Mạc La Khuất Văn Thạch "
-    "Sơn Danh Lại Giang Vương Tăng Âu Lữ Diệp Kiều Tiêu Quan Đàm Hứa Phùng Lã Đồng Hoa Ninh Khổng Từ Viên".split()
+    "Sơn Danh Lại Giang Vương Tăng Âu Lữ Diệp Kiều Tiêu Quan Đàm Hứa Phùng Lã Đồng Hoa Ninh Khổng Từ Viên Nghiêm "
+    "Khúc Mẫn Tiết Ôn Thiều Bạch Lều Lục Khương Hầu Ứng Cấn Chử Mã Yên Bàn Nhan Hàn Đậu Bế Ngọ Cù Trầm Nhâm Cầm "
+    "Lường Doãn Phí Lạc Thân Giáp Quản Ngụy Nguỵ Vi Điêu Sầm Tôn Trình Bạc Ông Chế Chung Cung Kha Lỗ Luân Mông Nhữ "
+    "Thang Thiệu Tòng Vòng Xa Đới Đèo Bì Dư Đái Ma Hồng".split()
 )
 _SURNAMES_FOLDED = frozenset(fold(s) for s in _SURNAMES)
-
-
-def _is_surname(word: str) -> bool:
-    return word in _SURNAMES if has_diacritics(word) else fold(word) in _SURNAMES_FOLDED
+RANKS = ("Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá", "Thượng tá", "Trung tá", "Thiếu tá",
+         "General", "Senior Lieutenant General", "Lieutenant General", "Major General", "Senior Colonel", "Colonel")
 _WORD = re.compile(r"[^\W\d_][\w’']*", re.UNICODE)
 
 
+def _is_surname(word: str, accented: bool) -> bool:
+    return word in _SURNAMES if accented else fold(word) in _SURNAMES_FOLDED
+
+
+# Two capitalized words right after these are a place or a unit's owner ("TP Cao Lãnh", "Huyện ủy Lục Nam"); a
+# person has three or more there ("Bí thư Tỉnh ủy Thái Doãn Kiên", "Phó Chủ tịch UBND tỉnh Châu Hồng Phúc").
+_PLACE_BEFORE = re.compile(r"\b(?:tp\.?|thanh pho|tinh|huyen|quan|thi xa|xa|phuong|thi tran|tinh uy|thanh uy|huyen uy|"
+                           r"quan uy|thi uy|dang uy|khu|cum|song|nui|duong|pho|city of|province of)\s+$")
+# Capitalized phrases that are units or titles, not names, in text typed without diacritics ("Ban Thuong vu").
+_NOT_NAME = re.compile(r"(?:ban|tieu ban|uy ban|dang uy|tinh uy|thanh uy|bo|cuc|vu|so|tong cuc|hoc vien)\s+"
+                       r"(?:thuong vu|to chuc|tuyen giao|dan van|noi chinh|kinh te|doi ngoai|chap hanh|can su|bi thu|"
+                       r"chi dao|bao ve|kiem tra|chinh tri|cong an|quoc phong|ngoai giao|noi vu|tai chinh)\b")
+
+
+# A name does not start in the middle of a capitalized run ("Buôn Ma Thuột" is a city), except after these.
+_PREV_WORD = re.compile(r"([^\W\d_]\w*) $")
+_BEFORE_NAME_OK = frozenset("general colonel secretary director minister chairman chairwoman president dr mr mrs ms "
+                            "ts gs pgs ths bs ks commissar commander".split())
+
+
 def person_names(text: str) -> list[tuple[int, int]]:
-    """Spans of 2-5 capitalized words starting with a family name: 'đồng chí Nguyễn Quang Dương, ...',
-    'Y Thanh Hà Niê Kđăm'."""
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    """Spans of 2-5 capitalized words starting with a family name, outside places and units. In text typed with
+    diacritics the family name must be spelled with them ("Ban" is not "Bàn")."""
+    accented = has_diacritics(text)
+    masked = [(a, b) for finder in (find_provinces, find_units, find_bodies) for _, a, b in finder(text)]
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text) if not any(a <= m.start() < b for a, b in masked)]
+    folded = fold(text)
     out: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
         a, b = words[i]
-        if text[a].isupper() and _is_surname(text[a:b]):
+        prev = _PREV_WORD.search(text, 0, a)
+        mid_run = bool(prev) and prev.group(1)[0].isupper() and prev.group(1)[1:].islower() and not any(p <= prev.start(1) < q for p, q in masked) \
+            and fold(prev.group(1)) not in _BEFORE_NAME_OK
+        if text[a].isupper() and _is_surname(text[a:b], accented) and not _NOT_NAME.match(folded, a) and not mid_run:
             j = i + 1
             # next words must be capitalized and separated by a single space
             while j < len(words) and j - i < 5 and text[words[j][0]].isupper() and text[words[j - 1][1]:words[j][0]] == " ":
                 j += 1
+            if j - i >= (3 if _PLACE_BEFORE.search(folded[max(0, a - 20):a]) else 2):
+                out.append((a, words[j - 1][1]))
             if j - i >= 2:
-                span = (a, words[j - 1][1])
-                if not find_provinces(text[span[0]:span[1]]):  # "Hà Nội", "Lâm Đồng" are places
-                    out.append(span)
-                    i = j
-                    continue
+                i = j
+                continue
         i += 1
     return out
 
 
-_TEAM = re.compile(r"\b(?:doan(?: kiem tra| kiem tra, giam sat| cong tac)?|team)\s+(?:so|no\.?|number|#)\s*0*(\d{1,3})\b"
-                   r"|\bteam\s+0*(\d{1,3})\b")
+# --- titles -----------------------------------------------------------------------------------------------------
+# Words a title opens with (folded), Vietnamese and English: "Ủy viên …", "Phó Trưởng ban …", "Thứ trưởng …",
+# "member of …", "Deputy Head of …". A comma-separated chain of such items after a name is that person's titles.
+TITLE_WORDS = (
+    "uy vien", "pho", "bi thu", "chu tich", "truong", "tong", "giam doc", "tinh uy vien", "thanh uy vien", "thu truong",
+    "bo truong", "cuc truong", "vu truong", "vien truong", "chanh", "chinh uy", "tu lenh", "thu ky", "thanh vien",
+    "to truong", "chu nhiem", "tham muu truong", "dai bieu", "dai tuong", "thuong tuong", "trung tuong", "thieu tuong",
+    "dai ta", "thuong ta", "trung ta", "thieu ta", "dai dien", "can bo", "chuyen vien", "nguyen", "member", "deputy",
+    "head", "secretary", "chairman", "chairwoman", "president", "director", "minister", "vice", "standing", "chief",
+    "general", "colonel", "senior", "major", "lieutenant", "permanent", "political commissar", "commander",
+)
+_TITLE_START = re.compile(rf"(?:{'|'.join(sorted(TITLE_WORDS, key=len, reverse=True))})\b")
+# on the text itself: "Đảng" and "Văn" are no verbs; "và các đồng chí …", "cùng lãnh đạo …" start other people
+_AUX = re.compile(r"\s(?:đã|sẽ|đang|cũng|vẫn|vừa|thì|da|se)\s|\s+(?:và|cùng|va|cung)\s+(?:các|cac|lãnh đạo|lanh dao|đại diện|dai dien)\b")
+_TITLE_STOP = re.compile(r"\s+(?:lam|la|dan dau|dung dau|phat bieu|tiep|bao cao|chu tri|cong bo|doc|"
+                         r"thong qua|pho bien|trinh bay|nhan manh|de nghi|cho biet|khang dinh|ghi nhan|bay to|"
+                         r"tiep thu|cam ket|danh gia|yeu cau|chi dao|luu y|cam on|thong nhat|ket luan|huong dan|"
+                         r"thay mat|tham du|chuc mung|"
+                         r"led|headed|announced|said|chaired|presented|received|stressed|noted|asked|pledged|"
+                         r"on|worked|was|is)\b")
+
+
+def titles_after(text: str, end: int, limit: int) -> str:
+    """Appositive titles after a name: ', Ủy viên Trung ương Đảng, Phó Trưởng ban ...' up to a verb or ; . :"""
+    folded = fold(text)
+    items = []
+    pos = end
+    while pos < limit and text.startswith(", ", pos):
+        m = re.compile(r"(?:[^,;.:()]|\([^()]*\))+").match(text, pos + 2, limit)
+        if not m or not (_TITLE_START.match(folded, m.start()) or text[m.start()].isupper()):
+            break
+        cuts = [c.start() for c in (_TITLE_STOP.search(folded, m.start(), m.end()), _AUX.search(text, m.start(), m.end())) if c]
+        cut = min(cuts) if cuts else None
+        items.append(text[m.start():cut if cut is not None else m.end()])
+        if cut:
+            break
+        pos = m.end()
+    return ", ".join(i.strip() for i in items if i.strip())
+
+
+def titles_before(text: str, start: int, floor: int) -> str:
+    """Titles right before a name: 'Phó Cục trưởng Cục Bảo vệ ... (Ban Tổ chức Trung ương) Nguyễn Văn Định',
+    'Ủy viên Trung ương Đảng, Bí thư Tỉnh ủy, Chủ tịch HĐND tỉnh Kiên Giang Lâm Quốc Thạnh' (the whole chain)."""
+    seg = text[floor:start]
+    cut = max(seg.rfind(";"), seg.rfind(":"))
+    items = [i.strip() for i in (seg[cut + 1:] if cut >= 0 else seg).split(",")]
+    kept: list[str] = []
+    for item in reversed(items):
+        if item and _TITLE_START.match(fold(item)) and item[0].isupper():
+            kept.insert(0, item)
+            continue
+        # the chain's first item may follow an introduction: "Về phía tỉnh có Ủy viên Trung ương Đảng"
+        m = re.search(r"\s(?=[A-ZÀ-ỸĐ])", item)
+        while m and not _TITLE_START.match(fold(item[m.end():])):
+            m = re.compile(r"\s(?=[A-ZÀ-ỸĐ])").search(item, m.end())
+        if m and kept is not None and item[m.end():]:
+            kept.insert(0, item[m.end():])
+        break
+    return ", ".join(kept) if kept and kept[-1] == items[-1] else ""
+
+
+# --- teams ---------------------------------------------------------------------------------------------------------
+NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9,
+                "muoi": 10, "nhat": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10}
+_ORDINAL = r"(?:nhat|hai|ba|tu|nam|sau|bay|tam|chin|muoi)"
+_TEAM = re.compile(
+    rf"\bdoan\s+(kiem tra(?:,?\s+giam sat)?|giam sat|cong tac|thanh tra)?\s*(?:(?:so|thu)\s+0*(\d{{1,4}}|{_ORDINAL})\b)?"
+    rf"|\b(?:(inspection(?: and supervision)?|supervision|working|inspectorate)\s+)?team\s*(?:(?:no\.?|number|#)\s*0*(\d{{1,4}})\b)?")
+
+
+@dataclass(frozen=True)
+class TeamMention:
+    kind: str  # folded: "kiem tra", "kiem tra, giam sat", "cong tac", "thanh tra", "inspection", "" (bare "Đoàn")
+    number: int | None
+    start: int
+    end: int
+
+
+def find_teams(text: str) -> list[TeamMention]:
+    """Mentions of teams, numbered or not, in order. A bare "Đoàn"/"team" counts only with a number."""
+    out = []
+    for m in _TEAM.finditer(fold(text)):
+        kind = m.group(1) if m.group(1) is not None else (m.group(3) or "")
+        raw = m.group(2) or m.group(4)
+        number = None if raw is None else int(raw) if raw.isdigit() else NUMBER_WORDS.get(raw)
+        if number is None and not kind:
+            continue
+        end = m.end() if number is not None else m.start() + len(m.group().rstrip())
+        out.append(TeamMention(re.sub(r"\s+", " ", kind.replace(",", ",")), number, m.start(), end))
+    return out
+
+
+_QUESTION_TEAM = re.compile(r"\b(?:doan|team)\b[^.?!;]{0,30}?\b(?:so|no\.?|number|#)\s*0*(\d{1,4})\b"
+                            r"|\bteam\s+0*(\d{1,4})\b(?!\s*(?:members?|people))")
 
 
 def team_numbers(text: str) -> list[int]:
-    """Team numbers named in text: 'Đoàn kiểm tra số 05' -> [5]; 'team no. 4' -> [4]."""
-    return [int(m.group(1) or m.group(2)) for m in _TEAM.finditer(fold(text))]
+    """Team numbers a question names: 'Đoàn kiểm tra số 05' -> [5]; 'team no. 4', 'team 10' -> [4], [10]."""
+    folded = fold(text)
+    out = [t.number for t in find_teams(text) if t.number is not None]
+    out += [int(m.group(1) or m.group(2)) for m in _QUESTION_TEAM.finditer(folded)]
+    return list(dict.fromkeys(out))
 
 
-_DATE = re.compile(r"\b\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?\b|\bngay \d{1,2}\b|\bnam (?:19|20)\d\d\b")
+# --- counts ----------------------------------------------------------------------------------------------------------
+_COUNT = re.compile(rf"(?<![\d/.,-])(\d{{1,3}}(?:[.,]\d{{3}})*|\d+|{'|'.join(NUMBER_WORDS)})\s+([a-z]+(?:\s+[a-z]+)?)")
 
 
-def has_date(text: str) -> bool:
-    return bool(_DATE.search(fold(text)))
-
-
-_UNIT = re.compile(r"\b(?:ban thuong vu|huyen uy|thanh uy|quan uy|thi uy|dang uy|tinh uy|ban to chuc|ban can su)\b")
-
-
-def count_units(text: str) -> int:
-    """How many party units ('Huyện ủy Cư M’Gar', 'Đảng ủy Công an tỉnh'...) a sentence names."""
-    return len(_UNIT.findall(fold(text)))
+def find_counts(text: str) -> list[tuple[str, str, int, int]]:
+    """(number as written, the folded noun after it, start, end): '10 cấp ủy' -> ('10', 'cap uy', …)."""
+    folded = fold(text)
+    return [(text[m.start(1):m.end(1)], m.group(2), m.start(), m.end()) for m in _COUNT.finditer(folded)
+            if not (m.group(1) in NUMBER_WORDS and not re.match(r"\d", m.group(1)) and m.group(1) in ("nam", "tu", "ba")
+                    and m.group(2).split()[0] in ("nay", "qua", "truoc", "sau"))]
