@@ -15,21 +15,23 @@ from typing import Any
 
 from vectorstore import Store
 
+from .answers.citations import refusal
 from .answers.extractive import extractive_answer
-from .answers.llm import build_messages, condense, gather_sources, verify
 from .answers.facts import fact_answer
+from .answers.llm import build_messages, condense, gather_sources, verify
 from .embeddings import Embedder, make_embedder
 from .errors import EmbedderMismatchError, QueryError, RagError
-from .facts import InspectionRecord
+from .facts import ArticleFacts, InspectionRecord, extract_facts
 from .followups import standalone_question
 from .ingest import Progress, index_document, ingest_paths
 from .llm import make_llm
 from .loaders import LoadedDocument
 from .prompts import render
-from .questions import Query, analyze
+from .questions import Known, Query, analyze
 from .results import Answer, IngestReport, Passage
 from .retrieval import Retriever
 from .settings import Settings
+from .vn.text import fold, syllables
 
 __all__ = ["Assistant"]
 
@@ -41,6 +43,7 @@ class Assistant:
         """`embedder` overrides the one named by `settings.embedder` (tests pass small hand-made ones)."""
         self.settings = settings or Settings()
         self._seed_lock = threading.Lock()
+        self._facts: tuple[tuple[int, int], list[ArticleFacts], Known] | None = None
         if embedder is not None:
             self.embedder = embedder
 
@@ -131,7 +134,7 @@ class Assistant:
             raise QueryError("the question is empty")
         if len(question) > MAX_QUESTION_CHARS:
             raise QueryError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
-        return analyze(question)
+        return analyze(question, self._facts_cache()[2])
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         query = self._query(question)
@@ -154,15 +157,32 @@ class Assistant:
         if self.llm is not None and history:
             standalone = condense(self.llm, question, history, standalone)
         query = self._query(standalone)
-        facts = fact_answer(query, self.records(), self.document_text)
+        unknown = next((name for name in query.unknown if not self._mentioned(name)), None)
+        if unknown:  # "Kẻ Gian là ai?", "tỉnh Hà Tây": nothing to answer from, and nothing to list instead
+            return refusal(query, unknown)
+        facts = fact_answer(query, self.facts(), self.document_text).answer
         if facts is not None and self.llm is None:
-            return facts
+            return self._corrected(query, facts)
         stats = retriever.term_stats(query.terms)
         passages = retriever.search(query, stats=stats)
-        exact = facts or extractive_answer(query, passages, stats.idf(), self.document_text, self.settings)
+        exact = self._corrected(query, facts or extractive_answer(query, passages, stats.idf(), self.document_text,
+                                                                   self.settings))
         if self.llm is None or not exact.found:
             return exact  # nothing relevant: no LLM call
         return self._llm_answer(query, passages, facts, exact, on_token)
+
+    @staticmethod
+    def _corrected(query: Query, answer: Answer) -> Answer:
+        """A misspelling read as something else is said in the answer, never silently assumed."""
+        if query.corrections and answer.found:
+            said = " ".join(render(f"correction_{query.language}", typed=t, meant=m) for t, m in query.corrections)
+            answer.answer = f"{said}\n{answer.answer}"
+        return answer
+
+    def _mentioned(self, name: str) -> bool:
+        """Whether any ingested article names `name` (a phrase search on the lexical index)."""
+        words = [w for w in syllables(name) if w not in ("tinh", "thanh", "pho")] or syllables(name)
+        return self.store.catalog.phrase_count(words) > 0
 
     def _llm_answer(self, query: Query, passages: list[Passage], facts: Answer | None, exact: Answer,
                     on_token: Callable[[str], None] | None) -> Answer:
@@ -207,7 +227,30 @@ class Assistant:
 
     def records(self) -> list[InspectionRecord]:
         """Every inspection record in the index."""
-        return [InspectionRecord.from_dict(d) for d in self.store.catalog.facts()]
+        return [r for a in self.facts() for r in a.events]
+
+    def facts(self) -> list[ArticleFacts]:
+        """What every article says: its inspection events, the people it names, its legal references."""
+        return self._facts_cache()[1]
+
+    def _facts_cache(self) -> tuple[tuple[int, int], list[ArticleFacts], Known]:
+        """Facts parsed once per change of the catalog; rows of an older format are re-read from their text."""
+        version = self.store.catalog.facts_version()
+        if self._facts is None or self._facts[0] != version:
+            articles = []
+            docs = {d["doc_id"]: d for d in self.store.catalog.documents()} if version[0] else {}
+            for row in self.store.catalog.facts():
+                if "events" in row:
+                    articles.append(ArticleFacts.from_dict(row))
+                elif row.get("doc_id") in docs and not any(a.doc_id == row["doc_id"] for a in articles):
+                    d = docs[row["doc_id"]]
+                    articles.append(extract_facts(self.document_text(d["doc_id"]), d["doc_id"], d["source"], d["title"],
+                                                  d["date"]))
+            people = {fold(p.name): p.name for a in articles for p in a.people + [x for e in a.events for x in e.people]}
+            locals_ = frozenset(u.key[6:] for a in articles for e in a.events for u in e.units
+                                if u.key.startswith("local:") and len(u.key) > 8)
+            self._facts = (version, articles, Known(people, locals_))
+        return self._facts
 
     def documents(self) -> list[dict[str, Any]]:
         """The ingested articles: doc_id, source, title, url, date, metadata, n_chunks, added_at."""

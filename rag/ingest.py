@@ -16,7 +16,7 @@ from vectorstore import Store
 from .chunking import chunk_text
 from .embeddings import Embedder
 from .errors import LoadError
-from .facts import extract_records
+from .facts import extract_facts
 from .loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_file
 from .results import FileResult, IngestReport
 from .settings import Settings
@@ -57,8 +57,8 @@ def index_document(store: Store, embedder: Embedder, settings: Settings, doc: Lo
                "terms": " ".join(lexical_terms(f"{doc.title}\n{n.text}"))} for i, n in enumerate(nodes)]
     row = {"doc_id": doc_id, "source": doc.source, "title": doc.title, "url": doc.url, "date": doc.date,
            "metadata": doc.metadata, "text": doc.text}
-    records = extract_records(doc.text, doc_id, doc.source, doc.title, doc.date)
-    store.put_document(row, chunks, vectors, replaces=replaces, facts=[r.to_dict() for r in records])
+    facts = extract_facts(doc.text, doc_id, doc.source, doc.title, doc.date)
+    store.put_document(row, chunks, vectors, replaces=replaces, facts=[{"record_id": doc_id, **facts.to_dict()}])
     return len(nodes)
 
 

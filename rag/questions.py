@@ -1,9 +1,19 @@
-"""Question analysis: language, whether diacritics were typed, the asked field, named entities, lexical terms.
-One classifier of the asked field serves both routes (records and passages).
+"""Question analysis: language, diacritics, what is asked (one or more fields), what is named, and what is left.
 
-Works on Vietnamese with or without diacritics and on English. English questions get their domain words
-mapped to Vietnamese ("led" -> "trưởng đoàn", "decision" -> "quyết định") so the lexical side and the sentence
-scorer can still see them; names ("Tra Vinh", "Nguyen Quang Duong") match the folded Vietnamese text as is.
+    "Ngày 19/10, Đoàn kiểm tra số 2 của Tiểu ban làm việc tại tỉnh nào và do ai làm Trưởng đoàn?"
+      -> asks   [province, leader]            (each clause with its own interrogative)
+         names  team 2, body Tiểu ban, date 19/10
+    "Thượng tướng Nhan Quốc Thắng giữ chức vụ gì khi tiếp Đoàn kiểm tra số 1?"  -> asks [titles], names a person
+    "Kinh phí cho đợt kiểm tra tại Lâm Đồng là bao nhiêu?"  -> asks [count], leaves "kinh phí" unexplained
+
+Everything named is an entity the answer must match: provinces (misspellings matched with a correction that the
+answer shows), units (ministries, central bodies, local party committees), people (known from the articles, or
+capitalized names nobody mentions), team numbers, bodies, dates, months, years, legal references, the stage of an
+inspection and its topic. Content words that neither a field nor an entity explains are `residual`: a question
+with residual words is not one the inspection records can answer, and the passage that answers it must hold them.
+
+Works on Vietnamese with or without diacritics and on English; English domain words are mapped to Vietnamese
+("led" -> "trưởng đoàn") so the lexical side and the sentence checks see them.
 """
 
 from __future__ import annotations
@@ -11,65 +21,137 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .vn.entities import team_numbers
-from .vn.legal import LegalRef, find_legal_refs
-from .vn.gazetteer import Province, find_provinces
+from .vn.dates import DateRef, find_dates, find_months, find_years
+from .vn.entities import NUMBER_WORDS, person_names, team_numbers
+from .vn.gazetteer import PROVINCES, Province, find_bodies, find_provinces, find_units
+from .vn.legal import LegalRef, asked_legal_kind, find_legal_refs
 from .vn.text import fold, has_diacritics, lexical_terms, nfc, syllables
 
-__all__ = ["Query", "analyze", "FIELDS"]
+__all__ = ["Query", "Known", "UnitRef", "analyze", "FIELDS", "ROLE_WORDS", "GLOSSARY"]
+
+FIELDS = ("leader", "deputy", "announcer", "chair", "host", "titles", "role", "person", "team", "body", "province",
+          "place", "units", "date", "deadline", "year", "legal", "count", "free")
 
 # Function and question words that carry no topic (folded). Kept short: BM25's IDF handles the rest.
 _VI_STOP = frozenset(
     "ai la gi nao khi o tai cua co khong the nhung cac cai duoc da va voi thi sao may hay hoi cho "
-    "biet nhu vay trong mot nay do nguoi".split()
+    "biet nhu vay trong mot nay do nguoi se dang phai bao nhieu thuoc".split()
 )
 _EN_STOP = frozenset(
     "the a an of in on at to for by and or is are was were be been did do does who whom whose what which when "
-    "where how why that this these those it its with from as about tell me please any there their".split()
+    "where how why that this these those it its with from as about tell me please any there their his her he she "
+    "they them after before during while".split()
 )
 _EN_HINTS = _EN_STOP | frozenset("led lead head team inspection province decision regulation date year".split())
 
 # English domain words -> Vietnamese phrases (accented; folded when used).
-_GLOSSARY = {
+GLOSSARY = {
     "led": "trưởng đoàn dẫn đầu", "lead": "trưởng đoàn dẫn đầu", "leader": "trưởng đoàn", "leads": "dẫn đầu",
     "head": "trưởng đoàn", "headed": "trưởng đoàn dẫn đầu", "chief": "trưởng đoàn", "deputy": "phó trưởng đoàn",
     "team": "đoàn", "delegation": "đoàn", "inspection": "kiểm tra", "inspected": "kiểm tra", "inspect": "kiểm tra",
     "inspecting": "kiểm tra", "examined": "kiểm tra", "internal": "nội bộ", "political": "chính trị",
-    "protection": "bảo vệ", "subcommittee": "tiểu ban", "province": "tỉnh", "provincial": "tỉnh",
-    "committee": "ủy ban", "standing": "thường vụ", "secretary": "bí thư", "decision": "quyết định",
-    "regulation": "quy định", "plan": "kế hoạch", "conclusion": "kết luận", "directive": "chỉ thị",
-    "resolution": "nghị quyết", "announced": "công bố", "announce": "công bố", "date": "ngày", "day": "ngày",
-    "year": "năm", "unit": "đơn vị", "units": "đơn vị", "number": "số", "central": "trung ương",
-    "politburo": "bộ chính trị", "worked": "làm việc", "working": "làm việc", "meeting": "buổi làm việc",
-    "city": "thành phố", "district": "huyện", "police": "công an", "party": "đảng", "received": "tiếp",
-    "editor": "tổng biên tập", "magazine": "tạp chí", "communist": "cộng sản", "organization": "tổ chức",
+    "protection": "bảo vệ", "subcommittee": "tiểu ban", "sub-committee": "tiểu ban", "province": "tỉnh",
+    "provincial": "tỉnh", "committee": "ủy ban", "standing": "thường vụ", "secretary": "bí thư",
+    "decision": "quyết định", "regulation": "quy định", "plan": "kế hoạch", "conclusion": "kết luận",
+    "directive": "chỉ thị", "resolution": "nghị quyết", "announced": "công bố", "announce": "công bố",
+    "date": "ngày", "day": "ngày", "days": "ngày", "year": "năm", "unit": "đơn vị", "units": "đơn vị",
+    "number": "số", "central": "trung ương", "politburo": "bộ chính trị", "worked": "làm việc", "working": "làm việc",
+    "meeting": "buổi làm việc", "meet": "làm việc", "city": "thành phố", "district": "huyện", "police": "công an",
+    "party": "đảng", "received": "tiếp", "editor": "tổng biên tập", "magazine": "tạp chí", "communist": "cộng sản",
+    "organization": "tổ chức", "organisation": "tổ chức", "presented": "phổ biến trình bày", "schedule": "lịch",
+    "chaired": "chủ trì", "chair": "chủ trì", "explained": "quán triệt", "conference": "hội nghị",
+    "members": "thành viên đảng viên", "member": "thành viên", "disciplined": "kỷ luật", "discipline": "kỷ luật",
+    "born": "sinh năm", "age": "tuổi", "old": "tuổi", "budget": "kinh phí", "cost": "kinh phí", "role": "vai trò",
+    "commissar": "chính ủy", "commander": "tư lệnh", "military": "quân", "region": "khu", "draft": "dự thảo",
+    "report": "báo cáo", "results": "kết quả", "result": "kết quả", "established": "thành lập",
+    "implement": "thực hiện", "implemented": "thực hiện", "apply": "thực hiện", "programme": "chương trình",
+    "program": "chương trình", "ministry": "bộ", "court": "tòa án", "audit": "kiểm toán", "electricity": "điện lực",
+    "government": "chính phủ", "inspectorate": "thanh tra", "land": "đất đai", "management": "quản lý",
+    "security": "an ninh", "public": "công", "replaced": "thay thế", "replace": "thay thế", "check": "kiểm tra",
+    "content": "nội dung",
 }
-
-# Vietnamese phrasings of the same role (folded): a question in one finds sentences in another.
-_SYNONYMS = {
-    "dan dau": "truong doan", "truong doan": "dan dau", "lanh dao doan": "truong doan",
-}
-
-# Asked field, first match wins (folded question). Order matters: "Trưởng đoàn ... làm việc ngày nào?" asks a date.
-FIELDS = (
-    ("deputy", r"\bpho truong doan\b|\bdeputy\b"),
-    ("announcer", r"\bcong bo\b|\bannounc|\bdoc quyet dinh\b"),
-    ("year", r"\bnam nao\b|\bnam may\b|\bnam bao nhieu\b|\b(which|what) year\b"),
-    ("date", r"\bkhi nao\b|\bngay nao\b|\bngay may\b|\bbao gio\b|\bluc nao\b|\bthoi gian nao\b|\bwhen\b"
-             r"|\b(what|which) (date|day)\b|\bban hanh ngay\b"),
-    ("legal", r"\b(quy dinh|quyet dinh|chi thi|ket luan|nghi quyet|van ban|can cu)\b.*\b(nao|gi|so may)\b"
-              r"|\b(regulation|decision|directive|conclusion|resolution|legal basis|under which)\b"),
-    ("units", r"\bdon vi\b|\bunits?\b|\bban nao\b|\bco quan (duoc )?kiem tra\b|\bto chuc dang nao\b"
-              r"|\bwhich (party )?(committees|organi[sz]ations|bodies were)\b"),
-    ("body", r"\bco quan nao\b|\bthuoc\b.*\bnao\b|\bcua (co quan|ban) nao\b|\bwhich body\b|\bwhose team\b"
-             r"|\bwho (set up|sent|formed)\b"),
-    ("team", r"\bso may\b|\bso bao nhieu\b|\bdoan nao\b|\bdoan kiem tra nao\b|\bnhung doan\b|\bcac doan\b"
-             r"|\b(which|what) teams?\b|\bteam number\b"),
-    ("province", r"\btinh nao\b|\bo dau\b|\bdia phuong nao\b|\bnoi nao\b|\bthanh pho nao\b|\bnhung tinh\b"
-                 r"|\bwhere\b|\bwhich (province|provinces|city|cities|place)\b"),
-    ("host", r"\bbi thu\b|\bchu tich\b|\bsecretary\b|\bchairman\b|\bhosts?\b|\bdon tiep\b|\btiep doan\b"),
-    ("leader", r"\btruong doan\b|\bdan dau\b|\bled\b|\blead(er|s)?\b|\bhead(ed)?\b|\bchief\b|\bai\b|\bwho\b"),
+# Words that name something a record holds, or the inspection itself: never residual. Vietnamese (folded
+# syllables) and English; everything else a question says must stand in the passage that answers it.
+_KNOWN_VI = frozenset((
+    "doan kiem tra giam sat thanh tra cong tac lam viec buoi hoi nghi phien hop trien khai cong bo quyet dinh ke "
+    "hoach quy dinh chi thi ket luan nghi quyet huong dan van ban bao ve chinh tri noi bo tieu ban trung uong truong "
+    "pho ban thuong vu tinh thanh uy dang huyen quan xa phuong tiep chu tri dan dau dung dau thanh lap thuc hien theo "
+    "can cu ban hanh truc tiep don vi co quan to chuc ngay nam thang thoi gian sang chieu toi trua hom qua nay dong "
+    "chi ong ba tuong ta dai thieu vai tro chuc vu giu dien ra vao luc bat dau ket thuc nguoi tham gia so thu nhat "
+    "lanh dao ve bvctnb uy vien uy ban bo tap doan tong cong ty cuc vu khoi doanh nghiep cap nhung cac doc thong qua "
+    "tham du du den tu sau truoc ket qua du thao bao cao thuong truc ngoai nganh nha nuoc ben canh dot can su doi "
+    "giua nhieu pho bien trinh bay lich cua voi tai o").split())
+_KNOWN_EN = frozenset((
+    "director secretary chairman commissar commander general colonel major lieutenant senior inspection inspected "
+    "inspect inspecting inspections team teams no standing board committee committees provincial municipal city "
+    "district party central sub committee sub-committee subcommittee internal political protection ministry state "
+    "office group corporation delegation who what which when where year date day month worked work working meet "
+    "met led lead headed head deputy leader chief announced announce presented received role position title "
+    "besides apart other than also directly named programme program plan decision regulation directive resolution "
+    "conclusion under body sent set formed agency will check did go over draft report results result chaired "
+    "chair took take place held meeting session unit units province provinces cities number established "
+    "implement implemented apply applied politburo government inspectorate court audit electricity security public "
+    "people's supreme natural resources environment military region vietnam many much").split())
+# Role words (folded) for "ai …" / "who …": the first listed role whose words stand in the clause is asked.
+ROLE_WORDS = (
+    ("deputy", r"\bpho truong doan\b|\bdeputy (?:head|leader|chief)\b|\bdeputy\b"),
+    ("announcer", r"\b(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)|\bannounc"
+                  r"|\bpresented\b|\bread out\b|\bai\s+(?:da\s+)?cong bo\b"),
+    ("chair", r"\bchu tri\b|\bchaired\b|\bpresided\b"),
+    ("host", r"\btiep(?: va lam viec voi)? doan\b|\bdon tiep\b|\breceived\b|\bhosted\b"),
+    ("leader", r"\btruong doan\b|\bdan dau\b|\bdung dau\b|\bled\b|\blead(?:er|s)?\b|\bhead(?:ed)?\b|\bchief\b"),
 )
+_TITLE_HEAD = (r"(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|bo truong|thu truong|truong ban|truong tieu ban|"
+               r"chu nhiem|tong bien tap|secretary|chairman|chairwoman|political commissar|commander|director|minister)")
+_ASK = (  # (field, pattern on the folded clause); a clause may ask several, in order of position
+    ("legal", r"\b(?:quy dinh|quyet dinh|chi thi|ke hoach|nghi quyet|ket luan|van ban)\b[^,?]{0,20}?\b(?:nao|gi|so may)\b"
+              r"|\b(?:which|what)\b[^,?]{0,25}?\b(?:regulation|decision|plan|directive|resolution)s?\b|\bunder which\b"
+              r"|\bcan cu\s+(?:vao\s+)?(?:van ban|dau)\b|\blegal basis\b"),
+    ("deadline", r"\b(?:den|toi|truoc)\s+(?:ngay|khi|thoi diem)\s+nao\b|\bhan\s+(?:chot\s+)?(?:la\s+)?ngay nao\b"
+                 r"|\b(?:until|by) when\b|\bdeadline\b"),
+    ("date", r"\bngay nao\b|\bkhi nao\b|\bbao gio\b|\bluc nao\b|\bthoi gian nao\b|\bngay may\b|^\s*when\b|\band when\b"
+             r"|\b(?:what|which) (?:date|day)\b|\bthoi diem nao\b"),
+    ("year", r"\bnam nao\b|\bnam may\b|\bnam bao nhieu\b|\b(?:what|which) year\b"),
+    ("count", r"\bbao nhieu\b|(?<!so )(?<!thu )\bmay (?!gio)[a-z]|\bhow (?:many|much|long)\b|\bhow old\b"),
+    ("team", r"\b(?:doan|team)\b[^,?]{0,40}?\b(?:so may|so bao nhieu|thu may)\b|\bdoan (?:kiem tra |cong tac )?nao\b"
+             r"|\bnhung doan\b|\bcac doan\b|\b(?:which|what) (?:inspection )?teams?\b|\bteam number\b|\bdoan so may\b"),
+    ("body", r"\b(?:la doan cua|thuoc|cua|do)\s+(?:co quan|ban|to chuc)\s+nao\b|\bla doan cua\b|\bwhich (?:central )?body\b"
+             r"|\bwhose team\b|\bwho (?:set up|sent|formed)\b|\bwhich (?:central )?(?:agency|organ)\b|\bthuoc\b.*\bnao\b"),
+    ("units", r"\bdon vi nao\b|\bnhung don vi\b|\bcac don vi\b|\bunits?\b|\bban nao\b|\b(?:co quan|to chuc dang|cap uy|"
+              r"tong cong ty|bo|nganh|tap doan|doanh nghiep) nao\b|\bnhung (?:co quan|bo|nganh|tap doan|tong cong ty|"
+              r"to chuc dang|cap uy)\b|\bwhich (?:party )?(?:committees|organi[sz]ations|bodies|ministries|agencies)\b"
+              r"|\bwhich (?:party )?units\b"),
+    ("province", r"\btinh nao\b|\bdia phuong nao\b|\bthanh pho nao\b"
+                 r"|\bwhich (?:province|provinces|city|cities|localit(?:y|ies))\b"),
+    ("place", r"\bo dau\b|\bnhung dau\b|\bnoi nao\b|\bwhere\b"),
+    ("role", r"\bvai tro\b|\bwhat (?:was|is) (?:his|her|the) role\b|\bwhat role\b|\brole in\b"),
+    ("titles", r"\bchuc vu\b|\bchuc danh\b|\bwhat (?:position|title)s?\b|\bwhich position\b"),
+    ("person", r"\bai\b|\bwho\b|\bwhom\b|\bnhung ai\b"),
+    ("free", r"\bgi\b|\bthe nao\b|\bra sao\b|\bnhu the nao\b|\btai sao\b|\bvi sao\b|\bwhat\b|\bhow\b|\bwhy\b"),
+)
+_LIST = re.compile(r"\b(?:nhung|cac)\b|\bwhich (?:[a-z]+ )?(?:provinces|units|committees|teams|"
+                   r"organi[sz]ations|ministries|cities|agencies|bodies)\b|\blist\b|\bnhung dau\b")
+_STAGE = (("draft", r"\bdu thao\b|\bdraft\b"),
+          ("results", r"\bthong bao ket qua\b|\bket qua kiem tra\b.*\bthong bao\b|\bket luan kiem tra\b|\bcong bo ket luan\b"
+                      r"|\bket luan\b.*\b(?:ngay|khi) nao\b|\bresults\b"),
+          ("start", r"\bcong bo quyet dinh\b|\btrien khai\b|\bbat dau\b"))
+_TOPIC = re.compile(r"\bbao ve chinh tri noi bo\b|\binternal political protection\b|\bbvctnb\b")
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    key: str  # "org:Bộ Tài nguyên và Môi trường" or "local:duc trong" (folded owner)
+    name: str  # as written in the question
+    same_as: str | None = None
+
+
+@dataclass
+class Known:
+    """What the articles name, so questions typed without capitals or diacritics still find it."""
+
+    people: dict[str, str] = field(default_factory=dict)  # folded name -> name as written
+    locals: frozenset[str] = frozenset()  # folded owners of local units ("duc trong", "lien chieu")
+
 
 @dataclass
 class Query:
@@ -77,12 +159,38 @@ class Query:
     folded: str
     language: str  # "vi" | "en"
     accented: bool  # diacritics typed (always False for English)
-    field: str | None  # asked field: leader deputy announcer host team body province date year legal units, or None
+    fields: list[str] = field(default_factory=list)  # asked, in order (see FIELDS); [] = nothing the records hold
+    clauses: list[tuple[str, str]] = field(default_factory=list)  # (field, folded clause text)
+    wants_list: bool = False
+    legal_kinds: list[str | None] = field(default_factory=list)  # per "legal" field: the kind asked ("Kế hoạch")
+    count_noun: str | None = None  # folded noun a count asks for ("cap uy", "thanh vien", "ngay")
+    title: str | None = None  # folded title asked about ("bi thu tinh uy", "chinh uy")
     provinces: list[Province] = field(default_factory=list)
+    units: list[UnitRef] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)  # names as the articles write them, or as typed if unknown
+    unknown: list[str] = field(default_factory=list)  # named things no gazetteer or article knows ("tỉnh Hà Tây")
+    corrections: list[tuple[str, str]] = field(default_factory=list)  # (as typed, understood as)
     teams: list[int] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)  # canonical central bodies, or local ones as written
+    topic: bool = False  # asks about internal political protection work
+    dates: list[DateRef] = field(default_factory=list)
+    months: list[DateRef] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
     legal: list[LegalRef] = field(default_factory=list)  # "58-QĐ/TW", "Quy định số 58" named in the question
+    stage: str | None = None  # draft | results | start
+    residual: list[str] = field(default_factory=list)  # content words nothing above explains (folded)
     terms: list[str] = field(default_factory=list)  # folded lexical terms (syllables + bigrams), no stop words
-    entity_terms: set[str] = field(default_factory=set)  # the terms that come from named provinces/teams
+    entity_terms: set[str] = field(default_factory=set)  # the terms that come from named entities
+
+    @property
+    def field(self) -> str | None:
+        return self.fields[0] if self.fields else None
+
+    @property
+    def named(self) -> bool:
+        """Whether the question names anything specific."""
+        return bool(self.provinces or self.units or self.persons or self.teams or self.dates or self.months
+                    or self.years or self.legal or self.unknown or (self.bodies and self.bodies != []))
 
 
 def _language(text: str, folded: str) -> str:
@@ -94,39 +202,322 @@ def _language(text: str, folded: str) -> str:
     return "en" if en > vi else "vi"
 
 
-def analyze(question: str) -> Query:
+# --- clauses and fields --------------------------------------------------------------------------------------------
+def _clauses(folded: str) -> list[tuple[int, int]]:
+    """Split at ", và" / " và " / ", and" / ", " when both sides ask something ("… tỉnh nào và do ai …")."""
+    cuts = [0]
+    for m in re.finditer(r"\s*,\s*(?:va|and)\s+|\s+(?:va|and)\s+|\s*,\s*", folded):
+        left, right = folded[cuts[-1]:m.start()], folded[m.end():]
+        if _asks(left) and _asks(right):
+            cuts.append(m.end())
+    return [(a, b) for a, b in zip(cuts, cuts[1:] + [len(folded)])]
+
+
+def _asks(clause: str) -> list[tuple[int, str]]:
+    """(position, field) of every interrogative in a folded clause; where two overlap, the one listed first."""
+    found: list[tuple[int, int, str]] = []
+    for name, pattern in _ASK:
+        for m in re.finditer(pattern, clause):
+            if not any(s < m.end() and m.start() < e for s, e, _ in found):
+                found.append((m.start(), m.end(), name))
+    return sorted((s, f) for s, _, f in found)
+
+
+def _fields(query: Query) -> None:
+    folded = query.folded
+    for a, b in _clauses(folded):
+        clause = folded[a:b]
+        asked = _asks(clause)
+        kinds = {f for _, f in asked}
+        chosen: list[str] = []
+        if "legal" in kinds:
+            chosen.append("legal")
+            query.legal_kinds.append(asked_legal_kind(clause))
+            kinds -= {"team", "free", "count"}  # "quyết định số mấy" asks the decision
+            if "date" in kinds and re.search(r"\bban hanh\b|\bky\b|\bdated\b|\bissued\b", clause):
+                kinds.discard("date")  # the document's date comes with it
+        for _, name in asked:
+            if name not in kinds or name in chosen:
+                continue
+            if name == "person":
+                role = _who(clause, query)
+                if role:
+                    chosen.append(role)
+                continue
+            if name == "free" and (chosen or kinds - {"free", "person"}):
+                continue  # "what year", "what role": the other field says what
+            if name == "count":
+                noun = re.search(r"\b(?:bao nhieu|may|how many|how much)\s+([a-z]+(?:\s+[a-z]+)?)", clause)
+                query.count_noun = _count_noun(noun.group(1) if noun else None, query.language)
+            chosen.append(name)
+        query.clauses += [(f, clause) for f in chosen]
+        query.fields += [f for f in dict.fromkeys(chosen) if f not in query.fields or f == "legal"]
+    query.wants_list = bool(_LIST.search(folded))
+
+
+def _who(clause: str, query: Query) -> str | None:
+    """What "ai"/"who" asks: a role ("ai chủ trì", "who led"; the role word nearest the interrogative), the holder
+    of a title ("Ai là Bí thư Tỉnh ủy X?"), who a named person is ("X là ai?"), or who did something else."""
+    title = re.search(rf"\b(?:ai la|la ai|who is|who was|who are)\b.*?\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}})", clause) \
+        or re.search(rf"\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}}?)\s+(?:[a-z0-9/ ]+\s+)?la ai\b", clause)
+    asked_at = [m.start() for m in re.finditer(r"\bai\b|\bwho\b|\bwhom\b", clause)] or [0]
+    roles = [(min(abs(m.start() - p) for p in asked_at), role) for role, pattern in ROLE_WORDS
+             for m in re.finditer(pattern, clause)]
+    if roles and not (title and min(roles)[1] == "host"):
+        return min(roles)[1]
+    if title:
+        words = title.group(1).split()
+        stop = next((i for i, w in enumerate(words) if w in {"tiep", "la", "cua", "who", "khi", "trong", "tai", "o",
+                                                               "ngay", "doan", "the", "that", "received"}), len(words))
+        query.title = " ".join(words[:stop])
+        if query.language == "en":
+            query.title = {"political commissar": "chinh uy", "commander": "tu lenh", "secretary": "bi thu",
+                           "party secretary": "bi thu", "chairman": "chu tich", "director": "giam doc",
+                           "minister": "bo truong"}.get(re.sub(r"\s+(?:of|at|in)\b.*", "", query.title), query.title)
+        return "host"
+    if re.search(r"\bla ai\b|\bwho (?:is|was)\b", clause):
+        return "titles"  # "X là ai?", "Who is X?": who the person is
+    if re.search(r"\bdoan\b|\bteam\b", clause) and not re.search(r"\b(?:quan triet|explained|noi|said|phat bieu)\b", clause):
+        return "leader"
+    return "person"  # "who explained …": someone the passage must name with what they did
+
+
+def _count_noun(noun: str | None, language: str) -> str | None:
+    if not noun:
+        return None
+    if language == "en":
+        words = [w for w in noun.split() if w not in _EN_STOP]
+        noun = " ".join(fold(GLOSSARY.get(w, w)).split()[0] if w in GLOSSARY else w for w in words[:2])
+        return {"dang thanh": "dang vien", "thanh": "thanh vien"}.get(noun, noun) or None
+    return " ".join(noun.split()[:2])
+
+
+# --- entities --------------------------------------------------------------------------------------------------------
+def _distance(a: str, b: str) -> int:
+    """Edit distance with transpositions (optimal string alignment)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def _closest(typed: str, candidates: dict[str, str]) -> str | None:
+    """The one candidate (folded key -> name) within 1-2 edits of `typed` (folded), else None."""
+    key = typed.replace(" ", "")
+    if len(key) < 4:
+        return None
+    limit = 1 if len(key) <= 6 else 2
+    hits = {name for form, name in candidates.items() if abs(len(form) - len(key)) <= limit
+            and _distance(key, form) <= limit}
+    return hits.pop() if len(hits) == 1 else None
+
+
+_PLACE_AFTER = re.compile(r"\b(?:(tinh|thanh pho|tp\.?|province of)|o|tai|in|at)\s+(?!tinh\b|thanh pho\b|tp\b)"
+                          r"((?:[a-z]+\s?){1,3})")
+# Words a unit, a title or a team starts with: what follows "tại" is then no misspelled province
+_HEADS = frozenset("ban bo so cuc vu dang doan tinh thanh huyen quan tieu uy truong pho tong tap cong toa vien kiem "
+                   "the a an buoi hoi tru dai chi xa phuong".split())
+
+
+def _places(query: Query, masked: list[tuple[int, int]]) -> None:
+    """Provinces named outright; a misspelled one is matched with a correction; an unknown "tỉnh X" is unknown."""
+    query.provinces = list(dict.fromkeys(p for p, _, _ in find_provinces(query.text)))
+    forms = {fold(f).replace(" ", "").replace("-", ""): p.name for p in PROVINCES for f in (p.name, *p.variants)}
+    for m in _PLACE_AFTER.finditer(query.folded):
+        if any(a <= m.start(2) < b for a, b in masked):
+            continue
+        words = m.group(2).split()
+        typed_text = query.text[m.start(2):m.start(2) + len(" ".join(words))]
+        says_province = bool(m.group(1))
+        capitalized = [w for w in typed_text.split() if w[:1].isupper()]
+        if not words or words[0] in _HEADS:
+            continue
+        for n in (3, 2, 1):
+            guess = " ".join(words[:n])
+            if n > len(words) or all(w in _VI_STOP or w in _EN_STOP or w in _KNOWN_VI for w in words[:n]):
+                continue
+            name = _closest(guess, forms)
+            if name and any(p.name == name for p in query.provinces):
+                break  # named outright already
+            if name:
+                query.corrections.append((" ".join(typed_text.split()[:n]), name))
+                query.provinces.append(next(p for p in PROVINCES if p.name == name))
+                masked.append((m.start(2), m.start(2) + len(guess)))
+                break
+        else:
+            if says_province and len(capitalized) >= 1 and typed_text[:1].isupper():
+                query.unknown.append(f"tỉnh {' '.join(capitalized[:3])}" if query.language == "vi"
+                                     else " ".join(capitalized[:3]))
+                masked.append((m.start(2), m.end(2)))
+
+
+_LOCAL_HEAD = re.compile(r"\b(?:ban thuong vu\s+)?(?:huyen uy|quan uy|thi uy|dang uy|thanh uy|tinh uy|ban can su dang|"
+                         r"dang doan)\s+(?=((?:[a-z0-9]+\s?){1,5}))")
+
+
+def _units(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
+    for org, a, b in find_units(query.text):
+        query.units.append(UnitRef(f"org:{org.name}", query.text[a:b], org.same_as))
+        masked.append((a, b))
+    for m in _LOCAL_HEAD.finditer(query.folded):
+        owner = m.group(1).strip()
+        if any(a <= m.start(1) < b for a, b in masked):
+            continue
+        hit = next((k for k in sorted(known.locals, key=len, reverse=True)
+                    if owner.startswith(k) or re.search(rf"\b{re.escape(k)}\b", owner)), None)
+        if hit:
+            query.units.append(UnitRef(f"local:{hit}", query.text[m.start():m.start(1) + len(hit)]))
+            masked.append((m.start(), m.start(1) + owner.index(hit) + len(hit)))
+
+
+def _bodies(query: Query, masked: list[tuple[int, int]]) -> None:
+    folded = query.folded
+    for org, a, b in find_bodies(query.text):
+        before = folded[max(0, a - 40):a]
+        if re.search(r"\b(?:quy dinh|quyet dinh|chi thi|ke hoach|nghi quyet|ket luan)\s+(?:nao\s+|gi\s+|so may\s+|"
+                     r"so \S+\s+)?cua\s+$|\b(?:regulation|decision|plan|directive)\s+(?:no\.?\s*\S+\s+)?of\s+(?:the\s+)?$",
+                     before) or re.match(r"'s\s+(?:\d{4}\s+)?(?:regulation|decision|plan|directive)", folded[b:]) \
+                or re.match(r"\s+(?:regulation|decision|plan|directive)", folded[b:]):
+            masked.append((a, b))
+            continue  # the issuer of a document, not the team's body: "quy định nào của Bộ Chính trị"
+        if re.search(r"\b(?:truong|pho truong)\s+$", before):
+            masked.append((a, b))
+            continue  # part of a title: "Trưởng Tiểu ban …"
+        query.bodies.append(org.name)
+        masked.append((a, b))
+    # a local body: "(Đoàn …) của Ban Thường vụ Thành ủy Đà Nẵng", "Ban Thường vụ Tỉnh ủy X kiểm tra …"
+    for m in re.finditer(r"(?:\b(?:cua|thuoc)\s+|^\s*)((?:ban thuong vu\s+|uy ban kiem tra\s+)?(?:tinh uy|thanh uy|huyen uy))\b",
+                         folded):
+        end = m.end(1)
+        province = next(((a, b) for _, a, b in find_provinces(query.text) if a == end + 1), None)
+        if province:
+            end = province[1]
+        else:
+            owner = re.match(r"(?:\s+[A-ZÀ-ỸĐ][\w’'-]*)+", query.text[end:])
+            end += owner.end() if owner else 0
+        query.bodies.append(query.text[m.start(1):end])
+        masked.append((m.start(1), end))
+
+
+def _persons(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
+    text, folded = query.text, query.folded
+    by_key = {k.replace(" ", ""): v for k, v in known.people.items()}
+    for a, b in person_names(text):
+        name = " ".join(text[a:b].split())
+        if fold(name) in known.people:
+            query.persons.append(known.people[fold(name)])
+        elif (close := _closest(fold(name), by_key)) is not None:
+            query.corrections.append((name, close))
+            query.persons.append(close)
+        else:
+            query.persons.append(name)
+            query.unknown.append(name)
+        masked.append((a, b))
+    for key, name in sorted(known.people.items(), key=lambda kv: -len(kv[0])):
+        for m in re.finditer(rf"\b{re.escape(key)}\b", folded):
+            if not any(x <= m.start() < y for x, y in masked):
+                query.persons.append(name)
+                masked.append((m.start(), m.end()))
+    # "Kẻ Gian là ai?", "Who is John Smith?": a capitalized subject nobody knows
+    m = re.match(r"\s*(?:who is|who was)\s+((?:[A-Z][\w’'-]*\s?){1,4})|\s*((?:[A-ZÀ-ỸĐ][\w’'-]*\s?){1,4})\s+là ai\b", text)
+    if m:
+        start = m.start(1) if m.group(1) else m.start(2)
+        name = (m.group(1) or m.group(2)).strip()
+        if not any(x <= start < y for x, y in masked) and name.split()[0].lower() not in ("the", "đồng", "ông", "bà"):
+            query.unknown.append(name)
+            masked.append((start, start + len(name)))
+    query.persons = list(dict.fromkeys(query.persons))
+
+
+def _when(query: Query, masked: list[tuple[int, int]]) -> None:
+    query.dates = [d for d in find_dates(query.text)]
+    query.months = [m for m in find_months(query.text) if not any(d.start <= m.start < d.end for d in query.dates)]
+    years = [y for y, a, b in find_years(query.text) if not any(d.start <= a < d.end for d in query.dates)]
+    query.years = list(dict.fromkeys(years + [m.year for m in query.months if m.year]))
+    if re.search(r"\bnam nay\b", query.folded) and "year" in query.fields:
+        pass
+    masked += [(d.start, d.end) for d in query.dates + query.months]
+    masked += [(a, b) for _, a, b in find_years(query.text)]
+
+
+# --- residual ----------------------------------------------------------------------------------------------------------
+def _residual(query: Query, masked: list[tuple[int, int]]) -> None:
+    chars = list(query.folded)
+    for a, b in masked:
+        chars[a:b] = " " * (b - a)
+    rest = "".join(chars)
+    words = re.findall(r"[a-z]+", rest)
+    stop = _EN_STOP | _VI_STOP
+    out = []
+    for w in words:
+        known = _KNOWN_EN if query.language == "en" else _KNOWN_VI
+        if w in stop or w in known or w in NUMBER_WORDS or w == "s":
+            continue
+        if query.language == "en" and w.endswith("s") and w[:-1] in known:
+            continue
+        out.append(w)
+    if query.title:
+        out = [w for w in out if w not in query.title.split()]
+    if query.count_noun:
+        out = [w for w in out if w not in query.count_noun.split()]
+    query.residual = list(dict.fromkeys(out))
+
+
+# Vietnamese phrasings of the same role (folded): a question in one finds sentences in another.
+_SYNONYMS = {"dan dau": "truong doan", "truong doan": "dan dau", "lanh dao doan": "truong doan",
+             "dung dau": "truong doan"}
+
+
+def analyze(question: str, known: Known | None = None) -> Query:
     text = nfc(question).strip()
     folded = fold(text)
+    folded = re.sub(r"(?<=\w)['’]s\b", "  ", folded)  # "Sub-committee's": same length, no stray "s"
+    known = known or Known()
     language = _language(text, folded)
-    asked = next((name for name, pat in FIELDS if re.search(pat, folded)), None)
-    provinces = list(dict.fromkeys(p for p, _, _ in find_provinces(text)))
-    teams = list(dict.fromkeys(team_numbers(text)))
+    query = Query(text, folded, language, language == "vi" and has_diacritics(text))
+    masked: list[tuple[int, int]] = []
+    _units(query, known, masked)
+    _bodies(query, masked)
+    _persons(query, known, masked)
+    _places(query, masked)
+    masked += [(a, b) for _, a, b in find_provinces(text)]
+    query.teams = team_numbers(text)
+    masked += [(m.start(), m.end()) for m in re.finditer(r"\b(?:so|no\.?|number|team)\s*0*\d{1,4}\b", folded)]
+    query.legal = find_legal_refs(text, loose=True)
+    masked += [(r.span.start, r.span.end) for r in query.legal]
+    _fields(query)
+    _when(query, masked)
+    query.stage = next((name for name, pattern in _STAGE if re.search(pattern, folded)), None)
+    query.topic = bool(_TOPIC.search(folded))
+    _residual(query, masked)
 
     pieces = [text]  # bigrams are formed inside a piece only
     if language == "en":
         # Domain words become Vietnamese phrases; runs of capitalized words (names) and numbers stay as they are;
         # other English words are dropped: the articles are Vietnamese and would never contain them.
         pieces, name = [], []
-        for i, w in enumerate(re.findall(r"[\w’']+", text) + [""]):
-            if w and ((w[0].isupper() and i > 0) or w.isdigit()) and w.lower() not in _GLOSSARY:
+        for i, w in enumerate(re.findall(r"[\w’'-]+", text) + [""]):
+            if w and ((w[0].isupper() and i > 0) or w.isdigit()) and w.lower() not in GLOSSARY:
                 name.append(w)
                 continue
             pieces += [" ".join(name)] if name else []
             name = []
-            if w.lower() in _GLOSSARY:
-                pieces.append(_GLOSSARY[w.lower()])
+            if w.lower() in GLOSSARY:
+                pieces.append(GLOSSARY[w.lower()])
+        pieces += [name for name in query.persons]
     joined = fold(" . ".join(pieces))
     pieces += [alt for phrase, alt in _SYNONYMS.items() if re.search(rf"\b{phrase}\b", joined)]
     stop = _EN_STOP | _VI_STOP
-    terms = [t for piece in pieces for t in lexical_terms(piece) if not any(part in stop for part in t.split("_"))]
-    entity_terms: set[str] = set()
-    for p in provinces:
+    query.terms = list(dict.fromkeys(t for piece in pieces for t in lexical_terms(piece)
+                                     if not any(part in stop for part in t.split("_"))))
+    for p in query.provinces:
         for form in (p.name, *p.variants):
-            entity_terms.update(lexical_terms(form))
-    for n in teams:
-        entity_terms.update({str(n), f"so_{n}"})
-    legal = find_legal_refs(text)
-    for r in legal:
-        entity_terms.update(lexical_terms(r.span.text))
-    return Query(text, folded, language, language == "vi" and has_diacritics(text), asked, provinces, teams, legal,
-                 list(dict.fromkeys(terms)), entity_terms)
+            query.entity_terms.update(lexical_terms(form))
+    for n in query.teams:
+        query.entity_terms.update({str(n), f"so_{n}"})
+    for r in query.legal:
+        query.entity_terms.update(lexical_terms(r.span.text))
+    return query

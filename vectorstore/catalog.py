@@ -143,6 +143,18 @@ class Catalog:
         return [json.loads(r[0]) for r in self._query(
             "SELECT f.data FROM facts f JOIN documents d USING (doc_id) ORDER BY d.added_at, f.record_id")]
 
+    def facts_version(self) -> tuple[int, int]:
+        """Changes whenever fact records are added or removed (for callers that cache them)."""
+        row = self._query("SELECT count(*), coalesce(max(rowid), 0) FROM facts")[0]
+        return row[0], row[1]
+
+    def phrase_count(self, terms: Sequence[str]) -> int:
+        """How many chunks hold these folded terms in a row (an FTS5 phrase query)."""
+        if not terms:
+            return 0
+        phrase = '"' + " ".join(t.replace('"', '""') for t in terms) + '"'
+        return int(self._query("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (phrase,))[0][0])
+
     # --- chunks and lexical search ------------------------------------------------------------------------------
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """chunk_id -> {chunk_id, doc_id, idx, start, end, text, source, title, url, date}; unknown ids omitted."""

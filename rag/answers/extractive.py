@@ -1,15 +1,15 @@
-"""Extractive answers (no LLM): pick the best-supporting sentences of the retrieved passages, quote them
-verbatim with their offsets, and say "not found" rather than cite something unrelated.
+"""The passage route (no LLM): the best-supporting sentences of the retrieved passages, quoted verbatim — or a
+refusal that says what was not found, never a nearby sentence that does not answer.
 
-Relevance, in order:
-1. Entities: a province, team number or legal reference named in the question must be named by the passage's
-   document (a reference by its whole number: 158-QĐ/TW is not 58-QĐ/TW);
-   passages of other documents are dropped ("Trưởng đoàn Đại biểu Quốc hội tỉnh Trà Vinh" must not answer
-   about Cà Mau). No document left -> not found, saying which entity no article mentions.
-2. Topic: the passage must hold `min_term_coverage` of the question's IDF-weighted content terms, or be
-   `min_dense_score` close to it (the dense side is what carries English questions).
-Sentences are then scored by the question terms they hold (entity terms excluded: entities were matched at
-document level), plus a bonus when they contain what is asked (a person for "ai", a date for "khi nào"...).
+A sentence answers only when, in order:
+1. its document names every entity of the question (province, unit, person, team number, body, date or year,
+   legal reference; a reference by its whole number: 158-QĐ/TW is not 58-QĐ/TW);
+2. its passage is on topic: `min_term_coverage` of the question's IDF-weighted terms, or `min_dense_score`;
+3. it holds the kind of thing asked (a person's name and the role's words for "ai chủ trì", a date for "khi nào",
+   a number with the counted noun for "bao nhiêu cấp ủy", "đến ngày …" for "đến ngày nào" …);
+4. it holds the question's residual words (those no field or entity explains), and every entity stands in the
+   sentence, its paragraph or the article's title; a sentence about another year than the one asked is out.
+Sentences are then scored by the question terms they hold, plus a bonus for what is asked.
 """
 
 from __future__ import annotations
@@ -18,43 +18,31 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..vn.entities import person_names, team_numbers
-from ..vn.dates import find_dates
-
-def has_date(s):
-    return bool(find_dates(s))
-
-def count_units(s):
-    return len(re.findall(r'\b(?:ban thuong vu|huyen uy|thanh uy|quan uy|thi uy|dang uy|tinh uy|ban to chuc|ban can su)\b', fold(s)))
-
-from ..vn.legal import find_legal_refs, legal_key
-from ..vn.gazetteer import find_provinces
-from ..prompts import render
 from ..questions import Query
-from ..results import Answer, Citation, Passage
+from ..results import Answer, Passage
 from ..settings import Settings
+from ..prompts import render
+from ..vn.dates import find_dates
+from ..vn.entities import find_counts, find_teams, person_names
+from ..vn.gazetteer import find_bodies, find_provinces, find_units
+from ..vn.legal import find_legal_refs
 from ..vn.text import fold, lexical_terms, split_sentences
+from .citations import MAX_ANSWER_CHARS, Citations, refusal
+from .facts import _MISSING, describe, residual_terms
 
-__all__ = ["extractive_answer", "not_found"]
+__all__ = ["extractive_answer", "missing_entity"]
 
-MAX_ANSWER_CHARS = 600
 MAX_QUOTE_CHARS = 420
 _ASKED_BONUS = 0.35
 _PASSAGE_PRIOR = 0.15
 _MAX_SCORE = 1 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
-
-def _has_person(s: str) -> bool:
-    return bool(person_names(s))
-
-
-# What a sentence must contain to answer the asked field (a bonus when it does).
-_HAS_ASKED: dict[str, Callable[[str], bool]] = {
-    "leader": _has_person, "deputy": _has_person, "announcer": _has_person, "host": _has_person,
-    "date": has_date, "year": has_date,
-    "team": lambda s: bool(team_numbers(s)),
-    "legal": lambda s: bool(find_legal_refs(s)),
-    "units": lambda s: count_units(s) >= 2,
-    "province": lambda s: bool(find_provinces(s)),
+_NOT_INSPECTION = r"(?!\s+(?:dai bieu|dbqh|doan dai bieu))"
+_ROLE_TEXT = {
+    "leader": rf"\btruong doan\b{_NOT_INSPECTION}|\bdan dau\b|\bdung dau\b|\bled by\b|\bheaded by\b",
+    "deputy": rf"\bpho truong doan\b{_NOT_INSPECTION}|\bdeputy head\b",
+    "announcer": r"\b(?:cong bo|doc|thong qua|pho bien|trinh bay)\b.{0,20}\b(?:quyet dinh|ke hoach)\b|\bannounced\b",
+    "chair": r"\bchu tri\b|\bchaired\b",
+    "host": r"\btiep\b|\breceived\b",
 }
 
 
@@ -67,26 +55,44 @@ class _Sentence:
     terms: set[str]
 
 
-def not_found(query: Query, entity: str | None = None) -> Answer:
-    lang = query.language
-    text = render(f"not_found_entity_{lang}", entity=entity) if entity else render(f"not_found_{lang}")
-    return Answer(question=query.text, answer=text, found=False, citations=[], language=lang)
+def _names(folded_doc: str, name: str) -> bool:
+    return bool(re.search(rf"\b{re.escape(fold(name))}\b", folded_doc))
 
 
-def _mentions(doc_text: str, query: Query) -> str | None:
+def missing_entity(doc_text: str, q: Query) -> str | None:
     """The first entity of the question that `doc_text` does not name, else None."""
     folded = fold(doc_text)
-    for p in query.provinces:
-        if not any(q is p for q, _, _ in find_provinces(doc_text)):
+    provinces = {p.name for p, _, _ in find_provinces(doc_text)}
+    for p in q.provinces:
+        if p.name not in provinces and not any(x.merged_into == p.name for x, _, _ in find_provinces(doc_text)):
             return p.name
-    for n in query.teams:
-        if not re.search(rf"\bso 0*{n}\b", folded):
-            return f"Đoàn kiểm tra số {n}" if query.language == "vi" else f"inspection team no. {n}"
-    if query.legal:  # "158-QĐ/TW" is not "58-QĐ/TW": numbers compare whole
-        have = {legal_key(r.number, r.kind) for r in find_legal_refs(doc_text)}
-        for ref in query.legal:
-            if legal_key(ref.number, ref.kind) not in have:
-                return ref.code or f"{ref.kind} số {ref.number}"
+    for n in q.teams:
+        if n not in {t.number for t in find_teams(doc_text)} and not re.search(rf"\b(?:so|no\.?) 0*{n}\b", folded):
+            return f"Đoàn kiểm tra số {n}" if q.language == "vi" else f"inspection team no. {n}"
+    keys = {r.key for r in find_legal_refs(doc_text)}
+    for ref in q.legal:
+        if ref.key not in keys:
+            return ref.code or ref.name
+    orgs = {o.name for o, _, _ in find_units(doc_text)}
+    for u in q.units:
+        if u.key.startswith("org:") and u.key[4:] not in orgs and not (u.same_as and u.same_as in orgs):
+            return u.name
+        if u.key.startswith("local:") and not _names(folded, u.key[6:]):
+            return u.name
+    for name in q.persons:
+        if not _names(folded, name):
+            return name
+    bodies = {o.name for o, _, _ in find_bodies(doc_text)}
+    for b in q.bodies:
+        if b not in bodies and not _names(folded, b):
+            return b
+    for y in q.years:
+        if not re.search(rf"\b{y}\b", folded):
+            return str(y)
+    dates = find_dates(doc_text)
+    for d in q.dates:
+        if not any(x.day == d.day and x.month == d.month for x in dates):
+            return f"{d.day}/{d.month}"
     return None
 
 
@@ -95,13 +101,14 @@ def _coverage(terms: set[str], weights: dict[str, float]) -> float:
     return sum(w for t, w in weights.items() if t in terms) / total if total else 1.0
 
 
-def _trim(doc_text: str, a: int, b: int, weights: dict[str, float]) -> tuple[int, int]:
-    """Cut an over-long sentence to its best window of clauses (split at ; : ,), at most MAX_QUOTE_CHARS."""
+def _trim(doc_text: str, a: int, b: int, weights: dict[str, float], keep: Callable[[str], bool]) -> tuple[int, int]:
+    """Cut an over-long sentence to its best window of clauses (split at ; : ,), at most MAX_QUOTE_CHARS, keeping
+    what the answer needs (`keep` of the window must stay true when it was true of the sentence)."""
     if b - a <= MAX_QUOTE_CHARS:
         return a, b
     cuts = [a] + [a + m.end() for m in re.finditer(r"[;:,]\s+", doc_text[a:b])] + [b]
     clauses = list(zip(cuts, cuts[1:]))
-    score = [_coverage(set(lexical_terms(doc_text[x:y])), weights) for x, y in clauses]
+    score = [_coverage(set(lexical_terms(doc_text[x:y])), weights) + keep(doc_text[x:y]) for x, y in clauses]
     i = j = max(range(len(clauses)), key=score.__getitem__)
     while True:  # grow towards the better neighbour while it fits
         left = score[i - 1] if i > 0 and clauses[j][1] - clauses[i - 1][0] <= MAX_QUOTE_CHARS else -1
@@ -118,20 +125,84 @@ def _trim(doc_text: str, a: int, b: int, weights: dict[str, float]) -> tuple[int
     return x, y
 
 
+def _holds_asked(fld: str, s: str, q: Query) -> bool:
+    """Whether sentence `s` contains the kind of thing field `fld` asks for."""
+    f = fold(s)
+    people = person_names(s)
+    if fld in _ROLE_TEXT:
+        if fld == "host" and q.title:
+            return bool(people) and bool(re.search(rf"\b{re.escape(q.title)}\b", f))
+        return bool(people) and bool(re.search(_ROLE_TEXT[fld], f))
+    if fld in ("titles", "role"):
+        return any(_names(f, n) for n in q.persons)
+    if fld == "person":
+        return bool(people)
+    if fld == "team":
+        return any(t.number is not None for t in find_teams(s))
+    if fld == "body":
+        return bool(find_bodies(s)) or bool(re.search(r"\b(?:tinh uy|thanh uy)\b", f))
+    if fld in ("province", "place"):
+        return bool(find_provinces(s)) or fld == "place" and bool(re.search(r"\btai\s+[A-ZĐ]", s))
+    if fld == "units":
+        return bool(find_units(s)) or bool(re.search(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|dang uy|ban can su)\b", f))
+    if fld == "date":
+        legal = [(r.span.start, r.span.end) for r in find_legal_refs(s)]
+        return any(not any(a <= d.start < b for a, b in legal) for d in find_dates(s))
+    if fld == "deadline":
+        return bool(re.search(r"\b(?:den|toi|truoc)\s+(?:het\s+)?(?:ngay\s+)?\d{1,2}\s*[/-]\s*\d{1,2}", f))
+    if fld == "year":
+        return bool(re.search(r"\b(?:19|20)\d\d\b", f))
+    if fld == "legal":
+        named = {r.key for r in q.legal}
+        kinds = [k for k in q.legal_kinds if k]
+        return any(r.key not in named and (not kinds or r.kind in kinds) for r in find_legal_refs(s))
+    if fld == "count":
+        counts = find_counts(s)
+        if q.count_noun:
+            return any(noun.startswith(q.count_noun) or noun.split()[0] == q.count_noun.split()[0] for _, noun, _, _ in counts)
+        return bool(counts)
+    return True
+
+
+def _paragraph(text: str, a: int, b: int) -> str:
+    lo = text.rfind("\n\n", 0, a)
+    hi = text.find("\n\n", b)
+    return text[lo + 1 if lo >= 0 else 0:hi if hi >= 0 else len(text)]
+
+
+def _in_scope(q: Query, sentence: str, context: str) -> bool:
+    """Every entity of the question in the sentence or its context (paragraph, title); no other year instead."""
+    f, c = fold(sentence), fold(context)
+    for p in q.provinces:
+        if not any(x.name == p.name or x.merged_into == p.name for x, _, _ in find_provinces(sentence + "\n" + context)):
+            return False
+    for name in q.persons:
+        if not (_names(f, name) or _names(c, name)):
+            return False
+    for n in q.teams:
+        if not re.search(rf"\b(?:so|no\.?) 0*{n}\b", f + " " + c):
+            return False
+    if q.years:
+        years = set(re.findall(r"\b(?:19|20)\d\d\b", f))
+        if years and not years & {str(y) for y in q.years}:
+            return False  # a sentence about another year
+    return True
+
+
 def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, float],
                       doc_text: Callable[[str], str], settings: Settings) -> Answer:
     if not passages:
-        return not_found(query)
+        return refusal(query, describe(query) if query.named else None)
     # 1. entities at document level
-    if query.provinces or query.teams or query.legal:
-        missing: dict[str, str | None] = {}
-        for p in passages:
-            if p.doc_id not in missing:
-                missing[p.doc_id] = _mentions(doc_text(p.doc_id), query)
-        kept = [p for p in passages if missing[p.doc_id] is None]
-        if not kept:
-            return not_found(query, next(m for m in missing.values() if m))
-        passages = kept
+    missing: dict[str, str | None] = {}
+    for p in passages:
+        if p.doc_id not in missing:
+            missing[p.doc_id] = missing_entity(doc_text(p.doc_id), query)
+    kept = [p for p in passages if missing[p.doc_id] is None]
+    if not kept:
+        first = next(m for m in missing.values() if m)
+        return refusal(query, first if len({m for m in missing.values()}) == 1 else describe(query))
+    passages = kept
 
     # 2. topic. A bigram weighs at most as much as its rarer syllable: a chance pair of common words must
     # not outweigh the words themselves.
@@ -139,25 +210,41 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
                for t, w in idf.items() if t not in query.entity_terms}
     # With no content terms left (an English question of words the glossary lacks), only a named entity that
     # matched above, or the dense side, can vouch for relevance.
-    lexical_ok = bool(weights) or bool(query.provinces or query.teams)
+    lexical_ok = bool(weights) or query.named
     relevant = [p for p in passages
                 if (lexical_ok and _coverage(set(lexical_terms(p.text)), weights) >= settings.min_term_coverage)
                 or (p.dense_score or 0.0) >= settings.min_dense_score]
     if not relevant:
-        return not_found(query)
+        return refusal(query)
 
-    # 3. sentences
-    has_asked = _HAS_ASKED.get(query.field or "")
+    # 3-4. sentences that hold what is asked, the residual words and the entities
+    fields = [f for f in query.fields if f != "free"]
+    residual = residual_terms(query)
     sentences: list[_Sentence] = []
     for rank, p in enumerate(relevant):
+        text = doc_text(p.doc_id)
         for a, b in split_sentences(p.text):
             s = p.text[a:b]
+            if not all(_holds_asked(f, s, query) for f in fields):
+                continue
+            fs = fold(s)
+            if residual and sum(bool(re.search(rf"\b{re.escape(w)}\b", fs)) for w in residual) < max(1, len(residual) / 2):
+                continue
+            context = p.title + "\n" + _paragraph(text, p.start + a, p.start + b)
+            if residual and not all(re.search(rf"\b{re.escape(w)}\b", fold(s + " " + context)) for w in residual):
+                continue
+            if not _in_scope(query, s, context):
+                continue
             terms = set(lexical_terms(s))
             # long sentences (lists of officials) cover many terms by chance: a mild length penalty
             score = _coverage(terms, weights) + _PASSAGE_PRIOR * p.score - 0.02 * rank - 0.1 * max(0, b - a - 250) / 250
-            if has_asked is not None and has_asked(s):
-                score += _ASKED_BONUS
+            score += _ASKED_BONUS if fields else 0.0
             sentences.append(_Sentence(p, p.start + a, p.start + b, score, terms))
+    if not sentences:
+        asked = next((f for f in fields if f in _MISSING), None)
+        if asked and query.named:
+            return refusal(query, describe(query), _MISSING[asked][1 if query.language == "en" else 0])
+        return refusal(query, describe(query) if query.named and fields else None)
     sentences.sort(key=lambda s: -s.score)
     chosen = [sentences[0]]
     for s in sentences[1:]:
@@ -167,18 +254,17 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
         if len(s.terms & first) < 0.6 * min(len(s.terms), len(first)):  # not a repeat of the first (lead, caption)
             chosen.append(s)
 
-    citations: list[Citation] = []
+    cites = Citations(doc_text)
     quotes: list[str] = []
     length = 0
     for s in chosen:
         text = doc_text(s.passage.doc_id)
-        a, b = _trim(text, s.start, s.end, weights)
-        if citations and length + (b - a) > MAX_ANSWER_CHARS - 40:
+        a, b = _trim(text, s.start, s.end, weights, lambda x: all(_holds_asked(f, x, query) for f in fields))
+        if cites.items and length + (b - a) > MAX_ANSWER_CHARS - 40:
             break
-        n = len(citations) + 1
-        citations.append(Citation(id=n, source=s.passage.source, title=s.passage.title, quote=text[a:b], start=a,
-                                  end=b, score=round(max(0.0, min(1.0, s.score / _MAX_SCORE)), 4), doc_id=s.passage.doc_id, date=s.passage.date))
+        n = cites.cite(s.passage.doc_id, s.passage.source, s.passage.title, a, b,
+                       round(max(0.0, min(1.0, s.score / _MAX_SCORE)), 4), s.passage.date)
         quotes.append(f"{text[a:b]} [{n}]" if query.language == "vi" else f"“{text[a:b]}” [{n}]")
         length += b - a
     answer = render(f"extractive_{query.language}", quotes=" ".join(quotes))
-    return Answer(question=query.text, answer=answer, found=True, citations=citations, language=query.language)
+    return Answer(question=query.text, answer=answer, found=True, citations=cites.items, language=query.language)

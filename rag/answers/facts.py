@@ -1,219 +1,432 @@
-"""The facts route: answer from inspection records before any passage retrieval.
+"""The facts route: answer from inspection records, or say exactly why not.
 
-question -> asked field + entities (province, team, person, body, year, legal reference) -> matching records ->
-one cited line per record (so a question matching several records is answered as a list; none is picked by
-guess), and both values when articles disagree (conflicts). Returns None when no record
-holds the asked field, so the passage route can try.
+    question -> asked fields + entities -> events (records of one meeting from several articles, merged) that match
+    EVERY entity named -> one cited line per value -> conflicts (one event, different values) shown with each value
+    and its source
+
+Precision first: a question that names something no event matches gets no answer here (`FactResult.unmatched`
+says what), and the passage route must then find it under the same constraint. Lists come only when the question
+asks for one (at most 10 lines and "và N kết quả khác"); a singular question that several events answer differently
+gets at most three labelled lines, else a request to narrow it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..vn.entities import person_names
-from ..facts import InspectionRecord, Person
+from ..facts import ArticleFacts, InspectionRecord, Person
+from ..prompts import render
+from ..questions import GLOSSARY, Query
+from ..results import Answer
 from ..vn.dates import display_date
-from ..vn.gazetteer import BODIES
-from ..vn.legal import LegalRef, legal_key
-from ..vn.text import Span
-from ..questions import Query
-from ..results import Answer, Citation
-from ..vn.text import fold, split_sentences
+from ..vn.gazetteer import PROVINCES, SUBCOMMITTEE, unit_named
+from ..vn.legal import LegalRef
+from ..vn.text import Span, fold
+from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
 
-__all__ = ["FactQuestion", "parse_fact_question", "fact_answer"]
+__all__ = ["Event", "events_of", "FactResult", "fact_answer", "RECORD_FIELDS"]
 
-_HOST_TITLE = re.compile(r"\b((?:pho )?bi thu(?: thuong truc)?(?: tinh uy| thanh uy)?|chu tich (?:ubnd|hdnd)(?: tinh)?)\b")
-
-
-@dataclass
-class FactQuestion:
-    field: str | None
-    persons: list[str]  # folded names asked about
-    body: str | None
-    year: int | None
-    legal: list[str]  # legal keys ("58-QĐ") named in the question
-    host_title: str | None  # folded title asked about ("bi thu tinh uy")
-
-
-def parse_fact_question(query: Query, known_people: set[str]) -> FactQuestion:
-    folded = query.folded
-    persons = [fold(query.text[a:b]) for a, b in person_names(query.text)]
-    persons += [p for p in known_people if re.search(rf"\b{re.escape(p)}\b", folded) and p not in persons]
-    body = next((name for name, forms in BODIES.items() if any(f in folded for f in forms)), None)
-    year = re.search(r"\b(?:nam|in|year)\s+((?:19|20)\d\d)\b", folded)
-    legal = [legal_key(r.number, r.kind) for r in query.legal]
-    legal += [f"{m.group(2)}-{'QĐ' if m.group(1) in ('quy dinh', 'quyet dinh') else ''}".rstrip("-")
-              for m in re.finditer(r"\b(quy dinh|quyet dinh|regulation|decision)\s+(?:so\s+|no\.?\s*)?(\d{1,4})\b", folded)
-              if not any(k.startswith(m.group(2) + "-") for k in legal)]
-    host = _HOST_TITLE.search(folded)
-    return FactQuestion(query.field, persons, body, int(year.group(1)) if year else None,
-                        legal, host.group(1) if host else None)
-
-
-# --- matching ---------------------------------------------------------------------------------------------------
-def _legal_matches(ref: LegalRef, key: str) -> bool:
-    """'58-QĐ' matches a ref numbered 58 of kind QĐ; a bare '58' any ref numbered 58 (never 158)."""
-    number, _, kind = key.partition("-")
-    return ref.number == int(number) and (not kind or legal_key(ref.number, ref.kind).endswith("-" + kind))
-
-
-def _matches(rec: InspectionRecord, q: Query, fq: FactQuestion) -> bool:
-    if q.provinces and not ({p.name for p in q.provinces} & ({rec.province} | {u.province for u in rec.units})):
-        return False
-    if q.teams and rec.team not in q.teams:
-        return False
-    if fq.persons and not any(fold(p.name) in fq.persons for p in rec.people):
-        return False
-    if fq.body and rec.body != fq.body:
-        return False
-    if fq.year and rec.year != fq.year:
-        return False
-    if fq.legal and not any(_legal_matches(r, k) for r in rec.legal for k in fq.legal):
-        return False
-    return True
-
-
-# --- phrasing -----------------------------------------------------------------------------------------------------
-def _team(rec: InspectionRecord, en: bool, of: bool = True) -> str:
-    """'Đoàn kiểm tra số 5 của Tiểu ban ...' / 'inspection team no. 5 of the ...' (`of=False`: without the body)."""
-    no = "" if rec.team is None else (f" no. {rec.team}" if en else f" số {rec.team}")
-    body = "" if rec.body is None or not of else (f" of the {rec.body}" if en else f" của {rec.body}")
-    return f"inspection team{no}{body}" if en else f"Đoàn kiểm tra{no}{body}"
-
-
-def _where(rec: InspectionRecord, en: bool) -> str:
-    if not rec.province:
-        return ""
-    return f" in {rec.province}" if en else f" tại {rec.province}"
-
-
-def _person(p: Person) -> str:
-    return f"{p.name} ({p.titles})" if p.titles else p.name
+# What the records hold; anything else asked goes to the passage route.
+RECORD_FIELDS = {"leader", "deputy", "announcer", "chair", "host", "titles", "role", "team", "body", "province",
+                 "place", "units", "date", "year", "legal"}
+_MERGER = "2025-07-01"  # the provinces merged on this day
+_PROVINCE = {p.name: p for p in PROVINCES}
 
 
 @dataclass
-class _Line:
-    text: str  # with a {cite} placeholder for the marker
-    span: Span  # the fact's own span; the citation quotes its sentence
-    rec: InspectionRecord
-    value: str  # what is compared across articles (conflicts)
+class Event:
+    """One meeting of one team, as one or more articles report it."""
+
+    records: list[InspectionRecord]
+
+    @property
+    def first(self) -> InspectionRecord:
+        vi = [r for r in self.records if r.language == "vi"]
+        return (vi or self.records)[0]
 
 
-def _lines(rec: InspectionRecord, fq: FactQuestion, en: bool, doc_text: Callable[[str], str]) -> list[_Line]:
-    t, w = _team(rec, en), _where(rec, en)
-    f = fq.field
-    out: list[_Line] = []
-    if f in ("leader", "deputy", "announcer"):
-        people = rec.person(f)
-        if f == "leader" and not people and rec.person("deputy"):  # say what the article does give
-            d = rec.person("deputy")[0]
-            out.append(_Line((f"The article does not name the head of {t}{w}; its deputy head was {_person(d)} {{cite}}."
-                              if en else f"Bài báo không nêu trưởng đoàn; Phó Trưởng {t[0].lower()}{t[1:]}{w} là "
-                              f"đồng chí {_person(d)} {{cite}}."),
-                             d.sentence, rec, d.name))
-        role = {"leader": ("head", "Trưởng"), "deputy": ("deputy head", "Phó Trưởng"),
-                "announcer": ("decision and plan were announced by", "Người công bố quyết định, kế hoạch kiểm tra")}[f]
-        for p in people:
-            if f == "announcer":
-                text = (f"For {t}{w}, the {role[0]} {_person(p)} {{cite}}." if en
-                        else f"{role[1]} của {t}{w}: {_person(p)} {{cite}}.")
-            else:
-                text = (f"The {role[0]} of {t}{w} was {_person(p)} {{cite}}." if en
-                        else f"{role[1]} {t[0].lower()}{t[1:]}{w} là đồng chí {_person(p)} {{cite}}.")
-            out.append(_Line(text, p.sentence, rec, p.name))
-    elif f == "host":
-        for p in rec.person("host"):
-            titles = fold(p.titles)
-            if fq.host_title and (fq.host_title not in titles or ("pho " not in fq.host_title and f"pho {fq.host_title}" in titles
-                                                                    and not re.search(rf"(^|, ){fq.host_title}", titles))):
+def _place_key(r: InspectionRecord) -> str:
+    main = r.units[0].key if r.units else ""
+    return main if main and not main.startswith("local:ban thuong vu") else f"prov:{r.province or r.venue or ''}"
+
+
+def events_of(records: list[InspectionRecord]) -> list[Event]:
+    """Records of the same meeting (same inspected unit or place, same day, compatible year and body) merged."""
+    events: list[Event] = []
+    for r in records:
+        day = r.date[-5:] if r.date else None
+        for ev in events:
+            o = ev.records[0]
+            if day is None or not o.date or o.date[-5:] != day or _place_key(o) != _place_key(r):
                 continue
-            out.append(_Line(f"{_person(p)} {{cite}}.", p.sentence, rec, p.name))
-    elif f == "team":
-        body = rec.body or ("body not stated" if en else "không nêu cơ quan")
-        text = (f"Inspection team no. {rec.team} ({body}){w} {{cite}}." if en
-                else f"{rec.team_text}{w}, thuộc {body} {{cite}}.")
-        out.append(_Line(text, rec.team_span, rec, f"{rec.team}/{rec.body}"))
-    elif f == "body" and rec.body:
-        text = (f"Inspection team no. {rec.team}{w} belongs to the {rec.body} {{cite}}." if en
-                else f"{rec.team_text}{w} là đoàn của {rec.body} {{cite}}.")
-        out.append(_Line(text, rec.body_span or rec.team_span, rec, rec.body))
-    elif f == "province" and rec.province and rec.province_span:
-        out.append(_Line(f"{t}: {rec.province_span.text} ({rec.province}) {{cite}}.", rec.province_span, rec, rec.province))
-    elif f in ("date", "year") and fq.legal and rec.legal:
-        for r in rec.legal:
-            if any(_legal_matches(r, k) for k in fq.legal) and r.date:
-                name = r.code or f"{r.kind} số {r.number}"
-                out.append(_Line(f"{name}: {display_date(r.date, en)} {{cite}}." if en else f"{name} ngày {display_date(r.date, en)} {{cite}}.",
-                                 r.span, rec, r.date))
-    elif f == "date" and rec.date and rec.date_span:
-        out.append(_Line(f"{t[0].upper()}{t[1:]} worked{w} on {display_date(rec.date, True)} {{cite}}." if en
-                         else f"{t} làm việc{w} ngày {display_date(rec.date, False)} {{cite}}.", rec.date_span, rec, rec.date))
-    elif f == "year" and rec.year:
-        span = rec.year_span
-        if span is not None:
-            note = {"date": "", "text": "", "metadata": " (from the article's date)" if en else " (theo ngày đăng bài)"}[rec.year_source or ""]
-            out.append(_Line(f"{t}{w}: {rec.year}{note} {{cite}}." if en else f"{t}{w}: năm {rec.year}{note} {{cite}}.",
-                             span, rec, str(rec.year)))
-    elif f == "legal":
-        for r in rec.legal:
-            name = r.code or f"{r.kind} số {r.number}"
-            extra = (f", {display_date(r.date, en)}" if r.date else "") + (f" “{r.title}”" if r.title else "")
-            out.append(_Line(f"{r.kind} {name}{extra} {{cite}}." if r.code else f"{name}{extra} {{cite}}.", r.span, rec, name))
-    elif f == "units" and rec.units:
-        names = ", ".join(u.name for u in rec.units)
-        first, last = rec.units[0].span, rec.units[-1].span
-        span = Span(doc_text(rec.doc_id)[first.start:last.end], first.start, last.end)
-        out.append(_Line(f"{t} inspected: {names} {{cite}}." if en else f"{t} kiểm tra tại: {names} {{cite}}.",
-                         span, rec, names))
+            if r.year and o.year and r.year != o.year:
+                continue
+            if r.body and o.body and r.body != o.body:
+                continue
+            if r.doc_id in {x.doc_id for x in ev.records}:
+                continue
+            ev.records.append(r)
+            break
+        else:
+            events.append(Event([r]))
+    return events
+
+
+# --- matching -------------------------------------------------------------------------------------------------------
+def _province_ok(r: InspectionRecord, name: str) -> bool:
+    if r.province == name or (r.venue and fold(name) in fold(r.venue)):
+        return True
+    old, asked = _PROVINCE.get(r.province or ""), _PROVINCE.get(name)
+    if old and old.merged_into == name:
+        return True  # a record of Kiên Giang answers about An Giang, which it is part of now
+    return bool(asked and asked.merged_into == r.province and (r.date or "") >= _MERGER)
+
+
+def _unit_ok(r: InspectionRecord, key: str, same_as: str | None) -> bool:
+    for u in r.units:
+        if u.key == key or (same_as and u.key == f"org:{same_as}"):
+            return True
+        org = unit_named(u.key[4:]) if u.key.startswith("org:") else None
+        if org and org.same_as and key == f"org:{org.same_as}":
+            return True
+        if key.startswith("local:") and u.key.startswith("local:") and re.search(rf"\b{re.escape(key[6:])}\b", u.key[6:]):
+            return True
+    return False
+
+
+def _body_ok(r: InspectionRecord, body: str) -> bool:
+    if not r.body:
+        return False
+    if body == r.body:
+        return True
+    b, rb = fold(body), fold(r.body)
+    return body != SUBCOMMITTEE and r.body != SUBCOMMITTEE and (b in rb or rb in b)
+
+
+def _day_ok(r: InspectionRecord, day: int | None, month: int, year: int | None) -> bool:
+    if not r.date:
+        return False
+    start, end = r.date, r.date_end or r.date
+    if year and r.year and year != r.year:
+        return False
+    if day is None:
+        return f"{month:02d}" in {start[-5:-3], end[-5:-3]}
+    md = f"{month:02d}-{day:02d}"
+    return start[-5:] <= md <= end[-5:]
+
+
+def residual_terms(q: Query) -> list[str]:
+    """The question's residual words as the articles would write them (folded; English through the glossary)."""
+    if q.language != "en":
+        return q.residual
+    return [w for r in q.residual for w in (fold(GLOSSARY[r]).split() if r in GLOSSARY else [])]
+
+
+def _matches(ev: Event, q: Query, text_of: Callable[[InspectionRecord], str]) -> bool:
+    recs = ev.records
+    checks = [
+        all(any(_province_ok(r, p.name) for r in recs) for p in q.provinces[:1]) if len(q.provinces) == 1
+        else any(_province_ok(r, p.name) for r in recs for p in q.provinces) if q.provinces else True,
+        all(any(_unit_ok(r, u.key, u.same_as) for r in recs) for u in q.units),
+        all(any(fold(p.name) == fold(n) for r in recs for p in r.people) for n in q.persons),
+        not q.teams or any(r.team in q.teams for r in recs),
+        all(any(_body_ok(r, b) for r in recs) for b in q.bodies),
+        not q.topic or any(r.topic for r in recs),
+        all(any(_day_ok(r, d.day, d.month, d.year) for r in recs) for d in q.dates),
+        all(any(_day_ok(r, None, m.month, m.year) for r in recs) for m in q.months),
+        all(any(r.year == y for r in recs) for y in q.years),
+        not q.stage or any(r.stage == q.stage for r in recs),
+        all(any(any(x.key == ref.key for x in r.legal) for r in recs) for ref in q.legal),
+        all(any(re.search(rf"\b{re.escape(w)}\b", fold(text_of(r))) for r in recs) for w in residual_terms(q)),
+    ]
+    return all(checks)
+
+
+# --- lines ---------------------------------------------------------------------------------------------------------
+@dataclass
+class _Value:
+    key: str  # compared across articles (folded)
+    text: str  # shown
+    cites: list[tuple[InspectionRecord, Span]] = field(default_factory=list)
+
+
+_ROLE_NAMES = {"leader": ("Trưởng đoàn", "head"), "deputy": ("Phó Trưởng đoàn", "deputy head"),
+               "announcer": ("người công bố quyết định, kế hoạch kiểm tra", "announced the decision and plan"),
+               "chair": ("chủ trì buổi làm việc", "chaired the meeting"), "host": ("tiếp đoàn", "received the team"),
+               "member": ("thành viên Đoàn", "member of the team")}
+
+
+def _short(titles: str, limit: int = 110) -> str:
+    return titles if len(titles) <= limit else titles[:titles.rfind(",", 0, limit)] if "," in titles[:limit] else ""
+
+
+def _person_value(p: Person, r: InspectionRecord, with_titles: bool = True) -> _Value:
+    titles = _short(p.titles) if with_titles else ""
+    return _Value(fold(p.name), f"{p.name} ({titles})" if titles else p.name, [(r, p.sentence)])
+
+
+def _title_ok(titles: str, title: str) -> bool:
+    t = fold(titles)
+    return any(re.match(rf"{re.escape(title)}\b", item.strip()) for item in t.split(","))
+
+
+def _values(ev: Event, fld: str, q: Query, kind: str | None, persons: list[str],
+            articles: dict[str, ArticleFacts]) -> list[_Value]:
+    out: list[_Value] = []
+    for r in ev.records:
+        if fld in ("leader", "deputy", "announcer", "chair") or (fld == "host" and not q.title):
+            out += [_person_value(p, r) for p in r.person(fld)]
+        elif fld == "host":
+            people = r.people + [p for p in articles[r.doc_id].people if p.name not in {x.name for x in r.people}]
+            out += [_person_value(p, r) for p in people if _title_ok(p.titles, q.title or "")
+                    and (p.role in ("host", "") or not p.role)]
+        elif fld == "titles":
+            for p in r.people + articles[r.doc_id].people:
+                if fold(p.name) in {fold(n) for n in persons} and p.titles:
+                    out.append(_Value(fold(p.name), f"{p.name}: {p.titles}", [(r, p.sentence)]))
+                    break
+        elif fld == "role":
+            for p in r.people:
+                if fold(p.name) in {fold(n) for n in persons} and p.role in _ROLE_NAMES and p.role != "host":
+                    name = _ROLE_NAMES[p.role][1 if q.language == "en" else 0]
+                    out.append(_Value(p.role, f"{p.name}: {name}", [(r, p.sentence)]))
+        elif fld == "team" and r.team is not None:
+            out.append(_Value(str(r.team), f"số {r.team}" if q.language != "en" else f"no. {r.team}",
+                              [(r, r.team_span)]))
+        elif fld == "body" and r.body:
+            out.append(_Value(fold(r.body), r.body, [(r, r.body_span or r.team_span)]))
+        elif fld == "province" and r.province and r.province_span:
+            out.append(_Value(r.province, r.province, [(r, r.province_span)]))
+        elif fld == "place":
+            if r.venue and r.venue_span and (not r.province or r.units and r.units[0].key.startswith("org:")):
+                main = f"{r.units[0].name}, " if r.units else ""
+                out.append(_Value(fold(r.venue), f"{main}tại {r.venue}" if q.language != "en" else f"{main}in {r.venue}",
+                                  [(r, r.venue_span)]))
+            elif r.province and r.province_span:
+                out.append(_Value(r.province, r.province, [(r, r.province_span)]))
+            elif r.units:
+                out.append(_Value(fold(r.units[0].name), r.units[0].name, [(r, r.units[0].span)]))
+        elif fld == "units" and r.units:
+            units = r.units[1:] if re.search(r"\b(?:ngoai|besides|apart from|ben canh|other than)\b", q.folded) \
+                and len(r.units) > 1 else r.units
+            names = list(dict.fromkeys(u.name for u in units))
+            spans = [units[0].span] + ([units[-1].span] if units[-1].span.start != units[0].span.start else [])
+            out.append(_Value(fold(", ".join(names)), ", ".join(names), [(r, s) for s in spans]))
+        elif fld == "date" and r.date and r.date_span:
+            out.append(_Value(r.date[-5:] + (r.date_end or "")[-5:], display_date(r.date, r.date_end, q.language == "en"),
+                              [(r, r.date_span)]))
+        elif fld == "year" and r.year and r.year_span:
+            out.append(_Value(str(r.year), str(r.year), [(r, r.year_span)]))
+        elif fld == "legal":
+            for ref in r.legal:
+                if kind is None or ref.kind == kind:
+                    out.append(_Value(ref.key, _legal_text(ref, q), [(r, ref.span)]))
     return out
 
 
-def _sentence(text: str, span: Span) -> tuple[int, int]:
-    """The sentence(s) holding `span`."""
-    sents = split_sentences(text)
-    a = next((x for x, y in sents if x <= span.start < y), span.start)
-    b = next((y for x, y in sents if x < span.end <= y), span.end)
-    return a, b
+def _legal_text(ref: LegalRef, q: Query) -> str:
+    date = f" ngày {display_date(ref.date)}" if ref.date and q.language != "en" else \
+        f" of {display_date(ref.date, en=True)}" if ref.date else ""
+    title = f" “{ref.title}”" if ref.title else ""
+    return f"{ref.name}{date}{title}"
 
 
-def fact_answer(query: Query, records: list[InspectionRecord], doc_text: Callable[[str], str]) -> Answer | None:
-    if not records:
-        return None
-    known = {fold(p.name) for r in records for p in r.people}
-    fq = parse_fact_question(query, known)
-    if fq.field is None:
-        return None
-    matched = [r for r in records if _matches(r, query, fq)]
-    en = query.language == "en"
-    lines = [line for r in matched for line in _lines(r, fq, en, doc_text)]
-    if not lines:
-        return None
-    # Conflicts: the same team at the same place (or the same rule) with different values in different articles.
-    groups: dict[tuple[object, ...], list[_Line]] = {}
-    for line in lines:
-        key = (line.rec.team, line.rec.province, fq.field) if not fq.legal else ("legal", fq.field, line.value if fq.field == "legal" else None)
-        groups.setdefault(key, []).append(line)
-    conflict = any(len({ln.value for ln in g}) > 1 and len({ln.rec.doc_id for ln in g}) > 1 for g in groups.values())
+def _label(ev: Event, q: Query, with_body: bool = True) -> str:
+    """'Đoàn kiểm tra số 3 của Tiểu ban … tại Nghệ An (12/3/2024)'; conflicting team numbers shown both."""
+    r = ev.first
+    en = q.language == "en"
+    teams = list(dict.fromkeys(x.team for x in ev.records if x.team is not None))
+    if len(teams) > 1:
+        no = (" no. " if en else " số ") + "/".join(str(t) for t in teams) + \
+            (" (the articles differ)" if en else " (các bài ghi khác nhau)")
+    else:
+        no = f" no. {teams[0]}" if en and teams else f" số {teams[0]}" if teams else ""
+    kind = {"thanh tra": "thanh tra", "công tác": "công tác", "kiểm tra, giám sát": "kiểm tra, giám sát"}.get(r.kind, "kiểm tra")
+    head = f"inspection team{no}" if en else f"Đoàn {kind}{no}"
+    if with_body and r.body:
+        head += f" of the {r.body}" if en else f" của {r.body}"
+    place = r.province or (r.units[0].name if r.units else None)
+    if place:
+        head += f" in {place}" if en else f" tại {place}"
+    if r.date:
+        head += f" ({display_date(r.date, r.date_end, en)})"
+    return head
 
-    citations: list[Citation] = []
-    texts: list[str] = []
-    cited: dict[tuple[str, int, int], int] = {}
-    for line in lines:
-        text = doc_text(line.rec.doc_id)
-        a, b = _sentence(text, line.span)
-        key = (line.rec.doc_id, a, b)
-        if key not in cited:
-            cited[key] = len(citations) + 1
-            citations.append(Citation(id=cited[key], source=line.rec.source, title=line.rec.title, quote=text[a:b], start=a, end=b,
-                                      score=1.0, doc_id=line.rec.doc_id))
-        texts.append(line.text.format(cite=f"[{cited[key]}]"))
-    texts = list(dict.fromkeys(texts))
+
+def _sentence(line: list[tuple[InspectionRecord, Span]], text_of: Callable[[str], str]) -> list[tuple[InspectionRecord, int, int]]:
+    out = []
+    for r, span in line:
+        a, b = sentence_around(text_of(r.doc_id), span.start, span.end)
+        out.append((r, a, b))
+    return out
+
+
+def _phrase(fld: str, label: str, value: str, q: Query) -> str:
+    en = q.language == "en"
+    if fld in ("leader", "deputy"):
+        role = _ROLE_NAMES[fld][1 if en else 0]
+        return f"The {role} of {label} was {value}" if en else f"{role} {label[0].lower()}{label[1:]} là đồng chí {value}"
+    if fld == "announcer":
+        return f"For {label}, the decision and plan were announced by {value}" if en else \
+            f"Người công bố quyết định, kế hoạch kiểm tra của {label}: {value}"
+    if fld == "chair":
+        return f"The meeting of {label} was chaired by {value}" if en else f"Chủ trì buổi làm việc của {label}: {value}"
+    if fld == "host":
+        return f"{value} received {label}" if en and not q.title else f"{value}" if q.title else \
+            f"Tiếp {label}: {value}"
+    if fld in ("titles", "role"):
+        return f"{value} ({label})"
+    if fld == "team":
+        return f"{label}" if en else f"{label}"
+    if fld == "body":
+        return f"{label} belongs to the {value}" if en else f"{label} là đoàn của {value}"
+    if fld in ("province", "place"):
+        return f"{label} worked in {value}" if en else f"{label} làm việc tại {value}"
+    if fld == "units":
+        return f"{label} inspected: {value}" if en else f"{label} kiểm tra tại: {value}"
+    if fld == "date":
+        return f"{label[0].upper()}{label[1:]}: {value}" if en else f"{label}: ngày {value}"
+    if fld == "year":
+        return f"{label}: {value}" if en else f"{label}: năm {value}"
+    return f"{label}: {value}"
+
+
+# --- the answer ------------------------------------------------------------------------------------------------------
+@dataclass
+class FactResult:
+    answer: Answer | None = None  # found, from the records
+    unmatched: bool = False  # the question names something no event matches
+    missing: str | None = None  # events match but none states the asked field (its name, for the refusal)
+    events: list[Event] = field(default_factory=list)
+
+
+_MISSING = {"leader": ("trưởng đoàn", "who led the team"), "deputy": ("phó trưởng đoàn", "a deputy head"),
+            "announcer": ("người công bố quyết định", "who announced the decision"),
+            "chair": ("người chủ trì", "who chaired"), "host": ("người giữ chức vụ này", "who holds that title"),
+            "titles": ("chức vụ", "the titles"), "role": ("vai trò", "the role"), "team": ("số hiệu đoàn", "a team number"),
+            "body": ("cơ quan lập đoàn", "the body"), "province": ("tỉnh", "the province"), "place": ("nơi làm việc", "the place"),
+            "units": ("các đơn vị được kiểm tra", "the units"), "date": ("ngày", "the date"), "year": ("năm", "the year"),
+            "legal": ("văn bản", "the document")}
+
+
+def describe(q: Query) -> str:
+    """What the question names, for a refusal: 'Hàn Đình Khôi, Quảng Ngãi'."""
+    parts = list(q.persons) + [p.name for p in q.provinces] + [u.name for u in q.units] + \
+        [("team " if q.language == "en" else "Đoàn kiểm tra số ") + str(t) for t in q.teams] + \
+        [b for b in q.bodies if b != SUBCOMMITTEE] + [r.code or r.name for r in q.legal] + \
+        [display_date(d.iso) for d in q.dates] + [f"{m.month}/{m.year}" if m.year else f"tháng {m.month}" for m in q.months] + \
+        [str(y) for y in q.years if not any(d.year == y for d in q.dates + q.months)]
+    return ", ".join(dict.fromkeys(parts)) or q.text
+
+
+def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str], str]) -> FactResult:
+    fields = [f for f in q.fields if f in RECORD_FIELDS]
+    if not fields or len(fields) < len(q.fields):
+        return FactResult()
+    by_doc = {a.doc_id: a for a in articles}
+    if q.legal and set(fields) <= {"date", "year", "legal"} and not (q.provinces or q.units or q.teams or q.persons or q.bodies):
+        return _document_answer(q, articles, doc_text)
+
+    def text_of(r: InspectionRecord) -> str:
+        return doc_text(r.doc_id)[r.extent[0]:r.extent[1]] if r.extent else doc_text(r.doc_id)
+
+    events = [ev for ev in events_of([r for a in articles for r in a.events]) if _matches(ev, q, text_of)]
+    if not events:
+        return FactResult(unmatched=True)
+    cites = Citations(doc_text)
+    en = q.language == "en"
+    blocks: list[str] = []
+    answered_people: list[str] = list(q.persons)
+    kinds = iter(q.legal_kinds)
+    for fld in fields:
+        kind = next(kinds, None) if fld == "legal" else None
+        per_event = [(ev, _values(ev, fld, q, kind, answered_people, by_doc)) for ev in events]
+        per_event = [(ev, vals) for ev, vals in per_event if vals]
+        if not per_event:
+            return FactResult(missing=_MISSING[fld][1 if en else 0], events=events)
+        if fld in ("announcer", "leader", "deputy", "chair", "host"):
+            answered_people = [v.text.split(" (")[0] for _, vals in per_event for v in vals]
+        blocks.append(_block(fld, per_event, q, cites, doc_text))
+    text = "\n".join(b for b in blocks if b)
+    if len(text) > MAX_ANSWER_CHARS:
+        text = _shorten(text)
+    used = {r.record_id: r for ev in events for r in ev.records}
+    return FactResult(Answer(question=q.text, answer=text, found=True, citations=cites.items, language=q.language,
+                             mode="facts", facts=[r.to_dict() for r in used.values()]), events=events)
+
+
+def _block(fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cites: Citations,
+           doc_text: Callable[[str], str]) -> str:
+    """The lines answering one field: one per distinct value; conflicts (one event, several values) marked."""
+    en = q.language == "en"
+    with_body = not q.bodies
+    lines: list[str] = []
+    conflict = False
+    seen: dict[str, int] = {}
+    for ev, vals in per_event:
+        distinct: dict[str, list[_Value]] = {}
+        for v in vals:
+            distinct.setdefault(v.key, []).append(v)
+        if len({r.doc_id for vs in distinct.values() for v in vs for r, _ in v.cites}) > 1 and len(distinct) > 1 \
+                and fld not in ("units", "legal", "host", "titles", "role"):
+            conflict = True
+        for key, vs in distinct.items():
+            numbers = [cites.cite(r.doc_id, r.source, r.title, a, b)
+                       for v in vs for r, a, b in _sentence(v.cites, doc_text)][:3]
+            line = _phrase(fld, _label(ev, q, with_body), vs[0].text, q)
+            if key in seen and len(per_event) > 1 and fld not in ("units",):
+                lines[seen[key]] = lines[seen[key]].rstrip(".") + cites.marks(numbers) + "."
+                continue  # the same value for another event: one line, its sources added
+            seen[key] = len(lines)
+            lines.append(f"{line} {cites.marks(numbers)}.")
+    many = len(lines) > 1
     if conflict:
-        head = "The articles disagree:" if en else "Các bài báo đưa thông tin khác nhau:"
-        texts.insert(0, head)
-    answer = "\n".join(f"- {t}" if len(texts) > 1 and not t.endswith(":") else t for t in texts)
-    used = {line.rec.record_id: line.rec for line in lines}
-    return Answer(question=query.text, answer=answer, found=True, citations=citations, language=query.language,
-                  mode="facts", facts=[r.to_dict() for r in used.values()])
+        lines.insert(0, render(f"conflict_{q.language}"))
+    elif many and not q.wants_list and fld not in ("units", "legal", "role", "titles"):
+        if len(lines) > 3:
+            return ""
+        lines.insert(0, render(f"several_events_{q.language}", n=len(lines)))
+    if len(lines) > 11:
+        extra = len(lines) - 11
+        lines = lines[:11] + [render(f"more_results_{q.language}", n=extra)]
+    body = "\n".join(f"- {x}" if many and not x.endswith(":") and not x.startswith("…") else x for x in lines)
+    return body if not en else body
+
+
+def _shorten(text: str) -> str:
+    """Drop titles in parentheses, then cut whole lines, to stay under MAX_ANSWER_CHARS."""
+    text = re.sub(r" \((?:[^()\[\]]|\([^()]*\))*\)(?= \[)", "", text)
+    while len(text) > MAX_ANSWER_CHARS and "\n" in text:
+        text = text[:text.rfind("\n")]
+    return text
+
+
+def _document_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str], str]) -> FactResult:
+    """A legal document asked about by itself ("Quy định 58-QĐ/TW ban hành ngày nào?"): every article's reference."""
+    en = q.language == "en"
+    refs = [(a, r) for a in articles for r in a.legal if any(r.key == x.key for x in q.legal)]
+    if not refs:
+        return FactResult(unmatched=True)
+    want_date = "date" in q.fields or "year" in q.fields
+    groups: dict[str, list[tuple[ArticleFacts, LegalRef]]] = {}
+    for a, r in refs:
+        if want_date and not r.date:
+            continue
+        groups.setdefault(r.date if want_date else r.key, []).append((a, r))
+    if not groups:
+        return FactResult(missing=("ngày ban hành" if not en else "the date it was issued"))
+    cites = Citations(doc_text)
+    lines = []
+    for value, hits in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        per_doc = list({a.doc_id: (a, r) for a, r in hits}.values())
+        numbers = [cites.cite(a.doc_id, a.source, a.title, *sentence_around(doc_text(a.doc_id), r.span.start, r.span.end))
+                   for a, r in per_doc[:2]]
+        more = len(per_doc) - 2
+        count = (f" (+{more} {'articles' if en else 'bài khác'})" if more > 0 else "")
+        lines.append(f"{_legal_text(per_doc[0][1], q)} {cites.marks(numbers)}{count}.")
+    if len(lines) > 1:
+        lines = [render(f"conflict_{q.language}")] + [f"- {x}" for x in lines]
+    return FactResult(Answer(question=q.text, answer="\n".join(lines), found=True, citations=cites.items,
+                             language=q.language, mode="facts"))

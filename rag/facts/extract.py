@@ -168,7 +168,7 @@ def _record(doc: _Doc, record_id: str, doc_id: str, source: str, title: str, men
     kind = {"kiem tra, giam sat": "kiểm tra, giám sát", "giam sat": "giám sát", "cong tac": "công tác",
             "thanh tra": "thanh tra"}.get(m.kind, "kiểm tra")
     rec = InspectionRecord(record_id, doc_id, source, title, m.number, doc.text[m.start:m.end], doc.span(m.start, m.end),
-                           kind=kind, language="en" if doc.en else "vi")
+                           kind=kind, language="en" if doc.en else "vi", extent=[seg_a, seg_b])
     body = _body(doc, m, lead, title)
     if body:
         rec.body, rec.body_span = body

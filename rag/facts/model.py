@@ -67,6 +67,7 @@ class InspectionRecord:
     year_source: str | None = None  # date | metadata | text
     year_span: Span | None = None
     legal: list[LegalRef] = field(default_factory=list)
+    extent: list[int] | None = None  # [start, end) of the sentences that report this event
 
     def person(self, role: str) -> list[Person]:
         return [p for p in self.people if p.role == role]

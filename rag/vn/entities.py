@@ -48,7 +48,8 @@ def _is_surname(word: str, accented: bool) -> bool:
 _PLACE_BEFORE = re.compile(r"\b(?:tp\.?|thanh pho|tinh|huyen|quan|thi xa|xa|phuong|thi tran|tinh uy|thanh uy|huyen uy|"
                            r"quan uy|thi uy|dang uy|khu|cum|song|nui|duong|pho|city of|province of)\s+$")
 # Capitalized phrases that are units or titles, not names, in text typed without diacritics ("Ban Thuong vu").
-_NOT_NAME = re.compile(r"(?:ban|tieu ban|uy ban|dang uy|tinh uy|thanh uy|bo|cuc|vu|so|tong cuc|hoc vien)\s+"
+_NOT_NAME = re.compile(r"doan\s+(?:kiem tra|thanh tra|cong tac|giam sat)\b|"
+                       r"(?:ban|tieu ban|uy ban|dang uy|tinh uy|thanh uy|bo|cuc|vu|so|tong cuc|hoc vien)\s+"
                        r"(?:thuong vu|to chuc|tuyen giao|dan van|noi chinh|kinh te|doi ngoai|chap hanh|can su|bi thu|"
                        r"chi dao|bao ve|kiem tra|chinh tri|cong an|quoc phong|ngoai giao|noi vu|tai chinh)\b")
 

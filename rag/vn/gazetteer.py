@@ -16,7 +16,7 @@ from functools import lru_cache
 from .text import fold, has_diacritics
 
 __all__ = ["Province", "PROVINCES", "find_provinces", "Org", "UNITS", "BODIES", "SUBCOMMITTEE", "find_units", "find_bodies",
-           "body_named"]
+           "body_named", "unit_named"]
 
 
 @dataclass(frozen=True)
@@ -239,3 +239,7 @@ def find_bodies(text: str) -> list[tuple[Org, int, int]]:
 
 def body_named(name: str) -> Org | None:
     return next((o for o in BODIES if o.name == name), None)
+
+
+def unit_named(name: str) -> Org | None:
+    return next((o for o in UNITS if o.name == name), None)

@@ -1,0 +1,60 @@
+"""One citation builder for every answer route (records, passages, LLM), and the refusal.
+
+A citation is a verbatim span of a stored document: `stored_text[start:end] == quote`. The builder numbers them in
+order of first use and gives the same number to the same span, so an answer made of several parts (one per asked
+field, say) keeps one consistent `[n]` numbering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..prompts import render
+from ..questions import Query
+from ..results import Answer, Citation
+from ..vn.text import split_sentences
+
+__all__ = ["Citations", "refusal", "sentence_around", "MAX_ANSWER_CHARS"]
+
+MAX_ANSWER_CHARS = 600
+
+
+class Citations:
+    def __init__(self, doc_text: Callable[[str], str]):
+        self.doc_text = doc_text
+        self.items: list[Citation] = []
+        self._ids: dict[tuple[str, int, int], int] = {}
+
+    def cite(self, doc_id: str, source: str, title: str, start: int, end: int, score: float = 1.0,
+             date: str | None = None) -> int:
+        """The number of the citation of doc_id[start:end] (a new one when not cited yet)."""
+        key = (doc_id, start, end)
+        if key not in self._ids:
+            self._ids[key] = len(self.items) + 1
+            quote = self.doc_text(doc_id)[start:end]
+            self.items.append(Citation(id=self._ids[key], source=source, title=title, quote=quote, start=start,
+                                       end=end, score=score, doc_id=doc_id, date=date))
+        return self._ids[key]
+
+    def marks(self, numbers: list[int]) -> str:
+        return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) holding text[start:end]."""
+    sents = split_sentences(text)
+    a = next((x for x, y in sents if x <= start < y), start)
+    b = next((y for x, y in sents if x < end <= y), end)
+    return a, b
+
+
+def refusal(query: Query, entity: str | None = None, missing: str | None = None) -> Answer:
+    """found=False, saying what was not found: an entity no article names, or what the articles about it omit."""
+    lang = query.language
+    if entity and missing:
+        text = render(f"not_stated_{lang}", entity=entity, missing=missing)
+    elif entity:
+        text = render(f"not_found_entity_{lang}", entity=entity)
+    else:
+        text = render(f"not_found_{lang}")
+    return Answer(question=query.text, answer=text, found=False, citations=[], language=lang)
