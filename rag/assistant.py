@@ -36,6 +36,9 @@ from .vn.text import fold, syllables
 __all__ = ["Assistant"]
 
 MAX_QUESTION_CHARS = 2000
+# A local unit's owner that names one place ("duc trong", "phuong hoa minh"), not a kind of unit every province has
+# ("cong an tinh", "ban to chuc tinh uy"): only those are looked for in questions typed without capitals.
+_PROPER_OWNER = re.compile(r"(?!.*\b(?:tinh|thanh pho|cong an|quan su|bo doi|ban|ubnd|uy ban)\b)(?:[a-z’'-]+ ){1,5}[a-z’'-]+")
 
 
 class Assistant:
@@ -160,11 +163,15 @@ class Assistant:
         unknown = next((name for name in query.unknown if not self._mentioned(name)), None)
         if unknown:  # "Kẻ Gian là ai?", "tỉnh Hà Tây": nothing to answer from, and nothing to list instead
             return refusal(query, unknown)
-        facts = fact_answer(query, self.facts(), self.document_text).answer
+        result = fact_answer(query, self.facts(), self.document_text)
+        if result.ambiguous:  # several teams would answer a question about one: say so instead of picking
+            return refusal(query, ambiguous=result.ambiguous)
+        facts = result.answer
         if facts is not None and self.llm is None:
             return self._corrected(query, facts)
         stats = retriever.term_stats(query.terms)
-        passages = retriever.search(query, stats=stats)
+        # candidates from both sides: the passage route keeps the best of those whose article names every entity
+        passages = retriever.search(query, k=self.settings.candidates, stats=stats)
         exact = self._corrected(query, facts or extractive_answer(query, passages, stats.idf(), self.document_text,
                                                                    self.settings))
         if self.llm is None or not exact.found:
@@ -248,7 +255,7 @@ class Assistant:
                                                   d["date"]))
             people = {fold(p.name): p.name for a in articles for p in a.people + [x for e in a.events for x in e.people]}
             locals_ = frozenset(u.key[6:] for a in articles for e in a.events for u in e.units
-                                if u.key.startswith("local:") and len(u.key) > 8)
+                                if u.key.startswith("local:") and _PROPER_OWNER.fullmatch(u.key[6:]))
             self._facts = (version, articles, Known(people, locals_))
         return self._facts
 

@@ -72,23 +72,28 @@ GLOSSARY = {
 }
 # Words that name something a record holds, or the inspection itself: never residual. Vietnamese (folded
 # syllables) and English; everything else a question says must stand in the passage that answers it.
-_KNOWN_VI = frozenset((
-    "doan kiem tra giam sat thanh tra cong tac lam viec buoi hoi nghi phien hop trien khai cong bo quyet dinh ke "
-    "hoach quy dinh chi thi ket luan nghi quyet huong dan van ban bao ve chinh tri noi bo tieu ban trung uong truong "
-    "pho ban thuong vu tinh thanh uy dang huyen quan xa phuong tiep chu tri dan dau dung dau thanh lap thuc hien theo "
-    "can cu ban hanh truc tiep don vi co quan to chuc ngay nam thang thoi gian sang chieu toi trua hom qua nay dong "
-    "chi ong ba tuong ta dai thieu vai tro chuc vu giu dien ra vao luc bat dau ket thuc nguoi tham gia so thu nhat "
-    "lanh dao ve bvctnb uy vien uy ban bo tap doan tong cong ty cuc vu khoi doanh nghiep cap nhung cac doc thong qua "
-    "tham du du den tu sau truoc ket qua du thao bao cao thuong truc ngoai nganh nha nuoc ben canh dot can su doi "
-    "giua nhieu pho bien trinh bay lich cua voi tai o").split())
+_KNOWN_VI = tuple(sorted((  # phrases, longest first when masking
+    "doan kiem tra|kiem tra|giam sat|thanh tra|cong tac|lam viec|buoi lam viec|hoi nghi|trien khai|cong bo|quyet dinh|"
+    "ke hoach|quy dinh|chi thi|ket luan|nghi quyet|huong dan|van ban|bao ve chinh tri noi bo|tieu ban|trung uong|"
+    "truong doan|pho truong doan|truong|pho|ban thuong vu|thuong vu|tinh uy|thanh uy|dang uy|huyen uy|quan uy|thi uy|"
+    "ban can su dang|can su|dang|tinh|thanh pho|huyen|quan|xa|phuong|tiep|tiep doan|chu tri|dan dau|dung dau|"
+    "thanh lap|thuc hien|theo|can cu|ban hanh|truc tiep|don vi|co quan|to chuc|to chuc dang|ngay|nam|thang|"
+    "thoi gian|sang|chieu|toi|trua|hom nay|hom qua|dong chi|ong|ba|thuong tuong|trung tuong|thieu tuong|dai tuong|"
+    "dai ta|vai tro|chuc vu|chuc danh|giu|dien ra|vao|luc|bat dau|ket thuc|nguoi|tham gia|so|thu|lanh dao|ve|"
+    "bvctnb|uy vien|uy ban|bo|tap doan|tong cong ty|cuc|vu|khoi|doanh nghiep|cap uy|doc|thong qua|tham du|du|den|tu|"
+    "sau|truoc|ket qua|du thao|bao cao|thuong truc|ngoai|nganh|nha nuoc|ben canh|dot|doi voi|giua|pho bien|"
+    "trinh bay|lich|cua|voi|tai|o|doan|cong bo quyet dinh|kiem tra truc tiep|thong bao|cac|nhung|nao|ai|gi|"
+    "bo chinh tri|ban bi thu|uy ban kiem tra|ban chi dao|phong chong tham nhung|tieu cuc|ban to chuc|cong an|"
+    "quan khu|quan su|bien phong|bo doi|chinh phu|nguoi do|lam truong doan|doan cong tac|doan thanh tra|"
+    "cong tac bao ve chinh tri noi bo|chuong trinh kiem tra").split("|"), key=len, reverse=True))
 _KNOWN_EN = frozenset((
     "director secretary chairman commissar commander general colonel major lieutenant senior inspection inspected "
     "inspect inspecting inspections team teams no standing board committee committees provincial municipal city "
     "district party central sub committee sub-committee subcommittee internal political protection ministry state "
     "office group corporation delegation who what which when where year date day month worked work working meet "
     "met led lead headed head deputy leader chief announced announce presented received role position title "
-    "besides apart other than also directly named programme program plan decision regulation directive resolution "
-    "conclusion under body sent set formed agency will check did go over draft report results result chaired "
+    "besides apart other than also directly plan decision regulation directive resolution "
+    "conclusion under body sent set formed agency will check did go over draft report results result chaired schedule "
     "chair took take place held meeting session unit units province provinces cities number established "
     "implement implemented apply applied politburo government inspectorate court audit electricity security public "
     "people's supreme natural resources environment military region vietnam many much").split())
@@ -161,11 +166,13 @@ class Query:
     accented: bool  # diacritics typed (always False for English)
     fields: list[str] = field(default_factory=list)  # asked, in order (see FIELDS); [] = nothing the records hold
     clauses: list[tuple[str, str]] = field(default_factory=list)  # (field, folded clause text)
+    asked_spans: list[tuple[int, int]] = field(default_factory=list)  # where the interrogatives stand
     wants_list: bool = False
     legal_kinds: list[str | None] = field(default_factory=list)  # per "legal" field: the kind asked ("Kế hoạch")
     count_noun: str | None = None  # folded noun a count asks for ("cap uy", "thanh vien", "ngay")
     title: str | None = None  # folded title asked about ("bi thu tinh uy", "chinh uy")
     provinces: list[Province] = field(default_factory=list)
+    places: set[str] = field(default_factory=set)  # provinces named as places ("ở Hà Nội"), not as a unit's owner
     units: list[UnitRef] = field(default_factory=list)
     persons: list[str] = field(default_factory=list)  # names as the articles write them, or as typed if unknown
     unknown: list[str] = field(default_factory=list)  # named things no gazetteer or article knows ("tỉnh Hà Tây")
@@ -213,6 +220,10 @@ def _clauses(folded: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts, cuts[1:] + [len(folded)])]
 
 
+def _ask_spans(clause: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for _, pattern in _ASK for m in re.finditer(pattern, clause)]
+
+
 def _asks(clause: str) -> list[tuple[int, str]]:
     """(position, field) of every interrogative in a folded clause; where two overlap, the one listed first."""
     found: list[tuple[int, int, str]] = []
@@ -228,6 +239,7 @@ def _fields(query: Query) -> None:
     for a, b in _clauses(folded):
         clause = folded[a:b]
         asked = _asks(clause)
+        query.asked_spans += [(a + s, a + e) for s, e in _ask_spans(clause)]
         kinds = {f for _, f in asked}
         chosen: list[str] = []
         if "legal" in kinds:
@@ -261,8 +273,11 @@ def _who(clause: str, query: Query) -> str | None:
     title = re.search(rf"\b(?:ai la|la ai|who is|who was|who are)\b.*?\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}})", clause) \
         or re.search(rf"\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}}?)\s+(?:[a-z0-9/ ]+\s+)?la ai\b", clause)
     asked_at = [m.start() for m in re.finditer(r"\bai\b|\bwho\b|\bwhom\b", clause)] or [0]
-    roles = [(min(abs(m.start() - p) for p in asked_at), role) for role, pattern in ROLE_WORDS
-             for m in re.finditer(pattern, clause)]
+    spans: list[tuple[int, int, str]] = []
+    for role, pattern in ROLE_WORDS:  # "phó trưởng đoàn" is a deputy, not also a "trưởng đoàn"
+        spans += [(m.start(), m.end(), role) for m in re.finditer(pattern, clause)
+                  if not any(a < m.end() and m.start() < b for a, b, _ in spans)]
+    roles = [(min(abs(a - p) for p in asked_at), role) for a, _, role in spans]
     if roles and not (title and min(roles)[1] == "host"):
         return min(roles)[1]
     if title:
@@ -324,7 +339,10 @@ _HEADS = frozenset("ban bo so cuc vu dang doan tinh thanh huyen quan tieu uy tru
 
 def _places(query: Query, masked: list[tuple[int, int]]) -> None:
     """Provinces named outright; a misspelled one is matched with a correction; an unknown "tỉnh X" is unknown."""
-    query.provinces = list(dict.fromkeys(p for p, _, _ in find_provinces(query.text)))
+    found = find_provinces(query.text)
+    query.provinces = list(dict.fromkeys(p for p, _, _ in found))
+    query.places = {p.name for p, a, _ in found
+                    if re.search(r"\b(?:tai|o|in|at|thanh pho|tp)\s+$", query.folded[max(0, a - 12):a])}
     forms = {fold(f).replace(" ", "").replace("-", ""): p.name for p in PROVINCES for f in (p.name, *p.variants)}
     for m in _PLACE_AFTER.finditer(query.folded):
         if any(a <= m.start(2) < b for a, b in masked):
@@ -449,20 +467,20 @@ def _residual(query: Query, masked: list[tuple[int, int]]) -> None:
     for a, b in masked:
         chars[a:b] = " " * (b - a)
     rest = "".join(chars)
-    words = re.findall(r"[a-z]+", rest)
+    if query.language != "en":  # known phrases first, longest first: "thẩm định" is not "quyết định"
+        for phrase in _KNOWN_VI:
+            rest = re.sub(rf"\b{re.escape(phrase)}\b", lambda m: " " * len(m.group()), rest)
     stop = _EN_STOP | _VI_STOP
     out = []
-    for w in words:
-        known = _KNOWN_EN if query.language == "en" else _KNOWN_VI
-        if w in stop or w in known or w in NUMBER_WORDS or w == "s":
+    for w in re.findall(r"[a-z]+", rest):
+        if w in stop or w in NUMBER_WORDS or w == "s":
             continue
-        if query.language == "en" and w.endswith("s") and w[:-1] in known:
+        if query.language == "en" and (w in _KNOWN_EN or w.endswith("s") and w[:-1] in _KNOWN_EN):
             continue
         out.append(w)
-    if query.title:
-        out = [w for w in out if w not in query.title.split()]
-    if query.count_noun:
-        out = [w for w in out if w not in query.count_noun.split()]
+    for part in (query.title, query.count_noun):
+        if part:
+            out = [w for w in out if w not in part.split()]
     query.residual = list(dict.fromkeys(out))
 
 
@@ -490,6 +508,7 @@ def analyze(question: str, known: Known | None = None) -> Query:
     masked += [(r.span.start, r.span.end) for r in query.legal]
     _fields(query)
     _when(query, masked)
+    masked += query.asked_spans
     query.stage = next((name for name, pattern in _STAGE if re.search(pattern, folded)), None)
     query.topic = bool(_TOPIC.search(folded))
     _residual(query, masked)

@@ -48,10 +48,13 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
-def refusal(query: Query, entity: str | None = None, missing: str | None = None) -> Answer:
-    """found=False, saying what was not found: an entity no article names, or what the articles about it omit."""
+def refusal(query: Query, entity: str | None = None, missing: str | None = None, ambiguous: int = 0) -> Answer:
+    """found=False, saying what was not found: an entity no article names, what the articles about it omit, or
+    that the question fits several teams and must say which."""
     lang = query.language
-    if entity and missing:
+    if ambiguous:
+        text = render(f"ambiguous_{lang}", n=ambiguous)
+    elif entity and missing:
         text = render(f"not_stated_{lang}", entity=entity, missing=missing)
     elif entity:
         text = render(f"not_found_entity_{lang}", entity=entity)

@@ -147,7 +147,9 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
         return bool(find_units(s)) or bool(re.search(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|dang uy|ban can su)\b", f))
     if fld == "date":
         legal = [(r.span.start, r.span.end) for r in find_legal_refs(s)]
-        return any(not any(a <= d.start < b for a, b in legal) for d in find_dates(s))
+        stage = {"results": r"\bket qua\b|\bket luan\b", "draft": r"\bdu thao\b"}.get(q.stage or "")
+        return any(not any(a <= d.start < b for a, b in legal) for d in find_dates(s)) and \
+            (stage is None or bool(re.search(stage, f)))
     if fld == "deadline":
         return bool(re.search(r"\b(?:den|toi|truoc)\s+(?:het\s+)?(?:ngay\s+)?\d{1,2}\s*[/-]\s*\d{1,2}", f))
     if fld == "year":
@@ -202,7 +204,7 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
     if not kept:
         first = next(m for m in missing.values() if m)
         return refusal(query, first if len({m for m in missing.values()}) == 1 else describe(query))
-    passages = kept
+    passages = kept[:settings.top_k]
 
     # 2. topic. A bigram weighs at most as much as its rarer syllable: a chance pair of common words must
     # not outweigh the words themselves.
@@ -226,9 +228,6 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
         for a, b in split_sentences(p.text):
             s = p.text[a:b]
             if not all(_holds_asked(f, s, query) for f in fields):
-                continue
-            fs = fold(s)
-            if residual and sum(bool(re.search(rf"\b{re.escape(w)}\b", fs)) for w in residual) < max(1, len(residual) / 2):
                 continue
             context = p.title + "\n" + _paragraph(text, p.start + a, p.start + b)
             if residual and not all(re.search(rf"\b{re.escape(w)}\b", fold(s + " " + context)) for w in residual):

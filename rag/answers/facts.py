@@ -32,6 +32,7 @@ __all__ = ["Event", "events_of", "FactResult", "fact_answer", "RECORD_FIELDS"]
 RECORD_FIELDS = {"leader", "deputy", "announcer", "chair", "host", "titles", "role", "team", "body", "province",
                  "place", "units", "date", "year", "legal"}
 _MERGER = "2025-07-01"  # the provinces merged on this day
+_BESIDES_PROVINCES = re.compile(r"\b(?:ngoai|ben canh)\s+(?:cac\s+)?tinh\b|\bbesides (?:the )?provinces\b|\bother than (?:the )?provinces\b")
 _PROVINCE = {p.name: p for p in PROVINCES}
 
 
@@ -75,13 +76,17 @@ def events_of(records: list[InspectionRecord]) -> list[Event]:
 
 
 # --- matching -------------------------------------------------------------------------------------------------------
-def _province_ok(r: InspectionRecord, name: str) -> bool:
-    if r.province == name or (r.venue and fold(name) in fold(r.venue)):
+def _province_ok(r: InspectionRecord, name: str, as_place: bool) -> bool:
+    """The record's province is `name`, or it is `name` under the 2025 mergers: the article says the province is
+    now part of `name` ("Kiên Giang (nay là tỉnh An Giang)"), or the meeting came after the merger. A meeting at a
+    central unit is in the place named only where the question names a place ("ở Hà Nội")."""
+    if r.province == name or r.province_now == name or (as_place and not r.province and r.venue
+                                                         and fold(name) in fold(r.venue)):
         return True
-    old, asked = _PROVINCE.get(r.province or ""), _PROVINCE.get(name)
-    if old and old.merged_into == name:
-        return True  # a record of Kiên Giang answers about An Giang, which it is part of now
-    return bool(asked and asked.merged_into == r.province and (r.date or "") >= _MERGER)
+    if not r.province or (r.date or "") < _MERGER:
+        return False
+    old, asked = _PROVINCE.get(r.province), _PROVINCE.get(name)
+    return bool(old and old.merged_into == name or asked and asked.merged_into == r.province)
 
 
 def _unit_ok(r: InspectionRecord, key: str, same_as: str | None) -> bool:
@@ -127,8 +132,8 @@ def residual_terms(q: Query) -> list[str]:
 def _matches(ev: Event, q: Query, text_of: Callable[[InspectionRecord], str]) -> bool:
     recs = ev.records
     checks = [
-        all(any(_province_ok(r, p.name) for r in recs) for p in q.provinces[:1]) if len(q.provinces) == 1
-        else any(_province_ok(r, p.name) for r in recs for p in q.provinces) if q.provinces else True,
+        not q.provinces or any(_province_ok(r, p.name, p.name in q.places) for r in recs for p in q.provinces),
+        not _BESIDES_PROVINCES.search(q.folded) or not any(r.province for r in recs),
         all(any(_unit_ok(r, u.key, u.same_as) for r in recs) for u in q.units),
         all(any(fold(p.name) == fold(n) for r in recs for p in r.people) for n in q.persons),
         not q.teams or any(r.team in q.teams for r in recs),
@@ -139,6 +144,7 @@ def _matches(ev: Event, q: Query, text_of: Callable[[InspectionRecord], str]) ->
         all(any(r.year == y for r in recs) for y in q.years),
         not q.stage or any(r.stage == q.stage for r in recs),
         all(any(any(x.key == ref.key for x in r.legal) for r in recs) for ref in q.legal),
+        # words the records do not explain must describe the event itself: stand in its report's lead or title
         all(any(re.search(rf"\b{re.escape(w)}\b", fold(text_of(r))) for r in recs) for w in residual_terms(q)),
     ]
     return all(checks)
@@ -173,7 +179,7 @@ def _title_ok(titles: str, title: str) -> bool:
 
 
 def _values(ev: Event, fld: str, q: Query, kind: str | None, persons: list[str],
-            articles: dict[str, ArticleFacts]) -> list[_Value]:
+            articles: dict[str, ArticleFacts], many_events: bool = False) -> list[_Value]:
     out: list[_Value] = []
     for r in ev.records:
         if fld in ("leader", "deputy", "announcer", "chair") or (fld == "host" and not q.title):
@@ -210,7 +216,9 @@ def _values(ev: Event, fld: str, q: Query, kind: str | None, persons: list[str],
                 out.append(_Value(fold(r.units[0].name), r.units[0].name, [(r, r.units[0].span)]))
         elif fld == "units" and r.units:
             units = r.units[1:] if re.search(r"\b(?:ngoai|besides|apart from|ben canh|other than)\b", q.folded) \
-                and len(r.units) > 1 else r.units
+                and len(r.units) > 1 and not _BESIDES_PROVINCES.search(q.folded) else r.units
+            if many_events:
+                units = units[:1]  # across several teams, the unit each inspected
             names = list(dict.fromkeys(u.name for u in units))
             spans = [units[0].span] + ([units[-1].span] if units[-1].span.start != units[0].span.start else [])
             out.append(_Value(fold(", ".join(names)), ", ".join(names), [(r, s) for s in spans]))
@@ -233,11 +241,14 @@ def _legal_text(ref: LegalRef, q: Query) -> str:
     return f"{ref.name}{date}{title}"
 
 
-def _label(ev: Event, q: Query, with_body: bool = True) -> str:
-    """'Đoàn kiểm tra số 3 của Tiểu ban … tại Nghệ An (12/3/2024)'; conflicting team numbers shown both."""
+def _label(ev: Event, q: Query, fld: str, with_body: bool = True) -> str:
+    """'Đoàn kiểm tra số 3 của Tiểu ban … tại Nghệ An (12/3/2024)', without what the line itself answers;
+    conflicting team numbers shown both."""
     r = ev.first
     en = q.language == "en"
     teams = list(dict.fromkeys(x.team for x in ev.records if x.team is not None))
+    if fld == "team":
+        teams = []
     if len(teams) > 1:
         no = (" no. " if en else " số ") + "/".join(str(t) for t in teams) + \
             (" (the articles differ)" if en else " (các bài ghi khác nhau)")
@@ -248,9 +259,9 @@ def _label(ev: Event, q: Query, with_body: bool = True) -> str:
     if with_body and r.body:
         head += f" of the {r.body}" if en else f" của {r.body}"
     place = r.province or (r.units[0].name if r.units else None)
-    if place:
+    if place and fld not in ("province", "place", "units"):
         head += f" in {place}" if en else f" tại {place}"
-    if r.date:
+    if r.date and fld not in ("date", "year"):
         head += f" ({display_date(r.date, r.date_end, en)})"
     return head
 
@@ -278,12 +289,14 @@ def _phrase(fld: str, label: str, value: str, q: Query) -> str:
             f"Tiếp {label}: {value}"
     if fld in ("titles", "role"):
         return f"{value} ({label})"
-    if fld == "team":
-        return f"{label}" if en else f"{label}"
+    if fld == "team":  # the label has no number: it goes after the team's kind
+        return re.sub(r"^(inspection team|Đoàn [^ ]+(?: tra| tác)?(?:, giám sát)?)", rf"\1 {value}", label, count=1)
     if fld == "body":
         return f"{label} belongs to the {value}" if en else f"{label} là đoàn của {value}"
     if fld in ("province", "place"):
         return f"{label} worked in {value}" if en else f"{label} làm việc tại {value}"
+    if fld == "units" and label.startswith("*"):  # one unit a team, in a list of teams: the unit first
+        return f"{value} ({label[1:]})"
     if fld == "units":
         return f"{label} inspected: {value}" if en else f"{label} kiểm tra tại: {value}"
     if fld == "date":
@@ -299,6 +312,7 @@ class FactResult:
     answer: Answer | None = None  # found, from the records
     unmatched: bool = False  # the question names something no event matches
     missing: str | None = None  # events match but none states the asked field (its name, for the refusal)
+    ambiguous: int = 0  # a singular question that this many events answer differently
     events: list[Event] = field(default_factory=list)
 
 
@@ -326,11 +340,14 @@ def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str]
     if not fields or len(fields) < len(q.fields):
         return FactResult()
     by_doc = {a.doc_id: a for a in articles}
-    if q.legal and set(fields) <= {"date", "year", "legal"} and not (q.provinces or q.units or q.teams or q.persons or q.bodies):
+    if q.legal and set(fields) <= {"date", "year", "legal"} and not (q.provinces or q.units or q.teams or q.persons
+                                                                     or q.bodies or q.residual):
         return _document_answer(q, articles, doc_text)
 
-    def text_of(r: InspectionRecord) -> str:
-        return doc_text(r.doc_id)[r.extent[0]:r.extent[1]] if r.extent else doc_text(r.doc_id)
+    def text_of(r: InspectionRecord) -> str:  # the event's lead sentence and the article's title
+        text = doc_text(r.doc_id)
+        a, b = sentence_around(text, r.team_span.start, r.team_span.end)
+        return f"{r.title}\n{text[a:b]}"
 
     events = [ev for ev in events_of([r for a in articles for r in a.events]) if _matches(ev, q, text_of)]
     if not events:
@@ -342,14 +359,18 @@ def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str]
     kinds = iter(q.legal_kinds)
     for fld in fields:
         kind = next(kinds, None) if fld == "legal" else None
-        per_event = [(ev, _values(ev, fld, q, kind, answered_people, by_doc)) for ev in events]
+        places = len({_place_key(ev.records[0]) for ev in events}) > 1
+        per_event = [(ev, _values(ev, fld, q, kind, answered_people, by_doc, places)) for ev in events]
         per_event = [(ev, vals) for ev, vals in per_event if vals]
         if not per_event:
             return FactResult(missing=_MISSING[fld][1 if en else 0], events=events)
         if fld in ("announcer", "leader", "deputy", "chair", "host"):
             answered_people = [v.text.split(" (")[0] for _, vals in per_event for v in vals]
-        blocks.append(_block(fld, per_event, q, cites, doc_text))
-    text = "\n".join(b for b in blocks if b)
+        block = _block(fld, per_event, q, cites, doc_text)
+        if not block:
+            return FactResult(ambiguous=len(per_event), events=events)
+        blocks.append(block)
+    text = "\n".join(blocks)
     if len(text) > MAX_ANSWER_CHARS:
         text = _shorten(text)
     used = {r.record_id: r for ev in events for r in ev.records}
@@ -365,6 +386,7 @@ def _block(fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cite
     lines: list[str] = []
     conflict = False
     seen: dict[str, int] = {}
+    many_places = len({_place_key(ev.records[0]) for ev, _ in per_event}) > 1
     for ev, vals in per_event:
         distinct: dict[str, list[_Value]] = {}
         for v in vals:
@@ -375,7 +397,8 @@ def _block(fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cite
         for key, vs in distinct.items():
             numbers = [cites.cite(r.doc_id, r.source, r.title, a, b)
                        for v in vs for r, a, b in _sentence(v.cites, doc_text)][:3]
-            line = _phrase(fld, _label(ev, q, with_body), vs[0].text, q)
+            label = _label(ev, q, fld, with_body)
+            line = _phrase(fld, "*" + label if fld == "units" and many_places else label, vs[0].text, q)
             if key in seen and len(per_event) > 1 and fld not in ("units",):
                 lines[seen[key]] = lines[seen[key]].rstrip(".") + cites.marks(numbers) + "."
                 continue  # the same value for another event: one line, its sources added

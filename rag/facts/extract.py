@@ -503,6 +503,10 @@ def _where(doc: _Doc, rec: InspectionRecord, lead: tuple[int, int], sents: list[
     main = rec.units[0] if rec.units else None
     if main and main.province:
         rec.province, rec.province_span = main.province, main.span
+        now = re.compile(r"\s*\(?\s*(?:nay la|nay thuoc|now part of|now)\s+(?:tinh\s+|thanh pho\s+)?").match(doc.folded, main.span.end)
+        later = find_provinces(doc.text[now.end():now.end() + 30]) if now else []
+        if later and later[0][1] == 0:
+            rec.province_now = later[0][0].name
         return
     if main and main.key.startswith("org:"):
         return  # a central unit: the place of the meeting is its venue, not a province

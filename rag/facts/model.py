@@ -57,6 +57,7 @@ class InspectionRecord:
     units: list[Unit] = field(default_factory=list)  # the first is the unit inspected; the rest worked with
     province: str | None = None  # canonical, from the inspected unit (None for a central unit)
     province_span: Span | None = None
+    province_now: str | None = None  # the province it belongs to now, when the article says so ("(nay là tỉnh X)")
     venue: str | None = None  # where the meeting took place, as written ("Hà Nội", "TP Cần Thơ")
     venue_span: Span | None = None
     date: str | None = None  # ISO "2024-04-24" when the year is known, else "--04-24"

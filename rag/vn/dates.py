@@ -151,14 +151,14 @@ def find_years(text: str) -> list[tuple[int, int, int]]:
 
 
 def display_date(iso: str, end_iso: str | None = None, en: bool = False) -> str:
-    """'2024-04-24' -> '24/4/2024'; '--11-02' -> '2/11 (bài không nêu năm)'; a range -> '10/9–12/9/2024'."""
+    """'2024-04-24' -> '24/4/2024'; '--11-02' -> '2/11 (bài không nêu năm)'; a range -> '10/9 đến 12/9/2024'."""
     def one(value: str, with_year: bool = True) -> str:
         year, month, day = value[:-6], int(value[-5:-3]), int(value[-2:])
         return f"{day}/{month}/{year}" if year.strip("-") and with_year else f"{day}/{month}"
 
     if end_iso:
         same_year = iso[:-6] == end_iso[:-6]
-        text = f"{one(iso, not same_year)}–{one(end_iso)}"
+        text = f"{one(iso, not same_year)} {'to' if en else 'đến'} {one(end_iso)}"
         year_known = bool(end_iso[:-6].strip("-"))
     else:
         text, year_known = one(iso), bool(iso[:-6].strip("-"))

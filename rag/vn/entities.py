@@ -101,7 +101,8 @@ TITLE_WORDS = (
 )
 _TITLE_START = re.compile(rf"(?:{'|'.join(sorted(TITLE_WORDS, key=len, reverse=True))})\b")
 # on the text itself: "Đảng" and "Văn" are no verbs; "và các đồng chí …", "cùng lãnh đạo …" start other people
-_AUX = re.compile(r"\s(?:đã|sẽ|đang|cũng|vẫn|vừa|thì|da|se)\s|\s+(?:và|cùng|va|cung)\s+(?:các|cac|lãnh đạo|lanh dao|đại diện|dai dien)\b")
+_AUX = re.compile(r"\s(?:đã|sẽ|đang|cũng|vẫn|vừa|thì|da|se)\s|\s+(?:và|cùng|va|cung)\s+(?:các|cac|lãnh đạo|lanh dao|đại diện|dai dien)\b"
+                  r"|\s+(?:và|va|and)\s+(?=(?:đồng chí|ông|bà|dong chi|ong|ba|Đại|Thượng|Trung|Thiếu|Dai|Thuong|Thieu)\s)")
 _TITLE_STOP = re.compile(r"\s+(?:lam|la|dan dau|dung dau|phat bieu|tiep|bao cao|chu tri|cong bo|doc|"
                          r"thong qua|pho bien|trinh bay|nhan manh|de nghi|cho biet|khang dinh|ghi nhan|bay to|"
                          r"tiep thu|cam ket|danh gia|yeu cau|chi dao|luu y|cam on|thong nhat|ket luan|huong dan|"
