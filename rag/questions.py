@@ -85,7 +85,7 @@ _KNOWN_VI = tuple(sorted((  # phrases, longest first when masking
     "trinh bay|lich|cua|voi|tai|o|doan|cong bo quyet dinh|kiem tra truc tiep|thong bao|cac|nhung|nao|ai|gi|"
     "bo chinh tri|ban bi thu|uy ban kiem tra|ban chi dao|phong chong tham nhung|tieu cuc|ban to chuc|cong an|"
     "quan khu|quan su|bien phong|bo doi|chinh phu|nguoi do|lam truong doan|doan cong tac|doan thanh tra|"
-    "cong tac bao ve chinh tri noi bo|chuong trinh kiem tra").split("|"), key=len, reverse=True))
+    "cong tac bao ve chinh tri noi bo|chuong trinh kiem tra|chinh tri").split("|"), key=len, reverse=True))
 _KNOWN_EN = frozenset((
     "director secretary chairman commissar commander general colonel major lieutenant senior inspection inspected "
     "inspect inspecting inspections team teams no standing board committee committees provincial municipal city "
@@ -132,7 +132,7 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
     ("role", r"\bvai tro\b|\bwhat (?:was|is) (?:his|her|the) role\b|\bwhat role\b|\brole in\b"),
     ("titles", r"\bchuc vu\b|\bchuc danh\b|\bwhat (?:position|title)s?\b|\bwhich position\b"),
     ("person", r"\bai\b|\bwho\b|\bwhom\b|\bnhung ai\b"),
-    ("free", r"\bgi\b|\bthe nao\b|\bra sao\b|\bnhu the nao\b|\btai sao\b|\bvi sao\b|\bwhat\b|\bhow\b|\bwhy\b"),
+    ("free", r"\b(?:noi dung|van de|viec|nhung)\s+gi\b|\bgi\b|\bthe nao\b|\bra sao\b|\bnhu the nao\b|\btai sao\b|\bvi sao\b|\bwhat\b|\bhow\b|\bwhy\b"),
 )
 _LIST = re.compile(r"\b(?:nhung|cac)\b|\bwhich (?:[a-z]+ )?(?:provinces|units|committees|teams|"
                    r"organi[sz]ations|ministries|cities|agencies|bodies)\b|\blist\b|\bnhung dau\b")
@@ -185,7 +185,7 @@ class Query:
     years: list[int] = field(default_factory=list)
     legal: list[LegalRef] = field(default_factory=list)  # "58-QĐ/TW", "Quy định số 58" named in the question
     stage: str | None = None  # draft | results | start
-    residual: list[str] = field(default_factory=list)  # content words nothing above explains (folded)
+    residual: list[str] = field(default_factory=list)  # phrases nothing above explains (folded, in question order)
     terms: list[str] = field(default_factory=list)  # folded lexical terms (syllables + bigrams), no stop words
     entity_terms: set[str] = field(default_factory=set)  # the terms that come from named entities
 
@@ -378,6 +378,8 @@ _LOCAL_HEAD = re.compile(r"\b(?:ban thuong vu\s+)?(?:huyen uy|quan uy|thi uy|dan
 
 def _units(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
     for org, a, b in find_units(query.text):
+        if any(x <= a < y for x, y in masked):
+            continue
         query.units.append(UnitRef(f"org:{org.name}", query.text[a:b], org.same_as))
         masked.append((a, b))
     for m in _LOCAL_HEAD.finditer(query.folded):
@@ -471,17 +473,19 @@ def _residual(query: Query, masked: list[tuple[int, int]]) -> None:
         for phrase in _KNOWN_VI:
             rest = re.sub(rf"\b{re.escape(phrase)}\b", lambda m: " " * len(m.group()), rest)
     stop = _EN_STOP | _VI_STOP
-    out = []
-    for w in re.findall(r"[a-z]+", rest):
-        if w in stop or w in NUMBER_WORDS or w == "s":
-            continue
-        if query.language == "en" and (w in _KNOWN_EN or w.endswith("s") and w[:-1] in _KNOWN_EN):
-            continue
-        out.append(w)
-    for part in (query.title, query.count_noun):
-        if part:
-            out = [w for w in out if w not in part.split()]
-    query.residual = list(dict.fromkeys(out))
+    phrases: list[list[str]] = [[]]
+    for m in re.finditer(r"[a-z]+|[^a-z]+", rest):  # runs of residual words, broken by anything else
+        w = m.group()
+        residual = w.isalpha() and not (w in stop or w in NUMBER_WORDS or w == "s" or query.language == "en" and (
+            w in _KNOWN_EN or w.endswith("s") and w[:-1] in _KNOWN_EN)) and not any(
+            w in (part or "").split() for part in (query.title, query.count_noun))
+        if residual:
+            phrases[-1].append(w)
+        elif phrases[-1] and (w.isalpha() or w.strip()):
+            phrases.append([])
+    if query.language == "en":  # English words are looked for by their Vietnamese glossary entry, one each
+        phrases = [[w] for p in phrases for w in p]
+    query.residual = list(dict.fromkeys(" ".join(p) for p in phrases if p))
 
 
 # Vietnamese phrasings of the same role (folded): a question in one finds sentences in another.
@@ -497,8 +501,8 @@ def analyze(question: str, known: Known | None = None) -> Query:
     language = _language(text, folded)
     query = Query(text, folded, language, language == "vi" and has_diacritics(text))
     masked: list[tuple[int, int]] = []
+    _bodies(query, masked)  # "Thanh tra Chính phủ" sending a team is a body, not an inspected unit
     _units(query, known, masked)
-    _bodies(query, masked)
     _persons(query, known, masked)
     _places(query, masked)
     masked += [(a, b) for _, a, b in find_provinces(text)]
@@ -518,7 +522,7 @@ def analyze(question: str, known: Known | None = None) -> Query:
         # Domain words become Vietnamese phrases; runs of capitalized words (names) and numbers stay as they are;
         # other English words are dropped: the articles are Vietnamese and would never contain them.
         pieces, name = [], []
-        for i, w in enumerate(re.findall(r"[\w’'-]+", text) + [""]):
+        for i, w in enumerate(re.findall(r"[\w’'-]+", re.sub(r"(?<=\w)['’]s\b", "", text)) + [""]):
             if w and ((w[0].isupper() and i > 0) or w.isdigit()) and w.lower() not in GLOSSARY:
                 name.append(w)
                 continue

@@ -14,6 +14,7 @@ Sentences are then scored by the question terms they hold, plus a bonus for what
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,14 +29,14 @@ from ..vn.gazetteer import find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold, lexical_terms, split_sentences
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
-from .facts import _MISSING, describe, residual_terms
+from .facts import _MISSING, describe, holds, residual_terms
 
 __all__ = ["extractive_answer", "missing_entity"]
 
 MAX_QUOTE_CHARS = 420
 _ASKED_BONUS = 0.35
 _PASSAGE_PRIOR = 0.15
-_MAX_SCORE = 1 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
+_MAX_SCORE = 1.5 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
 _NOT_INSPECTION = r"(?!\s+(?:dai bieu|dbqh|doan dai bieu))"
 _ROLE_TEXT = {
     "leader": rf"\btruong doan\b{_NOT_INSPECTION}|\bdan dau\b|\bdung dau\b|\bled by\b|\bheaded by\b",
@@ -144,7 +145,8 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
     if fld in ("province", "place"):
         return bool(find_provinces(s)) or fld == "place" and bool(re.search(r"\btai\s+[A-ZĐ]", s))
     if fld == "units":
-        return bool(find_units(s)) or bool(re.search(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|dang uy|ban can su)\b", f))
+        return bool(find_units(s)) or bool(re.search(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy|ban can su|"
+                                                     r"ban thuong vu|dang doan)\b", f))
     if fld == "date":
         legal = [(r.span.start, r.span.end) for r in find_legal_refs(s)]
         stage = {"results": r"\bket qua\b|\bket luan\b", "draft": r"\bdu thao\b"}.get(q.stage or "")
@@ -166,10 +168,12 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
     return True
 
 
-def _paragraph(text: str, a: int, b: int) -> str:
+def _context(text: str, title: str, a: int, b: int) -> str:
+    """What frames a sentence: the article's title, its lead and the sentence's own paragraph."""
     lo = text.rfind("\n\n", 0, a)
     hi = text.find("\n\n", b)
-    return text[lo + 1 if lo >= 0 else 0:hi if hi >= 0 else len(text)]
+    lead = next((p for p in text.split("\n\n") if len(p) > 120), "")
+    return f"{title}\n{lead}\n{text[lo + 1 if lo >= 0 else 0:hi if hi >= 0 else len(text)]}"
 
 
 def _in_scope(q: Query, sentence: str, context: str) -> bool:
@@ -212,9 +216,11 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
                for t, w in idf.items() if t not in query.entity_terms}
     # With no content terms left (an English question of words the glossary lacks), only a named entity that
     # matched above, or the dense side, can vouch for relevance.
+    # A question naming entities that the passage's article names needs less of the rest to be on topic.
     lexical_ok = bool(weights) or query.named
+    need = settings.min_term_coverage / (2 if query.named else 1)
     relevant = [p for p in passages
-                if (lexical_ok and _coverage(set(lexical_terms(p.text)), weights) >= settings.min_term_coverage)
+                if (lexical_ok and _coverage(set(lexical_terms(p.text)), weights) >= need)
                 or (p.dense_score or 0.0) >= settings.min_dense_score]
     if not relevant:
         return refusal(query)
@@ -229,21 +235,24 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
             s = p.text[a:b]
             if not all(_holds_asked(f, s, query) for f in fields):
                 continue
-            context = p.title + "\n" + _paragraph(text, p.start + a, p.start + b)
-            if residual and not all(re.search(rf"\b{re.escape(w)}\b", fold(s + " " + context)) for w in residual):
+            context = _context(text, p.title, p.start + a, p.start + b)
+            # the residual words (most of them: a synonym may stand for one) in the sentence or what frames it
+            in_sentence = sum(holds(fold(s), w) for w in residual)
+            around = sum(holds(fold(s + " " + context), w) for w in residual)
+            if residual and (around < math.ceil(0.6 * len(residual)) or len(residual) > 1 and not in_sentence):
                 continue
             if not _in_scope(query, s, context):
                 continue
             terms = set(lexical_terms(s))
             # long sentences (lists of officials) cover many terms by chance: a mild length penalty
             score = _coverage(terms, weights) + _PASSAGE_PRIOR * p.score - 0.02 * rank - 0.1 * max(0, b - a - 250) / 250
-            score += _ASKED_BONUS if fields else 0.0
+            score += (_ASKED_BONUS if fields else 0.0) + (0.5 * in_sentence / len(residual) if residual else 0.0)
             sentences.append(_Sentence(p, p.start + a, p.start + b, score, terms))
     if not sentences:
-        asked = next((f for f in fields if f in _MISSING), None)
-        if asked and query.named:
+        asked = next((f for f in fields if f in _MISSING), "free")
+        if query.named:
             return refusal(query, describe(query), _MISSING[asked][1 if query.language == "en" else 0])
-        return refusal(query, describe(query) if query.named and fields else None)
+        return refusal(query)
     sentences.sort(key=lambda s: -s.score)
     chosen = [sentences[0]]
     for s in sentences[1:]:

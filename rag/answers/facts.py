@@ -122,11 +122,17 @@ def _day_ok(r: InspectionRecord, day: int | None, month: int, year: int | None) 
     return start[-5:] <= md <= end[-5:]
 
 
-def residual_terms(q: Query) -> list[str]:
-    """The question's residual words as the articles would write them (folded; English through the glossary)."""
+def residual_terms(q: Query) -> list[list[str]]:
+    """The question's residual phrases as the articles would write them: folded words each (English words through
+    the glossary; one the glossary lacks cannot be looked for and is left out)."""
     if q.language != "en":
-        return q.residual
-    return [w for r in q.residual for w in (fold(GLOSSARY[r]).split() if r in GLOSSARY else [])]
+        return [p.split() for p in q.residual]
+    return [fold(GLOSSARY[r]).split() for r in q.residual if r in GLOSSARY]
+
+
+def holds(text: str, phrase: list[str]) -> bool:
+    """Whether folded `text` has every word of `phrase`."""
+    return all(re.search(rf"\b{re.escape(w)}\b", text) for w in phrase)
 
 
 def _matches(ev: Event, q: Query, text_of: Callable[[InspectionRecord], str]) -> bool:
@@ -145,7 +151,7 @@ def _matches(ev: Event, q: Query, text_of: Callable[[InspectionRecord], str]) ->
         not q.stage or any(r.stage == q.stage for r in recs),
         all(any(any(x.key == ref.key for x in r.legal) for r in recs) for ref in q.legal),
         # words the records do not explain must describe the event itself: stand in its report's lead or title
-        all(any(re.search(rf"\b{re.escape(w)}\b", fold(text_of(r))) for r in recs) for w in residual_terms(q)),
+        all(any(holds(fold(text_of(r)), p) for r in recs) for p in residual_terms(q)),
     ]
     return all(checks)
 
@@ -322,7 +328,9 @@ _MISSING = {"leader": ("trưởng đoàn", "who led the team"), "deputy": ("phó
             "titles": ("chức vụ", "the titles"), "role": ("vai trò", "the role"), "team": ("số hiệu đoàn", "a team number"),
             "body": ("cơ quan lập đoàn", "the body"), "province": ("tỉnh", "the province"), "place": ("nơi làm việc", "the place"),
             "units": ("các đơn vị được kiểm tra", "the units"), "date": ("ngày", "the date"), "year": ("năm", "the year"),
-            "legal": ("văn bản", "the document")}
+            "legal": ("văn bản", "the document"), "count": ("con số được hỏi", "that number"),
+            "deadline": ("thời hạn", "the deadline"), "person": ("người được hỏi", "who did that"),
+            "free": ("thông tin được hỏi", "what is asked")}
 
 
 def describe(q: Query) -> str:
