@@ -1,15 +1,16 @@
-"""`rag eval GOLD.jsonl`: answer accuracy, citation precision, refusal accuracy and latency on a gold file.
+"""`rag eval GOLD.jsonl`: answer accuracy, citation precision, refusal accuracy and latency on a gold file, in total
+and by category (asked field, language, refusal).
 
-A gold line (JSON):
-  {"question": "...",
-   "expect": ["Nguyễn Quang Dương", ["58-QĐ/TW", "58-QD/TW"]],  # all items must appear; a list item is any-of
-   "forbid": ["Ngô Chí Cường"],                                 # must not appear in the answer
-   "sources": ["000_b584f524cb46930b.txt"],                     # each must be cited (file name or path suffix)
-   "not_found": true}                                           # the right answer is found=False
-A question is answered correctly when (not_found) it is refused, or (otherwise) it is found, every expect item
-appears in the answer, no forbid item does, and every listed source is cited by a citation that holds one of the
-expected entities. A citation is precise when its quote is verbatim in its document and its source is a listed
-one (any source when none is listed).
+Two gold formats, one question a line:
+  project   {"question": "...", "expect": ["Nguyễn Quang Dương", ["58-QĐ/TW", "58-QD/TW"]],   # all; a list is any-of
+             "forbid": ["Ngô Chí Cường"], "sources": ["000_b584f524cb46930b.txt"], "not_found": false}
+            expect/forbid compare exactly; each source must be cited by a quote that holds an expected item.
+  dev       {"id": "A1", "q": "...", "found": true, "expect": [["Khúc Đình Toản"]], "cite": ["a01"],
+             "cite_any": ["a01", "a11"], "forbid": ["Quách Hữu Đạt"]}
+            (the format of ../shared/data/inspections-dev): comparisons fold case, diacritics, Unicode form and white
+            space; `cite` and `cite_any` are file-name prefixes; the answer is at most 600 characters.
+A question is answered correctly when (refusal expected) it is refused, or it is found, every expect item appears, no
+forbid item does, the citations are as required and every quote stands verbatim in its document.
 """
 
 from __future__ import annotations
@@ -17,22 +18,30 @@ from __future__ import annotations
 import json
 import statistics
 import time
+import unicodedata
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import RagError
+from .vn.text import fold
 
-__all__ = ["GoldQuestion", "QuestionResult", "EvalReport", "load_gold", "evaluate"]
+__all__ = ["GoldQuestion", "QuestionResult", "EvalReport", "load_gold", "evaluate", "MAX_ANSWER_CHARS"]
+
+MAX_ANSWER_CHARS = 600
 
 
 @dataclass
 class GoldQuestion:
     question: str
-    expect: list[str | list[str]] = field(default_factory=list)
+    expect: list[str | list[str]] = field(default_factory=list)  # every item; a list item is any-of
     forbid: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # each must be cited (file name, or prefix when `folded`)
+    sources_any: list[str] = field(default_factory=list)  # one of them must be cited
     not_found: bool = False
+    id: str = ""
+    folded: bool = False  # dev format: fold comparisons, sources are prefixes, answers at most 600 characters
     extra: dict[str, Any] = field(default_factory=dict)  # other keys of the line (e.g. field, form), kept for reports
 
 
@@ -48,6 +57,12 @@ class QuestionResult:
     latency_ms: float
     why: str  # what was wrong, "" when right
     answer: str
+    id: str = ""
+    categories: dict[str, str] = field(default_factory=dict)  # field, language, refusal
+
+
+def _rate(xs: list[bool]) -> float | None:
+    return round(sum(xs) / len(xs), 4) if xs else None
 
 
 @dataclass
@@ -62,62 +77,114 @@ class EvalReport:
         latencies = sorted(x.latency_ms for x in r)
         return {
             "questions": len(r),
-            "answer_accuracy": round(sum(x.correct for x in r) / len(r), 4) if r else None,
+            "answer_accuracy": _rate([x.correct for x in r]),
             "citation_precision": round(sum(x.precise_citations for x in r) / cited, 4) if cited else None,
-            "refusal_accuracy": round(sum(not x.found for x in refusals) / len(refusals), 4) if refusals else None,
+            "refusal_accuracy": _rate([not x.found for x in refusals]),
             "false_refusals": sum(not x.found for x in answerable),
             "latency_ms_p50": round(statistics.median(latencies), 1) if latencies else None,
             "latency_ms_p95": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1) if latencies else None,
         }
 
+    def by_category(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """{"field": {"leader": {"questions": 12, "correct": 11, "accuracy": 0.9167}, …}, "language": {…}, …}"""
+        out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        groups: dict[tuple[str, str], list[QuestionResult]] = defaultdict(list)
+        for x in self.results:
+            for kind, value in x.categories.items():
+                groups[(kind, value)].append(x)
+        for (kind, value), xs in sorted(groups.items()):
+            out[kind][value] = {"questions": len(xs), "correct": sum(x.correct for x in xs),
+                                "accuracy": _rate([x.correct for x in xs])}
+        return dict(out)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"totals": self.totals(), "results": [asdict(x) for x in self.results]}
+        return {"totals": self.totals(), "by_category": self.by_category(), "results": [asdict(x) for x in self.results]}
 
 
 def load_gold(path: str | Path) -> list[GoldQuestion]:
-    """Parse a gold file; a malformed line is an error naming its line number."""
+    """Parse a gold file of either format; a malformed line is an error naming its line number."""
     out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise RagError(f"cannot read gold file {path}: {e}") from None
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             d = json.loads(line)
-            if not isinstance(d, dict) or not isinstance(d.get("question"), str):
-                raise ValueError("needs a string 'question'")
-            known = {"question", "expect", "forbid", "sources", "not_found"}
+            if not isinstance(d, dict):
+                raise ValueError("a line must be a JSON object")
+            if isinstance(d.get("q"), str):  # dev format
+                groups = [g if isinstance(g, list) else [g] for g in d.get("expect", [])]
+                out.append(GoldQuestion(d["q"], groups, list(d.get("forbid", [])), list(d.get("cite") or []),
+                                        list(d.get("cite_any") or []), not bool(d.get("found", True)), str(d.get("id", n)),
+                                        True, {k: v for k, v in d.items() if k not in
+                                               {"q", "expect", "forbid", "cite", "cite_any", "found", "id"}}))
+                continue
+            if not isinstance(d.get("question"), str):
+                raise ValueError("needs a string 'question' (or 'q')")
+            known = {"question", "expect", "forbid", "sources", "not_found", "id"}
             out.append(GoldQuestion(d["question"], list(d.get("expect", [])), list(d.get("forbid", [])),
-                                    list(d.get("sources", [])), bool(d.get("not_found", False)),
-                                    {k: v for k, v in d.items() if k not in known}))
+                                    list(d.get("sources", [])), [], bool(d.get("not_found", False)),
+                                    str(d.get("id", n)), False, {k: v for k, v in d.items() if k not in known}))
         except (ValueError, TypeError) as e:
             raise RagError(f"{path}:{n}: bad gold line ({e})") from None
     return out
 
 
-def _has(text: str, item: str | list[str]) -> bool:
-    return any(alt in text for alt in ([item] if isinstance(item, str) else item))
+def _norm(text: str) -> str:
+    return " ".join(fold(unicodedata.normalize("NFC", text)).split())
 
 
 def _score(gold: GoldQuestion, answer: Any, doc_text: Any) -> tuple[bool, int, str]:
     """(correct, precise citations, why not)."""
-    def right_source(source: str) -> bool:
-        return not gold.sources or any(source.split("#", 1)[0].endswith(s) for s in gold.sources)
+    same = (lambda text, item: _norm(item) in _norm(text)) if gold.folded else (lambda text, item: item in text)
 
-    precise = sum(1 for c in answer.citations if doc_text(c.doc_id)[c.start:c.end] == c.quote and right_source(c.source))
+    def has(text: str, item: str | list[str]) -> bool:
+        return any(same(text, alt) for alt in ([item] if isinstance(item, str) else item))
+
+    def file_of(source: str) -> str:
+        return Path(source.split("#", 1)[0]).name
+
+    def cites(source: str, wanted: str) -> bool:
+        return file_of(source).startswith(wanted) if gold.folded else source.split("#", 1)[0].endswith(wanted)
+
+    wanted = gold.sources + gold.sources_any
+    verbatim = [c for c in answer.citations if doc_text(c.doc_id)[c.start:c.end] == c.quote]
+    precise = sum(1 for c in verbatim if not wanted or any(cites(c.source, s) for s in wanted))
     if gold.not_found:
         return (not answer.found and not answer.citations), precise, "" if not answer.found else "refusal expected"
     if not answer.found:
         return False, precise, "not found"
-    missing = [e for e in gold.expect if not _has(answer.answer, e)]
+    missing = [e for e in gold.expect if not has(answer.answer, e)]
     if missing:
-        return False, precise, f"missing {missing[0]}"
-    bad = [f for f in gold.forbid if f in answer.answer]
+        return False, precise, f"missing {missing[0] if isinstance(missing[0], str) else missing[0][0]}"
+    bad = [f for f in gold.forbid if same(answer.answer, f)]
     if bad:
         return False, precise, f"forbidden {bad[0]}"
+    if len(verbatim) < len(answer.citations):
+        return False, precise, "a quote is not verbatim"
+    if gold.folded and len(answer.answer) > MAX_ANSWER_CHARS:
+        return False, precise, f"answer of {len(answer.answer)} characters"
     for s in gold.sources:
-        if not any(c.source.split("#", 1)[0].endswith(s) and doc_text(c.doc_id)[c.start:c.end] == c.quote
-                   and (not gold.expect or any(_has(c.quote, e) for e in gold.expect)) for c in answer.citations):
-            return False, precise, f"no verbatim citation of {s} holding the answer"
+        if not any(cites(c.source, s) and (gold.folded or not gold.expect or any(has(c.quote, e) for e in gold.expect))
+                   for c in verbatim):
+            return False, precise, f"no verbatim citation of {s}" + ("" if gold.folded else " holding the answer")
+    if gold.sources_any and not any(cites(c.source, s) for c in verbatim for s in gold.sources_any):
+        return False, precise, f"no citation of any of {', '.join(gold.sources_any)}"
     return True, precise, ""
+
+
+def _categories(gold: GoldQuestion, assistant: Any) -> dict[str, str]:
+    from .questions import analyze
+
+    q = analyze(gold.question)
+    form = gold.extra.get("form") or ("en" if q.language == "en" else "vi" if q.accented else "unaccented")
+    fields = list(dict.fromkeys(q.fields))
+    asked = gold.extra.get("field") or (fields[0] if len(fields) == 1 else "two things" if fields else "free")
+    return {"field": "refusal" if gold.not_found else str(asked), "language": str(form),
+            "refusal": "must refuse" if gold.not_found else "must answer"}
 
 
 def evaluate(assistant: Any, gold: list[GoldQuestion]) -> EvalReport:
@@ -128,5 +195,5 @@ def evaluate(assistant: Any, gold: list[GoldQuestion]) -> EvalReport:
         latency = (time.perf_counter() - start) * 1000
         correct, precise, why = _score(g, answer, assistant.document_text)
         results.append(QuestionResult(g.question, correct, answer.found, g.not_found, answer.mode, len(answer.citations),
-                                      precise, round(latency, 1), why, answer.answer))
+                                      precise, round(latency, 1), why, answer.answer, g.id, _categories(g, assistant)))
     return EvalReport(results)

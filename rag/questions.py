@@ -285,6 +285,9 @@ def _who(clause: str, query: Query) -> str | None:
         stop = next((i for i, w in enumerate(words) if w in {"tiep", "la", "cua", "who", "khi", "trong", "tai", "o",
                                                                "ngay", "doan", "the", "that", "received"}), len(words))
         query.title = " ".join(words[:stop])
+        place = find_provinces(query.title) + [(o, a, b) for o, a, b in find_units(query.title)]
+        if place:  # "bí thư tỉnh ủy trà vinh": the title is "bí thư tỉnh ủy", Trà Vinh an entity of its own
+            query.title = re.sub(r"\s+(?:tinh|thanh pho|cua|of)$", "", query.title[:min(a for _, a, _ in place)].strip())
         if query.language == "en":
             query.title = {"political commissar": "chinh uy", "commander": "tu lenh", "secretary": "bi thu",
                            "party secretary": "bi thu", "chairman": "chu tich", "director": "giam doc",

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 from pydantic import ValidationError
@@ -157,18 +158,39 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from rag import Assistant, Settings
     from rag.evaluation import evaluate, load_gold
 
-    report = evaluate(_assistant(), load_gold(args.gold))
+    gold = load_gold(args.gold)
+    if args.store:  # the user's own store, as it is
+        report = evaluate(_assistant(), gold)
+    else:  # a fresh store of exactly the given articles, so nothing else changes the score
+        with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
+            settings = Settings().model_copy(update={"data_dir": Path(tmp), "auto_seed": False, "chroma_host": None})
+            assistant = Assistant(settings)
+            paths = args.docs or [settings.seeds_path()]
+            ingested = assistant.ingest(paths)
+            print(f"eval store: {ingested.summary()} from {', '.join(str(p) for p in paths)}", file=sys.stderr)
+            report = evaluate(assistant, gold)
+            assistant.store.close()
+    totals = report.totals()
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-        return 0
-    for r in report.results:
-        mark = "ok  " if r.correct else "FAIL"
-        print(f"{mark} {r.latency_ms:7.1f} ms  {r.mode:<10} {r.question}" + (f"  — {r.why}" if r.why else ""))
-    print()
-    for k, v in report.totals().items():
-        print(f"{k:<20} {v}")
+    else:
+        for r in report.results:
+            mark = "ok  " if r.correct else "FAIL"
+            print(f"{mark} {r.id:>4} {r.latency_ms:7.1f} ms  {r.mode:<10} {r.question}" + (f"  — {r.why}" if r.why else ""))
+        print()
+        for kind, groups in report.by_category().items():
+            print(f"by {kind}: " + ", ".join(f"{k} {v['correct']}/{v['questions']}" for k, v in groups.items()))
+        print()
+        for k, v in totals.items():
+            print(f"{k:<20} {v}")
+    if args.min is not None and (totals["answer_accuracy"] or 0.0) < args.min:
+        print(f"error: answer accuracy {totals['answer_accuracy']} is under --min {args.min}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -220,9 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", action="store_true", help="one row per record")
     p.set_defaults(fn=cmd_facts)
 
-    p = sub.add_parser("eval", help="score answers against a gold file (accuracy, citations, refusals, latency)")
-    p.add_argument("gold", help="JSONL: question, expect, forbid, sources, not_found (see rag/evaluation.py)")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("eval", help="score answers against a gold file (accuracy, citations, refusals, latency)",
+                       description="Ask every question of a gold file and score the answers, in total and by category. "
+                       "By default a fresh temporary store is built from --docs (the bundled seeds when none are "
+                       "given), so the articles you have ingested do not change the score; --store uses your store.")
+    p.add_argument("gold", help="JSONL, one question a line: the project's format (question, expect, forbid, sources, "
+                   "not_found) or the dev corpus format (id, q, found, expect, cite, cite_any, forbid)")
+    p.add_argument("--docs", nargs="+", metavar="PATH", help="files or folders to build the evaluation store from")
+    p.add_argument("--store", action="store_true", help="evaluate on your own store (RAG_DATA_DIR) instead")
+    p.add_argument("--min", type=float, metavar="ACCURACY", help="exit with status 1 when answer accuracy is lower")
+    p.add_argument("--json", action="store_true", help="print the report (totals, by category, results) as JSON")
     p.set_defaults(fn=cmd_eval)
 
     p = sub.add_parser("serve", help="open the chat page")

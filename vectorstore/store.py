@@ -29,6 +29,10 @@ class Store:
         self.vectors = VectorIndex(collection, path=data_dir / "chroma", host=chroma_host, port=chroma_port)
         self._lock = WriteLock(data_dir / "write.lock", lock_timeout)
 
+    def close(self) -> None:
+        """Close the catalog (the vectors need no closing)."""
+        self.catalog.close()
+
     @contextmanager
     def writer(self) -> Iterator["Store"]:
         """Hold the data dir's write lock; finishes any write a crashed process left half done."""
