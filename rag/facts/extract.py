@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 
 from ..vn.dates import DateRef, find_dates, find_years
-from ..vn.entities import RANKS, TITLE_WORDS, find_teams, person_names, titles_after, titles_before
+from ..vn.entities import RANKS, TITLE_WORDS, find_teams, person_names, title_chain, titles_after, titles_before
 from ..vn.gazetteer import SUBCOMMITTEE, find_bodies, find_provinces, find_units
 from ..vn.legal import LegalRef, find_legal_refs
 from ..vn.text import Span, fold, has_diacritics, split_sentences
@@ -97,7 +97,7 @@ def _body_sentences(text: str, folded: str) -> list[tuple[int, int]]:
     """The article's sentences up to a list of related links ("Xem thêm:", "Tin liên quan", "Related news")."""
     sentences = split_sentences(text)
     for i, (a, b) in enumerate(sentences):
-        if i > 2 and _RELATED.fullmatch(folded, a, b):
+        if i > 0 and _RELATED.fullmatch(folded, a, b):
             return sentences[:i]
     return sentences
 
@@ -386,11 +386,11 @@ _LOCAL_TITLE = re.compile(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|hdnd|u
 
 def _chain_end(doc: _Doc, y: int, limit: int) -> int:
     """Where the titles after a name end (the name's end when it has none)."""
-    titles = titles_after(doc.text, y, limit)
+    titles, end = title_chain(doc.text, y, limit)
     if not titles:
         paren = re.match(r"\s*\([^)]{1,60}\)", doc.text[y:limit])
         return y + paren.end() if paren else y
-    return doc.text.index(titles, y) + len(titles)
+    return end
 
 
 def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:

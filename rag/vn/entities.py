@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .gazetteer import find_bodies, find_provinces, find_units
 from .text import fold, has_diacritics
 
-__all__ = ["person_names", "TeamMention", "find_teams", "team_numbers", "titles_after", "titles_before",
+__all__ = ["person_names", "TeamMention", "find_teams", "team_numbers", "titles_after", "title_chain", "titles_before",
            "RANKS", "TITLE_WORDS", "find_counts", "NUMBER_WORDS"]
 
 # Vietnamese family names, enough to anchor a name; minority names (Y, H', Ksor...) included. Accented text must
@@ -30,7 +30,7 @@ _SURNAMES = frozenset(
     "Tạ Lương Đoàn Trịnh Chu Thái Triệu Tống Quách Lưu Châu Nông Lò Y H Ksor Rmah Siu Niê Mạc La Khuất Văn Thạch "
     "Sơn Danh Lại Giang Vương Tăng Âu Lữ Diệp Kiều Tiêu Quan Đàm Hứa Phùng Lã Đồng Hoa Ninh Khổng Từ Viên Nghiêm "
     "Khúc Mẫn Tiết Ôn Thiều Bạch Lều Lục Khương Hầu Ứng Cấn Chử Mã Yên Bàn Nhan Hàn Đậu Bế Ngọ Cù Trầm Nhâm Cầm "
-    "Lường Doãn Phí Lạc Thân Giáp Quản Ngụy Nguỵ Vi Điêu Sầm Tôn Trình Bạc Ông Chế Chung Cung Kha Lỗ Luân Mông Nhữ "
+    "Lường Doãn Phí Lạc Thân Giáp Quản Ngụy Nguỵ Vi Điêu Sầm Tôn Trình Bạc Chế Chung Cung Kha Lỗ Luân Mông Nhữ "
     "Thang Thiệu Tòng Vòng Xa Đới Đèo Bì Dư Đái Ma Hồng".split()
 )
 _SURNAMES_FOLDED = frozenset(fold(s) for s in _SURNAMES)
@@ -57,7 +57,7 @@ _NOT_NAME = re.compile(r"doan\s+(?:kiem tra|thanh tra|cong tac|giam sat)\b|"
 # A name does not start in the middle of a capitalized run ("Buôn Ma Thuột" is a city), except after these.
 _PREV_WORD = re.compile(r"([^\W\d_]\w*) $")
 _BEFORE_NAME_OK = frozenset("general colonel secretary director minister chairman chairwoman president dr mr mrs ms "
-                            "ts gs pgs ths bs ks commissar commander".split())
+                            "ts gs pgs ths bs ks commissar commander ong ba".split())
 
 
 def person_names(text: str) -> list[tuple[int, int]]:
@@ -113,20 +113,32 @@ _TITLE_STOP = re.compile(r"\s+(?:lam|la|dan dau|dung dau|phat bieu|tiep|bao cao|
 
 def titles_after(text: str, end: int, limit: int) -> str:
     """Appositive titles after a name: ', Ủy viên Trung ương Đảng, Phó Trưởng ban ...' up to a verb or ; . :"""
+    return title_chain(text, end, limit)[0]
+
+
+def title_chain(text: str, end: int, limit: int) -> tuple[str, int]:
+    """(the titles after a name, where they end in the text; `end` when there are none)."""
     folded = fold(text)
     items = []
     pos = end
+    stop_at = end
     while pos < limit and text.startswith(", ", pos):
-        m = re.compile(r"(?:[^,;.:()]|\([^()]*\))+").match(text, pos + 2, limit)
+        joined = re.compile(r"(?:và|and)\s+").match(text, pos + 2)  # ", and deputy head of the team"
+        if joined and re.match(r"(?:đồng chí|ông|bà|dong chi|ong|ba|Đại|Thượng|Trung|Thiếu|Dai|Thuong|Thieu)\s",
+                               text[joined.end():joined.end() + 12], re.I):
+            break  # ", và Thiếu tướng Y …": another person
+        m = re.compile(r"(?:[^,;.:()]|\([^()]*\))+").match(text, joined.end() if joined else pos + 2, limit)
         if not m or not (_TITLE_START.match(folded, m.start()) or text[m.start()].isupper()):
             break
         cuts = [c.start() for c in (_TITLE_STOP.search(folded, m.start(), m.end()), _AUX.search(text, m.start(), m.end())) if c]
         cut = min(cuts) if cuts else None
-        items.append(text[m.start():cut if cut is not None else m.end()])
+        item_end = cut if cut is not None else m.end()
+        items.append(text[m.start():item_end])
+        stop_at = item_end - (len(items[-1]) - len(items[-1].rstrip()))
         if cut:
             break
         pos = m.end()
-    return ", ".join(i.strip() for i in items if i.strip())
+    return ", ".join(i.strip() for i in items if i.strip()), stop_at
 
 
 def titles_before(text: str, start: int, floor: int) -> str:
