@@ -76,7 +76,7 @@ _KNOWN_VI = tuple(sorted((  # phrases, longest first when masking
     "doan kiem tra|kiem tra|giam sat|thanh tra|cong tac|lam viec|buoi lam viec|hoi nghi|trien khai|cong bo|quyet dinh|"
     "ke hoach|quy dinh|chi thi|ket luan|nghi quyet|huong dan|van ban|bao ve chinh tri noi bo|tieu ban|trung uong|"
     "truong doan|pho truong doan|truong|pho|ban thuong vu|thuong vu|tinh uy|thanh uy|dang uy|huyen uy|quan uy|thi uy|"
-    "ban can su dang|can su|dang|tinh|thanh pho|huyen|quan|xa|phuong|tiep|tiep doan|chu tri|dan dau|dung dau|"
+    "ban can su dang|can su|dang|tinh|thanh pho|huyen|xa|phuong|tiep|tiep doan|chu tri|dan dau|dung dau|"
     "thanh lap|thuc hien|theo|can cu|ban hanh|truc tiep|don vi|co quan|to chuc|to chuc dang|ngay|nam|thang|"
     "thoi gian|sang|chieu|toi|trua|hom nay|hom qua|dong chi|ong|ba|thuong tuong|trung tuong|thieu tuong|dai tuong|"
     "dai ta|vai tro|chuc vu|chuc danh|giu|dien ra|vao|luc|bat dau|ket thuc|nguoi|tham gia|so|thu|lanh dao|ve|"
@@ -109,7 +109,7 @@ ROLE_WORDS = (
 _TITLE_HEAD = (r"(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|bo truong|thu truong|truong ban|truong tieu ban|"
                r"chu nhiem|tong bien tap|secretary|chairman|chairwoman|political commissar|commander|director|minister)")
 _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in order of position
-    ("legal", r"\b(?:quy dinh|quyet dinh|chi thi|ke hoach|nghi quyet|ket luan|van ban)\b[^,?]{0,20}?\b(?:nao|gi|so may)\b"
+    ("legal", r"\b(?:quy dinh|quyet dinh|chi thi|ke hoach|nghi quyet|ket luan|van ban)\b[^,?\d]{0,20}?\b(?:nao|gi|so may)\b"
               r"|\b(?:which|what)\b[^,?]{0,25}?\b(?:regulation|decision|plan|directive|resolution)s?\b|\bunder which\b"
               r"|\bcan cu\s+(?:vao\s+)?(?:van ban|dau)\b|\blegal basis\b"),
     ("deadline", r"\b(?:den|toi|truoc)\s+(?:ngay|khi|thoi diem)\s+nao\b|\bhan\s+(?:chot\s+)?(?:la\s+)?ngay nao\b"
@@ -262,6 +262,9 @@ def _fields(query: Query) -> None:
                 noun = re.search(r"\b(?:bao nhieu|may|how many|how much)\s+([a-z]+(?:\s+[a-z]+)?)", clause)
                 query.count_noun = _count_noun(noun.group(1) if noun else None, query.language)
             chosen.append(name)
+        if "date" in chosen and "legal" in query.fields + chosen and re.search(r"\bban hanh\b|\bky\b|\bdated\b|\bissued\b",
+                                                                           clause):
+            chosen.remove("date")  # "…, ban hành ngày nào?": the document's date comes with the document
         query.clauses += [(f, clause) for f in chosen]
         query.fields += [f for f in dict.fromkeys(chosen) if f not in query.fields or f == "legal"]
     query.wants_list = bool(_LIST.search(folded))
@@ -328,9 +331,14 @@ def _closest(typed: str, candidates: dict[str, str]) -> str | None:
     if len(key) < 4:
         return None
     limit = 1 if len(key) <= 6 else 2
-    hits = {name for form, name in candidates.items() if abs(len(form) - len(key)) <= limit
-            and _distance(key, form) <= limit}
-    return hits.pop() if len(hits) == 1 else None
+    best: dict[str, int] = {}
+    for form, name in candidates.items():
+        if abs(len(form) - len(key)) <= limit and (d := _distance(key, form)) <= limit:
+            best[name] = min(d, best.get(name, d))
+    ranked = sorted(best.items(), key=lambda kv: kv[1])
+    if not ranked or len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        return None  # nothing close, or two equally close: no guess
+    return ranked[0][0]
 
 
 _PLACE_AFTER = re.compile(r"\b(?:(tinh|thanh pho|tp\.?|province of)|o|tai|in|at)\s+(?!tinh\b|thanh pho\b|tp\b)"
@@ -429,6 +437,8 @@ def _persons(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
     text, folded = query.text, query.folded
     by_key = {k.replace(" ", ""): v for k, v in known.people.items()}
     for a, b in person_names(text):
+        if re.search(r"\b(?:tinh|thanh pho|tp|huyen|quan|xa|phuong|province of)\s+$", folded[max(0, a - 12):a]):
+            continue  # "tỉnh Hà Sơn Bình": a place, whatever its words look like
         name = " ".join(text[a:b].split())
         if fold(name) in known.people:
             query.persons.append(known.people[fold(name)])
@@ -445,7 +455,7 @@ def _persons(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
                 query.persons.append(name)
                 masked.append((m.start(), m.end()))
     # "Kẻ Gian là ai?", "Who is John Smith?": a capitalized subject nobody knows
-    m = re.match(r"\s*(?:who is|who was)\s+((?:[A-Z][\w’'-]*\s?){1,4})|\s*((?:[A-ZÀ-ỸĐ][\w’'-]*\s?){1,4})\s+là ai\b", text)
+    m = re.match(r"\s*(?:[Ww]ho (?:is|was))\s+((?:[A-Z][\w’'-]*\s?){1,4})|\s*((?:[A-ZÀ-ỸĐ][\w’'-]*\s?){1,4})\s+là ai\b", text)
     if m:
         start = m.start(1) if m.group(1) else m.start(2)
         name = (m.group(1) or m.group(2)).strip()

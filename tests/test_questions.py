@@ -1,0 +1,96 @@
+"""Question analysis: what is asked (one field or several), what is named, and what is left over."""
+
+import pytest
+
+from rag.questions import Known, analyze
+from rag.vn.gazetteer import SUBCOMMITTEE
+
+KNOWN = Known({"pham van thang": "Phạm Văn Thắng", "le thi hong": "Lê Thị Hồng"}, frozenset({"cam lo", "phuong an hoa"}))
+
+
+@pytest.mark.parametrize("question, fields", [
+    ("Ai là trưởng đoàn kiểm tra tại Gia Lai?", ["leader"]), ("ai dan dau doan kiem tra o gia lai", ["leader"]),
+    ("Who headed the inspection team in Gia Lai?", ["leader"]), ("Phó Trưởng đoàn kiểm tra số 4 là ai?", ["deputy"]),
+    ("Các Phó Trưởng đoàn là những ai?", ["deputy"]), ("Ai đọc quyết định thành lập đoàn?", ["announcer"]),
+    ("Who presented the inspection plan?", ["announcer"]), ("Ai chủ trì hội nghị công bố quyết định?", ["chair"]),
+    ("Who chaired the meeting on the draft report?", ["chair"]), ("Ai là Bí thư Tỉnh ủy Gia Lai?", ["host"]),
+    ("Đoàn kiểm tra số mấy làm việc tại Gia Lai?", ["team"]), ("Đoàn số 7 là đoàn của cơ quan nào?", ["body"]),
+    ("Những tỉnh nào đã được kiểm tra?", ["province"]), ("Đoàn làm việc ở đâu?", ["place"]),
+    ("Đoàn kiểm tra những đơn vị nào ở Gia Lai?", ["units"]), ("Đoàn làm việc ngày nào?", ["date"]),
+    ("kiem tra nam nao", ["year"]), ("Đoàn kiểm tra trực tiếp đến ngày nào?", ["deadline"]),
+    ("Đoàn làm việc theo kế hoạch nào?", ["legal"]), ("Đoàn gồm bao nhiêu thành viên?", ["count"]),
+    ("Phạm Văn Thắng giữ vai trò gì trong đoàn?", ["role"]), ("Phạm Văn Thắng giữ chức vụ gì?", ["titles"]),
+    ("Phạm Văn Thắng là ai?", ["titles"]), ("Đoàn chỉ ra những hạn chế gì?", ["free"]),
+    # two things at once
+    ("Đoàn kiểm tra số 2 làm việc tại tỉnh nào và do ai làm Trưởng đoàn?", ["province", "leader"]),
+    ("Buổi làm việc diễn ra khi nào, ở đâu?", ["date", "place"]),
+    ("Quyết định nào thành lập đoàn, và ai công bố quyết định đó?", ["legal", "announcer"]),
+    ("Who announced the decision, and what was her role in the team?", ["announcer", "role"]),
+    ("Đoàn làm việc vào ngày nào, năm nào?", ["date", "year"]),
+])
+def test_asked_fields(question, fields):
+    assert analyze(question, KNOWN).fields == fields
+
+
+def test_the_decision_number_is_a_legal_question_not_a_team_question():
+    q = analyze("Quyết định kiểm tra là quyết định số mấy, ban hành ngày nào?")
+    assert q.fields == ["legal"] and q.legal_kinds == ["Quyết định"]
+
+
+def test_entities_of_every_kind():
+    q = analyze("Tháng 6/2024, Đoàn kiểm tra số 05 của Tiểu ban do Phạm Văn Thắng dẫn đầu làm việc với Ban Cán sự đảng "
+                "Bộ Y tế theo Quy định 58-QĐ/TW vào ngày nào?", KNOWN)
+    assert q.fields == ["date"] and q.teams == [5] and q.bodies == [SUBCOMMITTEE] and q.persons == ["Phạm Văn Thắng"]
+    assert [u.key for u in q.units] == ["org:Bộ Y tế"] and [r.key for r in q.legal] == ["58-QĐ"]
+    assert [m.iso for m in q.months] == ["2024-06"] and q.years == [2024] and q.residual == []
+
+
+def test_lowercase_names_and_local_units_are_found_through_what_the_articles_name():
+    q = analyze("le thi hong da kiem tra huyen uy cam lo ngay nao", KNOWN)
+    assert q.persons == ["Lê Thị Hồng"] and [u.key for u in q.units] == ["local:cam lo"]
+
+
+def test_the_issuer_of_a_document_is_not_the_teams_body():
+    assert analyze("Đoàn kiểm tra tại Gia Lai căn cứ quy định nào của Bộ Chính trị?").bodies == []
+    assert analyze("Which Politburo regulation did the team apply?").bodies == []
+    assert analyze("Đoàn kiểm tra, giám sát của Bộ Chính trị do ai dẫn đầu?").bodies == ["Bộ Chính trị"]
+
+
+def test_a_local_body():
+    q = analyze("Đoàn kiểm tra số 3 của Ban Thường vụ Tỉnh ủy Gia Lai do ai làm Trưởng đoàn?")
+    assert q.bodies == ["Ban Thường vụ Tỉnh ủy Gia Lai"]
+
+
+def test_a_misspelled_province_is_read_as_the_closest_one_and_said_so():
+    q = analyze("ai la truong doan kiem tra o Gai Lai")
+    assert [p.name for p in q.provinces] == ["Gia Lai"] and q.corrections == [("Gai Lai", "Gia Lai")]
+    assert analyze("Who led the team in Thahn Hoa?").corrections == [("Thahn Hoa", "Thanh Hóa")]
+    # common words after "tại" are no misspelling: "Ban Cán sự" is not Bắc Kạn
+    assert analyze("Ai làm trưởng đoàn tại Ban Cán sự đảng Bộ Y tế?").corrections == []
+
+
+def test_unknown_places_and_people_are_named_for_the_refusal():
+    assert analyze("Ai là trưởng đoàn kiểm tra tại tỉnh Hà Sơn Bình?").unknown == ["tỉnh Hà Sơn Bình"]
+    assert analyze("Kẻ Trộm là ai?").unknown == ["Kẻ Trộm"]
+    assert analyze("Who is John Smith?").unknown == ["John Smith"]
+    assert analyze("Nguyễn Văn Vô Danh dẫn đầu đoàn nào?", KNOWN).unknown == ["Nguyễn Văn Vô Danh"]
+
+
+@pytest.mark.parametrize("question, residual", [
+    ("Đồng chí Phạm Văn Thắng năm nay bao nhiêu tuổi?", []),  # the count asks for "tuổi" itself
+    ("Kinh phí cho đợt kiểm tra tại Gia Lai là bao nhiêu?", ["kinh phi"]),
+    ("Ai làm Trưởng đoàn thanh tra về quản lý đất đai tại Gia Lai?", ["quan ly dat dai"]),
+    ("In what year was Phạm Văn Thắng born?", ["born"]),
+    ("Ai là Trưởng đoàn kiểm tra công tác bảo vệ chính trị nội bộ tại Gia Lai?", []),
+])
+def test_residual_words(question, residual):
+    assert analyze(question, KNOWN).residual == residual
+
+
+def test_counts_stage_topic_and_lists():
+    q = analyze("Năm 2025 Tiểu ban sẽ kiểm tra bao nhiêu cấp ủy?")
+    assert (q.fields, q.count_noun, q.years) == (["count"], "cap uy", [2025])
+    assert analyze("Kết quả kiểm tra tại Gia Lai được thông báo ngày nào?").stage == "results"
+    assert analyze("Ai chủ trì buổi thông qua dự thảo báo cáo?").stage == "draft"
+    assert analyze("Ai kiểm tra công tác bảo vệ chính trị nội bộ tại Gia Lai?").topic
+    assert analyze("Những tỉnh nào được kiểm tra?").wants_list and not analyze("Tỉnh nào được kiểm tra?").wants_list
