@@ -7,7 +7,9 @@ field, say) keeps one consistent `[n]` numbering.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..prompts import render
 from ..questions import Query
@@ -38,6 +40,14 @@ class Citations:
 
     def marks(self, numbers: list[int]) -> str:
         return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+    def used_in(self, text: str) -> tuple[str, list[Citation]]:
+        """(text, citations) keeping only the citations `text` still refers to (after lines were cut), renumbered
+        in order of first mention."""
+        order = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", text)))
+        new = {old: i for i, old in enumerate(order, 1)}
+        kept = [replace(self.items[old - 1], id=new[old]) for old in order if 0 < old <= len(self.items)]
+        return re.sub(r"\[(\d+)\]", lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", text), kept
 
 
 def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:

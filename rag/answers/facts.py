@@ -378,11 +378,9 @@ def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str]
         if not block:
             return FactResult(ambiguous=len(per_event), events=events)
         blocks.append(block)
-    text = "\n".join(blocks)
-    if len(text) > MAX_ANSWER_CHARS:
-        text = _shorten(text)
+    text, citations = cites.used_in(_shorten("\n".join(blocks), q))
     used = {r.record_id: r for ev in events for r in ev.records}
-    return FactResult(Answer(question=q.text, answer=text, found=True, citations=cites.items, language=q.language,
+    return FactResult(Answer(question=q.text, answer=text, found=True, citations=citations, language=q.language,
                              mode="facts", facts=[r.to_dict() for r in used.values()]), events=events)
 
 
@@ -390,7 +388,8 @@ def _block(fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cite
            doc_text: Callable[[str], str]) -> str:
     """The lines answering one field: one per distinct value; conflicts (one event, several values) marked."""
     en = q.language == "en"
-    with_body = not q.bodies
+    bodies = {ev.first.body for ev, _ in per_event}
+    with_body = not q.bodies and (len(per_event) == 1 or len(bodies) > 1)  # a list of one body's teams names it once
     lines: list[str] = []
     conflict = False
     seen: dict[str, int] = {}
@@ -419,19 +418,29 @@ def _block(fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cite
         if len(lines) > 3:
             return ""
         lines.insert(0, render(f"several_events_{q.language}", n=len(lines)))
-    if len(lines) > 11:
-        extra = len(lines) - 11
-        lines = lines[:11] + [render(f"more_results_{q.language}", n=extra)]
+    head = 1 if lines and lines[0].endswith(":") else 0
+    if len(lines) - head > 10:
+        extra = len(lines) - head - 10
+        lines = lines[:head + 10] + [render(f"more_results_{q.language}", n=extra)]
     body = "\n".join(f"- {x}" if many and not x.endswith(":") and not x.startswith("…") else x for x in lines)
     return body if not en else body
 
 
-def _shorten(text: str) -> str:
-    """Drop titles in parentheses, then cut whole lines, to stay under MAX_ANSWER_CHARS."""
+def _shorten(text: str, q: Query) -> str:
+    """Under MAX_ANSWER_CHARS: drop people's titles, then list lines (saying how many were left out)."""
+    if len(text) <= MAX_ANSWER_CHARS:
+        return text
     text = re.sub(r" \((?:[^()\[\]]|\([^()]*\))*\)(?= \[)", "", text)
-    while len(text) > MAX_ANSWER_CHARS and "\n" in text:
-        text = text[:text.rfind("\n")]
-    return text
+    lines = text.split("\n")
+    more = 0
+    if lines[-1].startswith("…"):
+        more = int(re.search(r"\d+", lines.pop()).group())  # type: ignore[union-attr]
+    while len("\n".join(lines)) > MAX_ANSWER_CHARS - 40 and len(lines) > 1:
+        lines.pop()
+        more += 1
+    if more:
+        lines.append(render(f"more_results_{q.language}", n=more))
+    return "\n".join(lines)
 
 
 def _document_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str], str]) -> FactResult:

@@ -1,0 +1,169 @@
+"""Answers from inspection records on small corpora written for these tests: precision first (every named entity
+matched, or a refusal naming it), other bodies' teams, events reported by two outlets, real conflicts, lists, and the
+limits on answers."""
+
+import pytest
+
+from rag import Assistant
+
+from conftest import DATA, SEEDS, HashEmbedding, make_settings, write
+
+ARTICLES = {
+    "gl_vi.txt": "# date = 2024-05-14\n\nChiều 14/5, Đoàn kiểm tra số 5 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
+                 "đồng chí Phan Đình Trạc, Phó Trưởng ban Nội chính Trung ương, làm Trưởng đoàn đã làm việc với Ban Thường "
+                 "vụ Tỉnh ủy Gia Lai về công tác bảo vệ chính trị nội bộ.\n\nTiếp đoàn có đồng chí Hồ Văn Niên, Bí thư "
+                 "Tỉnh ủy Gia Lai.\n\nĐồng chí Lưu Văn Khải, Phó Cục trưởng, thành viên Đoàn, công bố Quyết định số "
+                 "140-QĐ/TBBVCTNB ngày 2/5/2024 của Tiểu ban. Đoàn sẽ kiểm tra tại Ban Tổ chức Tỉnh ủy, Đảng ủy Công an "
+                 "tỉnh và Thành ủy Pleiku.",
+    "gl_en.txt": "# date = 2024-05-14\n\nGia Lai (VNA) – Inspection team No. 5 of the Central Sub-committee for Internal "
+                 "Political Protection, led by Phan Dinh Trac, Deputy Head of the Party Central Committee's Internal "
+                 "Affairs Commission, on May 14 worked with the Standing Board of the Gia Lai provincial Party Committee.",
+    "gl_later.txt": "# date = 2024-07-02\n\nNgày 2/7, Đoàn kiểm tra số 5 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương tổ "
+                    "chức hội nghị thông báo kết quả kiểm tra đối với Ban Thường vụ Tỉnh ủy Gia Lai. Đồng chí Phan Đình Trạc, "
+                    "Trưởng đoàn, chủ trì hội nghị.",
+    "kt_ubkt.txt": "# date = 2024-06-03\n\nSáng 3/6, Đoàn kiểm tra số 5 của Ủy ban Kiểm tra Trung ương do đồng chí Hà Minh "
+                   "Lâm, Ủy viên Ủy ban Kiểm tra Trung ương, làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Kon Tum "
+                   "về việc thực hiện nhiệm vụ kiểm tra, giám sát.",
+    "byt.txt": "# date = 2024-08-20\n\nChiều 20/8, tại Hà Nội, Đoàn kiểm tra số 9 của Tiểu ban Bảo vệ chính trị nội bộ Trung "
+               "ương do đồng chí Chu Thị Mai làm Trưởng đoàn đã làm việc với Ban Cán sự đảng Bộ Y tế. Quyết định số "
+               "141-QĐ/TBBVCTNB ngày 5/8/2024 được công bố tại buổi làm việc.",
+    "qn.txt": "# date = 2024-04-10\n\nNgày 10/4, Đoàn kiểm tra số 3 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng "
+              "chí Lê Văn Dũng làm Trưởng đoàn làm việc với Ban Thường vụ Tỉnh ủy Quảng Nam (nay là thành phố Đà Nẵng).",
+}
+
+
+@pytest.fixture(scope="module")
+def a(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fa")
+    assistant = Assistant(make_settings(tmp / "data", auto_seed=False), embedder=HashEmbedding())
+    assistant.ingest([write(tmp / "docs" / name, text) for name, text in ARTICLES.items()])
+    return assistant
+
+
+def ask(a, question):
+    answer = a.ask(question)
+    for c in answer.citations:
+        assert a.document_text(c.doc_id)[c.start:c.end] == c.quote
+        assert f"[{c.id}]" in answer.answer
+    assert len(answer.answer) <= 600
+    return answer
+
+
+def sources(answer):
+    return {c.source.rsplit("/", 1)[-1] for c in answer.citations}
+
+
+def test_two_outlets_on_one_event_are_one_answer_citing_both(a):
+    answer = ask(a, "Ai dẫn đầu đoàn kiểm tra làm việc với Tỉnh ủy Gia Lai ngày 14/5/2024?")
+    assert answer.found and answer.mode == "facts" and "Phan Đình Trạc" in answer.answer
+    assert sources(answer) == {"gl_vi.txt", "gl_en.txt"} and "khác nhau" not in answer.answer
+    english = ask(a, "Who led inspection team No. 5 in Gia Lai in May 2024?")
+    assert "Phan Đình Trạc" in english.answer or "Phan Dinh Trac" in english.answer
+
+
+def test_a_later_meeting_of_the_same_team_is_another_event(a):
+    answer = ask(a, "Kết quả kiểm tra tại Gia Lai được thông báo ngày nào?")
+    assert "2/7/2024" in answer.answer and "14/5" not in answer.answer and sources(answer) == {"gl_later.txt"}
+    start = ask(a, "Đoàn kiểm tra số 5 công bố quyết định kiểm tra tại Gia Lai ngày nào?")
+    assert "14/5/2024" in start.answer and "2/7" not in start.answer
+
+
+def test_another_bodys_team_is_named_as_that_bodys(a):
+    answer = ask(a, "Ai là trưởng đoàn kiểm tra số 5 của Ủy ban Kiểm tra Trung ương?")
+    assert "Hà Minh Lâm" in answer.answer and "Phan Đình Trạc" not in answer.answer
+    assert "Ủy ban Kiểm tra Trung ương" in answer.answer
+    sub = ask(a, "Trưởng đoàn kiểm tra số 5 của Tiểu ban là ai?")
+    assert "Phan Đình Trạc" in sub.answer and "Hà Minh Lâm" not in sub.answer
+
+
+def test_internal_political_protection_questions_skip_other_work(a):
+    answer = ask(a, "Ai dẫn đầu đoàn kiểm tra công tác bảo vệ chính trị nội bộ tại Kon Tum?")
+    assert "Hà Minh Lâm" not in answer.answer  # that team inspected discipline work, not internal political protection
+
+
+def test_a_ministry_not_a_province(a):
+    answer = ask(a, "Who led the inspection team at the Ministry of Health?")
+    assert "Chu Thị Mai" in answer.answer
+    assert "Chu Thị Mai" in ask(a, "Đoàn kiểm tra số 9 làm việc ở Hà Nội với cơ quan nào?").answer or \
+        "Bộ Y tế" in ask(a, "Đoàn kiểm tra số 9 làm việc ở Hà Nội với cơ quan nào?").answer
+    place = ask(a, "Đoàn kiểm tra số 9 làm việc với Ban Cán sự đảng Bộ Y tế ở đâu?")
+    assert "Hà Nội" in place.answer
+
+
+@pytest.mark.parametrize("question, named", [
+    ("Kẻ Gian là ai?", "Kẻ Gian"), ("Who is John Smith?", "John Smith"),
+    ("Ai là trưởng đoàn kiểm tra tại tỉnh Hà Sơn Bình?", "Hà Sơn Bình"),
+    ("Phan Đình Trạc làm việc với Tỉnh ủy Cà Mau ngày nào?", "Cà Mau"),
+    ("Đoàn kiểm tra số 12 làm việc ở đâu?", "12"),
+])
+def test_what_no_article_names_is_refused_by_name(a, question, named):
+    answer = ask(a, question)
+    assert not answer.found and answer.citations == [] and named in answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Đồng chí Phan Đình Trạc năm nay bao nhiêu tuổi?", "Kinh phí cho đợt kiểm tra tại Gia Lai là bao nhiêu?",
+    "Đoàn kiểm tra tại Gia Lai gồm bao nhiêu thành viên?", "In what year was Phan Dinh Trac born?",
+    "Ai là Phó Trưởng đoàn kiểm tra tại Gia Lai?",
+])
+def test_what_the_articles_do_not_state_is_refused(a, question):
+    answer = ask(a, question)
+    assert not answer.found and answer.citations == []
+
+
+def test_a_misspelled_province_is_answered_with_the_reading_shown(a):
+    answer = ask(a, "ai la truong doan kiem tra o Gai Lai")
+    assert answer.found and "Phan Đình Trạc" in answer.answer and "Gai Lai" in answer.answer and "Gia Lai" in answer.answer
+
+
+def test_merged_provinces_resolve_where_the_article_says_so(a):
+    assert "Lê Văn Dũng" in ask(a, "Ai là trưởng đoàn kiểm tra tại Đà Nẵng?").answer
+    assert "Lê Văn Dũng" in ask(a, "Ai là trưởng đoàn kiểm tra tại Quảng Nam?").answer
+    assert "Lê Văn Dũng" not in ask(a, "Ai là trưởng đoàn kiểm tra tại Gia Lai?").answer
+
+
+def test_the_host_and_the_announcer_and_the_decision(a):
+    assert "Hồ Văn Niên" in ask(a, "Bí thư Tỉnh ủy Gia Lai là ai?").answer
+    both = ask(a, "Quyết định nào thành lập đoàn kiểm tra tại Gia Lai, và ai công bố quyết định đó?")
+    assert "140-QĐ/TBBVCTNB" in both.answer and "Lưu Văn Khải" in both.answer
+    assert "141-QĐ/TBBVCTNB" not in both.answer
+
+
+@pytest.fixture
+def many(tmp_path):
+    provinces = ["Bắc Ninh", "Hưng Yên", "Nam Định", "Ninh Bình", "Thanh Hóa", "Hà Tĩnh", "Quảng Bình", "Quảng Trị",
+                 "Quảng Ngãi", "Bình Định", "Phú Yên", "Khánh Hòa"]
+    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
+    a.ingest([write(tmp_path / "docs" / f"{i:02d}.txt",
+                    f"# date = 2024-03-{i + 1:02d}\n\nNgày {i + 1}/3, Đoàn kiểm tra số {i + 1} của Tiểu ban Bảo vệ chính trị "
+                    f"nội bộ Trung ương do đồng chí Nguyễn Văn {name} làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy "
+                    f"{p} về công tác bảo vệ chính trị nội bộ.")
+              for i, (p, name) in enumerate(zip(provinces, "An Bình Cường Dũng Đức Giang Hải Khánh Long Minh Nam "
+                                                              "Phúc".split()))])
+    return a
+
+
+def test_a_list_only_when_asked_and_at_most_ten_lines(many):
+    answer = ask(many, "Những tỉnh nào đã được kiểm tra năm 2024?")
+    lines = answer.answer.splitlines()
+    shown = [x for x in lines if x.startswith("- ")]
+    left = int(lines[-1].split()[2])  # "… và N kết quả khác."
+    assert answer.found and len(shown) <= 10 and left >= 2 and len(shown) + left == 12
+    assert len(answer.citations) == len(shown)  # the lines cut took their citations with them
+
+
+def test_a_singular_question_that_many_teams_answer_asks_to_narrow_it(many):
+    answer = ask(many, "Ai là trưởng đoàn kiểm tra?")
+    assert not answer.found and "12" in answer.answer and answer.citations == []
+    assert "Nguyễn Văn Long" in ask(many, "Ai là trưởng đoàn kiểm tra tại Quảng Ngãi?").answer
+
+
+def test_conflicting_articles_give_both_values_with_sources(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data"), embedder=HashEmbedding())
+    a.ingest([SEEDS, DATA / "conflict"])
+    answer = ask(a, "Ai là trưởng đoàn kiểm tra số 9 tại Quảng Ninh?")
+    assert "khác nhau" in answer.answer and "Phạm Minh Khoa" in answer.answer and "Trần Thu Hà" in answer.answer
+    assert sources(answer) == {"bao_a.txt", "bao_b.txt"}
+    dates = ask(a, "Quy định 58-QĐ/TW ban hành ngày nào?")
+    assert "8/2/2022" in dates.answer and "2/8/2022" in dates.answer and "khác nhau" in dates.answer
+    assert not ask(a, "Quy định 158-QĐ/TW ban hành ngày nào?").found
