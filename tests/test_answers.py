@@ -21,13 +21,12 @@ def test_gold_file_covers_every_form_and_field():
             "units", "not_found"} <= {g.extra["field"] for g in GOLD}
 
 
-def test_gold_questions_answered_with_verbatim_citation(seeded):
+def test_the_projects_gold_file_passes_whole(seeded):
     report = evaluate(seeded, GOLD)
     totals = report.totals()
     failed = [(r.question, r.why) for r in report.results if not r.correct]
-    assert totals["answer_accuracy"] >= 0.95, f"{totals}; failed: {failed}"
-    assert totals["citation_precision"] >= 0.95 and totals["refusal_accuracy"] == 1.0
-    assert totals["false_refusals"] == 0
+    assert failed == [], f"{totals}; failed: {failed}"
+    assert totals["citation_precision"] == 1.0 and totals["refusal_accuracy"] == 1.0 and totals["false_refusals"] == 0
 
 
 def test_issue_done_criterion(seeded):
@@ -39,14 +38,15 @@ def test_issue_done_criterion(seeded):
     assert "Nguyễn Quang Dương" in cited.quote
 
 
-@pytest.mark.parametrize("question", [g.question for g in GOLD[:8]])
-def test_every_citation_is_verbatim_and_marked(seeded, question):
+@pytest.mark.parametrize("question", [g.question for g in GOLD if not g.not_found])
+def test_every_answer_is_cited_verbatim_and_marked(seeded, question):
     answer = seeded.ask(question)
-    assert len(answer.answer) < 600
+    assert answer.found and answer.citations and len(answer.answer) <= 600
     for c in answer.citations:
         assert seeded.store.catalog.document_text(c.doc_id)[c.start:c.end] == c.quote
         assert f"[{c.id}]" in answer.answer
         assert 0.0 <= c.score <= 1.0
+    assert [c.id for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
 def test_nfd_question_gives_the_same_answer_as_nfc(seeded):

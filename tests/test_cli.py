@@ -82,6 +82,23 @@ def test_eval_reports_per_question_and_totals(env, capsys, tmp_path):
     assert t["citation_precision"] == 1.0 and t["latency_ms_p50"] > 0
     assert main(["eval", str(gold)]) == 0
     assert "answer_accuracy      0.5" in capsys.readouterr().out
+    assert main(["eval", "--min", "0.9", str(gold)]) == 1
+    assert "under --min 0.9" in capsys.readouterr().err
     bad = write(tmp_path / "bad.jsonl", '{"q": 1}')
     assert main(["eval", str(bad)]) == 1
     assert "bad.jsonl:1: bad gold line" in capsys.readouterr().err
+
+
+def test_eval_reads_the_dev_format_and_builds_its_store_from_docs(env, capsys, tmp_path):
+    docs = write(tmp_path / "docs" / "kt.txt", "Ngày 3/6/2024, Đoàn kiểm tra số 2 của Tiểu ban Bảo vệ chính trị nội bộ Trung "
+                 "ương do đồng chí Hà Văn Lâm làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Kon Tum.").parent
+    gold = write(tmp_path / "dev.jsonl", "\n".join([
+        '{"id": "K1", "q": "ai la truong doan o kon tum", "found": true, "expect": [["Hà Văn Lâm"]], "cite": ["kt"], '
+        '"cite_any": [], "forbid": []}',
+        '{"id": "K2", "q": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "found": false, "expect": [], "cite": [], '
+        '"cite_any": [], "forbid": []}']))
+    assert main(["eval", str(gold), "--json", "--min", "1.0", "--docs", str(docs)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["correct"]) for r in report["results"]] == [("K1", True), ("K2", True)]
+    assert report["by_category"]["refusal"] == {"must answer": {"questions": 1, "correct": 1, "accuracy": 1.0},
+                                                "must refuse": {"questions": 1, "correct": 1, "accuracy": 1.0}}
