@@ -29,9 +29,9 @@ from ..vn.gazetteer import find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold, lexical_terms, split_sentences
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
-from .facts import _MISSING, describe, holds, residual_terms
+from .scope import MISSING, describe, holds, missing_entity, names, residual_terms
 
-__all__ = ["extractive_answer", "missing_entity"]
+__all__ = ["extractive_answer"]
 
 MAX_QUOTE_CHARS = 420
 _ASKED_BONUS = 0.35
@@ -54,47 +54,6 @@ class _Sentence:
     end: int
     score: float
     terms: set[str]
-
-
-def _names(folded_doc: str, name: str) -> bool:
-    return bool(re.search(rf"\b{re.escape(fold(name))}\b", folded_doc))
-
-
-def missing_entity(doc_text: str, q: Query) -> str | None:
-    """The first entity of the question that `doc_text` does not name, else None."""
-    folded = fold(doc_text)
-    provinces = {p.name for p, _, _ in find_provinces(doc_text)}
-    for p in q.provinces:
-        if p.name not in provinces and not any(x.merged_into == p.name for x, _, _ in find_provinces(doc_text)):
-            return p.name
-    for n in q.teams:
-        if n not in {t.number for t in find_teams(doc_text)} and not re.search(rf"\b(?:so|no\.?) 0*{n}\b", folded):
-            return f"Đoàn kiểm tra số {n}" if q.language == "vi" else f"inspection team no. {n}"
-    keys = {r.key for r in find_legal_refs(doc_text)}
-    for ref in q.legal:
-        if ref.key not in keys:
-            return ref.code or ref.name
-    orgs = {o.name for o, _, _ in find_units(doc_text)}
-    for u in q.units:
-        if u.key.startswith("org:") and u.key[4:] not in orgs and not (u.same_as and u.same_as in orgs):
-            return u.name
-        if u.key.startswith("local:") and not _names(folded, u.key[6:]):
-            return u.name
-    for name in q.persons:
-        if not _names(folded, name):
-            return name
-    bodies = {o.name for o, _, _ in find_bodies(doc_text)}
-    for b in q.bodies:
-        if b not in bodies and not _names(folded, b):
-            return b
-    for y in q.years:
-        if not re.search(rf"\b{y}\b", folded):
-            return str(y)
-    dates = find_dates(doc_text)
-    for d in q.dates:
-        if not any(x.day == d.day and x.month == d.month for x in dates):
-            return f"{d.day}/{d.month}"
-    return None
 
 
 def _coverage(terms: set[str], weights: dict[str, float]) -> float:
@@ -135,7 +94,7 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
             return bool(people) and bool(re.search(rf"\b{re.escape(q.title)}\b", f))
         return bool(people) and bool(re.search(_ROLE_TEXT[fld], f))
     if fld in ("titles", "role"):
-        return any(_names(f, n) for n in q.persons)
+        return any(names(f, n) for n in q.persons)
     if fld == "person":
         return bool(people)
     if fld == "team":
@@ -183,7 +142,7 @@ def _in_scope(q: Query, sentence: str, context: str) -> bool:
         if not any(x.name == p.name or x.merged_into == p.name for x, _, _ in find_provinces(sentence + "\n" + context)):
             return False
     for name in q.persons:
-        if not (_names(f, name) or _names(c, name)):
+        if not (names(f, name) or names(c, name)):
             return False
     for n in q.teams:
         if not re.search(rf"\b(?:so|no\.?) 0*{n}\b", f + " " + c):
@@ -249,9 +208,9 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
             score += (_ASKED_BONUS if fields else 0.0) + (0.5 * in_sentence / len(residual) if residual else 0.0)
             sentences.append(_Sentence(p, p.start + a, p.start + b, score, terms))
     if not sentences:
-        asked = next((f for f in fields if f in _MISSING), "free")
+        asked = next((f for f in fields if f in MISSING), "free")
         if query.named:
-            return refusal(query, describe(query), _MISSING[asked][1 if query.language == "en" else 0])
+            return refusal(query, describe(query), MISSING[asked][1 if query.language == "en" else 0])
         return refusal(query)
     sentences.sort(key=lambda s: -s.score)
     chosen = [sentences[0]]

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 
 from ..facts import ArticleFacts, InspectionRecord, Person
 from ..prompts import render
-from ..questions import GLOSSARY, Query
+from ..questions import Query
 from ..results import Answer
 from ..vn.dates import display_date
 from ..vn.gazetteer import PROVINCES, SUBCOMMITTEE, unit_named
 from ..vn.legal import LegalRef
 from ..vn.text import Span, fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
+from .scope import MISSING, holds, residual_terms
 
 __all__ = ["Event", "events_of", "FactResult", "fact_answer", "RECORD_FIELDS"]
 
@@ -120,19 +121,6 @@ def _day_ok(r: InspectionRecord, day: int | None, month: int, year: int | None) 
         return f"{month:02d}" in {start[-5:-3], end[-5:-3]}
     md = f"{month:02d}-{day:02d}"
     return start[-5:] <= md <= end[-5:]
-
-
-def residual_terms(q: Query) -> list[list[str]]:
-    """The question's residual phrases as the articles would write them: folded words each (English words through
-    the glossary; one the glossary lacks cannot be looked for and is left out)."""
-    if q.language != "en":
-        return [p.split() for p in q.residual]
-    return [fold(GLOSSARY[r]).split() for r in q.residual if r in GLOSSARY]
-
-
-def holds(text: str, phrase: list[str]) -> bool:
-    """Whether folded `text` has every word of `phrase`."""
-    return all(re.search(rf"\b{re.escape(w)}\b", text) for w in phrase)
 
 
 def _matches(ev: Event, q: Query, text_of: Callable[[InspectionRecord], str]) -> bool:
@@ -322,27 +310,6 @@ class FactResult:
     events: list[Event] = field(default_factory=list)
 
 
-_MISSING = {"leader": ("trưởng đoàn", "who led the team"), "deputy": ("phó trưởng đoàn", "a deputy head"),
-            "announcer": ("người công bố quyết định", "who announced the decision"),
-            "chair": ("người chủ trì", "who chaired"), "host": ("người giữ chức vụ này", "who holds that title"),
-            "titles": ("chức vụ", "the titles"), "role": ("vai trò", "the role"), "team": ("số hiệu đoàn", "a team number"),
-            "body": ("cơ quan lập đoàn", "the body"), "province": ("tỉnh", "the province"), "place": ("nơi làm việc", "the place"),
-            "units": ("các đơn vị được kiểm tra", "the units"), "date": ("ngày", "the date"), "year": ("năm", "the year"),
-            "legal": ("văn bản", "the document"), "count": ("con số được hỏi", "that number"),
-            "deadline": ("thời hạn", "the deadline"), "person": ("người được hỏi", "who did that"),
-            "free": ("thông tin được hỏi", "what is asked")}
-
-
-def describe(q: Query) -> str:
-    """What the question names, for a refusal: 'Hàn Đình Khôi, Quảng Ngãi'."""
-    parts = list(q.persons) + [p.name for p in q.provinces] + [u.name for u in q.units] + \
-        [("team " if q.language == "en" else "Đoàn kiểm tra số ") + str(t) for t in q.teams] + \
-        [b for b in q.bodies if b != SUBCOMMITTEE] + [r.code or r.name for r in q.legal] + \
-        [display_date(d.iso) for d in q.dates] + [f"{m.month}/{m.year}" if m.year else f"tháng {m.month}" for m in q.months] + \
-        [str(y) for y in q.years if not any(d.year == y for d in q.dates + q.months)]
-    return ", ".join(dict.fromkeys(parts)) or q.text
-
-
 def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str], str]) -> FactResult:
     fields = [f for f in q.fields if f in RECORD_FIELDS]
     if not fields or len(fields) < len(q.fields):
@@ -371,7 +338,7 @@ def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str]
         per_event = [(ev, _values(ev, fld, q, kind, answered_people, by_doc, places)) for ev in events]
         per_event = [(ev, vals) for ev, vals in per_event if vals]
         if not per_event:
-            return FactResult(missing=_MISSING[fld][1 if en else 0], events=events)
+            return FactResult(missing=MISSING[fld][1 if en else 0], events=events)
         if fld in ("announcer", "leader", "deputy", "chair", "host"):
             answered_people = [v.text.split(" (")[0] for _, vals in per_event for v in vals]
         block = _block(fld, per_event, q, cites, doc_text)

@@ -296,7 +296,7 @@ _TRIGGER = re.compile(
     r"\b(?:(?:lam viec|kiem tra|giam sat|thanh tra)(?:\s+truc tiep)?(?:\s+[a-z]+){0,8}?(?:\s+tai|\s+voi|\s+doi voi)|doi voi"
     r"|doi tuong (?:kiem tra|thanh tra) (?:la|gom)|ngoai|ben canh|cung voi|kiem tra(?:\s+truc tiep)?"
     r"|(?:\d+|hai|ba|bon|nam) (?:don vi|to chuc dang)(?: truc thuoc)?(?:\s+gom)?\s*:?)\s+")
-_SEP = re.compile(r"\s*(?:,\s*(?:va\s+)?|;\s*|\s+va\s+)")
+_SEP = re.compile(r"(?:\s*\([^()]{1,30}\))?\s*(?:,\s*(?:va\s+)?|;\s*|\s+va\s+)")  # "(PV GAS) và …"
 
 
 def _units(doc: _Doc, sents: list[tuple[int, int]]) -> list[Unit]:
@@ -327,7 +327,8 @@ def _units(doc: _Doc, sents: list[tuple[int, int]]) -> list[Unit]:
     return out
 
 
-_EN_TRIGGER = re.compile(r"\b(?:worked with|work (?:directly )?with|(?:will )?inspect(?:ed)?)\s+(?=the\b)"
+_EN_TRIGGER = re.compile(r"\b(?:worked with|work (?:directly )?with|(?:session|meeting) with|met(?: with)?|"
+                         r"(?:will )?inspect(?:ed)?)\s+(?=the\b)"
                          r"|\bat\s+(?=the standing board)")
 _EN_UNIT = re.compile(r"\b(?:party|committee|committees|board|police|command|department|ministry|court|office|region|"
                       r"group|corporation|delegation|commission)\b")
@@ -420,7 +421,12 @@ def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:
                 for x, y in reversed([n for n in names if n[1] <= v.start()]):
                     end = _chain_end(doc, y, v.start())
                     gap = doc.folded[end:v.start()]
-                    if _GAP.fullmatch(gap) or re.fullmatch(r"\s+va\s+[^,]{3,60}", gap) and role == "chair":
+                    # a title may run on with commas of its own ("Cục Thanh tra, giải quyết khiếu nại, tố cáo khu vực
+                    # III, làm Trưởng đoàn"): no name, no verb, short
+                    run_on = end > y and len(gap) < 90 and gap.startswith(",") and not doc.names_in(end, v.start()) \
+                        and not re.search(r"\b(?:lam|la|da|se|dan dau|dung dau|chu tri|cong bo|phat bieu|tiep)\b",
+                                          gap[:-8] if gap.endswith((", ", " ")) else gap)
+                    if _GAP.fullmatch(gap) or run_on or re.fullmatch(r"\s+va\s+[^,]{3,60}", gap) and role == "chair":
                         add(x, y, role, a, b)
                         # "X và Y chủ trì": both
                         prev = [n for n in names if n[1] <= x and re.fullmatch(r"\s+va\s+(?:\S+\s+){0,3}", doc.folded[n[1]:x])]
@@ -442,8 +448,9 @@ def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:
                                     or re.match(r"(?:" + "|".join(TITLE_WORDS) + r")\b", fold(gap).strip()) and "," not in gap.strip(" ,")):
                 continue
             said = doc.folded[r.start():r.end()]
-            role = ("host" if said.startswith("received") else "deputy" if said.startswith("pho")
-                    else "leader")
+            side = re.search(r"\b(?:side|province|locality|hosts?)\b[^.]{0,20}$", doc.folded[a:r.start()])
+            role = ("host" if said.startswith("received") or said.startswith(("led", "headed")) and side
+                    else "deputy" if said.startswith("pho") else "leader")
             add(x, y, role, a, b)
             # "Hai Phó Trưởng đoàn là X, <titles> và Y, <titles>": the same role for Y
             end = _chain_end(doc, y, b)

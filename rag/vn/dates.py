@@ -75,7 +75,8 @@ _RANGE = re.compile(
     rf"(?:\btu\s+(?:ngay\s+)?|\b(?:hai|2|ba|3)\s+ngay\s+|\bngay\s+)?(\d{{1,2}})(?:{_SEP}(\d{{1,2}}))?(?:{_SEP}(\d{{4}}))?"
     rf"\s*(?:den|toi|va|-|–)\s*(?:het\s+)?(?:ngay\s+)?{_DM}(?![\d/-])")
 _DAY = re.compile(rf"(?<![\d/.-])(?<!so )(?<!no\. )(?<!no )(?:ngay\s+)?{_DM}(?![\d/]|-[a-z])")
-_VI_WORDS = re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?|\b(\d{1,2})\s+thang\s+(\d{1,2})\b(?:\s+nam\s+(\d{4}))?")
+_VI_WORDS = re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?"
+                       r"|(?<!so )(?<!no\. )\b(\d{1,2})\s+thang\s+(\d{1,2})\b(?![/-]\d)(?:\s+nam\s+(\d{4}))?")
 _EN = re.compile(
     rf"\b(?:({_MON})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MON})\.?(?:,?\s+(\d{{4}}))?)\b")
 _MONTH = re.compile(rf"\bthang\s+(\d{{1,2}})(?:{_SEP}(\d{{4}})|\s+nam\s+(\d{{4}}))?(?![\d/])|\b(?:in\s+)?({_MON})\.?\s+(\d{{4}})\b")

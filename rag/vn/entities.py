@@ -39,6 +39,11 @@ RANKS = ("Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tư
 _WORD = re.compile(r"[^\W\d_][\w’']*", re.UNICODE)
 
 
+# Family names that are also honorifics ("ông", "bà"): a family name only after a rank ("Thiếu tướng Ông Văn Lâm").
+_HONORIFIC_SURNAMES = frozenset({"Ông"})
+_AFTER_RANK = re.compile(r"(?:tướng|tá|tuong|ta)\s+$")
+
+
 def _is_surname(word: str, accented: bool) -> bool:
     return word in _SURNAMES if accented else fold(word) in _SURNAMES_FOLDED
 
@@ -74,7 +79,8 @@ def person_names(text: str) -> list[tuple[int, int]]:
         prev = _PREV_WORD.search(text, 0, a)
         mid_run = bool(prev) and prev.group(1)[0].isupper() and prev.group(1)[1:].islower() and not any(p <= prev.start(1) < q for p, q in masked) \
             and fold(prev.group(1)) not in _BEFORE_NAME_OK
-        if text[a].isupper() and _is_surname(text[a:b], accented) and not _NOT_NAME.match(folded, a) and not mid_run:
+        surname = _is_surname(text[a:b], accented) or text[a:b] in _HONORIFIC_SURNAMES and bool(_AFTER_RANK.search(text, 0, a))
+        if text[a].isupper() and surname and not _NOT_NAME.match(folded, a) and not mid_run:
             j = i + 1
             # next words must be capitalized and separated by a single space
             while j < len(words) and j - i < 5 and text[words[j][0]].isupper() and text[words[j - 1][1]:words[j][0]] == " ":

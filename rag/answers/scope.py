@@ -1,0 +1,95 @@
+"""What a question constrains, for both answer routes: its residual words as an article would write them, whether
+an article names each entity, and how a refusal names what was asked for."""
+
+from __future__ import annotations
+
+import re
+
+from ..questions import GLOSSARY, Query
+from ..vn.dates import display_date, find_dates
+from ..vn.entities import find_teams
+from ..vn.gazetteer import SUBCOMMITTEE, find_bodies, find_provinces, find_units
+from ..vn.legal import find_legal_refs
+from ..vn.text import fold
+
+__all__ = ["residual_terms", "holds", "names", "missing_entity", "describe", "MISSING"]
+
+
+def residual_terms(q: Query) -> list[list[str]]:
+    """The question's residual phrases as the articles would write them: folded words each. English words go
+    through the glossary (in English and in mixed questions alike); one it lacks cannot be looked for in
+    Vietnamese text and is left out of an English question."""
+    out = []
+    for phrase in q.residual:
+        if phrase in GLOSSARY:
+            out.append(fold(GLOSSARY[phrase]).split())
+        elif q.language != "en":
+            out.append(phrase.split())
+    return out
+
+
+def holds(text: str, phrase: list[str]) -> bool:
+    """Whether folded `text` has every word of `phrase`."""
+    return all(re.search(rf"\b{re.escape(w)}\b", text) for w in phrase)
+
+
+def names(folded_doc: str, name: str) -> bool:
+    return bool(re.search(rf"\b{re.escape(fold(name))}\b", folded_doc))
+
+
+def missing_entity(doc_text: str, q: Query) -> str | None:
+    """The first entity of the question that `doc_text` does not name, else None."""
+    folded = fold(doc_text)
+    provinces = {p.name for p, _, _ in find_provinces(doc_text)}
+    for p in q.provinces:
+        if p.name not in provinces and not any(x.merged_into == p.name for x, _, _ in find_provinces(doc_text)):
+            return p.name
+    for n in q.teams:
+        if n not in {t.number for t in find_teams(doc_text)} and not re.search(rf"\b(?:so|no\.?) 0*{n}\b", folded):
+            return f"Đoàn kiểm tra số {n}" if q.language == "vi" else f"inspection team no. {n}"
+    keys = {r.key for r in find_legal_refs(doc_text)}
+    for ref in q.legal:
+        if ref.key not in keys:
+            return ref.code or ref.name
+    orgs = {o.name for o, _, _ in find_units(doc_text)}
+    for u in q.units:
+        if u.key.startswith("org:") and u.key[4:] not in orgs and not (u.same_as and u.same_as in orgs):
+            return u.name
+        if u.key.startswith("local:") and not names(folded, u.key[6:]):
+            return u.name
+    for name in q.persons:
+        if not names(folded, name):
+            return name
+    bodies = {o.name for o, _, _ in find_bodies(doc_text)}
+    for b in q.bodies:
+        if b not in bodies and not names(folded, b):
+            return b
+    for y in q.years:
+        if not re.search(rf"\b{y}\b", folded):
+            return str(y)
+    dates = find_dates(doc_text)
+    for d in q.dates:
+        if not any(x.day == d.day and x.month == d.month for x in dates):
+            return f"{d.day}/{d.month}"
+    return None
+
+
+MISSING = {"leader": ("trưởng đoàn", "who led the team"), "deputy": ("phó trưởng đoàn", "a deputy head"),
+            "announcer": ("người công bố quyết định", "who announced the decision"),
+            "chair": ("người chủ trì", "who chaired"), "host": ("người giữ chức vụ này", "who holds that title"),
+            "titles": ("chức vụ", "the titles"), "role": ("vai trò", "the role"), "team": ("số hiệu đoàn", "a team number"),
+            "body": ("cơ quan lập đoàn", "the body"), "province": ("tỉnh", "the province"), "place": ("nơi làm việc", "the place"),
+            "units": ("các đơn vị được kiểm tra", "the units"), "date": ("ngày", "the date"), "year": ("năm", "the year"),
+            "legal": ("văn bản", "the document"), "count": ("con số được hỏi", "that number"),
+            "deadline": ("thời hạn", "the deadline"), "person": ("người được hỏi", "who did that"),
+            "free": ("thông tin được hỏi", "what is asked")}
+
+
+def describe(q: Query) -> str:
+    """What the question names, for a refusal: 'Hàn Đình Khôi, Quảng Ngãi'."""
+    parts = list(q.persons) + [p.name for p in q.provinces] + [u.name for u in q.units] + \
+        [("team " if q.language == "en" else "Đoàn kiểm tra số ") + str(t) for t in q.teams] + \
+        [b for b in q.bodies if b != SUBCOMMITTEE] + [r.code or r.name for r in q.legal] + \
+        [display_date(d.iso) for d in q.dates] + [f"{m.month}/{m.year}" if m.year else f"tháng {m.month}" for m in q.months] + \
+        [str(y) for y in q.years if not any(d.year == y for d in q.dates + q.months)]
+    return ", ".join(dict.fromkeys(parts)) or q.text
