@@ -96,34 +96,37 @@ _KNOWN_EN = frozenset((
     "conclusion under body sent set formed agency will check did go over draft report results result chaired schedule "
     "chair took take place held meeting session unit units province provinces cities number established "
     "implement implemented apply applied politburo government inspectorate court audit electricity security public "
-    "people's supreme natural resources environment military region vietnam many much").split())
+    "people's supreme natural resources environment military region vietnam many much read").split())
 # Role words (folded) for "ai …" / "who …": the first listed role whose words stand in the clause is asked.
 ROLE_WORDS = (
     ("deputy", r"\bpho truong doan\b|\bdeputy (?:head|leader|chief)\b|\bdeputy\b"),
     ("announcer", r"\b(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)|\bannounc"
-                  r"|\bpresented\b|\bread out\b|\bai\s+(?:da\s+)?cong bo\b"),
+                  r"|\bpresented\b|\bread out\b|\b(?:do\s+)?ai\s+(?:da\s+)?(?:cong bo|doc|thong qua|pho bien)\b"
+                  r"|\b(?:cong bo|doc|thong qua|pho bien)\s+(?:boi|do)\s+ai\b|\bread\b"),
     ("chair", r"\bchu tri\b|\bchaired\b|\bpresided\b"),
     ("host", r"\btiep(?: va lam viec voi)? doan\b|\bdon tiep\b|\breceived\b|\bhosted\b"),
     ("leader", r"\btruong doan\b|\bdan dau\b|\bdung dau\b|\bled\b|\blead(?:er|s)?\b|\bhead(?:ed)?\b|\bchief\b"),
 )
 _TITLE_HEAD = (r"(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|bo truong|thu truong|truong ban|truong tieu ban|"
-               r"chu nhiem|tong bien tap|secretary|chairman|chairwoman|political commissar|commander|director|minister)")
+               r"chu nhiem|tong bien tap|vien truong|chanh an|secretary|chairman|chairwoman|political commissar|"
+               r"commander|director|minister)")
 _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in order of position
     ("legal", r"\b(?:quy dinh|quyet dinh|chi thi|ke hoach|nghi quyet|ket luan|van ban)\b[^,?\d]{0,20}?\b(?:nao|gi|so may)\b"
               r"|\b(?:which|what)\b[^,?]{0,25}?\b(?:regulation|decision|plan|directive|resolution)s?\b|\bunder which\b"
-              r"|\bcan cu\s+(?:vao\s+)?(?:van ban|dau)\b|\blegal basis\b"),
+              r"|\bcan cu\s+(?:vao\s+)?(?:van ban|dau)\b|\blegal basis\b"
+              r"|^\s*(?:quyet dinh|quy dinh|ke hoach|chi thi|nghi quyet|ket luan)\b.*\b(?:so hieu|so may|so bao nhieu)\b"),
     ("deadline", r"\b(?:den|toi|truoc)\s+(?:ngay|khi|thoi diem)\s+nao\b|\bhan\s+(?:chot\s+)?(?:la\s+)?ngay nao\b"
                  r"|\b(?:until|by) when\b|\bdeadline\b"),
     ("date", r"\bngay nao\b|\bkhi nao\b|\bbao gio\b|\bluc nao\b|\bthoi gian nao\b|\bngay may\b|^\s*when\b|\band when\b"
              r"|\b(?:what|which) (?:date|day)\b|\bthoi diem nao\b"),
     ("year", r"\bnam nao\b|\bnam may\b|\bnam bao nhieu\b|\b(?:what|which) year\b"),
-    ("count", r"\bbao nhieu\b|(?<!so )(?<!thu )\bmay (?!gio)[a-z]|\bhow (?:many|much|long)\b|\bhow old\b"),
+    ("count", r"\bbao nhieu\b|(?<!so )(?<!thu )\bmay (?!gio)[a-z]|\bhow (?:many|much|long)\b|\bhow old\b|\bbao lau\b"),
     ("team", r"\b(?:doan|team)\b[^,?]{0,40}?\b(?:so may|so bao nhieu|thu may)\b|\bdoan (?:kiem tra |cong tac )?nao\b"
              r"|\bnhung doan\b|\bcac doan\b|\b(?:which|what) (?:inspection )?teams?\b|\bteam number\b|\bdoan so may\b"),
     ("body", r"\b(?:la doan cua|thuoc|cua|do)\s+(?:co quan|ban|to chuc)\s+nao\b|\bla doan cua\b|\bwhich (?:central )?body\b"
              r"|\bwhose team\b|\bwho (?:set up|sent|formed)\b|\bwhich (?:central )?(?:agency|organ)\b|\bthuoc\b.*\bnao\b"),
     ("units", r"\bdon vi nao\b|\bnhung don vi\b|\bcac don vi\b|\bunits?\b|\bban nao\b|\b(?:co quan|to chuc dang|cap uy|"
-              r"tong cong ty|bo|nganh|tap doan|doanh nghiep) nao\b|\bnhung (?:co quan|bo|nganh|tap doan|tong cong ty|"
+              r"tong cong ty|bo|nganh|tap doan|doanh nghiep|dang uy|huyen uy|thanh uy|quan uy|dang bo|chi bo) nao\b|\bnhung (?:co quan|bo|nganh|tap doan|tong cong ty|"
               r"to chuc dang|cap uy)\b|\bwhich (?:party )?(?:committees|organi[sz]ations|bodies|ministries|agencies)\b"
               r"|\bwhich (?:party )?units\b"),
     ("province", r"\btinh nao\b|\bdia phuong nao\b|\bthanh pho nao\b"
@@ -131,7 +134,8 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
     ("place", r"\bo dau\b|\bnhung dau\b|\bnoi nao\b|\bwhere\b"),
     ("role", r"\bvai tro\b|\bwhat (?:was|is) (?:his|her|the) role\b|\bwhat role\b|\brole in\b"),
     ("titles", r"\bchuc vu\b|\bchuc danh\b|\bwhat (?:position|title)s?\b|\bwhich position\b"),
-    ("person", r"\bai\b|\bwho\b|\bwhom\b|\bnhung ai\b"),
+    ("person", r"\bai\b|\bwho\b|\bwhom\b|\bnhung ai\b|\b(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|"
+               r"bo truong|thu truong|truong ban|vien truong|chanh an)\s+nao\b"),
     ("free", r"\b(?:noi dung|van de|viec|nhung)\s+gi\b|\bgi\b|\bthe nao\b|\bra sao\b|\bnhu the nao\b|\btai sao\b|\bvi sao\b|\bwhat\b|\bhow\b|\bwhy\b"),
 )
 _LIST = re.compile(r"\b(?:nhung|cac)\b|\bwhich (?:[a-z]+ )?(?:provinces|units|committees|teams|"
@@ -262,8 +266,9 @@ def _fields(query: Query) -> None:
                 noun = re.search(r"\b(?:bao nhieu|may|how many|how much)\s+([a-z]+(?:\s+[a-z]+)?)", clause)
                 query.count_noun = _count_noun(noun.group(1) if noun else None, query.language)
             chosen.append(name)
-        if "date" in chosen and "legal" in query.fields + chosen and re.search(r"\bban hanh\b|\bky\b|\bdated\b|\bissued\b",
-                                                                           clause):
+        bare = len(re.findall(r"[a-z]+", clause)) <= 4  # "…, ngày nào?", "và vào ngày nào?"
+        if "date" in chosen and "legal" in query.fields + chosen and (bare or re.search(
+                r"\bban hanh\b|\bky\b|\bdated\b|\bissued\b", clause)):
             chosen.remove("date")  # "…, ban hành ngày nào?": the document's date comes with the document
         query.clauses += [(f, clause) for f in chosen]
         query.fields += [f for f in dict.fromkeys(chosen) if f not in query.fields or f == "legal"]
@@ -274,7 +279,8 @@ def _who(clause: str, query: Query) -> str | None:
     """What "ai"/"who" asks: a role ("ai chủ trì", "who led"; the role word nearest the interrogative), the holder
     of a title ("Ai là Bí thư Tỉnh ủy X?"), who a named person is ("X là ai?"), or who did something else."""
     title = re.search(rf"\b(?:ai la|la ai|who is|who was|who are)\b.*?\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}})", clause) \
-        or re.search(rf"\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}}?)\s+(?:[a-z0-9/ ]+\s+)?la ai\b", clause)
+        or re.search(rf"\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}}?)\s+(?:[a-z0-9/ ]+\s+)?la ai\b", clause) \
+        or re.search(rf"\b({_TITLE_HEAD})\s+nao\b", clause)
     asked_at = [m.start() for m in re.finditer(r"\bai\b|\bwho\b|\bwhom\b", clause)] or [0]
     spans: list[tuple[int, int, str]] = []
     for role, pattern in ROLE_WORDS:  # "phó trưởng đoàn" is a deputy, not also a "trưởng đoàn"
@@ -489,15 +495,20 @@ def _residual(query: Query, masked: list[tuple[int, int]]) -> None:
     phrases: list[list[str]] = [[]]
     for m in re.finditer(r"[a-z]+|[^a-z]+", rest):  # runs of residual words, broken by anything else
         w = m.group()
-        residual = w.isalpha() and not (w in stop or w in NUMBER_WORDS or w == "s" or query.language == "en" and (
-            w in _KNOWN_EN or w.endswith("s") and w[:-1] in _KNOWN_EN)) and not any(
-            w in (part or "").split() for part in (query.title, query.count_noun))
-        if residual:
+        if not w.isalpha():
+            if w.strip() and phrases[-1]:
+                phrases.append([])
+            continue
+        # English words count as known in Vietnamese questions too ("…ở Quảng Ngãi inspected which units?")
+        known = w in stop or w in NUMBER_WORDS or w == "s" or w in _KNOWN_EN or w.endswith("s") and w[:-1] in _KNOWN_EN \
+            or any(w in (part or "").split() for part in (query.title, query.count_noun))
+        if known:
+            if phrases[-1]:
+                phrases.append([])
+        elif w in GLOSSARY or query.language == "en":  # an English word: a phrase of its own
+            phrases += [[w], []]
+        else:
             phrases[-1].append(w)
-        elif phrases[-1] and (w.isalpha() or w.strip()):
-            phrases.append([])
-    if query.language == "en":  # English words are looked for by their Vietnamese glossary entry, one each
-        phrases = [[w] for p in phrases for w in p]
     query.residual = list(dict.fromkeys(" ".join(p) for p in phrases if p))
 
 
@@ -544,6 +555,9 @@ def analyze(question: str, known: Known | None = None) -> Query:
             if w.lower() in GLOSSARY:
                 pieces.append(GLOSSARY[w.lower()])
         pieces += [name for name in query.persons]
+    else:  # a mixed question: its English domain words too
+        pieces += [GLOSSARY[w] for w in re.findall(r"[a-z]+", folded) if w in GLOSSARY and w not in _VI_STOP
+                   and not has_diacritics(w)]
     joined = fold(" . ".join(pieces))
     pieces += [alt for phrase, alt in _SYNONYMS.items() if re.search(rf"\b{phrase}\b", joined)]
     stop = _EN_STOP | _VI_STOP

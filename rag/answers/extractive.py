@@ -54,6 +54,7 @@ class _Sentence:
     end: int
     score: float
     terms: set[str]
+    holds: frozenset[str] = frozenset()  # the asked fields it holds
 
 
 def _coverage(terms: set[str], weights: dict[str, float]) -> float:
@@ -127,6 +128,26 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
     return True
 
 
+_STAGE_TEXT = {"results": r"\bthong bao ket qua\b|\bket qua kiem tra\b|\bket luan kiem tra\b|\bcong bo ket luan\b"
+                          r"|\binspection results\b|\bannounced the results\b",
+               "draft": r"\bdu thao\b|\bdraft\b"}
+
+
+def _answering(sentences: list[_Sentence], fields: set[str]) -> list[_Sentence]:
+    """Best first: sentences that hold every asked field; else, for a question asking several things, the best
+    pair from one article that holds them all between them; else none."""
+    whole = sorted((s for s in sentences if s.holds >= fields), key=lambda s: -s.score)
+    if whole or len(fields) < 2:
+        return whole
+    best: tuple[float, list[_Sentence]] | None = None
+    for x in sentences:
+        for y in sentences:
+            if x.passage.doc_id == y.passage.doc_id and x.start < y.start and x.holds | y.holds >= fields:
+                if best is None or x.score + y.score > best[0]:
+                    best = (x.score + y.score, [x, y])
+    return best[1] if best else []
+
+
 def _context(text: str, title: str, a: int, b: int) -> str:
     """What frames a sentence: the article's title, its lead and the sentence's own paragraph."""
     lo = text.rfind("\n\n", 0, a)
@@ -188,13 +209,17 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
     fields = [f for f in query.fields if f != "free"]
     residual = residual_terms(query)
     sentences: list[_Sentence] = []
+    stage = _STAGE_TEXT.get(query.stage or "")
     for rank, p in enumerate(relevant):
         text = doc_text(p.doc_id)
         for a, b in split_sentences(p.text):
             s = p.text[a:b]
-            if not all(_holds_asked(f, s, query) for f in fields):
+            held = frozenset(f for f in fields if _holds_asked(f, s, query))
+            if fields and not held:
                 continue
             context = _context(text, p.title, p.start + a, p.start + b)
+            if stage and not re.search(stage, fold(s + " " + context)):
+                continue  # asked about the results (or a draft report) of an inspection: this is not about them
             # the residual words (most of them: a synonym may stand for one) in the sentence or what frames it
             in_sentence = sum(holds(fold(s), w) for w in residual)
             around = sum(holds(fold(s + " " + context), w) for w in residual)
@@ -206,20 +231,23 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
             # long sentences (lists of officials) cover many terms by chance: a mild length penalty
             score = _coverage(terms, weights) + _PASSAGE_PRIOR * p.score - 0.02 * rank - 0.1 * max(0, b - a - 250) / 250
             score += (_ASKED_BONUS if fields else 0.0) + (0.5 * in_sentence / len(residual) if residual else 0.0)
-            sentences.append(_Sentence(p, p.start + a, p.start + b, score, terms))
+            sentences.append(_Sentence(p, p.start + a, p.start + b, score, terms, held))
+    sentences = _answering(sentences, set(fields))
     if not sentences:
         asked = next((f for f in fields if f in MISSING), "free")
         if query.named:
             return refusal(query, describe(query), MISSING[asked][1 if query.language == "en" else 0])
         return refusal(query)
-    sentences.sort(key=lambda s: -s.score)
     chosen = [sentences[0]]
-    for s in sentences[1:]:
-        if len(chosen) == 2 or s.score < 0.8 * chosen[0].score:
+    if len(sentences) > 1 and sentences[1].holds != sentences[0].holds:
+        chosen = sentences[:2]  # two sentences of one article, each answering part of the question
+    for s in sentences[1:] if len(chosen) == 1 else []:
+        if s.score < 0.8 * chosen[0].score:
             break
         first = chosen[0].terms
         if len(s.terms & first) < 0.6 * min(len(s.terms), len(first)):  # not a repeat of the first (lead, caption)
             chosen.append(s)
+            break
 
     cites = Citations(doc_text)
     quotes: list[str] = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..facts import ArticleFacts, InspectionRecord, Person
 from ..prompts import render
@@ -25,7 +25,7 @@ from ..vn.gazetteer import PROVINCES, SUBCOMMITTEE, unit_named
 from ..vn.legal import LegalRef
 from ..vn.text import Span, fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
-from .scope import MISSING, holds, residual_terms
+from .scope import MISSING, holds, missing_entity, residual_terms
 
 __all__ = ["Event", "events_of", "FactResult", "fact_answer", "RECORD_FIELDS"]
 
@@ -33,6 +33,7 @@ __all__ = ["Event", "events_of", "FactResult", "fact_answer", "RECORD_FIELDS"]
 RECORD_FIELDS = {"leader", "deputy", "announcer", "chair", "host", "titles", "role", "team", "body", "province",
                  "place", "units", "date", "year", "legal"}
 _MERGER = "2025-07-01"  # the provinces merged on this day
+_ISSUED = re.compile(r"\bban hanh\b|\bky\b|\bissued\b|\bsigned\b|\bdated\b")
 _BESIDES_PROVINCES = re.compile(r"\b(?:ngoai|ben canh)\s+(?:cac\s+)?tinh\b|\bbesides (?:the )?provinces\b|\bother than (?:the )?provinces\b")
 _PROVINCE = {p.name: p for p in PROVINCES}
 
@@ -250,7 +251,7 @@ def _label(ev: Event, q: Query, fld: str, with_body: bool = True) -> str:
         no = f" no. {teams[0]}" if en and teams else f" số {teams[0]}" if teams else ""
     kind = {"thanh tra": "thanh tra", "công tác": "công tác", "kiểm tra, giám sát": "kiểm tra, giám sát"}.get(r.kind, "kiểm tra")
     head = f"inspection team{no}" if en else f"Đoàn {kind}{no}"
-    if with_body and r.body:
+    if r.body and (with_body or r.body != SUBCOMMITTEE):  # another body's team is always named as that body's
         head += f" of the {r.body}" if en else f" của {r.body}"
     place = r.province or (r.units[0].name if r.units else None)
     if place and fld not in ("province", "place", "units"):
@@ -272,7 +273,8 @@ def _phrase(fld: str, label: str, value: str, q: Query) -> str:
     en = q.language == "en"
     if fld in ("leader", "deputy"):
         role = _ROLE_NAMES[fld][1 if en else 0]
-        return f"The {role} of {label} was {value}" if en else f"{role} {label[0].lower()}{label[1:]} là đồng chí {value}"
+        return f"The {role} of {label} was {value}" if en else \
+            f"{'Phó ' if fld == 'deputy' else ''}Trưởng {label} là đồng chí {value}"
     if fld == "announcer":
         return f"For {label}, the decision and plan were announced by {value}" if en else \
             f"Người công bố quyết định, kế hoạch kiểm tra của {label}: {value}"
@@ -315,8 +317,9 @@ def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str]
     if not fields or len(fields) < len(q.fields):
         return FactResult()
     by_doc = {a.doc_id: a for a in articles}
-    if q.legal and set(fields) <= {"date", "year", "legal"} and not (q.provinces or q.units or q.teams or q.persons
-                                                                     or q.bodies or q.residual):
+    # a document asked about by itself, or by when or by whom it was issued
+    if q.legal and set(fields) <= {"date", "year", "legal", "body"} and not q.residual and (
+            not (q.provinces or q.units or q.teams or q.persons or q.bodies) or _ISSUED.search(q.folded)):
         return _document_answer(q, articles, doc_text)
 
     def text_of(r: InspectionRecord) -> str:  # the event's lead sentence and the article's title
@@ -411,19 +414,22 @@ def _shorten(text: str, q: Query) -> str:
 
 
 def _document_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str], str]) -> FactResult:
-    """A legal document asked about by itself ("Quy định 58-QĐ/TW ban hành ngày nào?"): every article's reference."""
+    """A legal document asked about by itself ("Quy định 58-QĐ/TW ban hành ngày nào?", "… do cơ quan nào ban
+    hành?"): every article's reference to it, from articles that name the question's other entities; values that
+    differ between articles are shown as a conflict."""
     en = q.language == "en"
-    refs = [(a, r) for a in articles for r in a.legal if any(r.key == x.key for x in q.legal)]
+    refs = [(a, r) for a in articles for r in a.legal if any(r.key == x.key for x in q.legal)
+            and missing_entity(doc_text(a.doc_id), _without_legal(q)) is None]
     if not refs:
         return FactResult(unmatched=True)
-    want_date = "date" in q.fields or "year" in q.fields
+    want = "date" if ("date" in q.fields or "year" in q.fields) else "issuer" if "body" in q.fields else "code"
     groups: dict[str, list[tuple[ArticleFacts, LegalRef]]] = {}
     for a, r in refs:
-        if want_date and not r.date:
-            continue
-        groups.setdefault(r.date if want_date else r.key, []).append((a, r))
+        value = r.date if want == "date" else r.issuer if want == "issuer" else r.code or r.key
+        if value:
+            groups.setdefault(value if want != "issuer" else fold(value), []).append((a, r))
     if not groups:
-        return FactResult(missing=("ngày ban hành" if not en else "the date it was issued"))
+        return FactResult(missing=MISSING["date" if want == "date" else "body"][1 if en else 0])
     cites = Citations(doc_text)
     lines = []
     for value, hits in sorted(groups.items(), key=lambda kv: -len(kv[1])):
@@ -432,8 +438,14 @@ def _document_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[
                    for a, r in per_doc[:2]]
         more = len(per_doc) - 2
         count = (f" (+{more} {'articles' if en else 'bài khác'})" if more > 0 else "")
-        lines.append(f"{_legal_text(per_doc[0][1], q)} {cites.marks(numbers)}{count}.")
+        ref = per_doc[0][1]
+        issuer = f" {'of' if en else 'của'} {ref.issuer}" if ref.issuer and "body" in q.fields else ""
+        lines.append(f"{_legal_text(ref, q)}{issuer} {cites.marks(numbers)}{count}.")
     if len(lines) > 1:
         lines = [render(f"conflict_{q.language}")] + [f"- {x}" for x in lines]
     return FactResult(Answer(question=q.text, answer="\n".join(lines), found=True, citations=cites.items,
                              language=q.language, mode="facts"))
+
+
+def _without_legal(q: Query) -> Query:
+    return replace(q, legal=[])

@@ -76,7 +76,7 @@ def missing_entity(doc_text: str, q: Query) -> str | None:
 
 MISSING = {"leader": ("trưởng đoàn", "who led the team"), "deputy": ("phó trưởng đoàn", "a deputy head"),
             "announcer": ("người công bố quyết định", "who announced the decision"),
-            "chair": ("người chủ trì", "who chaired"), "host": ("người giữ chức vụ này", "who holds that title"),
+            "chair": ("người chủ trì", "who chaired"), "host": ("người tiếp đoàn hoặc giữ chức vụ được hỏi", "who received the team or holds that title"),
             "titles": ("chức vụ", "the titles"), "role": ("vai trò", "the role"), "team": ("số hiệu đoàn", "a team number"),
             "body": ("cơ quan lập đoàn", "the body"), "province": ("tỉnh", "the province"), "place": ("nơi làm việc", "the place"),
             "units": ("các đơn vị được kiểm tra", "the units"), "date": ("ngày", "the date"), "year": ("năm", "the year"),

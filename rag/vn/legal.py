@@ -50,6 +50,7 @@ class LegalRef:
     date: str | None  # ISO date of the document when the text gives it
     title: str | None  # quoted title
     span: Span
+    issuer: str | None = None  # who issued it, as the text names it after the reference ("của Bộ Chính trị")
 
     @property
     def key(self) -> str:
@@ -107,7 +108,8 @@ def find_legal_refs(text: str, start: int = 0, end: int | None = None, loose: bo
             if dates:
                 date, b = dates[0].iso, d.end() + dates[0].end
         t = _TITLE.match(text, b)
-        refs.append(LegalRef(kind, number, full, date, t.group(1).strip() if t else None, Span.of(text, a, b)))
+        refs.append(LegalRef(kind, number, full, date, t.group(1).strip() if t else None, Span.of(text, a, b),
+                             _issuer(text, folded, b)))
     if loose:
         have = {r.number for r in refs}
         for m in _LOOSE.finditer(folded, start, end):
@@ -117,10 +119,30 @@ def find_legal_refs(text: str, start: int = 0, end: int | None = None, loose: bo
     return sorted(refs, key=lambda r: r.span.start)
 
 
+_ISSUER = re.compile(r"\s*(?:của|cua|of the|by the)\s+")
+
+
+def _issuer(text: str, folded: str, pos: int) -> str | None:
+    """'… ngày 8/2/2022 của Bộ Chính trị' -> 'Bộ Chính trị'; an issuing body or unit from the gazetteer, else the
+    capitalized words that follow (up to 8)."""
+    from .gazetteer import find_bodies, find_units
+
+    m = _ISSUER.match(text, pos) or _ISSUER.match(folded, pos)
+    if not m:
+        return None
+    rest = text[m.end():m.end() + 120]
+    known = [(o, b) for finder in (find_bodies, find_units) for o, a, b in finder(rest) if a == 0]
+    if known:
+        return max(known, key=lambda k: k[1])[0].name
+    words = re.match(r"[A-ZÀ-ỸĐ][^,;.()\n]{0,60}?(?=\s+(?:về|ve|ngày|ngay|on|dated|đối với|doi voi|to|for|tại|tai)\b"
+                     r"|[,;.()\n]|$)", rest)
+    return words.group().strip() if words else None
+
+
 _ASKED = re.compile(rf"\b({_NOUNS})s?\b(?:\s+\w+){{0,3}}?\s+(?:nao|gi|so may|so bao nhieu)\b|\b(?:which|what)\s+(?:\w+\s+){{0,3}}?({_NOUNS})s?\b")
 
 
 def asked_legal_kind(folded_question: str) -> str | None:
     """The kind a question asks for: 'theo kế hoạch nào' -> Kế hoạch; 'which 2025 plan' -> Kế hoạch."""
-    m = _ASKED.search(folded_question)
+    m = _ASKED.search(folded_question) or re.match(rf"\s*({_NOUNS})\b", folded_question)
     return _NOUN_KIND[m.group(1) or m.group(2)] if m else None
