@@ -167,3 +167,14 @@ def test_conflicting_articles_give_both_values_with_sources(tmp_path):
     dates = ask(a, "Quy định 58-QĐ/TW ban hành ngày nào?")
     assert "8/2/2022" in dates.answer and "2/8/2022" in dates.answer and "khác nhau" in dates.answer
     assert not ask(a, "Quy định 158-QĐ/TW ban hành ngày nào?").found
+
+
+def test_a_document_by_its_issuer_and_date(a):
+    answer = ask(a, "Quyết định số 140-QĐ/TBBVCTNB ban hành ngày nào?")
+    assert "2/5/2024" in answer.answer and sources(answer) == {"gl_vi.txt"}
+    mixed = ask(a, "Who announced which decision tại Gia Lai, và quyết định đó ngày nào?")
+    assert "140-QĐ/TBBVCTNB" in mixed.answer and "2/5/2024" in mixed.answer
+
+
+def test_results_are_answered_only_from_a_results_meeting(a):
+    assert not ask(a, "Kết quả kiểm tra tại Bộ Y tế được thông báo như thế nào?").found

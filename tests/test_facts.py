@@ -310,3 +310,23 @@ def test_article_facts_keep_every_legal_reference_and_person():
                           "Hòa, Cục trưởng Cục Bảo vệ chính trị nội bộ, cho biết.", "d", "/a.txt")
     assert facts.events == [] and [r.code for r in facts.legal] == ["58-QĐ/TW", "57-QĐ/TW"]
     assert [(p.name, p.titles) for p in facts.people] == [("Lê Văn Hòa", "Cục trưởng Cục Bảo vệ chính trị nội bộ")]
+
+
+def test_more_phrasings_found_on_unseen_reports():
+    [rec] = records("Sáng nay (2/10), Đoàn thanh tra của Thanh tra Chính phủ do ông Lý Quang Hào, Phó Cục trưởng Cục Thanh "
+                    "tra, giải quyết khiếu nại khu vực II, làm Trưởng đoàn đã công bố quyết định tại UBND tỉnh Bạc Liêu. "
+                    "Tiếp đoàn có Thiếu tướng Ông Văn Bảy, Chỉ huy trưởng.", metadata_date="2024-10-02")
+    assert ("leader", "Lý Quang Hào") in roles(rec) and ("host", "Ông Văn Bảy") in roles(rec)
+    [rec] = records("Ngày 4/3/2025, Đoàn kiểm tra số 6 làm việc với Đảng ủy Tập đoàn Hóa chất Việt Nam. Đoàn sẽ kiểm tra "
+                    "Đảng ủy Tổng công ty Phân bón (PVFCCo) và Đảng ủy Công ty Cao su Đồng Nai.")
+    assert [u.name for u in rec.units][-2:] == ["Đảng ủy Tổng công ty Phân bón", "Đảng ủy Công ty Cao su Đồng Nai"]
+    [rec] = records("Hue (VNA) – Inspection team No. 8 of the Central Sub-committee for Internal Political Protection on "
+                    "June 3 held a working session with the Standing Board of the Hue municipal Party Committee. The city "
+                    "side was led by Le Truong Luu, Secretary of the municipal Party Committee.", metadata_date="2025-06-03")
+    assert rec.units[0].key == "prov:Huế" and roles(rec) == {("host", "Le Truong Luu")}
+
+
+def test_who_issued_a_legal_reference():
+    refs = find_legal_refs("theo Quyết định số 77/QĐ-TTCP ngày 1/3/2024 của Tổng Thanh tra Chính phủ về việc thanh tra; "
+                           "Kế hoạch số 3-KH/TU của Ban Thường vụ Tỉnh ủy Bạc Liêu.")
+    assert [r.issuer for r in refs] == ["Tổng Thanh tra Chính phủ", "Ban Thường vụ Tỉnh ủy Bạc Liêu"]

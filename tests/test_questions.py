@@ -94,3 +94,19 @@ def test_counts_stage_topic_and_lists():
     assert analyze("Ai chủ trì buổi thông qua dự thảo báo cáo?").stage == "draft"
     assert analyze("Ai kiểm tra công tác bảo vệ chính trị nội bộ tại Gia Lai?").topic
     assert analyze("Những tỉnh nào được kiểm tra?").wants_list and not analyze("Tỉnh nào được kiểm tra?").wants_list
+
+
+@pytest.mark.parametrize("question, fields, extra", [
+    ("Quyết định thành lập Đoàn kiểm tra số 4 có số hiệu gì và do ai đọc?", ["legal", "announcer"], {}),
+    ("quyet dinh kiem tra doi voi bo y te so bao nhieu, ngay nao", ["legal"], {}),
+    ("Bộ trưởng nào tiếp đoàn kiểm tra tại Bộ Y tế?", ["host"], {"title": "bo truong"}),
+    ("Đoàn kiểm tra những đảng ủy nào ở Quân khu 7?", ["units"], {}),
+    ("Thời hạn thanh tra bao lâu?", ["count"], {}),
+    ("Who chaired buổi làm việc ngày 8/5/2024 tại Tỉnh ủy Gia Lai?", ["chair"], {"residual": []}),
+    ("Đoàn kiểm tra số 12 ở Gia Lai inspected which units?", ["units"], {"residual": []}),
+])
+def test_questions_seen_on_unseen_reports(question, fields, extra):
+    q = analyze(question)
+    assert q.fields == fields
+    for key, value in extra.items():
+        assert getattr(q, key) == value
