@@ -5,9 +5,11 @@ The module-level functions of `rag` (`ingest`, `ask`, `retrieve`) use one cached
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +20,7 @@ from vectorstore import Store
 from .answers.citations import refusal
 from .answers.extractive import extractive_answer
 from .answers.facts import fact_answer
-from .answers.llm import build_messages, condense, gather_sources, verify
+from .answers.llm import build_messages, condense, gather_sources, key_values, left_out, verify
 from .embeddings import Embedder, make_embedder
 from .errors import EmbedderMismatchError, QueryError, RagError
 from .facts import ArticleFacts, InspectionRecord, extract_facts
@@ -34,6 +36,8 @@ from .settings import Settings
 from .vn.text import fold, syllables
 
 __all__ = ["Assistant"]
+
+log = logging.getLogger("rag")
 
 MAX_QUESTION_CHARS = 2000
 # A local unit's owner that names one place ("duc trong", "phuong hoa minh"), not a kind of unit every province has
@@ -195,20 +199,28 @@ class Assistant:
                     on_token: Callable[[str], None] | None) -> Answer:
         sources = gather_sources(passages, facts)
         messages = build_messages(query.text, sources, query.language)
-        try:
-            if on_token is None:
-                output = self.llm.chat(messages).message.content or ""
-            else:
-                output = ""
-                for chunk in self.llm.stream_chat(messages):
-                    output += chunk.delta or ""
+        output, stopped = "", ""
+        started = time.monotonic()
+        try:  # streamed always, so that a slow local model stops at RAG_LLM_TIMEOUT and RAG_LLM_MAX_TOKENS
+            for n, chunk in enumerate(self.llm.stream_chat(messages), 1):
+                output += chunk.delta or ""
+                if on_token is not None:
                     on_token(chunk.delta or "")
+                if time.monotonic() - started > self.settings.llm_timeout or n >= self.settings.llm_max_tokens:
+                    stopped = "timeout" if n < self.settings.llm_max_tokens else "max_tokens"
+                    break
         except Exception as e:  # server down, timeout, model error: the exact answer still stands
             exact.note = f"LLM failed ({type(e).__name__}: {str(e).strip()[:200]}); exact answer instead"
             return exact
+        if stopped:
+            log.info("LLM stopped at %s after %.1f s", stopped, time.monotonic() - started)
         text, citations = verify(output, sources, self.embedder, self.document_text)
         if not citations:
             exact.note = render(f"llm_fallback_note_{query.language}")
+            return exact
+        lacking = left_out(text, key_values(exact, query))
+        if lacking:  # a fluent answer without the name, date or number asked for is worse than the exact one
+            exact.note = render(f"llm_lacks_note_{query.language}", values=", ".join(lacking))
             return exact
         return Answer(question=query.text, answer=text, found=True, citations=citations, language=query.language,
                       mode="llm", facts=exact.facts)

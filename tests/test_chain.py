@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -183,3 +184,52 @@ def test_cli_stream_prints_tokens_then_the_verified_answer(tmp_path, capsys, mon
     out = capsys.readouterr().out
     assert out.startswith("Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]. Bịa đặt [4].")
     assert "Câu trả lời đã kiểm chứng:\nTrưởng đoàn là đồng chí Nguyễn Quang Dương [1].\n" in out and "Nguồn:" in out
+
+
+def test_an_answer_that_only_repeats_a_title_is_not_supported(tmp_path):
+    llm = ScriptedLLM("Triển khai kế hoạch kiểm tra công tác bảo vệ chính trị nội bộ ở Trà Vinh [1].")
+    a = assistant_with(tmp_path, llm)
+    answer = a.ask(Q)
+    assert answer.mode == "facts" and answer.note and "Nguyễn Quang Dương" in answer.answer
+
+
+def test_a_supported_answer_without_the_asked_name_falls_back_to_the_exact_one(tmp_path):
+    # true of the source it cites, but it names the province's secretary, not the head of the team
+    def script(prompt: str) -> str:
+        n = next(int(m.group(1)) for m in re.finditer(r"\[(\d+)\][^<]*<<<\n([^>]*)>>>", prompt)
+                 if "Ngô Chí Cường" in m.group(2))
+        return f"Đoàn đã được tiếp và làm việc với các đồng chí: Ngô Chí Cường, Ủy viên Trung ương Đảng, Bí thư Tỉnh ủy [{n}]."
+
+    llm = ScriptedLLM(script)
+    a = assistant_with(tmp_path, llm)
+    answer = a.ask(Q)
+    assert answer.mode == "facts" and "Nguyễn Quang Dương" in answer.answer
+    assert "nguyen quang duong" in answer.note
+
+
+def test_generation_stops_at_max_tokens_and_at_the_timeout(tmp_path):
+    import time
+
+    long = ScriptedLLM("Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]. " + "và nhiều nội dung khác " * 200)
+    a = Assistant(make_settings(tmp_path / "a", llm_max_tokens=20), embedder=HashEmbedding())
+    a.ingest([SEEDS])
+    a.llm = long
+    tokens: list[str] = []
+    a.ask(Q, on_token=tokens.append)
+    assert len(tokens) == 20
+
+    def slow(prompt: str) -> str:
+        return "Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]. " + "chậm " * 50
+
+    class Slow(ScriptedLLM):
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+            for r in super().stream_complete(prompt, formatted, **kwargs):
+                time.sleep(0.05)
+                yield r
+
+    b = Assistant(make_settings(tmp_path / "b", llm_timeout=0.3), embedder=HashEmbedding())
+    b.ingest([SEEDS])
+    b.llm = Slow(slow)
+    started = time.monotonic()
+    answer = b.ask(Q)
+    assert time.monotonic() - started < 3 and "Nguyễn Quang Dương" in answer.answer

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from rag import Assistant
+from rag.vn.text import fold
 
 from conftest import SEEDS, make_settings, write
 
@@ -21,6 +22,11 @@ QUESTIONS = [
     ("Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "Nguyễn Quang Dương"),
     ("Đoàn kiểm tra làm việc tại Đắk Lắk vào ngày nào?", "24/4"),
     ("What did the inspection in Tra Vinh focus on?", None),
+    ("Ai là phó trưởng đoàn kiểm tra tại Đắk Lắk?", "Lê Hải Bình"),
+    ("Đoàn kiểm tra số mấy làm việc tại Trà Vinh?", "số 5"),
+    ("Who announced the inspection decision in Dak Lak?", "Nguyễn Văn Định"),
+    ("Ai là Bí thư Tỉnh ủy Đắk Lắk?", "Nguyễn Đình Trung"),
+    ("Đoàn kiểm tra tại Trà Vinh căn cứ vào quy định nào của Bộ Chính trị?", "58-QĐ/TW"),
 ]
 
 
@@ -33,6 +39,23 @@ def assistant(tmp_path_factory):
     a = Assistant(make_settings(base / "data", llm=f"llamacpp:{gguf}", llm_max_tokens=96, llm_context=2048))
     a.ingest([SEEDS, evil])
     return a
+
+
+@pytest.fixture(scope="module")
+def exact(assistant):
+    """The same store answered without the LLM."""
+    return Assistant(assistant.settings.model_copy(update={"llm": "none"}))
+
+
+@pytest.mark.parametrize("question, entity", QUESTIONS)
+def test_no_answer_is_worse_than_the_exact_one(assistant, exact, question, entity):
+    from rag.answers.llm import key_values, left_out
+
+    with_llm, without = assistant.ask(question), exact.ask(question)
+    assert with_llm.found == without.found
+    assert left_out(with_llm.answer, key_values(without, assistant._query(question))) == []
+    if entity:
+        assert fold(entity) in fold(with_llm.answer)
 
 
 @pytest.mark.parametrize("question, entity", QUESTIONS)

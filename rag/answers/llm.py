@@ -4,8 +4,9 @@
    -> prompt (prompts/llm_*.txt; source text framed as data) -> LLM (streamed) -> verification:
    every sentence must carry markers naming given sources, and each cited source must hold a sentence that
    supports the claim (lexical overlap, or embedding similarity for cross-language claims); that sentence becomes
-   the citation's quote/start/end. Sentences with invalid or unsupported markers are dropped; if nothing is left,
-   the LLM-free answer is returned with a note saying so.
+   the citation's quote/start/end. Sentences with invalid or unsupported markers, or that only repeat an article's
+   title, are dropped; if nothing is left, or what is left lacks a key value of the exact answer (the name, date,
+   number asked for), the exact LLM-free answer is returned with a note saying so: never a worse one.
 """
 
 from __future__ import annotations
@@ -19,10 +20,16 @@ import numpy as np
 
 from ..embeddings import Embedder
 from ..prompts import render
+from ..questions import Query
 from ..results import Answer, Citation, Passage
-from ..vn.text import lexical_terms, split_sentences
+from ..vn.dates import find_dates
+from ..vn.entities import person_names
+from ..vn.gazetteer import find_provinces
+from ..vn.legal import find_legal_refs
+from ..vn.text import fold, lexical_terms, split_sentences, syllables
+from .citations import Citations
 
-__all__ = ["Source", "gather_sources", "build_messages", "verify", "condense"]
+__all__ = ["Source", "gather_sources", "build_messages", "verify", "condense", "key_values", "left_out"]
 
 MAX_SOURCES = 6
 MIN_OVERLAP = 0.3  # share of the claim's terms a supporting sentence must hold...
@@ -104,33 +111,66 @@ def _support(claim: str, source: Source, embedder: Embedder) -> tuple[int, int, 
     return sentences[i][0], sentences[i][1], round(float(overlap[i] + cosine[i]) / 2, 4)
 
 
+def _only_a_title(claim: str, source: Source) -> bool:
+    """A claim that says no more than the article's title ("Kiểm tra … ở Trà Vinh [1]") supports nothing."""
+    terms, title = set(syllables(claim)), set(syllables(source.title))
+    return bool(terms) and len(terms & title) >= 0.8 * len(terms)
+
+
 def verify(output: str, sources: list[Source], embedder: Embedder,
            doc_text: Callable[[str], str]) -> tuple[str, list[Citation]]:
     """Keep the sentences of `output` whose every marker names a given source that supports them; renumber the
     markers in order of use. Returns (answer text, citations); empty when nothing survives."""
     kept: list[str] = []
-    citations: list[Citation] = []
-    ids: dict[tuple[str, int, int], int] = {}
+    cites = Citations(doc_text)
     for a, b in split_sentences(output):
         sentence = output[a:b]
         groups = _MARKERS.findall(sentence)
-        numbers = [int(n) for g in groups for n in re.split(r"\s*[,;]\s*", g)]
+        numbers = list(dict.fromkeys(int(n) for g in groups for n in re.split(r"\s*[,;]\s*", g)))
         claim = _MARKERS.sub("", sentence).strip()
         if not numbers or len(claim) < 3 or any(not 1 <= n <= len(sources) for n in numbers):
             continue  # no marker, or one that names no source: an unverifiable sentence
-        supports = [_support(claim, sources[n - 1], embedder) for n in dict.fromkeys(numbers)]
+        if any(_only_a_title(claim, sources[n - 1]) for n in numbers):
+            continue
+        supports = [_support(claim, sources[n - 1], embedder) for n in numbers]
         if any(s is None for s in supports):
             continue  # a cited source that does not say this
-        marks = []
-        for n, (start, end, score) in zip(dict.fromkeys(numbers), supports):  # type: ignore[misc]
-            src = sources[n - 1]
-            key = (src.doc_id, start, end)
-            if key not in ids:
-                ids[key] = len(citations) + 1
-                citations.append(Citation(id=ids[key], source=src.source, title=src.title,
-                                          quote=doc_text(src.doc_id)[start:end], start=start, end=end, score=score,
-                                          doc_id=src.doc_id, date=src.date))
-            marks.append(f"[{ids[key]}]")
+        marks = [cites.cite(sources[n - 1].doc_id, sources[n - 1].source, sources[n - 1].title, start, end, score,
+                            sources[n - 1].date) for n, (start, end, score) in zip(numbers, supports)]  # type: ignore[misc]
         body, end_punct = re.match(r"(.*?)\s*([.!?…]*)$", claim, re.S).groups()  # type: ignore[union-attr]
-        kept.append(f"{body} {''.join(dict.fromkeys(marks))}{end_punct or '.'}")
-    return " ".join(kept), citations
+        kept.append(f"{body} {cites.marks(marks)}{end_punct or '.'}")
+    return " ".join(kept), cites.items
+
+
+_PEOPLE_FIELDS = {"leader", "deputy", "announcer", "chair", "host", "person", "role", "titles"}
+
+
+def key_values(exact: Answer, query: Query) -> list[str]:
+    """What the exact answer says that a fluent answer must keep (folded): the people, dates, team numbers, codes or
+    provinces it gives for the fields asked (all of them from records; the first of each from a quoted passage)."""
+    text = exact.answer
+    asked = set(query.fields)
+    found: list[list[str]] = []
+    if asked & _PEOPLE_FIELDS:
+        named = {fold(p) for p in query.persons}
+        found.append([fold(text[a:b]) for a, b in person_names(text) if fold(text[a:b]) not in named])
+    if asked & {"date", "deadline"}:
+        found.append([f"{d.day}/{d.month}" for d in find_dates(text) if d.day])
+    if "legal" in asked:
+        named_refs = {r.key for r in query.legal}
+        found.append([r.key for r in find_legal_refs(text) if r.key not in named_refs])
+    if "team" in asked:
+        found.append([m.group(1) for m in re.finditer(r"\b(?:so|no\.)\s*(\d+)", fold(text))])
+    if asked & {"province", "place"}:
+        named_provinces = {p.name for p in query.provinces}
+        found.append([fold(p.name) for p, _, _ in find_provinces(text) if p.name not in named_provinces])
+    values = [v for vs in found for v in (list(dict.fromkeys(vs)) if exact.mode == "facts" else vs[:1])]
+    return list(dict.fromkeys(values))
+
+
+def left_out(text: str, values: list[str]) -> list[str]:
+    """The key values an LLM answer does not state (dates compare by day and month, codes by number and kind)."""
+    folded = fold(text)
+    days = {f"{d.day}/{d.month}" for d in find_dates(text) if d.day}
+    refs = {r.key for r in find_legal_refs(text, loose=True)}
+    return [v for v in values if not (v in days or v in refs or re.search(rf"\b{re.escape(v)}\b", folded))]
