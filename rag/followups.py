@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .vn.entities import team_numbers
+from .vn.entities import team_number_spans, team_numbers
 from .vn.gazetteer import find_provinces
 from .vn.text import fold, nfc
 
@@ -17,7 +17,6 @@ __all__ = ["standalone_question", "message_text"]
 
 # "Còn ở Đắk Lắk thì sao?", "Thế còn đoàn số 4?", "What about Dak Lak?", "And in Tra Vinh?", "Đắk Lắk thì sao?"
 _FOLLOWUP = re.compile(r"^(?:(?:vay|the) )?con\b|\bthi sao\b|\bthi the nao\b|^(?:and|what about|how about)\b")
-_TEAM_SPAN = re.compile(r"\b(so|no\.?|number|team)\s*0*(\d{1,3})\b")
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -58,12 +57,15 @@ def standalone_question(question: str, history: list[dict[str, Any]] | None) -> 
         _, a, b = old_provinces[0]
         prep = re.search(r"\s*\b(?:tại|ở|tai|o|in|at)\s+$", out[:a], re.I)
         out = out[:prep.start() if prep else a] + out[b:]
-    m = _TEAM_SPAN.search(fold(out))
+    spans = team_number_spans(out)
     if teams:
-        if m:
-            out = out[:m.start(2)] + str(teams[0]) + out[m.end(2):]
+        if spans:
+            _, a, b = spans[0]
+            out = out[:a] + str(teams[0]) + out[b:]
         else:
             out = re.sub(r"(?i)(đoàn kiểm tra|doan kiem tra|inspection team)", rf"\1 số {teams[0]}", out, count=1)
-    elif m and m.group(1) in ("so", "no", "no.", "number"):
-        out = out[:m.start()].rstrip() + out[m.end():]
+    elif spans:  # the team was the old question's: "số 5" goes with it
+        _, a, b = spans[0]
+        marker = re.search(r"\s*\b(?:so|no\.?|number)\s*0*$", fold(out[:a]))
+        out = out[:marker.start() if marker else a].rstrip() + out[b:]
     return out

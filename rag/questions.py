@@ -22,12 +22,13 @@ import re
 from dataclasses import dataclass, field
 
 from .vn.dates import DateRef, find_dates, find_months, find_years
-from .vn.entities import NUMBER_WORDS, person_names, team_numbers
-from .vn.gazetteer import PROVINCES, Province, find_bodies, find_provinces, find_units
+from .vn.entities import NUMBER_WORDS, PLACE_WORDS, person_names, team_numbers
+from .vn.gazetteer import COMMITTEES, PROVINCES, UNIT_HEAD, Province, find_bodies, find_provinces, find_units
 from .vn.legal import LegalRef, asked_legal_kind, find_legal_refs
 from .vn.text import fold, has_diacritics, lexical_terms, nfc, syllables
+from .vn.vocabulary import ROLE_WORDS, STAGES, TOPIC
 
-__all__ = ["Query", "Known", "UnitRef", "analyze", "FIELDS", "ROLE_WORDS", "GLOSSARY"]
+__all__ = ["Query", "Known", "UnitRef", "analyze", "FIELDS", "GLOSSARY"]
 
 FIELDS = ("leader", "deputy", "announcer", "chair", "host", "titles", "role", "person", "team", "body", "province",
           "place", "units", "date", "deadline", "year", "legal", "count", "free")
@@ -97,16 +98,11 @@ _KNOWN_EN = frozenset((
     "chair took take place held meeting session unit units province provinces cities number established "
     "implement implemented apply applied politburo government inspectorate court audit electricity security public "
     "people's supreme natural resources environment military region vietnam many much read").split())
-# Role words (folded) for "ai …" / "who …": the first listed role whose words stand in the clause is asked.
-ROLE_WORDS = (
-    ("deputy", r"\bpho truong doan\b|\bdeputy (?:head|leader|chief)\b|\bdeputy\b"),
-    ("announcer", r"\b(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)|\bannounc"
-                  r"|\bpresented\b|\bread out\b|\b(?:do\s+)?ai\s+(?:da\s+)?(?:cong bo|doc|thong qua|pho bien)\b"
-                  r"|\b(?:cong bo|doc|thong qua|pho bien)\s+(?:boi|do)\s+ai\b|\bread\b"),
-    ("chair", r"\bchu tri\b|\bchaired\b|\bpresided\b"),
-    ("host", r"\btiep(?: va lam viec voi)? doan\b|\bdon tiep\b|\breceived\b|\bhosted\b"),
-    ("leader", r"\btruong doan\b|\bdan dau\b|\bdung dau\b|\bled\b|\blead(?:er|s)?\b|\bhead(?:ed)?\b|\bchief\b"),
-)
+# Role words for "ai …" / "who …": the role whose words stand nearest the interrogative is asked.
+_ASKED_ROLES = tuple((role, pattern + (r"|\b(?:do\s+)?ai\s+(?:da\s+)?(?:cong bo|doc|thong qua|pho bien)\b"
+                                      r"|\b(?:cong bo|doc|thong qua|pho bien)\s+(?:boi|do)\s+ai\b|\bread\b"
+                                      if role == "announcer" else ""))
+                     for role, pattern in ROLE_WORDS.items())
 _TITLE_HEAD = (r"(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|bo truong|thu truong|truong ban|truong tieu ban|"
                r"chu nhiem|tong bien tap|vien truong|chanh an|secretary|chairman|chairwoman|political commissar|"
                r"commander|director|minister)")
@@ -140,12 +136,6 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
 )
 _LIST = re.compile(r"\b(?:nhung|cac)\b|\bwhich (?:[a-z]+ )?(?:provinces|units|committees|teams|"
                    r"organi[sz]ations|ministries|cities|agencies|bodies)\b|\blist\b|\bnhung dau\b")
-_STAGE = (("draft", r"\bdu thao\b|\bdraft\b"),
-          ("results", r"\bthong bao ket qua\b|\bket qua kiem tra\b.*\bthong bao\b|\bket luan kiem tra\b|\bcong bo ket luan\b"
-                      r"|\bket luan\b.*\b(?:ngay|khi) nao\b|\bresults\b"),
-          ("start", r"\bcong bo quyet dinh\b|\btrien khai\b|\bbat dau\b"))
-_TOPIC = re.compile(r"\bbao ve chinh tri noi bo\b|\binternal political protection\b|\bbvctnb\b")
-
 
 @dataclass(frozen=True)
 class UnitRef:
@@ -283,7 +273,7 @@ def _who(clause: str, query: Query) -> str | None:
         or re.search(rf"\b({_TITLE_HEAD})\s+nao\b", clause)
     asked_at = [m.start() for m in re.finditer(r"\bai\b|\bwho\b|\bwhom\b", clause)] or [0]
     spans: list[tuple[int, int, str]] = []
-    for role, pattern in ROLE_WORDS:  # "phó trưởng đoàn" is a deputy, not also a "trưởng đoàn"
+    for role, pattern in _ASKED_ROLES:  # "phó trưởng đoàn" is a deputy, not also a "trưởng đoàn"
         spans += [(m.start(), m.end(), role) for m in re.finditer(pattern, clause)
                   if not any(a < m.end() and m.start() < b for a, b, _ in spans)]
     roles = [(min(abs(a - p) for p in asked_at), role) for a, _, role in spans]
@@ -389,8 +379,7 @@ def _places(query: Query, masked: list[tuple[int, int]]) -> None:
                 masked.append((m.start(2), m.end(2)))
 
 
-_LOCAL_HEAD = re.compile(r"\b(?:ban thuong vu\s+)?(?:huyen uy|quan uy|thi uy|dang uy|thanh uy|tinh uy|ban can su dang|"
-                         r"dang doan)\s+(?=((?:[a-z0-9]+\s?){1,5}))")
+_LOCAL_HEAD = re.compile(rf"\b(?:{UNIT_HEAD})\s+(?=((?:[a-z0-9]+\s?){{1,5}}))")
 
 
 def _units(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
@@ -426,8 +415,7 @@ def _bodies(query: Query, masked: list[tuple[int, int]]) -> None:
         query.bodies.append(org.name)
         masked.append((a, b))
     # a local body: "(Đoàn …) của Ban Thường vụ Thành ủy Đà Nẵng", "Ban Thường vụ Tỉnh ủy X kiểm tra …"
-    for m in re.finditer(r"(?:\b(?:cua|thuoc)\s+|^\s*)((?:ban thuong vu\s+|uy ban kiem tra\s+)?(?:tinh uy|thanh uy|huyen uy))\b",
-                         folded):
+    for m in re.finditer(rf"(?:\b(?:cua|thuoc)\s+|^\s*)((?:ban thuong vu\s+|uy ban kiem tra\s+)?{COMMITTEES})\b", folded):
         end = m.end(1)
         province = next(((a, b) for _, a, b in find_provinces(query.text) if a == end + 1), None)
         if province:
@@ -443,7 +431,7 @@ def _persons(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
     text, folded = query.text, query.folded
     by_key = {k.replace(" ", ""): v for k, v in known.people.items()}
     for a, b in person_names(text):
-        if re.search(r"\b(?:tinh|thanh pho|tp|huyen|quan|xa|phuong|province of)\s+$", folded[max(0, a - 12):a]):
+        if re.search(rf"\b{PLACE_WORDS}\s+$", folded[max(0, a - 12):a]):
             continue  # "tỉnh Hà Sơn Bình": a place, whatever its words look like
         name = " ".join(text[a:b].split())
         if fold(name) in known.people:
@@ -537,8 +525,8 @@ def analyze(question: str, known: Known | None = None) -> Query:
     _fields(query)
     _when(query, masked)
     masked += query.asked_spans
-    query.stage = next((name for name, pattern in _STAGE if re.search(pattern, folded)), None)
-    query.topic = bool(_TOPIC.search(folded))
+    query.stage = next((name for name, pattern in STAGES.items() if re.search(pattern, folded)), None)
+    query.topic = bool(re.search(TOPIC, folded))
     _residual(query, masked)
 
     pieces = [text]  # bigrams are formed inside a piece only

@@ -25,9 +25,10 @@ from ..settings import Settings
 from ..prompts import render
 from ..vn.dates import find_dates
 from ..vn.entities import find_counts, find_teams, person_names
-from ..vn.gazetteer import find_bodies, find_provinces, find_units
+from ..vn.gazetteer import COMMITTEES, UNIT_HEAD, find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold, lexical_terms, split_sentences
+from ..vn.vocabulary import ROLE_WORDS, STAGES
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
 from .scope import MISSING, describe, holds, missing_entity, names, residual_terms
 
@@ -36,15 +37,7 @@ __all__ = ["extractive_answer"]
 MAX_QUOTE_CHARS = 420
 _ASKED_BONUS = 0.35
 _PASSAGE_PRIOR = 0.15
-_MAX_SCORE = 1.5 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
-_NOT_INSPECTION = r"(?!\s+(?:dai bieu|dbqh|doan dai bieu))"
-_ROLE_TEXT = {
-    "leader": rf"\btruong doan\b{_NOT_INSPECTION}|\bdan dau\b|\bdung dau\b|\bled by\b|\bheaded by\b",
-    "deputy": rf"\bpho truong doan\b{_NOT_INSPECTION}|\bdeputy head\b",
-    "announcer": r"\b(?:cong bo|doc|thong qua|pho bien|trinh bay)\b.{0,20}\b(?:quyet dinh|ke hoach)\b|\bannounced\b",
-    "chair": r"\bchu tri\b|\bchaired\b",
-    "host": r"\btiep\b|\breceived\b",
-}
+_MAX_SCORE = 2.1 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
 
 
 @dataclass
@@ -90,10 +83,10 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
     """Whether sentence `s` contains the kind of thing field `fld` asks for."""
     f = fold(s)
     people = person_names(s)
-    if fld in _ROLE_TEXT:
+    if fld in ROLE_WORDS:
         if fld == "host" and q.title:
             return bool(people) and bool(re.search(rf"\b{re.escape(q.title)}\b", f))
-        return bool(people) and bool(re.search(_ROLE_TEXT[fld], f))
+        return bool(people) and bool(re.search(ROLE_WORDS[fld], f))
     if fld in ("titles", "role"):
         return any(names(f, n) for n in q.persons)
     if fld == "person":
@@ -101,17 +94,14 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
     if fld == "team":
         return any(t.number is not None for t in find_teams(s))
     if fld == "body":
-        return bool(find_bodies(s)) or bool(re.search(r"\b(?:tinh uy|thanh uy)\b", f))
+        return bool(find_bodies(s)) or bool(re.search(rf"\b{COMMITTEES}\b", f))
     if fld in ("province", "place"):
         return bool(find_provinces(s)) or fld == "place" and bool(re.search(r"\btai\s+[A-ZĐ]", s))
     if fld == "units":
-        return bool(find_units(s)) or bool(re.search(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy|ban can su|"
-                                                     r"ban thuong vu|dang doan)\b", f))
+        return bool(find_units(s)) or bool(re.search(rf"\b(?:{UNIT_HEAD})", f))
     if fld == "date":
         legal = [(r.span.start, r.span.end) for r in find_legal_refs(s)]
-        stage = {"results": r"\bket qua\b|\bket luan\b", "draft": r"\bdu thao\b"}.get(q.stage or "")
-        return any(not any(a <= d.start < b for a, b in legal) for d in find_dates(s)) and \
-            (stage is None or bool(re.search(stage, f)))
+        return any(not any(a <= d.start < b for a, b in legal) for d in find_dates(s))
     if fld == "deadline":
         return bool(re.search(r"\b(?:den|toi|truoc)\s+(?:het\s+)?(?:ngay\s+)?\d{1,2}\s*[/-]\s*\d{1,2}", f))
     if fld == "year":
@@ -128,9 +118,16 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
     return True
 
 
-_STAGE_TEXT = {"results": r"\bthong bao ket qua\b|\bket qua kiem tra\b|\bket luan kiem tra\b|\bcong bo ket luan\b"
-                          r"|\binspection results\b|\bannounced the results\b",
-               "draft": r"\bdu thao\b|\bdraft\b"}
+def _items(s: str, fields: list[str]) -> int:
+    """How many things of the asked kinds a sentence names (units, provinces, people)."""
+    n = 0
+    if "units" in fields:
+        n += len(find_units(s)) + len(re.findall(rf"\b(?:{UNIT_HEAD})", fold(s))) + len(find_provinces(s))
+    if "province" in fields or "place" in fields:
+        n += len(find_provinces(s))
+    if fields and set(fields) <= set(ROLE_WORDS) | {"person"}:
+        n += len(person_names(s))
+    return n
 
 
 def _answering(sentences: list[_Sentence], fields: set[str]) -> list[_Sentence]:
@@ -209,10 +206,11 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
     fields = [f for f in query.fields if f != "free"]
     residual = residual_terms(query)
     sentences: list[_Sentence] = []
-    stage = _STAGE_TEXT.get(query.stage or "")
+    stage = STAGES[query.stage] if query.stage in ("draft", "results") else None
     for rank, p in enumerate(relevant):
         text = doc_text(p.doc_id)
-        for a, b in split_sentences(p.text):
+        spans = split_sentences(p.text)
+        for i, (a, b) in enumerate(spans):
             s = p.text[a:b]
             held = frozenset(f for f in fields if _holds_asked(f, s, query))
             if fields and not held:
@@ -222,6 +220,8 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
                 continue  # asked about the results (or a draft report) of an inspection: this is not about them
             # the residual words (most of them: a synonym may stand for one) in the sentence or what frames it
             in_sentence = sum(holds(fold(s), w) for w in residual)
+            before = p.text[spans[i - 1][0]:spans[i - 1][1]] if i and "\n\n" not in p.text[spans[i - 1][1]:a] else ""
+            nearby = fold(before + " " + s)  # the sentence and the one before it in its paragraph
             around = sum(holds(fold(s + " " + context), w) for w in residual)
             if residual and (around < math.ceil(0.6 * len(residual)) or len(residual) > 1 and not in_sentence):
                 continue
@@ -231,6 +231,11 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
             # long sentences (lists of officials) cover many terms by chance: a mild length penalty
             score = _coverage(terms, weights) + _PASSAGE_PRIOR * p.score - 0.02 * rank - 0.1 * max(0, b - a - 250) / 250
             score += (_ASKED_BONUS if fields else 0.0) + (0.5 * in_sentence / len(residual) if residual else 0.0)
+            if query.wants_list:  # a list question: the sentence naming more of what is asked answers more of it
+                score += 0.06 * min(5, _items(s, fields))
+            # what qualifies the question (residual words, a year) right here rather than somewhere in the article
+            qualifiers = [holds(nearby, w) for w in residual] + [bool(re.search(rf"\b{y}\b", nearby)) for y in query.years]
+            score += 0.3 * sum(qualifiers) / len(qualifiers) if qualifiers else 0.0
             sentences.append(_Sentence(p, p.start + a, p.start + b, score, terms, held))
     sentences = _answering(sentences, set(fields))
     if not sentences:

@@ -34,9 +34,10 @@ from dataclasses import dataclass
 
 from ..vn.dates import DateRef, find_dates, find_years
 from ..vn.entities import RANKS, TITLE_WORDS, find_teams, person_names, title_chain, titles_after, titles_before
-from ..vn.gazetteer import SUBCOMMITTEE, find_bodies, find_provinces, find_units
+from ..vn.gazetteer import LOCAL_BODY, SUBCOMMITTEE, UNIT_HEAD, find_bodies, find_provinces, find_units
 from ..vn.legal import LegalRef, find_legal_refs
 from ..vn.text import Span, fold, has_diacritics, split_sentences
+from ..vn.vocabulary import NOT_NA_DELEGATION, STAGES, TOPIC
 from .model import ArticleFacts, InspectionRecord, Person, Unit
 
 __all__ = ["extract_facts", "extract_records"]
@@ -173,12 +174,10 @@ def _record(doc: _Doc, record_id: str, doc_id: str, source: str, title: str, men
     if body:
         rec.body, rec.body_span = body
     seg = doc.folded[seg_a:seg_b]
-    rec.topic = rec.body == SUBCOMMITTEE or bool(re.search(
-        r"\b(?:kiem tra|ve)\s+(?:cong tac\s+)?bao ve chinh tri noi bo|internal political protection", seg))
+    # the team inspects internal political protection work when its report says that of the team
+    rec.topic = rec.body == SUBCOMMITTEE or bool(re.search(rf"\b(?:kiem tra|ve)\s+(?:cong tac\s+)?(?:{TOPIC})", seg))
     lead_text = doc.folded[a:b]
-    rec.stage = ("draft" if re.search(r"du thao bao cao|draft (?:inspection )?report", lead_text) else
-                 "results" if re.search(r"thong bao ket qua|ket luan kiem tra|cong bo ket luan|inspection results",
-                                        lead_text) else "start")
+    rec.stage = next((name for name in ("draft", "results") if re.search(STAGES[name], lead_text)), "start")
     rec.people = _people(doc, sents)
     rec.units = _units(doc, sents)
     rec.legal = [r for r in doc.legal if seg_a <= r.span.start < seg_b]
@@ -188,9 +187,7 @@ def _record(doc: _Doc, record_id: str, doc_id: str, source: str, title: str, men
 
 
 # --- body ----------------------------------------------------------------------------------------------------------
-_LOCAL_BODY = re.compile(
-    r"(?:ban thuong vu\s+|uy ban kiem tra\s+|tieu ban bao ve chinh tri noi bo\s+|ban chi dao [^,.;()]{3,60}?\s+)?"
-    r"(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy)\b|ban chi dao\b")
+_LOCAL_BODY = re.compile(LOCAL_BODY)
 
 
 def _body(doc: _Doc, m: object, lead: list[tuple[int, int]], title: str) -> tuple[str, Span] | None:
@@ -229,11 +226,7 @@ def _body_at(doc: _Doc, pos: int) -> tuple[str, Span] | None:
 
 
 # --- units ---------------------------------------------------------------------------------------------------------
-_HEAD = re.compile(
-    r"(?:ban thuong vu\s+|btv\s+)?(?:ban can su dang|dang doan|dang uy|tinh uy|thanh uy|huyen uy|quan uy|thi uy"
-    r"|ban (?:to chuc|tuyen giao(?: va dan van)?|dan van|noi chinh|kinh te)(?:\s+(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy))?"
-    r"|uy ban kiem tra(?:\s+(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy))?|van phong (?:tinh uy|thanh uy)"
-    r"|ubnd|uy ban nhan dan|toa an nhan dan|vien kiem sat nhan dan|dang bo|chi bo)\b|ban thuong vu\b")
+_HEAD = re.compile(UNIT_HEAD)
 _FILL = {"tinh", "thanh", "pho", "quan", "huyen", "thi", "xa", "phuong", "tran", "mien", "co", "cac", "cap"}
 # Lowercase words that end an owner; checked on the text itself, so "tải" (in "Truyền tải điện") is not "tại".
 _OWNER_STOP = re.compile(
@@ -360,8 +353,7 @@ def _units_en(doc: _Doc, a: int, b: int) -> list[Unit]:
 # --- people --------------------------------------------------------------------------------------------------------
 _HONOR = r"(?:dong chi|ong|ba|" + "|".join(fold(r).lower() for r in RANKS) + r")"
 _ROLE_WORD = r"(pho truong doan|truong doan)(?:\s+(?:kiem tra|thanh tra|cong tac))?(?:\s+so\s+\d+)?(\s+thuong truc)?"
-_NOT_INSPECTION = r"(?!\s+(?:dai bieu|dbqh|doan dai bieu))"
-_ROLE_TITLE = re.compile(rf"{_ROLE_WORD}{_NOT_INSPECTION}\b|(deputy )?(?:head of the (?:inspection )?team|team (?:leader|head))")
+_ROLE_TITLE = re.compile(rf"{_ROLE_WORD}{NOT_NA_DELEGATION}\b|(deputy )?(?:head of the (?:inspection )?team|team (?:leader|head))")
 _VERB_ROLES = (
     (re.compile(r"lam\s+pho truong doan\b"), "deputy"),
     (re.compile(r"lam\s+truong doan\b"), "leader"),
@@ -374,12 +366,12 @@ _VERB_ROLES = (
     (re.compile(r"chaired\b"), "chair"),
 )
 _GAP = re.compile(r"[\s,]*(?:(?:da|se|cung|vua|con|thay mat doan|da co)\s*,?\s*)*$")
-_BEFORE_NAME = re.compile(rf"\b{_ROLE_WORD}{_NOT_INSPECTION}(?:\s+la\b|\s*:|\s*,)?\s*"
+_BEFORE_NAME = re.compile(rf"\b{_ROLE_WORD}{NOT_NA_DELEGATION}(?:\s+la\b|\s*:|\s*,)?\s*"
                           rf"|\b(?:dung dau|dan dau)\s+la\s+|\b(?:led|headed)\s+by\s+|\breceived\s+by\s+")
 _LIST_INTRO = re.compile(
     r"\b(chu tri(?: buoi lam viec| hoi nghi| phien hop)?|tiep(?: va lam viec voi)? doan|ve phia [^,.;]{1,25}?|tham du(?: buoi lam viec)?"
     r"|du(?: va tiep doan| buoi lam viec| hoi nghi| phien hop)?(?: con)?|lam viec voi doan|phia [^,.;]{1,20}?)\s+co\b")
-_TEAM_SIDE = re.compile(r"\b(?:thanh vien doan|thu ky doan|to giup viec|pho truong doan|truong doan(?! dai bieu)|"
+_TEAM_SIDE = re.compile(rf"\b(?:thanh vien doan|thu ky doan|to giup viec|pho truong doan|truong doan{NOT_NA_DELEGATION}|"
                         r"member of the (?:inspection )?team|head of the team)")
 _LOCAL_TITLE = re.compile(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|hdnd|ubnd|tinh|thanh pho|cong an tinh|"
                           r"provincial|city|municipal)\b")

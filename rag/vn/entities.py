@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .gazetteer import find_bodies, find_provinces, find_units
 from .text import fold, has_diacritics
 
-__all__ = ["person_names", "TeamMention", "find_teams", "team_numbers", "titles_after", "title_chain", "titles_before",
+__all__ = ["person_names", "TeamMention", "find_teams", "team_numbers", "team_number_spans", "PLACE_WORDS", "titles_after", "title_chain", "titles_before",
            "RANKS", "TITLE_WORDS", "find_counts", "NUMBER_WORDS"]
 
 # Vietnamese family names, enough to anchor a name; minority names (Y, H', Ksor...) included. Accented text must
@@ -50,8 +50,8 @@ def _is_surname(word: str, accented: bool) -> bool:
 
 # Two capitalized words right after these are a place or a unit's owner ("TP Cao Lãnh", "Huyện ủy Lục Nam"); a
 # person has three or more there ("Bí thư Tỉnh ủy Thái Doãn Kiên", "Phó Chủ tịch UBND tỉnh Châu Hồng Phúc").
-_PLACE_BEFORE = re.compile(r"\b(?:tp\.?|thanh pho|tinh|huyen|quan|thi xa|xa|phuong|thi tran|tinh uy|thanh uy|huyen uy|"
-                           r"quan uy|thi uy|dang uy|khu|cum|song|nui|duong|pho|city of|province of)\s+$")
+PLACE_WORDS = r"(?:tp\.?|thanh pho|tinh|huyen|quan|thi xa|xa|phuong|thi tran|khu|cum|song|nui|duong|pho|city of|province of)"
+_PLACE_BEFORE = re.compile(rf"\b(?:{PLACE_WORDS}|tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy)\s+$")
 # Capitalized phrases that are units or titles, not names, in text typed without diacritics ("Ban Thuong vu").
 _NOT_NAME = re.compile(r"doan\s+(?:kiem tra|thanh tra|cong tac|giam sat)\b|"
                        r"(?:ban|tieu ban|uy ban|dang uy|tinh uy|thanh uy|bo|cuc|vu|so|tong cuc|hoc vien)\s+"
@@ -204,12 +204,22 @@ _QUESTION_TEAM = re.compile(r"\b(?:doan|team)\b[^.?!;]{0,30}?\b(?:so|no\.?|numbe
                             r"|\bteam\s+0*(\d{1,4})\b(?!\s*(?:members?|people))")
 
 
+def team_number_spans(text: str) -> list[tuple[int, int, int]]:
+    """(number, start, end) of each team number a question names, the span being the number's own digits:
+    'Đoàn kiểm tra số 05' -> [(5, 18, 20)]; 'team no. 4', 'team 10' too."""
+    folded = fold(text)
+    out = [(int(m.group(1) or m.group(2)), m.start(1) if m.group(1) else m.start(2), m.end())
+           for m in _QUESTION_TEAM.finditer(folded)]
+    for t in find_teams(text):
+        digits = re.search(r"\d+$", folded[t.start:t.end])
+        if t.number is not None and digits and not any(a <= t.start + digits.start() < b for _, a, b in out):
+            out.append((t.number, t.start + digits.start(), t.end))
+    return sorted(out, key=lambda x: x[1])
+
+
 def team_numbers(text: str) -> list[int]:
     """Team numbers a question names: 'Đoàn kiểm tra số 05' -> [5]; 'team no. 4', 'team 10' -> [4], [10]."""
-    folded = fold(text)
-    out = [t.number for t in find_teams(text) if t.number is not None]
-    out += [int(m.group(1) or m.group(2)) for m in _QUESTION_TEAM.finditer(folded)]
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(n for n, _, _ in team_number_spans(text)))
 
 
 # --- counts ----------------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from functools import lru_cache
 from .text import fold, has_diacritics
 
 __all__ = ["Province", "PROVINCES", "find_provinces", "Org", "UNITS", "BODIES", "SUBCOMMITTEE", "find_units", "find_bodies",
-           "body_named", "unit_named"]
+           "body_named", "unit_named", "COMMITTEES", "UNIT_HEAD", "LOCAL_BODY"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,18 @@ UNITS: tuple[Org, ...] = (
     _o("Ngân hàng TMCP Công Thương Việt Nam", "group", "VietinBank"),
     _o("Ngân hàng TMCP Đầu tư và Phát triển Việt Nam", "group", "BIDV"),
 )
+
+# Party committees by level (folded), and the heads a unit's name starts with: "Ban Cán sự đảng" + "Bộ Y tế",
+# "Ban Thường vụ Huyện ủy" + "Cam Lộ", "Đảng ủy" + "Quân khu 7". The owner follows the head.
+COMMITTEES = r"(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy)"
+UNIT_HEAD = (
+    rf"(?:ban thuong vu\s+|btv\s+)?(?:ban can su dang|dang doan|{COMMITTEES}"
+    rf"|ban (?:to chuc|tuyen giao(?: va dan van)?|dan van|noi chinh|kinh te)(?:\s+{COMMITTEES})?"
+    rf"|uy ban kiem tra(?:\s+{COMMITTEES})?|van phong (?:tinh uy|thanh uy)"
+    r"|ubnd|uy ban nhan dan|toa an nhan dan|vien kiem sat nhan dan|dang bo|chi bo)\b|ban thuong vu\b")
+# A local body sending its own team: "Ban Thường vụ Tỉnh ủy X", "Ủy ban Kiểm tra Tỉnh ủy X", "Ban Chỉ đạo … tỉnh".
+LOCAL_BODY = (r"(?:ban thuong vu\s+|uy ban kiem tra\s+|tieu ban bao ve chinh tri noi bo\s+|ban chi dao [^,.;()]{3,60}?\s+)?"
+              rf"{COMMITTEES}\b|ban chi dao\b")
 
 SUBCOMMITTEE = "Tiểu ban Bảo vệ chính trị nội bộ Trung ương"
 # Bodies that send inspection teams. A team of another body is always that body's, never the Subcommittee's.

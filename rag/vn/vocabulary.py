@@ -1,0 +1,36 @@
+"""The vocabulary of inspection reports, in one place for articles, questions and passages alike (folded patterns,
+Vietnamese with or without diacritics, and English):
+
+    ROLE_WORDS  the words that state a role: "trưởng đoàn", "dẫn đầu", "led", "chủ trì", "tiếp đoàn", "công bố
+                quyết định" … ("Trưởng đoàn Đại biểu Quốc hội" is no inspection role: NOT_NA_DELEGATION)
+    STAGES      the stage of an inspection a text is about: the kickoff, a draft report, the results
+    TOPIC       internal political protection, the Subcommittee's subject
+"""
+
+from __future__ import annotations
+
+__all__ = ["NOT_NA_DELEGATION", "ROLE_WORDS", "STAGES", "TOPIC"]
+
+# After "trưởng đoàn": the head of a National Assembly delegation, not of an inspection team.
+NOT_NA_DELEGATION = r"(?!\s+(?:dai bieu|dbqh|doan dai bieu))"
+
+# role -> the words that state it; "phó trưởng đoàn" (deputy) is tried before "trưởng đoàn" (leader).
+ROLE_WORDS = {
+    "deputy": rf"\bpho truong doan\b{NOT_NA_DELEGATION}|\bdeputy (?:head|leader|chief)\b|\bdeputy\b",
+    "announcer": r"\b(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)|\bannounc"
+                 r"|\bpresented\b|\bread out\b",
+    "chair": r"\bchu tri\b(?!\s+tiep)|\bchaired\b|\bpresided\b",
+    "host": r"\btiep(?: va lam viec voi)? doan\b|\bdon tiep\b|\bchu tri tiep\b|\breceived\b|\bhosted\b",
+    "leader": rf"\btruong doan\b{NOT_NA_DELEGATION}|\bdan dau\b|\bdung dau\b|\bled\b|\blead(?:er|s)?\b|\bhead(?:ed)?\b"
+              r"|\bchief\b",
+}
+
+# stage -> the words of a text about it ("start" only in questions: a record is at the start unless it says more)
+STAGES = {
+    "draft": r"\bdu thao\b|\bdraft\b",
+    "results": r"\bthong bao ket qua\b|\bket qua kiem tra\b|\bket luan kiem tra\b|\bcong bo ket luan\b"
+               r"|\binspection results\b|\bannounced the results\b",
+    "start": r"\bcong bo quyet dinh\b|\btrien khai\b|\bbat dau\b",
+}
+
+TOPIC = r"\bbao ve chinh tri noi bo\b|\binternal political protection\b|\bbvctnb\b"
