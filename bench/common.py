@@ -38,12 +38,29 @@ def corpus_order() -> list[Path]:
 
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next((int(line.split()[1]) // 1024 ** 2 for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), None)
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "python": platform.python_version(),
-            "platform": platform.platform()}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (
+            int(line.split()[1]) // 1024**2
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        None,
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def save(name: str, data: dict[str, Any]) -> Path:
@@ -56,7 +73,9 @@ def save(name: str, data: dict[str, Any]) -> Path:
 def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A Markdown table."""
     out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    out += ["| " + " | ".join(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in columns) + " |" for r in rows]
+    out += [
+        "| " + " | ".join(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in columns) + " |" for r in rows
+    ]
     return "\n".join(out)
 
 
@@ -84,8 +103,9 @@ class CachedEmbedder(Embedder):
         if todo and self._borrow and not is_query:
             pool = list(self._vectors)
             self.borrowed += len(todo)
-            return np.stack([self._vectors[k] if k in self._vectors else self._vectors[pool[int(k, 16) % len(pool)]]
-                             for k in keys])
+            return np.stack(
+                [self._vectors[k] if k in self._vectors else self._vectors[pool[int(k, 16) % len(pool)]] for k in keys]
+            )
         if todo:
             self.misses += len(todo)
             for i, v in zip(todo, self._inner._encode([texts[i] for i in todo], is_query)):

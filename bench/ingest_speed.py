@@ -32,8 +32,10 @@ def main() -> None:
     # the chunks the pipeline will embed, one batch per article as it does
     batches = []
     for f in files:
-        doc = load_file(f, 10 ** 8)[0]
-        batches.append([f"{doc.title}\n{c.text}" for c in chunk_text(doc.text, doc_id_for(doc.text), settings.chunk_chars)])
+        doc = load_file(f, 10**8)[0]
+        batches.append(
+            [f"{doc.title}\n{c.text}" for c in chunk_text(doc.text, doc_id_for(doc.text), settings.chunk_chars)]
+        )
     chunks = sum(len(b) for b in batches)
     tokens = sum(embedder._model.token_count(t) for b in batches for t in b)
     embedder.embed_passages(batches[0])  # warm up both paths alike
@@ -49,12 +51,22 @@ def main() -> None:
     full = time.perf_counter() - t0
     assert len(report.added) == len(files), report.summary()
 
-    rows = [{"path": name, "seconds": secs, "articles/s": len(files) / secs, "chunks/s": chunks / secs,
-             "tokens/s": tokens / secs} for name, secs in (("bare embedder", bare), ("rag ingest", full))]
+    rows = [
+        {
+            "path": name,
+            "seconds": secs,
+            "articles/s": len(files) / secs,
+            "chunks/s": chunks / secs,
+            "tokens/s": tokens / secs,
+        }
+        for name, secs in (("bare embedder", bare), ("rag ingest", full))
+    ]
     overhead = full / bare - 1
     print(table(rows, ["path", "seconds", "articles/s", "chunks/s", "tokens/s"]))
     print(f"\n{len(files)} articles, {chunks} chunks, {tokens} tokens; pipeline overhead {overhead:.1%}")
-    print(f"wrote {save('ingest_speed', {'articles': len(files), 'chunks': chunks, 'tokens': tokens, 'rows': rows, 'overhead': overhead})}")
+    print(
+        f"wrote {save('ingest_speed', {'articles': len(files), 'chunks': chunks, 'tokens': tokens, 'rows': rows, 'overhead': overhead})}"
+    )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,9 @@ def corpus(size: int) -> list[Path]:
 def main() -> None:
     embedder = CachedEmbedder("dantri", borrow=True)
     embedder._borrow = False  # the seeds are always embedded for real (they are not in the corpus cache)
-    Assistant(Settings(data_dir=Path(tempfile.mkdtemp()) / "seeds", auto_seed=False), embedder=embedder).ingest(corpus(2))
+    Assistant(Settings(data_dir=Path(tempfile.mkdtemp()) / "seeds", auto_seed=False), embedder=embedder).ingest(
+        corpus(2)
+    )
     embedder._borrow = True
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     rows = []
@@ -63,21 +65,41 @@ def main() -> None:
         borrowed_before = embedder.borrowed
         report = Assistant(Settings(data_dir=data, auto_seed=False), embedder=embedder).ingest(corpus(size))
         docs = len(report.added)
-        out = subprocess.run([sys.executable, "-c", MEASURE, str(data), str(GOLD)], capture_output=True, text=True,
-                             env=env, cwd=ROOT, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", MEASURE, str(data), str(GOLD)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
         warm = json.loads(out.stdout.strip().splitlines()[-1])
         cold = []
         for _ in range(3):
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "rag", "ask", COLD_QUESTION], capture_output=True, check=True,
-                           env={**env, "RAG_DATA_DIR": str(data)}, cwd=ROOT)
+            subprocess.run(
+                [sys.executable, "-m", "rag", "ask", COLD_QUESTION],
+                capture_output=True,
+                check=True,
+                env={**env, "RAG_DATA_DIR": str(data)},
+                cwd=ROOT,
+            )
             cold.append(time.perf_counter() - t0)
         chunks = Assistant(Settings(data_dir=data, auto_seed=False), embedder=embedder).stats()["chunks"]
-        rows.append({"articles": docs, "chunks": chunks, "ask p50 ms": warm["all_p50"], "ask p95 ms": warm["all_p95"],
-                     "passage route p50 ms": warm["passages_p50"], "passage route p95 ms": warm["passages_p95"],
-                     "facts route p50 ms": warm["facts_p50"],
-                     "peak RSS MiB": warm["peak_rss_mib"], "rag ask cold s": statistics.median(cold),
-                     "chunk vectors borrowed": embedder.borrowed - borrowed_before})
+        rows.append(
+            {
+                "articles": docs,
+                "chunks": chunks,
+                "ask p50 ms": warm["all_p50"],
+                "ask p95 ms": warm["all_p95"],
+                "passage route p50 ms": warm["passages_p50"],
+                "passage route p95 ms": warm["passages_p95"],
+                "facts route p50 ms": warm["facts_p50"],
+                "peak RSS MiB": warm["peak_rss_mib"],
+                "rag ask cold s": statistics.median(cold),
+                "chunk vectors borrowed": embedder.borrowed - borrowed_before,
+            }
+        )
         print(table(rows[-1:], list(rows[-1])), flush=True)
     print()
     print(table(rows, list(rows[0])))

@@ -54,8 +54,10 @@ def main() -> None:
     from llama_index.core.schema import TextNode
 
     rows = a.store.catalog.chunks(list(chunk_doc))
-    nodes = [TextNode(id_=cid, text=r["text"], embedding=embedder.embed_passages([f"{r['title']}\n{r['text']}"])[0].tolist())
-             for cid, r in rows.items()]
+    nodes = [
+        TextNode(id_=cid, text=r["text"], embedding=embedder.embed_passages([f"{r['title']}\n{r['text']}"])[0].tolist())
+        for cid, r in rows.items()
+    ]
     index = VectorStoreIndex(nodes, embed_model=embedder.as_llama_index())
     li_retriever = index.as_retriever(similarity_top_k=10)
     r = a.retriever
@@ -81,13 +83,23 @@ def main() -> None:
                 r5 += rank is not None and rank <= 5
                 mrr += 1 / rank if rank else 0.0
             n = len(questions)
-            results.append({"questions": variant, "retriever": name, "R@1": r1 / n, "R@5": r5 / n, "MRR@10": mrr / n,
-                            "ms/question": (time.perf_counter() - t0) * 1000 / n})
+            results.append(
+                {
+                    "questions": variant,
+                    "retriever": name,
+                    "R@1": r1 / n,
+                    "R@5": r5 / n,
+                    "MRR@10": mrr / n,
+                    "ms/question": (time.perf_counter() - t0) * 1000 / n,
+                }
+            )
             print(table(results[-1:], list(results[-1])))
     embedder.save()
     print()
     print(table(results, ["questions", "retriever", "R@1", "R@5", "MRR@10", "ms/question"]))
-    print(f"\nwrote {save('retrieval_xquad', {'paragraphs': len(paragraphs), 'questions': len(questions), 'results': results})}")
+    print(
+        f"\nwrote {save('retrieval_xquad', {'paragraphs': len(paragraphs), 'questions': len(questions), 'results': results})}"
+    )
 
 
 if __name__ == "__main__":

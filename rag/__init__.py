@@ -14,18 +14,44 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .assistant import Assistant
-from .errors import (ConfigError, EmbedderError, EmbedderMismatchError, LoadError, PromptError, QueryError, RagError,
-                     StoreError, StoreLockedError, StoreUnavailableError)
+from .errors import (
+    ConfigError,
+    EmbedderError,
+    EmbedderMismatchError,
+    LoadError,
+    PromptError,
+    QueryError,
+    RagError,
+    StoreError,
+    StoreLockedError,
+    StoreUnavailableError,
+)
 from .ingest import Progress
 from .results import Answer, Citation, FileResult, IngestReport, Passage
 from .settings import Settings
 
 __all__ = [
-    "ingest", "ask", "retrieve", "get_assistant",
-    "Assistant", "Settings",
-    "Answer", "Citation", "Passage", "IngestReport", "FileResult",
-    "RagError", "ConfigError", "LoadError", "EmbedderError", "EmbedderMismatchError", "QueryError", "PromptError",
-    "StoreError", "StoreLockedError", "StoreUnavailableError",
+    "ingest",
+    "ask",
+    "retrieve",
+    "get_assistant",
+    "Assistant",
+    "Settings",
+    "Answer",
+    "Citation",
+    "Passage",
+    "IngestReport",
+    "FileResult",
+    "RagError",
+    "ConfigError",
+    "LoadError",
+    "EmbedderError",
+    "EmbedderMismatchError",
+    "QueryError",
+    "PromptError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreUnavailableError",
 ]
 
 _assistants: dict[str, Assistant] = {}
@@ -42,8 +68,9 @@ def get_assistant(settings: Settings | None = None) -> Assistant:
         return _assistants[key]
 
 
-def ingest(paths: Iterable[str | Path] | str | Path, *, settings: Settings | None = None,
-           progress: Progress | None = None) -> IngestReport:
+def ingest(
+    paths: Iterable[str | Path] | str | Path, *, settings: Settings | None = None, progress: Progress | None = None
+) -> IngestReport:
     """Ingest files or folders (recursive). Bad files are reported in the result, never raised."""
     if isinstance(paths, (str, Path)):
         paths = [paths]

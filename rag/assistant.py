@@ -42,7 +42,9 @@ log = logging.getLogger("rag")
 MAX_QUESTION_CHARS = 2000
 # A local unit's owner that names one place ("duc trong", "phuong hoa minh"), not a kind of unit every province has
 # ("cong an tinh", "ban to chuc tinh uy"): only those are looked for in questions typed without capitals.
-_PROPER_OWNER = re.compile(r"(?!.*\b(?:tinh|thanh pho|cong an|quan su|bo doi|ban|ubnd|uy ban)\b)(?:[a-z’'-]+ ){1,5}[a-z’'-]+")
+_PROPER_OWNER = re.compile(
+    r"(?!.*\b(?:tinh|thanh pho|cong an|quan su|bo doi|ban|ubnd|uy ban)\b)(?:[a-z’'-]+ ){1,5}[a-z’'-]+"
+)
 
 
 class Assistant:
@@ -70,7 +72,9 @@ class Assistant:
         if built_with is not None and built_with != self.settings.embedder:
             raise EmbedderMismatchError(
                 f"the index in {self.settings.data_dir} was built with embedder {built_with!r} but RAG_EMBEDDER is "
-                f"{self.settings.embedder!r}; run `rag reindex` to re-embed everything, or set RAG_EMBEDDER={built_with}")
+                f"{self.settings.embedder!r}; run `rag reindex` to re-embed everything, or set "
+                f"RAG_EMBEDDER={built_with}"
+            )
         if self.store.catalog.get_meta("reindex_pending"):
             raise EmbedderMismatchError("a reindex was interrupted; run `rag reindex` again to finish it")
 
@@ -105,12 +109,20 @@ class Assistant:
         Returns the removed sources."""
         docs = self.store.catalog.documents()
         path = str(Path(target).expanduser().resolve())
-        hits = [d for d in docs if d["doc_id"] == target or d["source"] == path
-                or d["source"].startswith(path.rstrip("/") + "/") or d["source"].startswith(path + "#")]
+        hits = [
+            d
+            for d in docs
+            if d["doc_id"] == target
+            or d["source"] == path
+            or d["source"].startswith(path.rstrip("/") + "/")
+            or d["source"].startswith(path + "#")
+        ]
         if not hits and re.fullmatch(r"[0-9a-f]{4,16}", target):
             hits = [d for d in docs if d["doc_id"].startswith(target)]
         if not hits:
-            raise RagError(f"nothing to remove: no ingested document has path or id {target!r} (see `rag stats --docs`)")
+            raise RagError(
+                f"nothing to remove: no ingested document has path or id {target!r} (see `rag stats --docs`)"
+            )
         with self.store.writer():
             for d in hits:
                 self.store.remove_document(d["doc_id"])
@@ -128,8 +140,14 @@ class Assistant:
             for i, d in enumerate(docs):
                 if progress:
                     progress(i, len(docs), d["source"])
-                doc = LoadedDocument(d["source"], catalog.document_text(d["doc_id"]) or "", d["title"], d["url"],
-                                     d["date"], d["metadata"])
+                doc = LoadedDocument(
+                    d["source"],
+                    catalog.document_text(d["doc_id"]) or "",
+                    d["title"],
+                    d["url"],
+                    d["date"],
+                    d["metadata"],
+                )
                 index_document(self.store, self.embedder, self.settings, doc, replaces=d["doc_id"])
             catalog.set_meta("reindex_pending", None)
         self.__dict__.pop("retriever", None)
@@ -152,8 +170,9 @@ class Assistant:
         """The configured llama-index LLM (RAG_LLM), or None."""
         return make_llm(self.settings)
 
-    def ask(self, question: str, history: list[dict[str, Any]] | None = None,
-            on_token: Callable[[str], None] | None = None) -> Answer:
+    def ask(
+        self, question: str, history: list[dict[str, Any]] | None = None, on_token: Callable[[str], None] | None = None
+    ) -> Answer:
         """Answer `question` from the ingested articles. With `history` (chat messages, {"role", "content"}), a
         follow-up such as "Còn ở Đắk Lắk thì sao?" is answered as the previous question about Đắk Lắk.
         With an LLM configured, `on_token` receives its text as it is generated (before verification)."""
@@ -176,8 +195,9 @@ class Assistant:
         stats = retriever.term_stats(query.terms)
         # candidates from both sides: the passage route keeps the best of those whose article names every entity
         passages = retriever.search(query, k=self.settings.candidates, stats=stats)
-        exact = self._corrected(query, facts or extractive_answer(query, passages, stats.idf(), self.document_text,
-                                                                   self.settings))
+        exact = self._corrected(
+            query, facts or extractive_answer(query, passages, stats.idf(), self.document_text, self.settings)
+        )
         if self.llm is None or not exact.found:
             return exact  # nothing relevant: no LLM call
         return self._llm_answer(query, passages, facts, exact, on_token)
@@ -195,12 +215,19 @@ class Assistant:
         words = [w for w in syllables(name) if w not in ("tinh", "thanh", "pho")] or syllables(name)
         return self.store.catalog.phrase_count(words) > 0
 
-    def _llm_answer(self, query: Query, passages: list[Passage], facts: Answer | None, exact: Answer,
-                    on_token: Callable[[str], None] | None) -> Answer:
+    def _llm_answer(
+        self,
+        query: Query,
+        passages: list[Passage],
+        facts: Answer | None,
+        exact: Answer,
+        on_token: Callable[[str], None] | None,
+    ) -> Answer:
         sources = gather_sources(passages, facts)
         messages = build_messages(query.text, sources, query.language)
         output, stopped = "", ""
         started = time.monotonic()
+        assert self.llm is not None  # callers check
         try:  # streamed always, so that a slow local model stops at RAG_LLM_TIMEOUT and RAG_LLM_MAX_TOKENS
             for n, chunk in enumerate(self.llm.stream_chat(messages), 1):
                 output += chunk.delta or ""
@@ -222,8 +249,15 @@ class Assistant:
         if lacking:  # a fluent answer without the name, date or number asked for is worse than the exact one
             exact.note = render(f"llm_lacks_note_{query.language}", values=", ".join(lacking))
             return exact
-        return Answer(question=query.text, answer=text, found=True, citations=citations, language=query.language,
-                      mode="llm", facts=exact.facts)
+        return Answer(
+            question=query.text,
+            answer=text,
+            found=True,
+            citations=citations,
+            language=query.language,
+            mode="llm",
+            facts=exact.facts,
+        )
 
     def ask_stream(self, question: str, history: list[dict[str, Any]] | None = None) -> Iterator[str | Answer]:
         """Yield the LLM's text as it comes (nothing without an LLM), then the verified `Answer` last."""
@@ -263,11 +297,19 @@ class Assistant:
                     articles.append(ArticleFacts.from_dict(row))
                 elif row.get("doc_id") in docs and not any(a.doc_id == row["doc_id"] for a in articles):
                     d = docs[row["doc_id"]]
-                    articles.append(extract_facts(self.document_text(d["doc_id"]), d["doc_id"], d["source"], d["title"],
-                                                  d["date"]))
-            people = {fold(p.name): p.name for a in articles for p in a.people + [x for e in a.events for x in e.people]}
-            locals_ = frozenset(u.key[6:] for a in articles for e in a.events for u in e.units
-                                if u.key.startswith("local:") and _PROPER_OWNER.fullmatch(u.key[6:]))
+                    articles.append(
+                        extract_facts(self.document_text(d["doc_id"]), d["doc_id"], d["source"], d["title"], d["date"])
+                    )
+            people = {
+                fold(p.name): p.name for a in articles for p in a.people + [x for e in a.events for x in e.people]
+            }
+            locals_ = frozenset(
+                u.key[6:]
+                for a in articles
+                for e in a.events
+                for u in e.units
+                if u.key.startswith("local:") and _PROPER_OWNER.fullmatch(u.key[6:])
+            )
             self._facts = (version, articles, Known(people, locals_))
         return self._facts
 
@@ -279,12 +321,14 @@ class Assistant:
         """The stored text of a document: citations' offsets point into it."""
         return self.store.catalog.document_text(doc_id) or ""
 
-
     def stats(self) -> dict[str, Any]:
         docs, chunks = self.store.catalog.counts()
         return {
-            "data_dir": str(self.settings.data_dir), "vectors_at": self.store.vectors.where,
-            "documents": docs, "chunks": chunks, "vectors": self.store.vectors.count(),
+            "data_dir": str(self.settings.data_dir),
+            "vectors_at": self.store.vectors.where,
+            "documents": docs,
+            "chunks": chunks,
+            "vectors": self.store.vectors.count(),
             "embedder": self.store.catalog.get_meta("embedder") or self.settings.embedder,
             "dim": int(self.store.catalog.get_meta("dim") or 0) or None,
         }

@@ -31,7 +31,7 @@ def chunk_text(text: str, doc_id: str, max_chars: int = 900) -> list[TextNode]:
     for a, b in spans:
         if cur:
             size = b - cur[0][0]
-            paragraph_break = "\n\n" in text[cur[-1][1]:a]
+            paragraph_break = "\n\n" in text[cur[-1][1] : a]
             if size > max_chars or (paragraph_break and cur[-1][1] - cur[0][0] >= max_chars // 2):
                 groups.append(cur)
                 cur = []
@@ -43,8 +43,13 @@ def chunk_text(text: str, doc_id: str, max_chars: int = 900) -> list[TextNode]:
     nodes = []
     for i, g in enumerate(groups):
         start, end = g[0][0], g[-1][1]
-        nodes.append(TextNode(
-            id_=chunk_id(doc_id, i), text=text[start:end], start_char_idx=start, end_char_idx=end,
-            metadata={"doc_id": doc_id, "index": i},
-        ))
+        nodes.append(
+            TextNode(
+                id_=chunk_id(doc_id, i),
+                text=text[start:end],
+                start_char_idx=start,
+                end_char_idx=end,
+                metadata={"doc_id": doc_id, "index": i},
+            )
+        )
     return nodes

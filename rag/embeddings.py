@@ -87,14 +87,20 @@ class SentenceTransformerEmbedding(Embedder):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
-            raise EmbedderError(f"sentence-transformers is not installed ({e}); pip install sentence-transformers") from None
+            raise EmbedderError(
+                f"sentence-transformers is not installed ({e}); pip install sentence-transformers"
+            ) from None
         try:
             st = SentenceTransformer(model, device="cpu")
         except Exception as e:  # OSError, hub errors offline, bad folder...
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {first}") from None
-        dim = st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension") else st.get_sentence_embedding_dimension()
-        self.name, self.dim = f"sentence-transformers:{model}", int(dim)
+        dim = (
+            st.get_embedding_dimension()
+            if hasattr(st, "get_embedding_dimension")
+            else st.get_sentence_embedding_dimension()
+        )
+        self.name, self.dim = f"sentence-transformers:{model}", int(dim or len(st.encode("dim")))
         self._model = st
         self._e5 = "e5" in model.lower()
 

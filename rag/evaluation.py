@@ -82,7 +82,9 @@ class EvalReport:
             "refusal_accuracy": _rate([not x.found for x in refusals]),
             "false_refusals": sum(not x.found for x in answerable),
             "latency_ms_p50": round(statistics.median(latencies), 1) if latencies else None,
-            "latency_ms_p95": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1) if latencies else None,
+            "latency_ms_p95": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1)
+            if latencies
+            else None,
         }
 
     def by_category(self) -> dict[str, dict[str, dict[str, Any]]]:
@@ -93,12 +95,19 @@ class EvalReport:
             for kind, value in x.categories.items():
                 groups[(kind, value)].append(x)
         for (kind, value), xs in sorted(groups.items()):
-            out[kind][value] = {"questions": len(xs), "correct": sum(x.correct for x in xs),
-                                "accuracy": _rate([x.correct for x in xs])}
+            out[kind][value] = {
+                "questions": len(xs),
+                "correct": sum(x.correct for x in xs),
+                "accuracy": _rate([x.correct for x in xs]),
+            }
         return dict(out)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"totals": self.totals(), "by_category": self.by_category(), "results": [asdict(x) for x in self.results]}
+        return {
+            "totals": self.totals(),
+            "by_category": self.by_category(),
+            "results": [asdict(x) for x in self.results],
+        }
 
 
 def load_gold(path: str | Path) -> list[GoldQuestion]:
@@ -116,18 +125,41 @@ def load_gold(path: str | Path) -> list[GoldQuestion]:
             if not isinstance(d, dict):
                 raise ValueError("a line must be a JSON object")
             if isinstance(d.get("q"), str):  # dev format
-                groups = [g if isinstance(g, list) else [g] for g in d.get("expect", [])]
-                out.append(GoldQuestion(d["q"], groups, list(d.get("forbid", [])), list(d.get("cite") or []),
-                                        list(d.get("cite_any") or []), not bool(d.get("found", True)), str(d.get("id", n)),
-                                        True, {k: v for k, v in d.items() if k not in
-                                               {"q", "expect", "forbid", "cite", "cite_any", "found", "id"}}))
+                groups: list[str | list[str]] = [g if isinstance(g, list) else [g] for g in d.get("expect", [])]
+                out.append(
+                    GoldQuestion(
+                        d["q"],
+                        groups,
+                        list(d.get("forbid", [])),
+                        list(d.get("cite") or []),
+                        list(d.get("cite_any") or []),
+                        not bool(d.get("found", True)),
+                        str(d.get("id", n)),
+                        True,
+                        {
+                            k: v
+                            for k, v in d.items()
+                            if k not in {"q", "expect", "forbid", "cite", "cite_any", "found", "id"}
+                        },
+                    )
+                )
                 continue
             if not isinstance(d.get("question"), str):
                 raise ValueError("needs a string 'question' (or 'q')")
             known = {"question", "expect", "forbid", "sources", "not_found", "id"}
-            out.append(GoldQuestion(d["question"], list(d.get("expect", [])), list(d.get("forbid", [])),
-                                    list(d.get("sources", [])), [], bool(d.get("not_found", False)),
-                                    str(d.get("id", n)), False, {k: v for k, v in d.items() if k not in known}))
+            out.append(
+                GoldQuestion(
+                    d["question"],
+                    list(d.get("expect", [])),
+                    list(d.get("forbid", [])),
+                    list(d.get("sources", [])),
+                    [],
+                    bool(d.get("not_found", False)),
+                    str(d.get("id", n)),
+                    False,
+                    {k: v for k, v in d.items() if k not in known},
+                )
+            )
         except (ValueError, TypeError) as e:
             raise RagError(f"{path}:{n}: bad gold line ({e})") from None
     return out
@@ -151,7 +183,7 @@ def _score(gold: GoldQuestion, answer: Any, doc_text: Any) -> tuple[bool, int, s
         return file_of(source).startswith(wanted) if gold.folded else source.split("#", 1)[0].endswith(wanted)
 
     wanted = gold.sources + gold.sources_any
-    verbatim = [c for c in answer.citations if doc_text(c.doc_id)[c.start:c.end] == c.quote]
+    verbatim = [c for c in answer.citations if doc_text(c.doc_id)[c.start : c.end] == c.quote]
     precise = sum(1 for c in verbatim if not wanted or any(cites(c.source, s) for s in wanted))
     if gold.not_found:
         return (not answer.found and not answer.citations), precise, "" if not answer.found else "refusal expected"
@@ -168,8 +200,10 @@ def _score(gold: GoldQuestion, answer: Any, doc_text: Any) -> tuple[bool, int, s
     if gold.folded and len(answer.answer) > MAX_ANSWER_CHARS:
         return False, precise, f"answer of {len(answer.answer)} characters"
     for s in gold.sources:
-        if not any(cites(c.source, s) and (gold.folded or not gold.expect or any(has(c.quote, e) for e in gold.expect))
-                   for c in verbatim):
+        if not any(
+            cites(c.source, s) and (gold.folded or not gold.expect or any(has(c.quote, e) for e in gold.expect))
+            for c in verbatim
+        ):
             return False, precise, f"no verbatim citation of {s}" + ("" if gold.folded else " holding the answer")
     if gold.sources_any and not any(cites(c.source, s) for c in verbatim for s in gold.sources_any):
         return False, precise, f"no citation of any of {', '.join(gold.sources_any)}"
@@ -183,8 +217,11 @@ def _categories(gold: GoldQuestion, assistant: Any) -> dict[str, str]:
     form = gold.extra.get("form") or ("en" if q.language == "en" else "vi" if q.accented else "unaccented")
     fields = list(dict.fromkeys(q.fields))
     asked = gold.extra.get("field") or (fields[0] if len(fields) == 1 else "two things" if fields else "free")
-    return {"field": "refusal" if gold.not_found else str(asked), "language": str(form),
-            "refusal": "must refuse" if gold.not_found else "must answer"}
+    return {
+        "field": "refusal" if gold.not_found else str(asked),
+        "language": str(form),
+        "refusal": "must refuse" if gold.not_found else "must answer",
+    }
 
 
 def evaluate(assistant: Any, gold: list[GoldQuestion]) -> EvalReport:
@@ -194,6 +231,20 @@ def evaluate(assistant: Any, gold: list[GoldQuestion]) -> EvalReport:
         answer = assistant.ask(g.question)
         latency = (time.perf_counter() - start) * 1000
         correct, precise, why = _score(g, answer, assistant.document_text)
-        results.append(QuestionResult(g.question, correct, answer.found, g.not_found, answer.mode, len(answer.citations),
-                                      precise, round(latency, 1), why, answer.answer, g.id, _categories(g, assistant)))
+        results.append(
+            QuestionResult(
+                g.question,
+                correct,
+                answer.found,
+                g.not_found,
+                answer.mode,
+                len(answer.citations),
+                precise,
+                round(latency, 1),
+                why,
+                answer.answer,
+                g.id,
+                _categories(g, assistant),
+            )
+        )
     return EvalReport(results)

@@ -56,7 +56,7 @@ def standalone_question(question: str, history: list[dict[str, Any]] | None) -> 
     elif old_provinces:
         _, a, b = old_provinces[0]
         prep = re.search(r"\s*\b(?:tại|ở|tai|o|in|at)\s+$", out[:a], re.I)
-        out = out[:prep.start() if prep else a] + out[b:]
+        out = out[: prep.start() if prep else a] + out[b:]
     spans = team_number_spans(out)
     if teams:
         if spans:
@@ -67,5 +67,5 @@ def standalone_question(question: str, history: list[dict[str, Any]] | None) -> 
     elif spans:  # the team was the old question's: "số 5" goes with it
         _, a, b = spans[0]
         marker = re.search(r"\s*\b(?:so|no\.?|number)\s*0*$", fold(out[:a]))
-        out = out[:marker.start() if marker else a].rstrip() + out[b:]
+        out = out[: marker.start() if marker else a].rstrip() + out[b:]
     return out

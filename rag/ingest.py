@@ -37,8 +37,15 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileRes
     rejected: list[FileResult] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
-                                and not any(part.startswith(".") for part in f.relative_to(p).parts)))
+            files.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file()
+                    and f.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                )
+            )
         elif p.exists():
             files.append(p)
         else:
@@ -46,17 +53,33 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileRes
     return list(dict.fromkeys(files)), rejected
 
 
-def index_document(store: Store, embedder: Embedder, settings: Settings, doc: LoadedDocument,
-                   replaces: str | None = None) -> int:
+def index_document(
+    store: Store, embedder: Embedder, settings: Settings, doc: LoadedDocument, replaces: str | None = None
+) -> int:
     """Chunk, embed and store one document (inside `store.writer()`). Returns its number of chunks."""
     doc_id = doc_id_for(doc.text)
     nodes = chunk_text(doc.text, doc_id, settings.chunk_chars)
     # The title is embedded and indexed with every chunk: a chunk is then found by its article's topic too.
     vectors = embedder.embed_passages([f"{doc.title}\n{n.text}" for n in nodes])
-    chunks = [{"chunk_id": n.node_id, "idx": i, "start": n.start_char_idx, "end": n.end_char_idx,
-               "terms": " ".join(lexical_terms(f"{doc.title}\n{n.text}"))} for i, n in enumerate(nodes)]
-    row = {"doc_id": doc_id, "source": doc.source, "title": doc.title, "url": doc.url, "date": doc.date,
-           "metadata": doc.metadata, "text": doc.text}
+    chunks = [
+        {
+            "chunk_id": n.node_id,
+            "idx": i,
+            "start": n.start_char_idx,
+            "end": n.end_char_idx,
+            "terms": " ".join(lexical_terms(f"{doc.title}\n{n.text}")),
+        }
+        for i, n in enumerate(nodes)
+    ]
+    row = {
+        "doc_id": doc_id,
+        "source": doc.source,
+        "title": doc.title,
+        "url": doc.url,
+        "date": doc.date,
+        "metadata": doc.metadata,
+        "text": doc.text,
+    }
     facts = extract_facts(doc.text, doc_id, doc.source, doc.title, doc.date)
     store.put_document(row, chunks, vectors, replaces=replaces, facts=[{"record_id": doc_id, **facts.to_dict()}])
     return len(nodes)
@@ -73,8 +96,9 @@ def _ingest_one(store: Store, embedder: Embedder, settings: Settings, doc: Loade
     return FileResult(doc.source, "updated" if old else "added", None, doc_id, n)
 
 
-def ingest_paths(store: Store, embedder: Embedder, settings: Settings, paths: Iterable[str | Path],
-                 progress: Progress | None = None) -> IngestReport:
+def ingest_paths(
+    store: Store, embedder: Embedder, settings: Settings, paths: Iterable[str | Path], progress: Progress | None = None
+) -> IngestReport:
     files, rejected = collect_files(paths)
     report = IngestReport(list(rejected))
     max_bytes = int(settings.max_file_mb * 1_000_000)

@@ -12,8 +12,11 @@ from .settings import Settings
 
 __all__ = ["make_llm"]
 
-_PACKAGES = {"ollama": "llama-index-llms-ollama", "openai-like": "llama-index-llms-openai-like",
-             "llamacpp": "llama-index-llms-llama-cpp"}
+_PACKAGES = {
+    "ollama": "llama-index-llms-ollama",
+    "openai-like": "llama-index-llms-openai-like",
+    "llamacpp": "llama-index-llms-llama-cpp",
+}
 
 
 def make_llm(settings: Settings) -> Any | None:
@@ -25,29 +28,45 @@ def make_llm(settings: Settings) -> Any | None:
         if kind == "ollama":
             from llama_index.llms.ollama import Ollama
 
-            return Ollama(model=arg, base_url=settings.llm_base_url or "http://127.0.0.1:11434",
-                          request_timeout=settings.llm_timeout, temperature=0.1,
-                          additional_kwargs={"num_predict": settings.llm_max_tokens})
+            return Ollama(
+                model=arg,
+                base_url=settings.llm_base_url or "http://127.0.0.1:11434",
+                request_timeout=settings.llm_timeout,
+                temperature=0.1,
+                additional_kwargs={"num_predict": settings.llm_max_tokens},
+            )
         if kind == "openai-like":
             if not settings.llm_base_url:
                 raise ConfigError("RAG_LLM=openai-like:… needs RAG_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)")
             from llama_index.llms.openai_like import OpenAILike
 
-            return OpenAILike(model=arg, api_base=settings.llm_base_url, api_key=settings.llm_api_key or "unused",
-                              is_chat_model=True, timeout=settings.llm_timeout, max_tokens=settings.llm_max_tokens,
-                              temperature=0.1)
+            return OpenAILike(
+                model=arg,
+                api_base=settings.llm_base_url,
+                api_key=settings.llm_api_key or "unused",
+                is_chat_model=True,
+                timeout=settings.llm_timeout,
+                max_tokens=settings.llm_max_tokens,
+                temperature=0.1,
+            )
         if not Path(arg).is_file():
             raise ConfigError(f"RAG_LLM=llamacpp: model file {arg} does not exist")
         from llama_index.llms.llama_cpp import LlamaCPP
 
-        llm = LlamaCPP(model_path=arg, temperature=0.1, max_new_tokens=settings.llm_max_tokens,
-                       context_window=settings.llm_context, verbose=False,
-                       model_kwargs={"n_threads": 2, "n_gpu_layers": 0})
+        llm = LlamaCPP(
+            model_path=arg,
+            temperature=0.1,
+            max_new_tokens=settings.llm_max_tokens,
+            context_window=settings.llm_context,
+            verbose=False,
+            model_kwargs={"n_threads": 2, "n_gpu_layers": 0},
+        )
         _use_model_chat_format(llm)
         return llm
     except ImportError as e:
-        raise ConfigError(f"RAG_LLM={settings.llm} needs {_PACKAGES[kind]} ({e.name} is missing): "
-                          f"pip install 'rag-vn-news[llm]'") from None
+        raise ConfigError(
+            f"RAG_LLM={settings.llm} needs {_PACKAGES[kind]} ({e.name} is missing): pip install 'rag-vn-news[llm]'"
+        ) from None
 
 
 def _use_model_chat_format(llm: Any) -> None:
@@ -64,8 +83,9 @@ def _use_model_chat_format(llm: Any) -> None:
 
         def messages_to_prompt(messages: Any) -> str:
             prompt = formatter(messages=[{"role": m.role.value, "content": m.content} for m in messages]).prompt
-            return prompt[len(bos):] if prompt.startswith(bos) else prompt  # llama.cpp adds BOS itself
+            return prompt[len(bos) :] if prompt.startswith(bos) else prompt  # llama.cpp adds BOS itself
     elif meta.get("general.architecture", "").startswith("gemma"):
+
         def messages_to_prompt(messages: Any) -> str:  # Gemma has no system role: it opens the first user turn
             system = "\n\n".join(m.content for m in messages if m.role.value == "system")
             turns = [m for m in messages if m.role.value != "system"]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import LoadError
 from .vn.text import nfc
@@ -34,8 +36,11 @@ class LoadedDocument:
 
 # --- decoding ---------------------------------------------------------------------------------------------------
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # Vietnamese letters with diacritics (NFC), lower and upper case.
 _VI_LETTERS = frozenset(
@@ -60,7 +65,11 @@ def decode_bytes(data: bytes, source: str) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as e:
-                raise LoadError(source, f"starts with a {encoding} byte-order mark but is not valid {encoding}: {e.reason} at byte {e.start}") from None
+                raise LoadError(
+                    source,
+                    f"starts with a {encoding} byte-order mark but is not valid {encoding}: {e.reason} at byte "
+                    f"{e.start}",
+                ) from None
     if b"\x00" in data:
         raise LoadError(source, "binary file (contains NUL bytes)")
     try:
@@ -160,10 +169,11 @@ def _load_html(source: str, text: str) -> list[LoadedDocument]:
     soup = BeautifulSoup(text, "lxml")
 
     def meta_content(**attrs: str) -> str | None:
-        tag = soup.find("meta", attrs=attrs)
-        return tag.get("content") if tag is not None and tag.get("content") else None
+        tag = soup.find("meta", attrs=dict[str, Any](attrs))
+        content = tag.get("content") if tag is not None else None
+        return content if isinstance(content, str) and content else None
 
-    title = (meta_content(property="og:title") or (soup.title.get_text(" ", strip=True) if soup.title else None))
+    title = meta_content(property="og:title") or (soup.title.get_text(" ", strip=True) if soup.title else None)
     if not title and soup.h1:
         title = soup.h1.get_text(" ", strip=True)
     canonical = soup.find("link", rel="canonical")
@@ -173,8 +183,12 @@ def _load_html(source: str, text: str) -> list[LoadedDocument]:
 
     for tag in soup(["script", "style", "noscript", "template", "iframe", "svg", "head", "form", "button"]):
         tag.decompose()
-    hidden = [t for t in soup.find_all(True) if t.attrs is not None and (
-        t.has_attr("hidden") or t.get("aria-hidden") == "true" or _HIDDEN_STYLE.search(t.get("style", "")))]
+    hidden = [
+        t
+        for t in soup.find_all(True)
+        if t.attrs is not None
+        and (t.has_attr("hidden") or t.get("aria-hidden") == "true" or _HIDDEN_STYLE.search(str(t.get("style") or "")))
+    ]
     for tag in hidden:
         if not tag.decomposed:
             tag.decompose()
@@ -229,9 +243,14 @@ def _load_jsonl(source: str, text: str) -> list[LoadedDocument | LoadError]:
     return _records(source, records) + bad
 
 
-_PARSERS = {
-    ".txt": _load_txt, ".md": _load_md, ".markdown": _load_md, ".html": _load_html, ".htm": _load_html,
-    ".json": _load_json, ".jsonl": _load_jsonl,
+_PARSERS: dict[str, Callable[[str, str], Sequence[LoadedDocument | LoadError]]] = {
+    ".txt": _load_txt,
+    ".md": _load_md,
+    ".markdown": _load_md,
+    ".html": _load_html,
+    ".htm": _load_html,
+    ".json": _load_json,
+    ".jsonl": _load_jsonl,
 }
 
 
@@ -242,11 +261,15 @@ def load_file(path: str | Path, max_bytes: int) -> list[LoadedDocument | LoadErr
     source = str(path.resolve())
     parser = _PARSERS.get(path.suffix.lower())
     if parser is None:
-        raise LoadError(source, f"unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+        raise LoadError(
+            source, f"unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise LoadError(source, f"too large: {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit (RAG_MAX_FILE_MB)")
+            raise LoadError(
+                source, f"too large: {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit (RAG_MAX_FILE_MB)"
+            )
         data = path.read_bytes()
     except OSError as e:
         raise LoadError(source, f"cannot read: {e.strerror or e}") from None
@@ -254,6 +277,6 @@ def load_file(path: str | Path, max_bytes: int) -> list[LoadedDocument | LoadErr
         raise LoadError(source, "empty file")
     try:
         text = decode_bytes(data, source)
-        return parser(source, text)  # type: ignore[operator]
+        return list(parser(source, text))
     except LoadError as e:
         raise LoadError(source, e.reason) from None

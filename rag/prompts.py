@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from functools import lru_cache
+from functools import cache
 
 from .errors import PromptError
 from .resources import bundled_path
@@ -11,7 +11,7 @@ from .resources import bundled_path
 __all__ = ["render"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> str:
     try:
         return (bundled_path("prompts") / f"{name}.txt").read_text(encoding="utf-8").rstrip("\n")

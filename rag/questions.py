@@ -30,8 +30,27 @@ from .vn.vocabulary import ROLE_WORDS, STAGES, TOPIC
 
 __all__ = ["Query", "Known", "UnitRef", "analyze", "FIELDS", "GLOSSARY"]
 
-FIELDS = ("leader", "deputy", "announcer", "chair", "host", "titles", "role", "person", "team", "body", "province",
-          "place", "units", "date", "deadline", "year", "legal", "count", "free")
+FIELDS = (
+    "leader",
+    "deputy",
+    "announcer",
+    "chair",
+    "host",
+    "titles",
+    "role",
+    "person",
+    "team",
+    "body",
+    "province",
+    "place",
+    "units",
+    "date",
+    "deadline",
+    "year",
+    "legal",
+    "count",
+    "free",
+)
 
 # Function and question words that carry no topic (folded). Kept short: BM25's IDF handles the rest.
 _VI_STOP = frozenset(
@@ -47,95 +66,231 @@ _EN_HINTS = _EN_STOP | frozenset("led lead head team inspection province decisio
 
 # English domain words -> Vietnamese phrases (accented; folded when used).
 GLOSSARY = {
-    "led": "trưởng đoàn dẫn đầu", "lead": "trưởng đoàn dẫn đầu", "leader": "trưởng đoàn", "leads": "dẫn đầu",
-    "head": "trưởng đoàn", "headed": "trưởng đoàn dẫn đầu", "chief": "trưởng đoàn", "deputy": "phó trưởng đoàn",
-    "team": "đoàn", "delegation": "đoàn", "inspection": "kiểm tra", "inspected": "kiểm tra", "inspect": "kiểm tra",
-    "inspecting": "kiểm tra", "examined": "kiểm tra", "internal": "nội bộ", "political": "chính trị",
-    "protection": "bảo vệ", "subcommittee": "tiểu ban", "sub-committee": "tiểu ban", "province": "tỉnh",
-    "provincial": "tỉnh", "committee": "ủy ban", "standing": "thường vụ", "secretary": "bí thư",
-    "decision": "quyết định", "regulation": "quy định", "plan": "kế hoạch", "conclusion": "kết luận",
-    "directive": "chỉ thị", "resolution": "nghị quyết", "announced": "công bố", "announce": "công bố",
-    "date": "ngày", "day": "ngày", "days": "ngày", "year": "năm", "unit": "đơn vị", "units": "đơn vị",
-    "number": "số", "central": "trung ương", "politburo": "bộ chính trị", "worked": "làm việc", "working": "làm việc",
-    "meeting": "buổi làm việc", "meet": "làm việc", "city": "thành phố", "district": "huyện", "police": "công an",
-    "party": "đảng", "received": "tiếp", "editor": "tổng biên tập", "magazine": "tạp chí", "communist": "cộng sản",
-    "organization": "tổ chức", "organisation": "tổ chức", "presented": "phổ biến trình bày", "schedule": "lịch",
-    "chaired": "chủ trì", "chair": "chủ trì", "explained": "quán triệt", "conference": "hội nghị",
-    "members": "thành viên đảng viên", "member": "thành viên", "disciplined": "kỷ luật", "discipline": "kỷ luật",
-    "born": "sinh năm", "age": "tuổi", "old": "tuổi", "budget": "kinh phí", "cost": "kinh phí", "role": "vai trò",
-    "commissar": "chính ủy", "commander": "tư lệnh", "military": "quân", "region": "khu", "draft": "dự thảo",
-    "report": "báo cáo", "results": "kết quả", "result": "kết quả", "established": "thành lập",
-    "implement": "thực hiện", "implemented": "thực hiện", "apply": "thực hiện", "programme": "chương trình",
-    "program": "chương trình", "ministry": "bộ", "court": "tòa án", "audit": "kiểm toán", "electricity": "điện lực",
-    "government": "chính phủ", "inspectorate": "thanh tra", "land": "đất đai", "management": "quản lý",
-    "security": "an ninh", "public": "công", "replaced": "thay thế", "replace": "thay thế", "check": "kiểm tra",
+    "led": "trưởng đoàn dẫn đầu",
+    "lead": "trưởng đoàn dẫn đầu",
+    "leader": "trưởng đoàn",
+    "leads": "dẫn đầu",
+    "head": "trưởng đoàn",
+    "headed": "trưởng đoàn dẫn đầu",
+    "chief": "trưởng đoàn",
+    "deputy": "phó trưởng đoàn",
+    "team": "đoàn",
+    "delegation": "đoàn",
+    "inspection": "kiểm tra",
+    "inspected": "kiểm tra",
+    "inspect": "kiểm tra",
+    "inspecting": "kiểm tra",
+    "examined": "kiểm tra",
+    "internal": "nội bộ",
+    "political": "chính trị",
+    "protection": "bảo vệ",
+    "subcommittee": "tiểu ban",
+    "sub-committee": "tiểu ban",
+    "province": "tỉnh",
+    "provincial": "tỉnh",
+    "committee": "ủy ban",
+    "standing": "thường vụ",
+    "secretary": "bí thư",
+    "decision": "quyết định",
+    "regulation": "quy định",
+    "plan": "kế hoạch",
+    "conclusion": "kết luận",
+    "directive": "chỉ thị",
+    "resolution": "nghị quyết",
+    "announced": "công bố",
+    "announce": "công bố",
+    "date": "ngày",
+    "day": "ngày",
+    "days": "ngày",
+    "year": "năm",
+    "unit": "đơn vị",
+    "units": "đơn vị",
+    "number": "số",
+    "central": "trung ương",
+    "politburo": "bộ chính trị",
+    "worked": "làm việc",
+    "working": "làm việc",
+    "meeting": "buổi làm việc",
+    "meet": "làm việc",
+    "city": "thành phố",
+    "district": "huyện",
+    "police": "công an",
+    "party": "đảng",
+    "received": "tiếp",
+    "editor": "tổng biên tập",
+    "magazine": "tạp chí",
+    "communist": "cộng sản",
+    "organization": "tổ chức",
+    "organisation": "tổ chức",
+    "presented": "phổ biến trình bày",
+    "schedule": "lịch",
+    "chaired": "chủ trì",
+    "chair": "chủ trì",
+    "explained": "quán triệt",
+    "conference": "hội nghị",
+    "members": "thành viên đảng viên",
+    "member": "thành viên",
+    "disciplined": "kỷ luật",
+    "discipline": "kỷ luật",
+    "born": "sinh năm",
+    "age": "tuổi",
+    "old": "tuổi",
+    "budget": "kinh phí",
+    "cost": "kinh phí",
+    "role": "vai trò",
+    "commissar": "chính ủy",
+    "commander": "tư lệnh",
+    "military": "quân",
+    "region": "khu",
+    "draft": "dự thảo",
+    "report": "báo cáo",
+    "results": "kết quả",
+    "result": "kết quả",
+    "established": "thành lập",
+    "implement": "thực hiện",
+    "implemented": "thực hiện",
+    "apply": "thực hiện",
+    "programme": "chương trình",
+    "program": "chương trình",
+    "ministry": "bộ",
+    "court": "tòa án",
+    "audit": "kiểm toán",
+    "electricity": "điện lực",
+    "government": "chính phủ",
+    "inspectorate": "thanh tra",
+    "land": "đất đai",
+    "management": "quản lý",
+    "security": "an ninh",
+    "public": "công",
+    "replaced": "thay thế",
+    "replace": "thay thế",
+    "check": "kiểm tra",
     "content": "nội dung",
 }
 # Words that name something a record holds, or the inspection itself: never residual. Vietnamese (folded
 # syllables) and English; everything else a question says must stand in the passage that answers it.
-_KNOWN_VI = tuple(sorted((  # phrases, longest first when masking
-    "doan kiem tra|kiem tra|giam sat|thanh tra|cong tac|lam viec|buoi lam viec|hoi nghi|trien khai|cong bo|quyet dinh|"
-    "ke hoach|quy dinh|chi thi|ket luan|nghi quyet|huong dan|van ban|bao ve chinh tri noi bo|tieu ban|trung uong|"
-    "truong doan|pho truong doan|truong|pho|ban thuong vu|thuong vu|tinh uy|thanh uy|dang uy|huyen uy|quan uy|thi uy|"
-    "ban can su dang|can su|dang|tinh|thanh pho|huyen|xa|phuong|tiep|tiep doan|chu tri|dan dau|dung dau|"
-    "thanh lap|thuc hien|theo|can cu|ban hanh|truc tiep|don vi|co quan|to chuc|to chuc dang|ngay|nam|thang|"
-    "thoi gian|sang|chieu|toi|trua|hom nay|hom qua|dong chi|ong|ba|thuong tuong|trung tuong|thieu tuong|dai tuong|"
-    "dai ta|vai tro|chuc vu|chuc danh|giu|dien ra|vao|luc|bat dau|ket thuc|nguoi|tham gia|so|thu|lanh dao|ve|"
-    "bvctnb|uy vien|uy ban|bo|tap doan|tong cong ty|cuc|vu|khoi|doanh nghiep|cap uy|doc|thong qua|tham du|du|den|tu|"
-    "sau|truoc|ket qua|du thao|bao cao|thuong truc|ngoai|nganh|nha nuoc|ben canh|dot|doi voi|giua|pho bien|"
-    "trinh bay|lich|cua|voi|tai|o|doan|cong bo quyet dinh|kiem tra truc tiep|thong bao|cac|nhung|nao|ai|gi|"
-    "bo chinh tri|ban bi thu|uy ban kiem tra|ban chi dao|phong chong tham nhung|tieu cuc|ban to chuc|cong an|"
-    "quan khu|quan su|bien phong|bo doi|chinh phu|nguoi do|lam truong doan|doan cong tac|doan thanh tra|"
-    "cong tac bao ve chinh tri noi bo|chuong trinh kiem tra|chinh tri").split("|"), key=len, reverse=True))
-_KNOWN_EN = frozenset((
-    "director secretary chairman commissar commander general colonel major lieutenant senior inspection inspected "
-    "inspect inspecting inspections team teams no standing board committee committees provincial municipal city "
-    "district party central sub committee sub-committee subcommittee internal political protection ministry state "
-    "office group corporation delegation who what which when where year date day month worked work working meet "
-    "met led lead headed head deputy leader chief announced announce presented received role position title "
-    "besides apart other than also directly plan decision regulation directive resolution "
-    "conclusion under body sent set formed agency will check did go over draft report results result chaired schedule "
-    "chair took take place held meeting session unit units province provinces cities number established "
-    "implement implemented apply applied politburo government inspectorate court audit electricity security public "
-    "people's supreme natural resources environment military region vietnam many much read").split())
+_KNOWN_VI = tuple(
+    sorted(
+        (  # phrases, longest first when masking
+            "doan kiem tra|kiem tra|giam sat|thanh tra|cong tac|lam viec|buoi lam viec|hoi nghi|trien khai|cong bo|"
+            "quyet dinh|"
+            "ke hoach|quy dinh|chi thi|ket luan|nghi quyet|huong dan|van ban|bao ve chinh tri noi bo|tieu ban|trung "
+            "uong|"
+            "truong doan|pho truong doan|truong|pho|ban thuong vu|thuong vu|tinh uy|thanh uy|dang uy|huyen uy|quan "
+            "uy|thi uy|"
+            "ban can su dang|can su|dang|tinh|thanh pho|huyen|xa|phuong|tiep|tiep doan|chu tri|dan dau|dung dau|"
+            "thanh lap|thuc hien|theo|can cu|ban hanh|truc tiep|don vi|co quan|to chuc|to chuc dang|ngay|nam|thang|"
+            "thoi gian|sang|chieu|toi|trua|hom nay|hom qua|dong chi|ong|ba|thuong tuong|trung tuong|thieu tuong|dai "
+            "tuong|"
+            "dai ta|vai tro|chuc vu|chuc danh|giu|dien ra|vao|luc|bat dau|ket thuc|nguoi|tham gia|so|thu|lanh dao|ve|"
+            "bvctnb|uy vien|uy ban|bo|tap doan|tong cong ty|cuc|vu|khoi|doanh nghiep|cap uy|doc|thong qua|tham du|du|"
+            "den|tu|"
+            "sau|truoc|ket qua|du thao|bao cao|thuong truc|ngoai|nganh|nha nuoc|ben canh|dot|doi voi|giua|pho bien|"
+            "trinh bay|lich|cua|voi|tai|o|doan|cong bo quyet dinh|kiem tra truc tiep|thong bao|cac|nhung|nao|ai|gi|"
+            "bo chinh tri|ban bi thu|uy ban kiem tra|ban chi dao|phong chong tham nhung|tieu cuc|ban to chuc|cong an|"
+            "quan khu|quan su|bien phong|bo doi|chinh phu|nguoi do|lam truong doan|doan cong tac|doan thanh tra|"
+            "cong tac bao ve chinh tri noi bo|chuong trinh kiem tra|chinh tri"
+        ).split("|"),
+        key=len,
+        reverse=True,
+    )
+)
+_KNOWN_EN = frozenset(
+    (
+        "director secretary chairman commissar commander general colonel major lieutenant senior inspection inspected "
+        "inspect inspecting inspections team teams no standing board committee committees provincial municipal city "
+        "district party central sub committee sub-committee subcommittee internal political protection ministry state "
+        "office group corporation delegation who what which when where year date day month worked work working meet "
+        "met led lead headed head deputy leader chief announced announce presented received role position title "
+        "besides apart other than also directly plan decision regulation directive resolution "
+        "conclusion under body sent set formed agency will check did go over draft report results result chaired "
+        "schedule "
+        "chair took take place held meeting session unit units province provinces cities number established "
+        "implement implemented apply applied politburo government inspectorate court audit electricity security public "
+        "people's supreme natural resources environment military region vietnam many much read"
+    ).split()
+)
 # Role words for "ai …" / "who …": the role whose words stand nearest the interrogative is asked.
-_ASKED_ROLES = tuple((role, pattern + (r"|\b(?:do\s+)?ai\s+(?:da\s+)?(?:cong bo|doc|thong qua|pho bien)\b"
-                                      r"|\b(?:cong bo|doc|thong qua|pho bien)\s+(?:boi|do)\s+ai\b|\bread\b"
-                                      if role == "announcer" else ""))
-                     for role, pattern in ROLE_WORDS.items())
-_TITLE_HEAD = (r"(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|bo truong|thu truong|truong ban|truong tieu ban|"
-               r"chu nhiem|tong bien tap|vien truong|chanh an|secretary|chairman|chairwoman|political commissar|"
-               r"commander|director|minister)")
+_ASKED_ROLES = tuple(
+    (
+        role,
+        pattern
+        + (
+            r"|\b(?:do\s+)?ai\s+(?:da\s+)?(?:cong bo|doc|thong qua|pho bien)\b"
+            r"|\b(?:cong bo|doc|thong qua|pho bien)\s+(?:boi|do)\s+ai\b|\bread\b"
+            if role == "announcer"
+            else ""
+        ),
+    )
+    for role, pattern in ROLE_WORDS.items()
+)
+_TITLE_HEAD = (
+    r"(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|bo truong|thu truong|truong ban|truong tieu ban|"
+    r"chu nhiem|tong bien tap|vien truong|chanh an|secretary|chairman|chairwoman|political commissar|"
+    r"commander|director|minister)"
+)
 _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in order of position
-    ("legal", r"\b(?:quy dinh|quyet dinh|chi thi|ke hoach|nghi quyet|ket luan|van ban)\b[^,?\d]{0,20}?\b(?:nao|gi|so may)\b"
-              r"|\b(?:which|what)\b[^,?]{0,25}?\b(?:regulation|decision|plan|directive|resolution)s?\b|\bunder which\b"
-              r"|\bcan cu\s+(?:vao\s+)?(?:van ban|dau)\b|\blegal basis\b"
-              r"|^\s*(?:quyet dinh|quy dinh|ke hoach|chi thi|nghi quyet|ket luan)\b.*\b(?:so hieu|so may|so bao nhieu)\b"),
-    ("deadline", r"\b(?:den|toi|truoc)\s+(?:ngay|khi|thoi diem)\s+nao\b|\bhan\s+(?:chot\s+)?(?:la\s+)?ngay nao\b"
-                 r"|\b(?:until|by) when\b|\bdeadline\b"),
-    ("date", r"\bngay nao\b|\bkhi nao\b|\bbao gio\b|\bluc nao\b|\bthoi gian nao\b|\bngay may\b|^\s*when\b|\band when\b"
-             r"|\b(?:what|which) (?:date|day)\b|\bthoi diem nao\b"),
+    (
+        "legal",
+        r"\b(?:quy dinh|quyet dinh|chi thi|ke hoach|nghi quyet|ket luan|van ban)\b[^,?\d]{0,20}?\b(?:nao|gi|so may)\b"
+        r"|\b(?:which|what)\b[^,?]{0,25}?\b(?:regulation|decision|plan|directive|resolution)s?\b|\bunder which\b"
+        r"|\bcan cu\s+(?:vao\s+)?(?:van ban|dau)\b|\blegal basis\b"
+        r"|^\s*(?:quyet dinh|quy dinh|ke hoach|chi thi|nghi quyet|ket luan)\b.*\b(?:so hieu|so may|so bao nhieu)\b",
+    ),
+    (
+        "deadline",
+        r"\b(?:den|toi|truoc)\s+(?:ngay|khi|thoi diem)\s+nao\b|\bhan\s+(?:chot\s+)?(?:la\s+)?ngay nao\b"
+        r"|\b(?:until|by) when\b|\bdeadline\b",
+    ),
+    (
+        "date",
+        r"\bngay nao\b|\bkhi nao\b|\bbao gio\b|\bluc nao\b|\bthoi gian nao\b|\bngay may\b|^\s*when\b|\band when\b"
+        r"|\b(?:what|which) (?:date|day)\b|\bthoi diem nao\b",
+    ),
     ("year", r"\bnam nao\b|\bnam may\b|\bnam bao nhieu\b|\b(?:what|which) year\b"),
     ("count", r"\bbao nhieu\b|(?<!so )(?<!thu )\bmay (?!gio)[a-z]|\bhow (?:many|much|long)\b|\bhow old\b|\bbao lau\b"),
-    ("team", r"\b(?:doan|team)\b[^,?]{0,40}?\b(?:so may|so bao nhieu|thu may)\b|\bdoan (?:kiem tra |cong tac )?nao\b"
-             r"|\bnhung doan\b|\bcac doan\b|\b(?:which|what) (?:inspection )?teams?\b|\bteam number\b|\bdoan so may\b"),
-    ("body", r"\b(?:la doan cua|thuoc|cua|do)\s+(?:co quan|ban|to chuc)\s+nao\b|\bla doan cua\b|\bwhich (?:central )?body\b"
-             r"|\bwhose team\b|\bwho (?:set up|sent|formed)\b|\bwhich (?:central )?(?:agency|organ)\b|\bthuoc\b.*\bnao\b"),
-    ("units", r"\bdon vi nao\b|\bnhung don vi\b|\bcac don vi\b|\bunits?\b|\bban nao\b|\b(?:co quan|to chuc dang|cap uy|"
-              r"tong cong ty|bo|nganh|tap doan|doanh nghiep|dang uy|huyen uy|thanh uy|quan uy|dang bo|chi bo) nao\b|\bnhung (?:co quan|bo|nganh|tap doan|tong cong ty|"
-              r"to chuc dang|cap uy)\b|\bwhich (?:party )?(?:committees|organi[sz]ations|bodies|ministries|agencies)\b"
-              r"|\bwhich (?:party )?units\b"),
-    ("province", r"\btinh nao\b|\bdia phuong nao\b|\bthanh pho nao\b"
-                 r"|\bwhich (?:province|provinces|city|cities|localit(?:y|ies))\b"),
+    (
+        "team",
+        r"\b(?:doan|team)\b[^,?]{0,40}?\b(?:so may|so bao nhieu|thu may)\b|\bdoan (?:kiem tra |cong tac )?nao\b"
+        r"|\bnhung doan\b|\bcac doan\b|\b(?:which|what) (?:inspection )?teams?\b|\bteam number\b|\bdoan so may\b",
+    ),
+    (
+        "body",
+        r"\b(?:la doan cua|thuoc|cua|do)\s+(?:co quan|ban|to chuc)\s+nao\b|\bla doan cua\b|\bwhich (?:central )?body\b"
+        r"|\bwhose team\b|\bwho (?:set up|sent|formed)\b|\bwhich (?:central )?(?:agency|organ)\b|\bthuoc\b.*\bnao\b",
+    ),
+    (
+        "units",
+        r"\bdon vi nao\b|\bnhung don vi\b|\bcac don vi\b|\bunits?\b|\bban nao\b|\b(?:co quan|to chuc dang|cap uy|"
+        r"tong cong ty|bo|nganh|tap doan|doanh nghiep|dang uy|huyen uy|thanh uy|quan uy|dang bo|chi bo) nao\b|"
+        r"\bnhung (?:co quan|bo|nganh|tap doan|tong cong ty|"
+        r"to chuc dang|cap uy)\b|\bwhich (?:party )?(?:committees|organi[sz]ations|bodies|ministries|agencies)\b"
+        r"|\bwhich (?:party )?units\b",
+    ),
+    (
+        "province",
+        r"\btinh nao\b|\bdia phuong nao\b|\bthanh pho nao\b"
+        r"|\bwhich (?:province|provinces|city|cities|localit(?:y|ies))\b",
+    ),
     ("place", r"\bo dau\b|\bnhung dau\b|\bnoi nao\b|\bwhere\b"),
     ("role", r"\bvai tro\b|\bwhat (?:was|is) (?:his|her|the) role\b|\bwhat role\b|\brole in\b"),
     ("titles", r"\bchuc vu\b|\bchuc danh\b|\bwhat (?:position|title)s?\b|\bwhich position\b"),
-    ("person", r"\bai\b|\bwho\b|\bwhom\b|\bnhung ai\b|\b(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|"
-               r"bo truong|thu truong|truong ban|vien truong|chanh an)\s+nao\b"),
-    ("free", r"\b(?:noi dung|van de|viec|nhung)\s+gi\b|\bgi\b|\bthe nao\b|\bra sao\b|\bnhu the nao\b|\btai sao\b|\bvi sao\b|\bwhat\b|\bhow\b|\bwhy\b"),
+    (
+        "person",
+        r"\bai\b|\bwho\b|\bwhom\b|\bnhung ai\b|\b(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|"
+        r"bo truong|thu truong|truong ban|vien truong|chanh an)\s+nao\b",
+    ),
+    (
+        "free",
+        r"\b(?:noi dung|van de|viec|nhung)\s+gi\b|\bgi\b|\bthe nao\b|\bra sao\b|\bnhu the nao\b|\btai sao\b|\bvi "
+        r"sao\b|\bwhat\b|\bhow\b|\bwhy\b",
+    ),
 )
-_LIST = re.compile(r"\b(?:nhung|cac)\b|\bwhich (?:[a-z]+ )?(?:provinces|units|committees|teams|"
-                   r"organi[sz]ations|ministries|cities|agencies|bodies)\b|\blist\b|\bnhung dau\b")
+_LIST = re.compile(
+    r"\b(?:nhung|cac)\b|\bwhich (?:[a-z]+ )?(?:provinces|units|committees|teams|"
+    r"organi[sz]ations|ministries|cities|agencies|bodies)\b|\blist\b|\bnhung dau\b"
+)
+
 
 @dataclass(frozen=True)
 class UnitRef:
@@ -190,8 +345,18 @@ class Query:
     @property
     def named(self) -> bool:
         """Whether the question names anything specific."""
-        return bool(self.provinces or self.units or self.persons or self.teams or self.dates or self.months
-                    or self.years or self.legal or self.unknown or (self.bodies and self.bodies != []))
+        return bool(
+            self.provinces
+            or self.units
+            or self.persons
+            or self.teams
+            or self.dates
+            or self.months
+            or self.years
+            or self.legal
+            or self.unknown
+            or (self.bodies and self.bodies != [])
+        )
 
 
 def _language(text: str, folded: str) -> str:
@@ -208,10 +373,10 @@ def _clauses(folded: str) -> list[tuple[int, int]]:
     """Split at ", và" / " và " / ", and" / ", " when both sides ask something ("… tỉnh nào và do ai …")."""
     cuts = [0]
     for m in re.finditer(r"\s*,\s*(?:va|and)\s+|\s+(?:va|and)\s+|\s*,\s*", folded):
-        left, right = folded[cuts[-1]:m.start()], folded[m.end():]
+        left, right = folded[cuts[-1] : m.start()], folded[m.end() :]
         if _asks(left) and _asks(right):
             cuts.append(m.end())
-    return [(a, b) for a, b in zip(cuts, cuts[1:] + [len(folded)])]
+    return list(zip(cuts, cuts[1:] + [len(folded)], strict=True))
 
 
 def _ask_spans(clause: str) -> list[tuple[int, int]]:
@@ -257,8 +422,11 @@ def _fields(query: Query) -> None:
                 query.count_noun = _count_noun(noun.group(1) if noun else None, query.language)
             chosen.append(name)
         bare = len(re.findall(r"[a-z]+", clause)) <= 4  # "…, ngày nào?", "và vào ngày nào?"
-        if "date" in chosen and "legal" in query.fields + chosen and (bare or re.search(
-                r"\bban hanh\b|\bky\b|\bdated\b|\bissued\b", clause)):
+        if (
+            "date" in chosen
+            and "legal" in query.fields + chosen
+            and (bare or re.search(r"\bban hanh\b|\bky\b|\bdated\b|\bissued\b", clause))
+        ):
             chosen.remove("date")  # "…, ban hành ngày nào?": the document's date comes with the document
         query.clauses += [(f, clause) for f in chosen]
         query.fields += [f for f in dict.fromkeys(chosen) if f not in query.fields or f == "legal"]
@@ -268,33 +436,55 @@ def _fields(query: Query) -> None:
 def _who(clause: str, query: Query) -> str | None:
     """What "ai"/"who" asks: a role ("ai chủ trì", "who led"; the role word nearest the interrogative), the holder
     of a title ("Ai là Bí thư Tỉnh ủy X?"), who a named person is ("X là ai?"), or who did something else."""
-    title = re.search(rf"\b(?:ai la|la ai|who is|who was|who are)\b.*?\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}})", clause) \
-        or re.search(rf"\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}}?)\s+(?:[a-z0-9/ ]+\s+)?la ai\b", clause) \
+    title = (
+        re.search(rf"\b(?:ai la|la ai|who is|who was|who are)\b.*?\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}})", clause)
+        or re.search(rf"\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}}?)\s+(?:[a-z0-9/ ]+\s+)?la ai\b", clause)
         or re.search(rf"\b({_TITLE_HEAD})\s+nao\b", clause)
+    )
     asked_at = [m.start() for m in re.finditer(r"\bai\b|\bwho\b|\bwhom\b", clause)] or [0]
     spans: list[tuple[int, int, str]] = []
     for role, pattern in _ASKED_ROLES:  # "phó trưởng đoàn" is a deputy, not also a "trưởng đoàn"
-        spans += [(m.start(), m.end(), role) for m in re.finditer(pattern, clause)
-                  if not any(a < m.end() and m.start() < b for a, b, _ in spans)]
+        spans += [
+            (m.start(), m.end(), role)
+            for m in re.finditer(pattern, clause)
+            if not any(a < m.end() and m.start() < b for a, b, _ in spans)
+        ]
     roles = [(min(abs(a - p) for p in asked_at), role) for a, _, role in spans]
     if roles and not (title and min(roles)[1] == "host"):
         return min(roles)[1]
     if title:
         words = title.group(1).split()
-        stop = next((i for i, w in enumerate(words) if w in {"tiep", "la", "cua", "who", "khi", "trong", "tai", "o",
-                                                               "ngay", "doan", "the", "that", "received"}), len(words))
+        stop = next(
+            (
+                i
+                for i, w in enumerate(words)
+                if w
+                in {"tiep", "la", "cua", "who", "khi", "trong", "tai", "o", "ngay", "doan", "the", "that", "received"}
+            ),
+            len(words),
+        )
         query.title = " ".join(words[:stop])
         place = find_provinces(query.title) + [(o, a, b) for o, a, b in find_units(query.title)]
         if place:  # "bí thư tỉnh ủy trà vinh": the title is "bí thư tỉnh ủy", Trà Vinh an entity of its own
-            query.title = re.sub(r"\s+(?:tinh|thanh pho|cua|of)$", "", query.title[:min(a for _, a, _ in place)].strip())
+            query.title = re.sub(
+                r"\s+(?:tinh|thanh pho|cua|of)$", "", query.title[: min(a for _, a, _ in place)].strip()
+            )
         if query.language == "en":
-            query.title = {"political commissar": "chinh uy", "commander": "tu lenh", "secretary": "bi thu",
-                           "party secretary": "bi thu", "chairman": "chu tich", "director": "giam doc",
-                           "minister": "bo truong"}.get(re.sub(r"\s+(?:of|at|in)\b.*", "", query.title), query.title)
+            query.title = {
+                "political commissar": "chinh uy",
+                "commander": "tu lenh",
+                "secretary": "bi thu",
+                "party secretary": "bi thu",
+                "chairman": "chu tich",
+                "director": "giam doc",
+                "minister": "bo truong",
+            }.get(re.sub(r"\s+(?:of|at|in)\b.*", "", query.title), query.title)
         return "host"
     if re.search(r"\bla ai\b|\bwho (?:is|was)\b", clause):
         return "titles"  # "X là ai?", "Who is X?": who the person is
-    if re.search(r"\bdoan\b|\bteam\b", clause) and not re.search(r"\b(?:quan triet|explained|noi|said|phat bieu)\b", clause):
+    if re.search(r"\bdoan\b|\bteam\b", clause) and not re.search(
+        r"\b(?:quan triet|explained|noi|said|phat bieu)\b", clause
+    ):
         return "leader"
     return "person"  # "who explained …": someone the passage must name with what they did
 
@@ -337,25 +527,32 @@ def _closest(typed: str, candidates: dict[str, str]) -> str | None:
     return ranked[0][0]
 
 
-_PLACE_AFTER = re.compile(r"\b(?:(tinh|thanh pho|tp\.?|province of)|o|tai|in|at)\s+(?!tinh\b|thanh pho\b|tp\b)"
-                          r"((?:[a-z]+\s?){1,3})")
+_PLACE_AFTER = re.compile(
+    r"\b(?:(tinh|thanh pho|tp\.?|province of)|o|tai|in|at)\s+(?!tinh\b|thanh pho\b|tp\b)"
+    r"((?:[a-z]+\s?){1,3})"
+)
 # Words a unit, a title or a team starts with: what follows "tại" is then no misspelled province
-_HEADS = frozenset("ban bo so cuc vu dang doan tinh thanh huyen quan tieu uy truong pho tong tap cong toa vien kiem "
-                   "the a an buoi hoi tru dai chi xa phuong".split())
+_HEADS = frozenset(
+    "ban bo so cuc vu dang doan tinh thanh huyen quan tieu uy truong pho tong tap cong toa vien kiem "
+    "the a an buoi hoi tru dai chi xa phuong".split()
+)
 
 
 def _places(query: Query, masked: list[tuple[int, int]]) -> None:
     """Provinces named outright; a misspelled one is matched with a correction; an unknown "tỉnh X" is unknown."""
     found = find_provinces(query.text)
     query.provinces = list(dict.fromkeys(p for p, _, _ in found))
-    query.places = {p.name for p, a, _ in found
-                    if re.search(r"\b(?:tai|o|in|at|thanh pho|tp)\s+$", query.folded[max(0, a - 12):a])}
+    query.places = {
+        p.name
+        for p, a, _ in found
+        if re.search(r"\b(?:tai|o|in|at|thanh pho|tp)\s+$", query.folded[max(0, a - 12) : a])
+    }
     forms = {fold(f).replace(" ", "").replace("-", ""): p.name for p in PROVINCES for f in (p.name, *p.variants)}
     for m in _PLACE_AFTER.finditer(query.folded):
         if any(a <= m.start(2) < b for a, b in masked):
             continue
         words = m.group(2).split()
-        typed_text = query.text[m.start(2):m.start(2) + len(" ".join(words))]
+        typed_text = query.text[m.start(2) : m.start(2) + len(" ".join(words))]
         says_province = bool(m.group(1))
         capitalized = [w for w in typed_text.split() if w[:1].isupper()]
         if not words or words[0] in _HEADS:
@@ -374,8 +571,9 @@ def _places(query: Query, masked: list[tuple[int, int]]) -> None:
                 break
         else:
             if says_province and len(capitalized) >= 1 and typed_text[:1].isupper():
-                query.unknown.append(f"tỉnh {' '.join(capitalized[:3])}" if query.language == "vi"
-                                     else " ".join(capitalized[:3]))
+                query.unknown.append(
+                    f"tỉnh {' '.join(capitalized[:3])}" if query.language == "vi" else " ".join(capitalized[:3])
+                )
                 masked.append((m.start(2), m.end(2)))
 
 
@@ -392,21 +590,32 @@ def _units(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
         owner = m.group(1).strip()
         if any(a <= m.start(1) < b for a, b in masked):
             continue
-        hit = next((k for k in sorted(known.locals, key=len, reverse=True)
-                    if owner.startswith(k) or re.search(rf"\b{re.escape(k)}\b", owner)), None)
+        hit = next(
+            (
+                k
+                for k in sorted(known.locals, key=len, reverse=True)
+                if owner.startswith(k) or re.search(rf"\b{re.escape(k)}\b", owner)
+            ),
+            None,
+        )
         if hit:
-            query.units.append(UnitRef(f"local:{hit}", query.text[m.start():m.start(1) + len(hit)]))
+            query.units.append(UnitRef(f"local:{hit}", query.text[m.start() : m.start(1) + len(hit)]))
             masked.append((m.start(), m.start(1) + owner.index(hit) + len(hit)))
 
 
 def _bodies(query: Query, masked: list[tuple[int, int]]) -> None:
     folded = query.folded
     for org, a, b in find_bodies(query.text):
-        before = folded[max(0, a - 40):a]
-        if re.search(r"\b(?:quy dinh|quyet dinh|chi thi|ke hoach|nghi quyet|ket luan)\s+(?:nao\s+|gi\s+|so may\s+|"
-                     r"so \S+\s+)?cua\s+$|\b(?:regulation|decision|plan|directive)\s+(?:no\.?\s*\S+\s+)?of\s+(?:the\s+)?$",
-                     before) or re.match(r"'s\s+(?:\d{4}\s+)?(?:regulation|decision|plan|directive)", folded[b:]) \
-                or re.match(r"\s+(?:regulation|decision|plan|directive)", folded[b:]):
+        before = folded[max(0, a - 40) : a]
+        if (
+            re.search(
+                r"\b(?:quy dinh|quyet dinh|chi thi|ke hoach|nghi quyet|ket luan)\s+(?:nao\s+|gi\s+|so may\s+|"
+                r"so \S+\s+)?cua\s+$|\b(?:regulation|decision|plan|directive)\s+(?:no\.?\s*\S+\s+)?of\s+(?:the\s+)?$",
+                before,
+            )
+            or re.match(r"'s\s+(?:\d{4}\s+)?(?:regulation|decision|plan|directive)", folded[b:])
+            or re.match(r"\s+(?:regulation|decision|plan|directive)", folded[b:])
+        ):
             masked.append((a, b))
             continue  # the issuer of a document, not the team's body: "quy định nào của Bộ Chính trị"
         if re.search(r"\b(?:truong|pho truong)\s+$", before):
@@ -415,7 +624,9 @@ def _bodies(query: Query, masked: list[tuple[int, int]]) -> None:
         query.bodies.append(org.name)
         masked.append((a, b))
     # a local body: "(Đoàn …) của Ban Thường vụ Thành ủy Đà Nẵng", "Ban Thường vụ Tỉnh ủy X kiểm tra …"
-    for m in re.finditer(rf"(?:\b(?:cua|thuoc)\s+|^\s*)((?:ban thuong vu\s+|uy ban kiem tra\s+)?{COMMITTEES})\b", folded):
+    for m in re.finditer(
+        rf"(?:\b(?:cua|thuoc)\s+|^\s*)((?:ban thuong vu\s+|uy ban kiem tra\s+)?{COMMITTEES})\b", folded
+    ):
         end = m.end(1)
         province = next(((a, b) for _, a, b in find_provinces(query.text) if a == end + 1), None)
         if province:
@@ -423,7 +634,7 @@ def _bodies(query: Query, masked: list[tuple[int, int]]) -> None:
         else:
             owner = re.match(r"(?:\s+[A-ZÀ-ỸĐ][\w’'-]*)+", query.text[end:])
             end += owner.end() if owner else 0
-        query.bodies.append(query.text[m.start(1):end])
+        query.bodies.append(query.text[m.start(1) : end])
         masked.append((m.start(1), end))
 
 
@@ -431,7 +642,7 @@ def _persons(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
     text, folded = query.text, query.folded
     by_key = {k.replace(" ", ""): v for k, v in known.people.items()}
     for a, b in person_names(text):
-        if re.search(rf"\b{PLACE_WORDS}\s+$", folded[max(0, a - 12):a]):
+        if re.search(rf"\b{PLACE_WORDS}\s+$", folded[max(0, a - 12) : a]):
             continue  # "tỉnh Hà Sơn Bình": a place, whatever its words look like
         name = " ".join(text[a:b].split())
         if fold(name) in known.people:
@@ -449,10 +660,12 @@ def _persons(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
                 query.persons.append(name)
                 masked.append((m.start(), m.end()))
     # "Kẻ Gian là ai?", "Who is John Smith?": a capitalized subject nobody knows
-    m = re.match(r"\s*(?:[Ww]ho (?:is|was))\s+((?:[A-Z][\w’'-]*\s?){1,4})|\s*((?:[A-ZÀ-ỸĐ][\w’'-]*\s?){1,4})\s+là ai\b", text)
-    if m:
-        start = m.start(1) if m.group(1) else m.start(2)
-        name = (m.group(1) or m.group(2)).strip()
+    subject = re.match(
+        r"\s*(?:[Ww]ho (?:is|was))\s+((?:[A-Z][\w’'-]*\s?){1,4})|\s*((?:[A-ZÀ-ỸĐ][\w’'-]*\s?){1,4})\s+là ai\b", text
+    )
+    if subject:
+        start = subject.start(1) if subject.group(1) else subject.start(2)
+        name = (subject.group(1) or subject.group(2)).strip()
         if not any(x <= start < y for x, y in masked) and name.split()[0].lower() not in ("the", "đồng", "ông", "bà"):
             query.unknown.append(name)
             masked.append((start, start + len(name)))
@@ -470,7 +683,7 @@ def _when(query: Query, masked: list[tuple[int, int]]) -> None:
     masked += [(a, b) for _, a, b in find_years(query.text)]
 
 
-# --- residual ----------------------------------------------------------------------------------------------------------
+# --- residual ------------------------------------------------------------------------------------------------------
 def _residual(query: Query, masked: list[tuple[int, int]]) -> None:
     chars = list(query.folded)
     for a, b in masked:
@@ -488,8 +701,15 @@ def _residual(query: Query, masked: list[tuple[int, int]]) -> None:
                 phrases.append([])
             continue
         # English words count as known in Vietnamese questions too ("…ở Quảng Ngãi inspected which units?")
-        known = w in stop or w in NUMBER_WORDS or w == "s" or w in _KNOWN_EN or w.endswith("s") and w[:-1] in _KNOWN_EN \
+        known = (
+            w in stop
+            or w in NUMBER_WORDS
+            or w == "s"
+            or w in _KNOWN_EN
+            or w.endswith("s")
+            and w[:-1] in _KNOWN_EN
             or any(w in (part or "").split() for part in (query.title, query.count_noun))
+        )
         if known:
             if phrases[-1]:
                 phrases.append([])
@@ -501,8 +721,12 @@ def _residual(query: Query, masked: list[tuple[int, int]]) -> None:
 
 
 # Vietnamese phrasings of the same role (folded): a question in one finds sentences in another.
-_SYNONYMS = {"dan dau": "truong doan", "truong doan": "dan dau", "lanh dao doan": "truong doan",
-             "dung dau": "truong doan"}
+_SYNONYMS = {
+    "dan dau": "truong doan",
+    "truong doan": "dan dau",
+    "lanh dao doan": "truong doan",
+    "dung dau": "truong doan",
+}
 
 
 def analyze(question: str, known: Known | None = None) -> Query:
@@ -544,13 +768,19 @@ def analyze(question: str, known: Known | None = None) -> Query:
                 pieces.append(GLOSSARY[w.lower()])
         pieces += [name for name in query.persons]
     else:  # a mixed question: its English domain words too
-        pieces += [GLOSSARY[w] for w in re.findall(r"[a-z]+", folded) if w in GLOSSARY and w not in _VI_STOP
-                   and not has_diacritics(w)]
+        pieces += [
+            GLOSSARY[w]
+            for w in re.findall(r"[a-z]+", folded)
+            if w in GLOSSARY and w not in _VI_STOP and not has_diacritics(w)
+        ]
     joined = fold(" . ".join(pieces))
     pieces += [alt for phrase, alt in _SYNONYMS.items() if re.search(rf"\b{phrase}\b", joined)]
     stop = _EN_STOP | _VI_STOP
-    query.terms = list(dict.fromkeys(t for piece in pieces for t in lexical_terms(piece)
-                                     if not any(part in stop for part in t.split("_"))))
+    query.terms = list(
+        dict.fromkeys(
+            t for piece in pieces for t in lexical_terms(piece) if not any(part in stop for part in t.split("_"))
+        )
+    )
     for p in query.provinces:
         for form in (p.name, *p.variants):
             query.entity_terms.update(lexical_terms(form))

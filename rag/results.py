@@ -54,15 +54,22 @@ class Answer:
     found: bool
     citations: list[Citation] = field(default_factory=list)
     language: str = "vi"
-    mode: str = "extractive"  # "facts": inspection records; "extractive": retrieved passages; "llm": verified LLM answer
+    mode: str = (
+        "extractive"  # "facts": inspection records; "extractive": retrieved passages; "llm": verified LLM answer
+    )
     facts: list[dict[str, Any]] = field(default_factory=list)  # the inspection records used
     note: str | None = None  # e.g. why an LLM answer was replaced by the exact one
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "question": self.question, "answer": self.answer, "found": self.found,
-            "citations": [c.to_dict() for c in self.citations], "language": self.language, "mode": self.mode,
-            "facts": self.facts, "note": self.note,
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "citations": [c.to_dict() for c in self.citations],
+            "language": self.language,
+            "mode": self.mode,
+            "facts": self.facts,
+            "note": self.note,
         }
 
 
@@ -99,8 +106,10 @@ class IngestReport:
         return self._with("rejected")
 
     def summary(self) -> str:
-        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-                f"{len(self.rejected)} rejected")
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.rejected)} rejected"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "results": [asdict(r) for r in self.results]}

@@ -66,8 +66,9 @@ class Retriever:
         stats = stats or self.term_stats(query.terms)
         n_chunks, df = stats.n_chunks, stats.df
         # Terms in more than half of the chunks add little to BM25 but cost a long posting list each.
-        match_terms = [t for t in query.terms if df.get(t, 0) and df[t] <= max(n_chunks // 2, 1)] or \
-            [t for t in query.terms if df.get(t, 0)]
+        match_terms = [t for t in query.terms if df.get(t, 0) and df[t] <= max(n_chunks // 2, 1)] or [
+            t for t in query.terms if df.get(t, 0)
+        ]
         return self.store.catalog.lexical_search(match_terms, k)
 
     def dense(self, query: Query, k: int) -> list[tuple[str, float]]:
@@ -91,8 +92,20 @@ class Retriever:
         rows = self.store.catalog.chunks(top)
         dense_s, lex_s = dict(dense), dict(lexical)
         return [
-            Passage(chunk_id=i, doc_id=r["doc_id"], source=r["source"], title=r["title"], text=r["text"],
-                    start=r["start"], end=r["end"], score=round(fused[i] / best, 4), date=r["date"], url=r["url"],
-                    dense_score=dense_s.get(i), lexical_score=lex_s.get(i))
-            for i in top if (r := rows.get(i)) is not None
+            Passage(
+                chunk_id=i,
+                doc_id=r["doc_id"],
+                source=r["source"],
+                title=r["title"],
+                text=r["text"],
+                start=r["start"],
+                end=r["end"],
+                score=round(fused[i] / best, 4),
+                date=r["date"],
+                url=r["url"],
+                dense_score=dense_s.get(i),
+                lexical_score=lex_s.get(i),
+            )
+            for i in top
+            if (r := rows.get(i)) is not None
         ]

@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Passages that ask() reads the answer from.")
     candidates: int = Field(40, ge=5, description="Candidates taken from each side (dense, lexical) before fusion.")
     unaccented_dense_weight: float = Field(
-        0.25, ge=0, le=1,
+        0.25,
+        ge=0,
+        le=1,
         description="Weight of the dense side in score fusion for Vietnamese questions typed without diacritics "
         "(the dense model is nearly blind to them; the lexical side keeps weight 1).",
     )
@@ -45,20 +47,27 @@ class Settings(BaseSettings):
         0.84, description="Cosine similarity (question vs. best passage) above which a passage counts as relevant."
     )
     min_term_coverage: float = Field(
-        0.5, ge=0, le=1,
+        0.5,
+        ge=0,
+        le=1,
         description="Share of the question's IDF-weighted content terms a passage must contain to count as relevant.",
     )
     lock_timeout: float = Field(30.0, ge=0, description="Seconds a writer waits for another writer before giving up.")
     llm: str = Field(
-        "none", description="`none` (exact extractive answers), `ollama:<model>`, `openai-like:<model>` (with "
-        "llm_base_url, llm_api_key) or `llamacpp:<path to .gguf>`.")
-    llm_base_url: str | None = Field(None, description="Server URL for ollama / openai-like (e.g. http://127.0.0.1:8080/v1).")
+        "none",
+        description="`none` (exact extractive answers), `ollama:<model>`, `openai-like:<model>` (with "
+        "llm_base_url, llm_api_key) or `llamacpp:<path to .gguf>`.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="Server URL for ollama / openai-like (e.g. http://127.0.0.1:8080/v1)."
+    )
     llm_api_key: str | None = Field(None, description="API key for openai-like servers that need one.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the LLM before giving up.")
     llm_max_tokens: int = Field(384, ge=16, description="Most tokens the LLM may generate for one answer.")
     llm_context: int = Field(4096, ge=512, description="Context window (tokens) for llamacpp models.")
     ui_auth: str | None = Field(
-        None, description="`user:password` to require a login on the chat page; unset: no login.")
+        None, description="`user:password` to require a login on the chat page; unset: no login."
+    )
     ui_concurrency: int = Field(2, ge=1, description="Chat-page requests processed at once; the rest wait in a queue.")
 
     @field_validator("llm")

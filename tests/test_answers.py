@@ -17,8 +17,20 @@ GOLD = load_gold(DATA / "seed_questions.jsonl")
 def test_gold_file_covers_every_form_and_field():
     assert len(GOLD) >= 20
     assert {g.extra["form"] for g in GOLD} == {"vi", "unaccented", "en"}
-    assert {"leader", "deputy", "announcer", "host", "team", "body", "province", "date", "year", "legal",
-            "units", "not_found"} <= {g.extra["field"] for g in GOLD}
+    assert {
+        "leader",
+        "deputy",
+        "announcer",
+        "host",
+        "team",
+        "body",
+        "province",
+        "date",
+        "year",
+        "legal",
+        "units",
+        "not_found",
+    } <= {g.extra["field"] for g in GOLD}
 
 
 def test_the_projects_gold_file_passes_whole(seeded):
@@ -34,7 +46,7 @@ def test_issue_done_criterion(seeded):
     assert answer.found and "Nguyễn Quang Dương" in answer.answer
     cited = answer.citations[0]
     assert cited.source.endswith("000_b584f524cb46930b.txt")
-    assert seeded.store.catalog.document_text(cited.doc_id)[cited.start:cited.end] == cited.quote
+    assert seeded.store.catalog.document_text(cited.doc_id)[cited.start : cited.end] == cited.quote
     assert "Nguyễn Quang Dương" in cited.quote
 
 
@@ -43,7 +55,7 @@ def test_every_answer_is_cited_verbatim_and_marked(seeded, question):
     answer = seeded.ask(question)
     assert answer.found and answer.citations and len(answer.answer) <= 600
     for c in answer.citations:
-        assert seeded.store.catalog.document_text(c.doc_id)[c.start:c.end] == c.quote
+        assert seeded.store.catalog.document_text(c.doc_id)[c.start : c.end] == c.quote
         assert f"[{c.id}]" in answer.answer
         assert 0.0 <= c.score <= 1.0
     assert [c.id for c in answer.citations] == list(range(1, len(answer.citations) + 1))
@@ -71,25 +83,31 @@ def test_english_question_gets_english_framing_around_vietnamese_quote(seeded):
     assert "“" in answer.answer and "[1]" in answer.answer
 
 
-@pytest.mark.parametrize("question, entity", [
-    ("Ai là trưởng đoàn kiểm tra tại Cà Mau?", "Cà Mau"),
-    ("ai la truong doan kiem tra o quang ninh", "Quảng Ninh"),
-    ("Who led the inspection team in Hanoi?", "Hà Nội"),
-    ("Đoàn kiểm tra số 9 làm việc ở đâu?", "số 9"),
-    ("Trưởng đoàn kiểm tra số 12 tại Trà Vinh là ai?", "số 12"),
-])
+@pytest.mark.parametrize(
+    "question, entity",
+    [
+        ("Ai là trưởng đoàn kiểm tra tại Cà Mau?", "Cà Mau"),
+        ("ai la truong doan kiem tra o quang ninh", "Quảng Ninh"),
+        ("Who led the inspection team in Hanoi?", "Hà Nội"),
+        ("Đoàn kiểm tra số 9 làm việc ở đâu?", "số 9"),
+        ("Trưởng đoàn kiểm tra số 12 tại Trà Vinh là ai?", "số 12"),
+    ],
+)
 def test_unknown_province_or_team_is_not_found(seeded, question, entity):
     answer = seeded.ask(question)
     assert not answer.found and answer.citations == []
     assert entity in answer.answer
 
 
-@pytest.mark.parametrize("question, language", [
-    ("Giá xăng hôm nay bao nhiêu?", "vi"),
-    ("Đội tuyển bóng đá Việt Nam thắng mấy trận?", "vi"),
-    ("What is the price of gold today?", "en"),
-    ("How do I bake sourdough bread?", "en"),
-])
+@pytest.mark.parametrize(
+    "question, language",
+    [
+        ("Giá xăng hôm nay bao nhiêu?", "vi"),
+        ("Đội tuyển bóng đá Việt Nam thắng mấy trận?", "vi"),
+        ("What is the price of gold today?", "en"),
+        ("How do I bake sourdough bread?", "en"),
+    ],
+)
 def test_off_topic_question_is_not_found_in_its_language(seeded, question, language):
     answer = seeded.ask(question)
     assert not answer.found and answer.citations == [] and answer.language == language
@@ -108,4 +126,4 @@ def test_retrieve_returns_passages_with_offsets(seeded):
     assert 1 <= len(passages) <= 3
     top = passages[0]
     assert "Lê Hải Bình" in top.text and 0 < top.score <= 1
-    assert seeded.store.catalog.document_text(top.doc_id)[top.start:top.end] == top.text
+    assert seeded.store.catalog.document_text(top.doc_id)[top.start : top.end] == top.text

@@ -8,7 +8,7 @@ def test_chunks_have_exact_offsets_and_content_ids():
     nodes = chunk_text(text, "abc", max_chars=500)
     assert len(nodes) > 5
     for i, n in enumerate(nodes):
-        assert text[n.start_char_idx:n.end_char_idx] == n.text
+        assert text[n.start_char_idx : n.end_char_idx] == n.text
         assert n.node_id == f"abc-{i:04d}"
     assert [n.node_id for n in chunk_text(text, "abc", 500)] == [n.node_id for n in nodes]
 

@@ -17,6 +17,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RAG_SEEDS_DIR", str(SEEDS))
     import rag
+
     rag._assistants.clear()
     yield tmp_path
     rag._assistants.clear()
@@ -26,8 +27,11 @@ def test_ingest_ask_stats_remove(env, capsys):
     bad = write(env / "bad.txt", b"\x00\x00")
     assert main(["ingest", str(SEEDS), str(bad)]) == 0
     out = capsys.readouterr().out
-    assert "added" in out and f"rejected  {bad.resolve()}: binary" in out and out.strip().endswith(
-        "2 added, 0 updated, 0 unchanged, 1 rejected")
+    assert (
+        "added" in out
+        and f"rejected  {bad.resolve()}: binary" in out
+        and out.strip().endswith("2 added, 0 updated, 0 unchanged, 1 rejected")
+    )
 
     assert main(["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"]) == 0
     out = capsys.readouterr().out
@@ -61,17 +65,24 @@ def test_errors_are_one_line_and_exit_non_zero(env, capsys, monkeypatch):
 
 
 def test_python_dash_m_rag_runs_without_traceback(env):
-    res = subprocess.run([sys.executable, "-m", "rag", "remove", "nothing"], capture_output=True, text=True,
-                         cwd=ROOT, env={**os.environ})
+    res = subprocess.run(
+        [sys.executable, "-m", "rag", "remove", "nothing"], capture_output=True, text=True, cwd=ROOT, env={**os.environ}
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr and res.stderr.startswith("error:")
 
 
 def test_eval_reports_per_question_and_totals(env, capsys, tmp_path):
-    gold = write(tmp_path / "gold.jsonl", "\n".join([
-        '{"question": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "expect": ["Nguyễn Quang Dương"], "sources": ["000_b584f524cb46930b.txt"]}',
-        '{"question": "Ai là trưởng đoàn kiểm tra tại Cà Mau?", "not_found": true}',
-        '{"question": "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?", "expect": ["Nguyễn Quang Dương"]}',
-        '{"question": "Ai là Bí thư Tỉnh ủy Trà Vinh?", "forbid": ["Ngô Chí Cường"]}']))
+    gold = write(
+        tmp_path / "gold.jsonl",
+        "\n".join(
+            [
+                '{"question": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "expect": ["Nguyễn Quang Dương"], "sources": ["000_b584f524cb46930b.txt"]}',
+                '{"question": "Ai là trưởng đoàn kiểm tra tại Cà Mau?", "not_found": true}',
+                '{"question": "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?", "expect": ["Nguyễn Quang Dương"]}',
+                '{"question": "Ai là Bí thư Tỉnh ủy Trà Vinh?", "forbid": ["Ngô Chí Cường"]}',
+            ]
+        ),
+    )
     assert main(["eval", "--json", str(gold)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [r["correct"] for r in report["results"]] == [True, True, False, False]
@@ -90,15 +101,26 @@ def test_eval_reports_per_question_and_totals(env, capsys, tmp_path):
 
 
 def test_eval_reads_the_dev_format_and_builds_its_store_from_docs(env, capsys, tmp_path):
-    docs = write(tmp_path / "docs" / "kt.txt", "Ngày 3/6/2024, Đoàn kiểm tra số 2 của Tiểu ban Bảo vệ chính trị nội bộ Trung "
-                 "ương do đồng chí Hà Văn Lâm làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Kon Tum.").parent
-    gold = write(tmp_path / "dev.jsonl", "\n".join([
-        '{"id": "K1", "q": "ai la truong doan o kon tum", "found": true, "expect": [["Hà Văn Lâm"]], "cite": ["kt"], '
-        '"cite_any": [], "forbid": []}',
-        '{"id": "K2", "q": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "found": false, "expect": [], "cite": [], '
-        '"cite_any": [], "forbid": []}']))
+    docs = write(
+        tmp_path / "docs" / "kt.txt",
+        "Ngày 3/6/2024, Đoàn kiểm tra số 2 của Tiểu ban Bảo vệ chính trị nội bộ Trung "
+        "ương do đồng chí Hà Văn Lâm làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Kon Tum.",
+    ).parent
+    gold = write(
+        tmp_path / "dev.jsonl",
+        "\n".join(
+            [
+                '{"id": "K1", "q": "ai la truong doan o kon tum", "found": true, "expect": [["Hà Văn Lâm"]], "cite": ["kt"], '
+                '"cite_any": [], "forbid": []}',
+                '{"id": "K2", "q": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "found": false, "expect": [], "cite": [], '
+                '"cite_any": [], "forbid": []}',
+            ]
+        ),
+    )
     assert main(["eval", str(gold), "--json", "--min", "1.0", "--docs", str(docs)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [(r["id"], r["correct"]) for r in report["results"]] == [("K1", True), ("K2", True)]
-    assert report["by_category"]["refusal"] == {"must answer": {"questions": 1, "correct": 1, "accuracy": 1.0},
-                                                "must refuse": {"questions": 1, "correct": 1, "accuracy": 1.0}}
+    assert report["by_category"]["refusal"] == {
+        "must answer": {"questions": 1, "correct": 1, "accuracy": 1.0},
+        "must refuse": {"questions": 1, "correct": 1, "accuracy": 1.0},
+    }

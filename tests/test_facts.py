@@ -15,7 +15,7 @@ def one(text, **kw):
     spans = [rec.team_span, rec.body_span, rec.province_span, rec.date_span, rec.year_span]
     spans += [p.span for p in rec.people] + [p.sentence for p in rec.people] + [u.span for u in rec.units]
     for span in spans + [r.span for r in rec.legal]:
-        assert span is None or text[span.start:span.end] == span.text
+        assert span is None or text[span.start : span.end] == span.text
     return rec
 
 
@@ -24,60 +24,97 @@ def roles(rec):
 
 
 # --- teams and bodies -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, team, body", [
-    ("Chiều 3/5, Đoàn kiểm tra số 7 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Bắc Ninh.", 7, SUBCOMMITTEE),
-    ("Đoàn Kiểm tra số 01 thuộc Tiểu ban Bảo vệ chính trị nội bộ Trung ương đến Lạng Sơn.", 1, SUBCOMMITTEE),
-    ("Đoàn kiểm tra, giám sát số 15 của Bộ Chính trị, Ban Bí thư làm việc với Tỉnh ủy Gia Lai.", 15, "Bộ Chính trị, Ban Bí thư"),
-    ("Đoàn kiểm tra số 3 của Ủy ban Kiểm tra Tỉnh ủy Nghệ An làm việc với Huyện ủy Nam Đàn.", 3, "Ủy ban Kiểm tra Tỉnh ủy Nghệ An"),
-    ("Đoàn kiểm tra số 2 làm việc tại Sơn La.", 2, None),
-])
+@pytest.mark.parametrize(
+    "text, team, body",
+    [
+        (
+            "Chiều 3/5, Đoàn kiểm tra số 7 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Bắc Ninh.",
+            7,
+            SUBCOMMITTEE,
+        ),
+        ("Đoàn Kiểm tra số 01 thuộc Tiểu ban Bảo vệ chính trị nội bộ Trung ương đến Lạng Sơn.", 1, SUBCOMMITTEE),
+        (
+            "Đoàn kiểm tra, giám sát số 15 của Bộ Chính trị, Ban Bí thư làm việc với Tỉnh ủy Gia Lai.",
+            15,
+            "Bộ Chính trị, Ban Bí thư",
+        ),
+        (
+            "Đoàn kiểm tra số 3 của Ủy ban Kiểm tra Tỉnh ủy Nghệ An làm việc với Huyện ủy Nam Đàn.",
+            3,
+            "Ủy ban Kiểm tra Tỉnh ủy Nghệ An",
+        ),
+        ("Đoàn kiểm tra số 2 làm việc tại Sơn La.", 2, None),
+    ],
+)
 def test_team_number_and_issuing_body(text, team, body):
     rec = one(text)
     assert (rec.team, rec.body) == (team, body)
 
 
 # --- people -----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, expected", [
-    ("Đoàn kiểm tra số 6 do đồng chí Hoàng Văn Nam, Thứ trưởng Bộ Công an làm trưởng đoàn đã làm việc tại Hà Giang.",
-     {("leader", "Hoàng Văn Nam")}),
-    ("Đoàn kiểm tra số 6 làm việc tại Hà Giang. Trưởng đoàn là đồng chí Vũ Thị Lan, Phó Chủ nhiệm Ủy ban Kiểm tra Trung ương.",
-     {("leader", "Vũ Thị Lan")}),
-    ("Đoàn kiểm tra số 6 do ông Đỗ Quang Huy dẫn đầu đã làm việc tại Hà Giang.", {("leader", "Đỗ Quang Huy")}),
-    ("Đoàn kiểm tra số 6 làm việc tại Hà Giang; ông Bùi Đức Long, Phó Tổng Thanh tra Chính phủ làm Phó Trưởng đoàn.",
-     {("deputy", "Bùi Đức Long")}),
-    ("Tham dự có đồng chí Trịnh Văn Sơn, Bí thư Tỉnh ủy Hà Giang. Đoàn kiểm tra số 6 làm việc tại Ban Thường vụ Tỉnh ủy Hà Giang.",
-     {("host", "Trịnh Văn Sơn")}),
-    ("Đoàn kiểm tra số 6 làm việc tại Hà Giang. Tại buổi làm việc, đại diện Đoàn kiểm tra, Vụ trưởng Vụ Địa phương Lê Thị Mai đã công bố quyết định thành lập Đoàn.",
-     {("announcer", "Lê Thị Mai")}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Đoàn kiểm tra số 6 do đồng chí Hoàng Văn Nam, Thứ trưởng Bộ Công an làm trưởng đoàn đã làm việc tại Hà Giang.",
+            {("leader", "Hoàng Văn Nam")},
+        ),
+        (
+            "Đoàn kiểm tra số 6 làm việc tại Hà Giang. Trưởng đoàn là đồng chí Vũ Thị Lan, Phó Chủ nhiệm Ủy ban Kiểm tra Trung ương.",
+            {("leader", "Vũ Thị Lan")},
+        ),
+        ("Đoàn kiểm tra số 6 do ông Đỗ Quang Huy dẫn đầu đã làm việc tại Hà Giang.", {("leader", "Đỗ Quang Huy")}),
+        (
+            "Đoàn kiểm tra số 6 làm việc tại Hà Giang; ông Bùi Đức Long, Phó Tổng Thanh tra Chính phủ làm Phó Trưởng đoàn.",
+            {("deputy", "Bùi Đức Long")},
+        ),
+        (
+            "Tham dự có đồng chí Trịnh Văn Sơn, Bí thư Tỉnh ủy Hà Giang. Đoàn kiểm tra số 6 làm việc tại Ban Thường vụ Tỉnh ủy Hà Giang.",
+            {("host", "Trịnh Văn Sơn")},
+        ),
+        (
+            "Đoàn kiểm tra số 6 làm việc tại Hà Giang. Tại buổi làm việc, đại diện Đoàn kiểm tra, Vụ trưởng Vụ Địa phương Lê Thị Mai đã công bố quyết định thành lập Đoàn.",
+            {("announcer", "Lê Thị Mai")},
+        ),
+    ],
+)
 def test_people_with_roles_in_several_phrasings(text, expected):
     assert roles(one(text)) == expected
 
 
 def test_role_named_before_the_person_with_a_comma():
-    rec = one("Chiều 12/6, Đoàn kiểm tra số 2 làm việc với Ban Thường vụ Tỉnh ủy Phú Thọ. Trưởng Đoàn kiểm tra số 2, đồng chí "
-              "Lê Minh Hưng, Bí thư Trung ương Đảng, Trưởng Ban Tổ chức Trung ương phát biểu chỉ đạo.")
+    rec = one(
+        "Chiều 12/6, Đoàn kiểm tra số 2 làm việc với Ban Thường vụ Tỉnh ủy Phú Thọ. Trưởng Đoàn kiểm tra số 2, đồng chí "
+        "Lê Minh Hưng, Bí thư Trung ương Đảng, Trưởng Ban Tổ chức Trung ương phát biểu chỉ đạo."
+    )
     [leader] = rec.person("leader")
     assert (leader.name, leader.titles) == ("Lê Minh Hưng", "Bí thư Trung ương Đảng, Trưởng Ban Tổ chức Trung ương")
 
 
 def test_minority_names_of_five_words():
-    rec = one("Tiếp Đoàn có đồng chí Y Thanh Hà Niê Kđăm, Bí thư Tỉnh ủy Đắk Lắk. Sáng 8/5, Đoàn kiểm tra số 7 làm việc "
-              "tại Ban Thường vụ Tỉnh ủy Đắk Lắk.")
+    rec = one(
+        "Tiếp Đoàn có đồng chí Y Thanh Hà Niê Kđăm, Bí thư Tỉnh ủy Đắk Lắk. Sáng 8/5, Đoàn kiểm tra số 7 làm việc "
+        "tại Ban Thường vụ Tỉnh ủy Đắk Lắk."
+    )
     assert roles(rec) == {("host", "Y Thanh Hà Niê Kđăm")}
 
 
 def test_two_teams_in_one_article_with_the_body_after_the_list():
-    recs = extract_records("Đoàn kiểm tra số 5 và Đoàn kiểm tra số 6 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương lần "
-                           "lượt làm việc tại Bình Định và Phú Yên. Đoàn kiểm tra số 6 do ông Hồ Văn Niên làm trưởng đoàn.",
-                           "d", "x")
+    recs = extract_records(
+        "Đoàn kiểm tra số 5 và Đoàn kiểm tra số 6 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương lần "
+        "lượt làm việc tại Bình Định và Phú Yên. Đoàn kiểm tra số 6 do ông Hồ Văn Niên làm trưởng đoàn.",
+        "d",
+        "x",
+    )
     assert [(r.team, r.body) for r in recs] == [(5, SUBCOMMITTEE), (6, SUBCOMMITTEE)]
     assert roles(recs[1]) == {("leader", "Hồ Văn Niên")} and roles(recs[0]) == set()
 
 
 def test_titles_are_kept_and_a_national_assembly_delegation_head_is_not_a_leader():
-    rec = one("Đoàn kiểm tra số 6 do đồng chí Hoàng Văn Nam, Ủy viên Trung ương Đảng, Thứ trưởng Bộ Công an làm trưởng đoàn "
-              "làm việc tại Hà Giang. Dự buổi làm việc có ông Lò Văn Tư, Phó Bí thư Tỉnh ủy, Trưởng đoàn Đại biểu Quốc hội tỉnh Hà Giang.")
+    rec = one(
+        "Đoàn kiểm tra số 6 do đồng chí Hoàng Văn Nam, Ủy viên Trung ương Đảng, Thứ trưởng Bộ Công an làm trưởng đoàn "
+        "làm việc tại Hà Giang. Dự buổi làm việc có ông Lò Văn Tư, Phó Bí thư Tỉnh ủy, Trưởng đoàn Đại biểu Quốc hội tỉnh Hà Giang."
+    )
     assert rec.person("leader")[0].titles == "Ủy viên Trung ương Đảng, Thứ trưởng Bộ Công an"
     assert [p.name for p in rec.person("leader")] == ["Hoàng Văn Nam"]
     assert [p.name for p in rec.person("host")] == ["Lò Văn Tư"]
@@ -85,10 +122,16 @@ def test_titles_are_kept_and_a_national_assembly_delegation_head_is_not_a_leader
 
 # --- units, province, dates -------------------------------------------------------------------------------------
 def test_inspected_units_and_canonical_province():
-    rec = one("Ngày 5/6, Đoàn kiểm tra số 8 sẽ kiểm tra tại Ban Thường vụ Tỉnh ủy Đăk Lăk, Đảng ủy Công an tỉnh, "
-              "Huyện ủy Krông Búk và Thành ủy Buôn Ma Thuột.")
-    assert [u.name for u in rec.units] == ["Ban Thường vụ Tỉnh ủy Đăk Lăk", "Đảng ủy Công an tỉnh", "Huyện ủy Krông Búk",
-                                           "Thành ủy Buôn Ma Thuột"]
+    rec = one(
+        "Ngày 5/6, Đoàn kiểm tra số 8 sẽ kiểm tra tại Ban Thường vụ Tỉnh ủy Đăk Lăk, Đảng ủy Công an tỉnh, "
+        "Huyện ủy Krông Búk và Thành ủy Buôn Ma Thuột."
+    )
+    assert [u.name for u in rec.units] == [
+        "Ban Thường vụ Tỉnh ủy Đăk Lăk",
+        "Đảng ủy Công an tỉnh",
+        "Huyện ủy Krông Búk",
+        "Thành ủy Buôn Ma Thuột",
+    ]
     assert rec.province == "Đắk Lắk"
 
 
@@ -97,12 +140,20 @@ def test_a_ministry_party_committee_stays_a_unit_without_province():
     assert [u.name for u in rec.units] == ["Ban Cán sự đảng Bộ Công Thương"] and rec.province is None
 
 
-@pytest.mark.parametrize("text, date, year, source", [
-    ("Chiều nay (2/11), Đoàn kiểm tra số 5 làm việc tại Bến Tre.", "--11-02", None, None),
-    ("Sáng 10/4, Đoàn kiểm tra số 5 làm việc tại Bến Tre trong chương trình kiểm tra năm 2024.", "2024-04-10", 2024, "text"),
-    ("Ngày 17-4-2024, Đoàn kiểm tra số 5 làm việc tại Bến Tre.", "2024-04-17", 2024, "date"),
-    ("Từ 09/8 đến 11/8/2023, Đoàn kiểm tra số 5 làm việc tại Bến Tre.", "2023-08-09", 2023, "date"),
-])
+@pytest.mark.parametrize(
+    "text, date, year, source",
+    [
+        ("Chiều nay (2/11), Đoàn kiểm tra số 5 làm việc tại Bến Tre.", "--11-02", None, None),
+        (
+            "Sáng 10/4, Đoàn kiểm tra số 5 làm việc tại Bến Tre trong chương trình kiểm tra năm 2024.",
+            "2024-04-10",
+            2024,
+            "text",
+        ),
+        ("Ngày 17-4-2024, Đoàn kiểm tra số 5 làm việc tại Bến Tre.", "2024-04-17", 2024, "date"),
+        ("Từ 09/8 đến 11/8/2023, Đoàn kiểm tra số 5 làm việc tại Bến Tre.", "2023-08-09", 2023, "date"),
+    ],
+)
 def test_dates_and_years_never_invented(text, date, year, source):
     rec = one(text)
     assert (rec.date, rec.year, rec.year_source) == (date, year, source)
@@ -115,12 +166,18 @@ def test_year_from_metadata_when_the_text_has_none():
 
 # --- legal references ---------------------------------------------------------------------------------------------
 def test_legal_references_canonical_codes_dates_titles():
-    text = ('Căn cứ Quy định số 58-QĐ/TW ngày 8/2/2022 của Bộ Chính trị “Một số vấn đề bảo vệ chính trị nội bộ Đảng”, '
-            "Kết luận 21-KL/TW và Sắc lệnh số 58-QD/TW; Chỉ thị số 28-CT/TU; Kế hoạch số 12.")
+    text = (
+        "Căn cứ Quy định số 58-QĐ/TW ngày 8/2/2022 của Bộ Chính trị “Một số vấn đề bảo vệ chính trị nội bộ Đảng”, "
+        "Kết luận 21-KL/TW và Sắc lệnh số 58-QD/TW; Chỉ thị số 28-CT/TU; Kế hoạch số 12."
+    )
     refs = find_legal_refs(text)
     assert [(r.kind, r.number, r.code) for r in refs] == [
-        ("Quy định", 58, "58-QĐ/TW"), ("Kết luận", 21, "21-KL/TW"), ("Quy định", 58, "58-QĐ/TW"),
-        ("Chỉ thị", 28, "28-CT/TU"), ("Kế hoạch", 12, None)]
+        ("Quy định", 58, "58-QĐ/TW"),
+        ("Kết luận", 21, "21-KL/TW"),
+        ("Quy định", 58, "58-QĐ/TW"),
+        ("Chỉ thị", 28, "28-CT/TU"),
+        ("Kế hoạch", 12, None),
+    ]
     assert refs[0].date == "2022-02-08" and refs[0].title == "Một số vấn đề bảo vệ chính trị nội bộ Đảng"
     assert [r.number for r in find_legal_refs("Quy định 158-QĐ/TW")] == [158]
 
@@ -130,8 +187,12 @@ def test_seed_records_complete():
     t0 = (SEEDS / "000_b584f524cb46930b.txt").read_text(encoding="utf-8")
     [r] = extract_records(t0, "a", "000")
     assert (r.team, r.body, r.province, r.date, r.year) == (5, SUBCOMMITTEE, "Trà Vinh", "--11-02", None)
-    assert roles(r) >= {("leader", "Nguyễn Quang Dương"), ("host", "Ngô Chí Cường"), ("host", "Kim Ngọc Thái"),
-                        ("host", "Lâm Minh Đặng")}
+    assert roles(r) >= {
+        ("leader", "Nguyễn Quang Dương"),
+        ("host", "Ngô Chí Cường"),
+        ("host", "Kim Ngọc Thái"),
+        ("host", "Lâm Minh Đặng"),
+    }
     assert not any(p.role in ("deputy", "announcer") for p in r.people)
     assert [u.name for u in r.units] == ["Ban Thường vụ Tỉnh ủy Trà Vinh"]
     assert [x.code for x in r.legal] == ["58-QĐ/TW", "21-KL/TW"] and r.legal[0].date == "2022-02-08"
@@ -140,11 +201,14 @@ def test_seed_records_complete():
     [r] = extract_records(t1, "b", "001")
     assert (r.team, r.body, r.province, r.date, r.year) == (4, SUBCOMMITTEE, "Đắk Lắk", "2024-04-24", 2024)
     assert roles(r) == {("deputy", "Lê Hải Bình"), ("announcer", "Nguyễn Văn Định"), ("host", "Nguyễn Đình Trung")}
-    assert [u.name for u in r.units] == ["Ban Thường vụ Tỉnh ủy Đắk Lắk", "Ban Tổ chức Tỉnh ủy", "Đảng ủy Công an tỉnh",
-                                         "Huyện ủy Cư M’Gar", "Thành ủy Buôn Ma Thuột"]
+    assert [u.name for u in r.units] == [
+        "Ban Thường vụ Tỉnh ủy Đắk Lắk",
+        "Ban Tổ chức Tỉnh ủy",
+        "Đảng ủy Công an tỉnh",
+        "Huyện ủy Cư M’Gar",
+        "Thành ủy Buôn Ma Thuột",
+    ]
     assert [x.code for x in r.legal] == ["28-CT/TU"]
-
-
 
 
 # --- what the first version missed -----------------------------------------------------------------------------------
@@ -154,91 +218,141 @@ def records(text, **kw):
         spans = [rec.team_span, rec.body_span, rec.province_span, rec.date_span, rec.year_span, rec.venue_span]
         spans += [p.span for p in rec.people] + [p.sentence for p in rec.people] + [u.span for u in rec.units]
         for span in spans + [r.span for r in rec.legal]:
-            assert span is None or text[span.start:span.end] == span.text
+            assert span is None or text[span.start : span.end] == span.text
     return recs
 
 
 def test_a_ministry_is_the_unit_and_the_venue_is_not_the_province():
-    [rec] = records("Sáng 2/10, tại Hà Nội, Đoàn kiểm tra số 11 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng "
-                    "chí Lê Quang Huy, Phó Trưởng ban Tổ chức Trung ương, làm Trưởng đoàn đã làm việc với Ban Cán sự đảng "
-                    "Bộ Y tế. Đoàn sẽ làm việc trực tiếp với Đảng ủy Bộ Y tế và Vụ Tổ chức cán bộ.")
+    [rec] = records(
+        "Sáng 2/10, tại Hà Nội, Đoàn kiểm tra số 11 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng "
+        "chí Lê Quang Huy, Phó Trưởng ban Tổ chức Trung ương, làm Trưởng đoàn đã làm việc với Ban Cán sự đảng "
+        "Bộ Y tế. Đoàn sẽ làm việc trực tiếp với Đảng ủy Bộ Y tế và Vụ Tổ chức cán bộ."
+    )
     assert rec.units[0].key == "org:Bộ Y tế" and rec.province is None and rec.venue == "Hà Nội"
     assert roles(rec) >= {("leader", "Lê Quang Huy")}
 
 
-@pytest.mark.parametrize("unit, key", [
-    ("Ban Thường vụ Đảng ủy Quân khu 7", "org:Quân khu 7"),
-    ("Đảng ủy Tập đoàn Dầu khí Việt Nam (Petrovietnam)", "org:Tập đoàn Dầu khí Việt Nam"),
-    ("Ban cán sự đảng Viện kiểm sát nhân dân tối cao", "org:Viện kiểm sát nhân dân tối cao"),
-    ("Ban Thường vụ Huyện ủy Cam Lộ", "local:cam lo"),
-    ("Đảng ủy Tổng công ty Khí Việt Nam", "local:tong cong ty khi viet nam"),
-])
+@pytest.mark.parametrize(
+    "unit, key",
+    [
+        ("Ban Thường vụ Đảng ủy Quân khu 7", "org:Quân khu 7"),
+        ("Đảng ủy Tập đoàn Dầu khí Việt Nam (Petrovietnam)", "org:Tập đoàn Dầu khí Việt Nam"),
+        ("Ban cán sự đảng Viện kiểm sát nhân dân tối cao", "org:Viện kiểm sát nhân dân tối cao"),
+        ("Ban Thường vụ Huyện ủy Cam Lộ", "local:cam lo"),
+        ("Đảng ủy Tổng công ty Khí Việt Nam", "local:tong cong ty khi viet nam"),
+    ],
+)
 def test_units_of_every_kind(unit, key):
-    [rec] = records(f"Ngày 4/6/2025, Đoàn kiểm tra số 3 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương đã làm việc với {unit}.")
+    [rec] = records(
+        f"Ngày 4/6/2025, Đoàn kiểm tra số 3 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương đã làm việc với {unit}."
+    )
     assert rec.units[0].key == key
 
 
 def test_an_unnumbered_team_and_a_four_digit_number():
-    [rec] = records("Ngày 8/5/2025, Đoàn kiểm tra của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng chí Hoàng Văn "
-                    "Thanh làm Trưởng đoàn đã làm việc với Ban cán sự đảng Bộ Tư pháp.")
+    [rec] = records(
+        "Ngày 8/5/2025, Đoàn kiểm tra của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng chí Hoàng Văn "
+        "Thanh làm Trưởng đoàn đã làm việc với Ban cán sự đảng Bộ Tư pháp."
+    )
     assert rec.team is None and rec.body == SUBCOMMITTEE and roles(rec) == {("leader", "Hoàng Văn Thanh")}
     [rec] = records("Chiều 9/1/2026, Đoàn kiểm tra, giám sát số 2104 của Bộ Chính trị làm việc với Tỉnh ủy Nghệ An.")
     assert (rec.team, rec.body, rec.kind) == (2104, "Bộ Chính trị", "kiểm tra, giám sát")
 
 
-@pytest.mark.parametrize("text, role, name", [
-    ("Đoàn kiểm tra số 4 của Tiểu ban do Trung tướng Phạm Văn Lực, Phó Chủ nhiệm Tổng cục Chính trị, dẫn đầu đã làm việc "
-     "tại Kon Tum.", "leader", "Phạm Văn Lực"),
-    ("Đoàn kiểm tra số 4 của Tiểu ban, đứng đầu là đồng chí Vũ Thị Hằng, Phó Trưởng ban Dân vận Trung ương, đã làm việc "
-     "tại Kon Tum.", "leader", "Vũ Thị Hằng"),
-    ("Đoàn kiểm tra số 4 làm việc tại Kon Tum. Thiếu tướng Đinh Công Sơn, Phó Tư lệnh Quân khu 5, Trưởng đoàn chủ trì "
-     "buổi làm việc.", "chair", "Đinh Công Sơn"),
-    ("Đoàn kiểm tra số 4 làm việc tại Kon Tum. Buổi làm việc do Phó Trưởng đoàn Trần Minh Khôi chủ trì.", "chair",
-     "Trần Minh Khôi"),
-    ("Đoàn kiểm tra số 4 làm việc tại Kon Tum. Đồng chí Ngô Thanh Bình, Vụ trưởng Vụ Địa phương II, Ban Tổ chức Trung "
-     "ương, Thư ký Đoàn, phổ biến kế hoạch, lịch kiểm tra.", "announcer", "Ngô Thanh Bình"),
-    ("Đoàn kiểm tra số 4 làm việc tại Kon Tum. Quyết định thành lập Đoàn được đồng chí Mai Văn Tùng, Phó Cục trưởng, "
-     "công bố.", "announcer", "Mai Văn Tùng"),
-    ("Đoàn kiểm tra số 4 làm việc tại Kon Tum. Thừa ủy quyền của Trưởng đoàn, đồng chí Lò Thị Mai, Phó Vụ trưởng, đọc "
-     "Quyết định số 90-QĐ/TBBVCTNB.", "announcer", "Lò Thị Mai"),
-])
+@pytest.mark.parametrize(
+    "text, role, name",
+    [
+        (
+            "Đoàn kiểm tra số 4 của Tiểu ban do Trung tướng Phạm Văn Lực, Phó Chủ nhiệm Tổng cục Chính trị, dẫn đầu đã làm việc "
+            "tại Kon Tum.",
+            "leader",
+            "Phạm Văn Lực",
+        ),
+        (
+            "Đoàn kiểm tra số 4 của Tiểu ban, đứng đầu là đồng chí Vũ Thị Hằng, Phó Trưởng ban Dân vận Trung ương, đã làm việc "
+            "tại Kon Tum.",
+            "leader",
+            "Vũ Thị Hằng",
+        ),
+        (
+            "Đoàn kiểm tra số 4 làm việc tại Kon Tum. Thiếu tướng Đinh Công Sơn, Phó Tư lệnh Quân khu 5, Trưởng đoàn chủ trì "
+            "buổi làm việc.",
+            "chair",
+            "Đinh Công Sơn",
+        ),
+        (
+            "Đoàn kiểm tra số 4 làm việc tại Kon Tum. Buổi làm việc do Phó Trưởng đoàn Trần Minh Khôi chủ trì.",
+            "chair",
+            "Trần Minh Khôi",
+        ),
+        (
+            "Đoàn kiểm tra số 4 làm việc tại Kon Tum. Đồng chí Ngô Thanh Bình, Vụ trưởng Vụ Địa phương II, Ban Tổ chức Trung "
+            "ương, Thư ký Đoàn, phổ biến kế hoạch, lịch kiểm tra.",
+            "announcer",
+            "Ngô Thanh Bình",
+        ),
+        (
+            "Đoàn kiểm tra số 4 làm việc tại Kon Tum. Quyết định thành lập Đoàn được đồng chí Mai Văn Tùng, Phó Cục trưởng, "
+            "công bố.",
+            "announcer",
+            "Mai Văn Tùng",
+        ),
+        (
+            "Đoàn kiểm tra số 4 làm việc tại Kon Tum. Thừa ủy quyền của Trưởng đoàn, đồng chí Lò Thị Mai, Phó Vụ trưởng, đọc "
+            "Quyết định số 90-QĐ/TBBVCTNB.",
+            "announcer",
+            "Lò Thị Mai",
+        ),
+    ],
+)
 def test_roles_in_more_phrasings(text, role, name):
     [rec] = records(text)
     assert (role, name) in roles(rec)
 
 
 def test_the_leader_named_by_title_first_and_by_name_later():
-    [rec] = records("Chiều 3/6/2024, Đoàn kiểm tra số 8 của Tiểu ban do đồng chí Phó Trưởng ban Nội chính Trung ương làm "
-                    "Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Hòa Bình.\n\nPhát biểu tại hội nghị, Trưởng đoàn, "
-                    "Phó Trưởng ban Nội chính Trung ương Đặng Văn Dũng đề nghị tỉnh chuẩn bị hồ sơ.")
+    [rec] = records(
+        "Chiều 3/6/2024, Đoàn kiểm tra số 8 của Tiểu ban do đồng chí Phó Trưởng ban Nội chính Trung ương làm "
+        "Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Hòa Bình.\n\nPhát biểu tại hội nghị, Trưởng đoàn, "
+        "Phó Trưởng ban Nội chính Trung ương Đặng Văn Dũng đề nghị tỉnh chuẩn bị hồ sơ."
+    )
     assert [p.name for p in rec.person("leader")] == ["Đặng Văn Dũng"]
 
 
 def test_acting_for_the_head_is_not_being_the_head():
-    [rec] = records("Đoàn kiểm tra số 8 làm việc tại Hòa Bình. Thừa ủy quyền của Trưởng đoàn, đồng chí Tạ Văn Hòa, Phó Cục "
-                    "trưởng, đã công bố quyết định kiểm tra.")
+    [rec] = records(
+        "Đoàn kiểm tra số 8 làm việc tại Hòa Bình. Thừa ủy quyền của Trưởng đoàn, đồng chí Tạ Văn Hòa, Phó Cục "
+        "trưởng, đã công bố quyết định kiểm tra."
+    )
     assert ("leader", "Tạ Văn Hòa") not in roles(rec) and ("announcer", "Tạ Văn Hòa") in roles(rec)
 
 
 def test_two_deputies_in_one_sentence():
-    [rec] = records("Đoàn kiểm tra số 8 làm việc tại Hòa Bình. Hai Phó Trưởng đoàn là đồng chí Lục Văn Hải, Cục trưởng Cục "
-                    "A, và Thiếu tướng Nông Văn Tư, Phó Cục trưởng Cục B.")
+    [rec] = records(
+        "Đoàn kiểm tra số 8 làm việc tại Hòa Bình. Hai Phó Trưởng đoàn là đồng chí Lục Văn Hải, Cục trưởng Cục "
+        "A, và Thiếu tướng Nông Văn Tư, Phó Cục trưởng Cục B."
+    )
     assert {p.name for p in rec.person("deputy")} == {"Lục Văn Hải", "Nông Văn Tư"}
 
 
 def test_a_host_next_to_the_leader_is_not_a_leader():
-    [rec] = records("Chiều 5/3/2025, Đoàn kiểm tra số 6 của Tiểu ban do đồng chí Nguyễn Hữu Đông làm Trưởng đoàn làm việc "
-                    "với Ban Thường vụ Tỉnh ủy Quảng Ninh. Tiếp đoàn có Bí thư Tỉnh ủy Quảng Ninh Vũ Đại Thắng.")
+    [rec] = records(
+        "Chiều 5/3/2025, Đoàn kiểm tra số 6 của Tiểu ban do đồng chí Nguyễn Hữu Đông làm Trưởng đoàn làm việc "
+        "với Ban Thường vụ Tỉnh ủy Quảng Ninh. Tiếp đoàn có Bí thư Tỉnh ủy Quảng Ninh Vũ Đại Thắng."
+    )
     assert rec.person("leader")[0].name == "Nguyễn Hữu Đông" and ("host", "Vũ Đại Thắng") in roles(rec)
     assert not any(p.name.startswith("Ninh") for p in rec.people)
 
 
-@pytest.mark.parametrize("lead, date, end", [
-    ("Hôm nay (9/7), Đoàn kiểm tra số 2", "2024-07-09", None),
-    ("Chiều qua (30-6), Đoàn kiểm tra số 2", "2024-06-30", None),
-    ("Từ ngày 15 đến 17/7/2024, Đoàn kiểm tra số 2", "2024-07-15", "2024-07-17"),
-    ("Trong hai ngày 8 và 9/7/2024, Đoàn kiểm tra số 2", "2024-07-08", "2024-07-09"),
-])
+@pytest.mark.parametrize(
+    "lead, date, end",
+    [
+        ("Hôm nay (9/7), Đoàn kiểm tra số 2", "2024-07-09", None),
+        ("Chiều qua (30-6), Đoàn kiểm tra số 2", "2024-06-30", None),
+        ("Từ ngày 15 đến 17/7/2024, Đoàn kiểm tra số 2", "2024-07-15", "2024-07-17"),
+        ("Trong hai ngày 8 và 9/7/2024, Đoàn kiểm tra số 2", "2024-07-08", "2024-07-09"),
+    ],
+)
 def test_relative_dates_and_ranges_take_the_publication_year(lead, date, end):
     [rec] = records(f"{lead} của Tiểu ban làm việc tại Sơn La.", metadata_date="2024-07-10")
     assert (rec.date, rec.date_end) == (date, end)
@@ -250,83 +364,122 @@ def test_a_publication_date_in_january_puts_a_december_meeting_in_the_year_befor
 
 
 def test_english_report():
-    text = ("Hanoi (VNA) – Inspection team No. 4 of the Central Sub-committee for Internal Political Protection, led by "
-            "Vo Van Minh, member of the Party Central Committee, on May 7 worked with the Standing Board of the Binh "
-            "Duong provincial Party Committee. Le Thi Hoa, deputy director of the Department, and deputy head of the "
-            "team, announced Decision No. 61-QD/TBBVCTNB dated April 20, 2025. The team was received by Tran Van Nam, "
-            "Secretary of the Binh Duong provincial Party Committee.")
+    text = (
+        "Hanoi (VNA) – Inspection team No. 4 of the Central Sub-committee for Internal Political Protection, led by "
+        "Vo Van Minh, member of the Party Central Committee, on May 7 worked with the Standing Board of the Binh "
+        "Duong provincial Party Committee. Le Thi Hoa, deputy director of the Department, and deputy head of the "
+        "team, announced Decision No. 61-QD/TBBVCTNB dated April 20, 2025. The team was received by Tran Van Nam, "
+        "Secretary of the Binh Duong provincial Party Committee."
+    )
     [rec] = records(text, metadata_date="2025-05-07")
-    assert (rec.team, rec.body, rec.province, rec.date, rec.language) == (4, SUBCOMMITTEE, "Bình Dương", "2025-05-07", "en")
-    assert roles(rec) >= {("leader", "Vo Van Minh"), ("deputy", "Le Thi Hoa"), ("announcer", "Le Thi Hoa"),
-                          ("host", "Tran Van Nam")}
+    assert (rec.team, rec.body, rec.province, rec.date, rec.language) == (
+        4,
+        SUBCOMMITTEE,
+        "Bình Dương",
+        "2025-05-07",
+        "en",
+    )
+    assert roles(rec) >= {
+        ("leader", "Vo Van Minh"),
+        ("deputy", "Le Thi Hoa"),
+        ("announcer", "Le Thi Hoa"),
+        ("host", "Tran Van Nam"),
+    }
     assert [r.code for r in rec.legal] == ["61-QĐ/TBBVCTNB"]
 
 
 def test_an_article_typed_without_diacritics():
-    [rec] = records("Ngay 2/4/2025, Doan kiem tra so 9 cua Tieu ban Bao ve chinh tri noi bo Trung uong do dong chi Tran "
-                    "Quoc Viet, Pho Truong ban To chuc Trung uong lam Truong doan da lam viec voi Ban Thuong vu Tinh uy "
-                    "Ha Giang. Dong chi Be Thi Lan, Pho Cuc truong, thanh vien Doan, da cong bo quyet dinh kiem tra.")
+    [rec] = records(
+        "Ngay 2/4/2025, Doan kiem tra so 9 cua Tieu ban Bao ve chinh tri noi bo Trung uong do dong chi Tran "
+        "Quoc Viet, Pho Truong ban To chuc Trung uong lam Truong doan da lam viec voi Ban Thuong vu Tinh uy "
+        "Ha Giang. Dong chi Be Thi Lan, Pho Cuc truong, thanh vien Doan, da cong bo quyet dinh kiem tra."
+    )
     assert (rec.team, rec.body, rec.province, rec.date) == (9, SUBCOMMITTEE, "Hà Giang", "2025-04-02")
     assert roles(rec) >= {("leader", "Tran Quoc Viet"), ("announcer", "Be Thi Lan")}
 
 
 def test_another_bodys_team_a_recalled_team_and_related_links():
-    text = ("Ngày 10/11/2024, Đoàn kiểm tra số 1 của Ban Thường vụ Tỉnh ủy Yên Bái do đồng chí Giàng Thị Dung làm Trưởng "
-            "đoàn đã làm việc với Ban Thường vụ Huyện ủy Lục Yên về công tác bảo vệ chính trị nội bộ.\n\nTrước đó, sau đợt "
-            "kiểm tra của Đoàn kiểm tra số 4 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương tại tỉnh, Tỉnh ủy đã chỉ đạo "
-            "rút kinh nghiệm.\n\nXem thêm:\n\n- Đoàn kiểm tra số 12 làm việc tại Lào Cai")
+    text = (
+        "Ngày 10/11/2024, Đoàn kiểm tra số 1 của Ban Thường vụ Tỉnh ủy Yên Bái do đồng chí Giàng Thị Dung làm Trưởng "
+        "đoàn đã làm việc với Ban Thường vụ Huyện ủy Lục Yên về công tác bảo vệ chính trị nội bộ.\n\nTrước đó, sau đợt "
+        "kiểm tra của Đoàn kiểm tra số 4 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương tại tỉnh, Tỉnh ủy đã chỉ đạo "
+        "rút kinh nghiệm.\n\nXem thêm:\n\n- Đoàn kiểm tra số 12 làm việc tại Lào Cai"
+    )
     [rec] = records(text)
     assert (rec.team, rec.body, rec.topic, rec.province) == (1, "Ban Thường vụ Tỉnh ủy Yên Bái", True, "Yên Bái")
     assert rec.units[0].key == "local:luc yen"
 
 
 def test_stage_of_the_meeting():
-    [draft] = records("Chiều 4/12/2024, Đoàn kiểm tra số 5 làm việc với Ban Thường vụ Tỉnh ủy Gia Lai để thông qua dự thảo "
-                      "báo cáo kết quả kiểm tra.")
-    [results] = records("Ngày 20/1/2025, Đoàn kiểm tra số 5 tổ chức hội nghị thông báo kết quả kiểm tra đối với Ban Thường "
-                        "vụ Tỉnh ủy Gia Lai.")
+    [draft] = records(
+        "Chiều 4/12/2024, Đoàn kiểm tra số 5 làm việc với Ban Thường vụ Tỉnh ủy Gia Lai để thông qua dự thảo "
+        "báo cáo kết quả kiểm tra."
+    )
+    [results] = records(
+        "Ngày 20/1/2025, Đoàn kiểm tra số 5 tổ chức hội nghị thông báo kết quả kiểm tra đối với Ban Thường "
+        "vụ Tỉnh ủy Gia Lai."
+    )
     assert (draft.stage, results.stage) == ("draft", "results")
 
 
 def test_the_province_an_article_says_it_belongs_to_now():
-    [rec] = records("Ngày 5/5/2024, Đoàn kiểm tra số 3 làm việc với Ban Thường vụ Tỉnh ủy Quảng Nam (nay là thành phố Đà "
-                    "Nẵng).")
+    [rec] = records(
+        "Ngày 5/5/2024, Đoàn kiểm tra số 3 làm việc với Ban Thường vụ Tỉnh ủy Quảng Nam (nay là thành phố Đà Nẵng)."
+    )
     assert (rec.province, rec.province_now) == ("Quảng Nam", "Đà Nẵng")
 
 
 def test_two_teams_on_the_same_day_share_the_lead_and_date():
-    text = ("Ngày 6/9/2024, hai đoàn kiểm tra của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Yên Bái và Lào "
-            "Cai.\n\nTại Yên Bái, Đoàn kiểm tra số 3 do đồng chí Hà Văn Bình làm Trưởng đoàn làm việc với Ban Thường vụ Tỉnh "
-            "ủy Yên Bái.\n\nCùng ngày, Đoàn kiểm tra số 10 do đồng chí Vương Thị Lan làm Trưởng đoàn làm việc với Ban "
-            "Thường vụ Tỉnh ủy Lào Cai.")
+    text = (
+        "Ngày 6/9/2024, hai đoàn kiểm tra của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Yên Bái và Lào "
+        "Cai.\n\nTại Yên Bái, Đoàn kiểm tra số 3 do đồng chí Hà Văn Bình làm Trưởng đoàn làm việc với Ban Thường vụ Tỉnh "
+        "ủy Yên Bái.\n\nCùng ngày, Đoàn kiểm tra số 10 do đồng chí Vương Thị Lan làm Trưởng đoàn làm việc với Ban "
+        "Thường vụ Tỉnh ủy Lào Cai."
+    )
     a, b = records(text)
     assert [(r.team, r.province, r.date, r.body) for r in (a, b)] == [
-        (3, "Yên Bái", "2024-09-06", SUBCOMMITTEE), (10, "Lào Cai", "2024-09-06", SUBCOMMITTEE)]
+        (3, "Yên Bái", "2024-09-06", SUBCOMMITTEE),
+        (10, "Lào Cai", "2024-09-06", SUBCOMMITTEE),
+    ]
     assert roles(a) == {("leader", "Hà Văn Bình")} and roles(b) == {("leader", "Vương Thị Lan")}
 
 
 def test_article_facts_keep_every_legal_reference_and_person():
-    facts = extract_facts("Quy định số 58-QĐ/TW ngày 28/2/2022 thay thế Quy định số 57-QĐ/TW ngày 3/5/2007. Ông Lê Văn "
-                          "Hòa, Cục trưởng Cục Bảo vệ chính trị nội bộ, cho biết.", "d", "/a.txt")
+    facts = extract_facts(
+        "Quy định số 58-QĐ/TW ngày 28/2/2022 thay thế Quy định số 57-QĐ/TW ngày 3/5/2007. Ông Lê Văn "
+        "Hòa, Cục trưởng Cục Bảo vệ chính trị nội bộ, cho biết.",
+        "d",
+        "/a.txt",
+    )
     assert facts.events == [] and [r.code for r in facts.legal] == ["58-QĐ/TW", "57-QĐ/TW"]
     assert [(p.name, p.titles) for p in facts.people] == [("Lê Văn Hòa", "Cục trưởng Cục Bảo vệ chính trị nội bộ")]
 
 
 def test_more_phrasings_found_on_unseen_reports():
-    [rec] = records("Sáng nay (2/10), Đoàn thanh tra của Thanh tra Chính phủ do ông Lý Quang Hào, Phó Cục trưởng Cục Thanh "
-                    "tra, giải quyết khiếu nại khu vực II, làm Trưởng đoàn đã công bố quyết định tại UBND tỉnh Bạc Liêu. "
-                    "Tiếp đoàn có Thiếu tướng Ông Văn Bảy, Chỉ huy trưởng.", metadata_date="2024-10-02")
+    [rec] = records(
+        "Sáng nay (2/10), Đoàn thanh tra của Thanh tra Chính phủ do ông Lý Quang Hào, Phó Cục trưởng Cục Thanh "
+        "tra, giải quyết khiếu nại khu vực II, làm Trưởng đoàn đã công bố quyết định tại UBND tỉnh Bạc Liêu. "
+        "Tiếp đoàn có Thiếu tướng Ông Văn Bảy, Chỉ huy trưởng.",
+        metadata_date="2024-10-02",
+    )
     assert ("leader", "Lý Quang Hào") in roles(rec) and ("host", "Ông Văn Bảy") in roles(rec)
-    [rec] = records("Ngày 4/3/2025, Đoàn kiểm tra số 6 làm việc với Đảng ủy Tập đoàn Hóa chất Việt Nam. Đoàn sẽ kiểm tra "
-                    "Đảng ủy Tổng công ty Phân bón (PVFCCo) và Đảng ủy Công ty Cao su Đồng Nai.")
+    [rec] = records(
+        "Ngày 4/3/2025, Đoàn kiểm tra số 6 làm việc với Đảng ủy Tập đoàn Hóa chất Việt Nam. Đoàn sẽ kiểm tra "
+        "Đảng ủy Tổng công ty Phân bón (PVFCCo) và Đảng ủy Công ty Cao su Đồng Nai."
+    )
     assert [u.name for u in rec.units][-2:] == ["Đảng ủy Tổng công ty Phân bón", "Đảng ủy Công ty Cao su Đồng Nai"]
-    [rec] = records("Hue (VNA) – Inspection team No. 8 of the Central Sub-committee for Internal Political Protection on "
-                    "June 3 held a working session with the Standing Board of the Hue municipal Party Committee. The city "
-                    "side was led by Le Truong Luu, Secretary of the municipal Party Committee.", metadata_date="2025-06-03")
+    [rec] = records(
+        "Hue (VNA) – Inspection team No. 8 of the Central Sub-committee for Internal Political Protection on "
+        "June 3 held a working session with the Standing Board of the Hue municipal Party Committee. The city "
+        "side was led by Le Truong Luu, Secretary of the municipal Party Committee.",
+        metadata_date="2025-06-03",
+    )
     assert rec.units[0].key == "prov:Huế" and roles(rec) == {("host", "Le Truong Luu")}
 
 
 def test_who_issued_a_legal_reference():
-    refs = find_legal_refs("theo Quyết định số 77/QĐ-TTCP ngày 1/3/2024 của Tổng Thanh tra Chính phủ về việc thanh tra; "
-                           "Kế hoạch số 3-KH/TU của Ban Thường vụ Tỉnh ủy Bạc Liêu.")
+    refs = find_legal_refs(
+        "theo Quyết định số 77/QĐ-TTCP ngày 1/3/2024 của Tổng Thanh tra Chính phủ về việc thanh tra; "
+        "Kế hoạch số 3-KH/TU của Ban Thường vụ Tỉnh ủy Bạc Liêu."
+    )
     assert [r.issuer for r in refs] == ["Tổng Thanh tra Chính phủ", "Ban Thường vụ Tỉnh ủy Bạc Liêu"]

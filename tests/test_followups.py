@@ -2,18 +2,23 @@ import pytest
 
 from rag.followups import standalone_question
 
-TRA_VINH = [{"role": "user", "content": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"},
-            {"role": "assistant", "content": "… Nguyễn Quang Dương [1]."}]
+TRA_VINH = [
+    {"role": "user", "content": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"},
+    {"role": "assistant", "content": "… Nguyễn Quang Dương [1]."},
+]
 
 
-@pytest.mark.parametrize("follow_up, standalone", [
-    ("Còn ở Đắk Lắk thì sao?", "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?"),
-    ("con dak lak thi sao", "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?"),
-    ("What about Dak Lak?", "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?"),
-    ("Thế còn đoàn số 4?", "Ai là trưởng đoàn kiểm tra số 4?"),
-    ("Ai là phó trưởng đoàn?", "Ai là phó trưởng đoàn?"),  # a question of its own
-    ("Còn gì nữa không?", "Còn gì nữa không?"),  # no entity to carry
-])
+@pytest.mark.parametrize(
+    "follow_up, standalone",
+    [
+        ("Còn ở Đắk Lắk thì sao?", "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?"),
+        ("con dak lak thi sao", "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?"),
+        ("What about Dak Lak?", "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?"),
+        ("Thế còn đoàn số 4?", "Ai là trưởng đoàn kiểm tra số 4?"),
+        ("Ai là phó trưởng đoàn?", "Ai là phó trưởng đoàn?"),  # a question of its own
+        ("Còn gì nữa không?", "Còn gì nữa không?"),  # no entity to carry
+    ],
+)
 def test_follow_up_carries_the_field_and_replaces_the_entity(follow_up, standalone):
     assert standalone_question(follow_up, TRA_VINH) == standalone
 

@@ -9,7 +9,9 @@ from conftest import HashEmbedding, SEEDS, make_settings, write
 
 def test_ingest_dedupe_update_remove(fake_assistant, tmp_path):
     a = fake_assistant
-    f = write(tmp_path / "in" / "a.txt", "Đoàn kiểm tra số 7 làm việc tại Cà Mau.\nNgày 3/5, ông Trần Văn Ba phát biểu.")
+    f = write(
+        tmp_path / "in" / "a.txt", "Đoàn kiểm tra số 7 làm việc tại Cà Mau.\nNgày 3/5, ông Trần Văn Ba phát biểu."
+    )
     r = a.ingest([tmp_path / "in"])
     assert [x.status for x in r.results] == ["added"]
     assert a.ingest([f]).unchanged and a.store.catalog.counts()[0] == 1
@@ -78,6 +80,7 @@ def test_empty_store_is_seeded_on_first_question(fake_assistant):
 
 def test_bad_questions_raise_query_error(fake_assistant):
     from rag import QueryError
+
     with pytest.raises(QueryError, match="empty"):
         fake_assistant.ask("   ")
     with pytest.raises(QueryError, match="limit"):

@@ -25,10 +25,18 @@ def cp1258(text: str) -> bytes:
     return out
 
 
-@pytest.mark.parametrize("data", [
-    VI.encode("utf-8"), b"\xef\xbb\xbf" + VI.encode("utf-8"), VI.encode("utf-16"), b"\xfe\xff" + VI.encode("utf-16-be"),
-    cp1258(VI), unicodedata.normalize("NFD", VI).encode("utf-8"),
-], ids=["utf8", "utf8-bom", "utf16-le-bom", "utf16-be-bom", "cp1258", "nfd"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        VI.encode("utf-8"),
+        b"\xef\xbb\xbf" + VI.encode("utf-8"),
+        VI.encode("utf-16"),
+        b"\xfe\xff" + VI.encode("utf-16-be"),
+        cp1258(VI),
+        unicodedata.normalize("NFD", VI).encode("utf-8"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16-le-bom", "utf16-be-bom", "cp1258", "nfd"],
+)
 def test_encodings_decode_exactly_to_nfc(tmp_path, data):
     [doc] = load_file(write(tmp_path / "a.txt", data), 10**6)
     assert doc.text == VI
@@ -42,7 +50,10 @@ def test_txt_header_lines_are_metadata(tmp_path):
 
 
 def test_markdown_front_matter(tmp_path):
-    f = write(tmp_path / "a.md", "---\ntitle: Kiểm tra\nurl: https://x.vn\ndate: 2024-04-24\nsource: TTXVN\n---\n# H\nNội dung.")
+    f = write(
+        tmp_path / "a.md",
+        "---\ntitle: Kiểm tra\nurl: https://x.vn\ndate: 2024-04-24\nsource: TTXVN\n---\n# H\nNội dung.",
+    )
     [doc] = load_file(f, 10**6)
     assert (doc.title, doc.url, doc.date, doc.metadata["source"]) == ("Kiểm tra", "https://x.vn", "2024-04-24", "TTXVN")
     assert doc.text == "# H\nNội dung."
@@ -68,12 +79,19 @@ def test_json_and_jsonl_records_each_a_document_bad_records_rejected_alone(tmp_p
     assert [o.text for o in out if not isinstance(o, LoadError)] == ["Hai.", "Ba."]
 
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("empty.txt", b"", "empty"), ("blank.txt", b" \n\t", "empty"), ("nul.txt", b"ab\x00cd", "binary"),
-    ("ctl.txt", b"ab\x01\x02\x03\x04cd", "binary"), ("a.pdf", b"%PDF-1.4", "unsupported file type"),
-    ("bad.txt", bytes(range(0x80, 0x100)) * 4, "no encoding"), ("x.json", b"{", "invalid JSON"),
-    ("big.txt", b"a" * 2_000, "too large"),
-])
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b" \n\t", "empty"),
+        ("nul.txt", b"ab\x00cd", "binary"),
+        ("ctl.txt", b"ab\x01\x02\x03\x04cd", "binary"),
+        ("a.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("bad.txt", bytes(range(0x80, 0x100)) * 4, "no encoding"),
+        ("x.json", b"{", "invalid JSON"),
+        ("big.txt", b"a" * 2_000, "too large"),
+    ],
+)
 def test_bad_files_rejected_with_reason(tmp_path, name, data, reason):
     with pytest.raises(LoadError) as e:
         load_file(write(tmp_path / name, data), 1_000)

@@ -5,29 +5,46 @@ import pytest
 from rag.questions import Known, analyze
 from rag.vn.gazetteer import SUBCOMMITTEE
 
-KNOWN = Known({"pham van thang": "Phạm Văn Thắng", "le thi hong": "Lê Thị Hồng"}, frozenset({"cam lo", "phuong an hoa"}))
+KNOWN = Known(
+    {"pham van thang": "Phạm Văn Thắng", "le thi hong": "Lê Thị Hồng"}, frozenset({"cam lo", "phuong an hoa"})
+)
 
 
-@pytest.mark.parametrize("question, fields", [
-    ("Ai là trưởng đoàn kiểm tra tại Gia Lai?", ["leader"]), ("ai dan dau doan kiem tra o gia lai", ["leader"]),
-    ("Who headed the inspection team in Gia Lai?", ["leader"]), ("Phó Trưởng đoàn kiểm tra số 4 là ai?", ["deputy"]),
-    ("Các Phó Trưởng đoàn là những ai?", ["deputy"]), ("Ai đọc quyết định thành lập đoàn?", ["announcer"]),
-    ("Who presented the inspection plan?", ["announcer"]), ("Ai chủ trì hội nghị công bố quyết định?", ["chair"]),
-    ("Who chaired the meeting on the draft report?", ["chair"]), ("Ai là Bí thư Tỉnh ủy Gia Lai?", ["host"]),
-    ("Đoàn kiểm tra số mấy làm việc tại Gia Lai?", ["team"]), ("Đoàn số 7 là đoàn của cơ quan nào?", ["body"]),
-    ("Những tỉnh nào đã được kiểm tra?", ["province"]), ("Đoàn làm việc ở đâu?", ["place"]),
-    ("Đoàn kiểm tra những đơn vị nào ở Gia Lai?", ["units"]), ("Đoàn làm việc ngày nào?", ["date"]),
-    ("kiem tra nam nao", ["year"]), ("Đoàn kiểm tra trực tiếp đến ngày nào?", ["deadline"]),
-    ("Đoàn làm việc theo kế hoạch nào?", ["legal"]), ("Đoàn gồm bao nhiêu thành viên?", ["count"]),
-    ("Phạm Văn Thắng giữ vai trò gì trong đoàn?", ["role"]), ("Phạm Văn Thắng giữ chức vụ gì?", ["titles"]),
-    ("Phạm Văn Thắng là ai?", ["titles"]), ("Đoàn chỉ ra những hạn chế gì?", ["free"]),
-    # two things at once
-    ("Đoàn kiểm tra số 2 làm việc tại tỉnh nào và do ai làm Trưởng đoàn?", ["province", "leader"]),
-    ("Buổi làm việc diễn ra khi nào, ở đâu?", ["date", "place"]),
-    ("Quyết định nào thành lập đoàn, và ai công bố quyết định đó?", ["legal", "announcer"]),
-    ("Who announced the decision, and what was her role in the team?", ["announcer", "role"]),
-    ("Đoàn làm việc vào ngày nào, năm nào?", ["date", "year"]),
-])
+@pytest.mark.parametrize(
+    "question, fields",
+    [
+        ("Ai là trưởng đoàn kiểm tra tại Gia Lai?", ["leader"]),
+        ("ai dan dau doan kiem tra o gia lai", ["leader"]),
+        ("Who headed the inspection team in Gia Lai?", ["leader"]),
+        ("Phó Trưởng đoàn kiểm tra số 4 là ai?", ["deputy"]),
+        ("Các Phó Trưởng đoàn là những ai?", ["deputy"]),
+        ("Ai đọc quyết định thành lập đoàn?", ["announcer"]),
+        ("Who presented the inspection plan?", ["announcer"]),
+        ("Ai chủ trì hội nghị công bố quyết định?", ["chair"]),
+        ("Who chaired the meeting on the draft report?", ["chair"]),
+        ("Ai là Bí thư Tỉnh ủy Gia Lai?", ["host"]),
+        ("Đoàn kiểm tra số mấy làm việc tại Gia Lai?", ["team"]),
+        ("Đoàn số 7 là đoàn của cơ quan nào?", ["body"]),
+        ("Những tỉnh nào đã được kiểm tra?", ["province"]),
+        ("Đoàn làm việc ở đâu?", ["place"]),
+        ("Đoàn kiểm tra những đơn vị nào ở Gia Lai?", ["units"]),
+        ("Đoàn làm việc ngày nào?", ["date"]),
+        ("kiem tra nam nao", ["year"]),
+        ("Đoàn kiểm tra trực tiếp đến ngày nào?", ["deadline"]),
+        ("Đoàn làm việc theo kế hoạch nào?", ["legal"]),
+        ("Đoàn gồm bao nhiêu thành viên?", ["count"]),
+        ("Phạm Văn Thắng giữ vai trò gì trong đoàn?", ["role"]),
+        ("Phạm Văn Thắng giữ chức vụ gì?", ["titles"]),
+        ("Phạm Văn Thắng là ai?", ["titles"]),
+        ("Đoàn chỉ ra những hạn chế gì?", ["free"]),
+        # two things at once
+        ("Đoàn kiểm tra số 2 làm việc tại tỉnh nào và do ai làm Trưởng đoàn?", ["province", "leader"]),
+        ("Buổi làm việc diễn ra khi nào, ở đâu?", ["date", "place"]),
+        ("Quyết định nào thành lập đoàn, và ai công bố quyết định đó?", ["legal", "announcer"]),
+        ("Who announced the decision, and what was her role in the team?", ["announcer", "role"]),
+        ("Đoàn làm việc vào ngày nào, năm nào?", ["date", "year"]),
+    ],
+)
 def test_asked_fields(question, fields):
     assert analyze(question, KNOWN).fields == fields
 
@@ -38,8 +55,11 @@ def test_the_decision_number_is_a_legal_question_not_a_team_question():
 
 
 def test_entities_of_every_kind():
-    q = analyze("Tháng 6/2024, Đoàn kiểm tra số 05 của Tiểu ban do Phạm Văn Thắng dẫn đầu làm việc với Ban Cán sự đảng "
-                "Bộ Y tế theo Quy định 58-QĐ/TW vào ngày nào?", KNOWN)
+    q = analyze(
+        "Tháng 6/2024, Đoàn kiểm tra số 05 của Tiểu ban do Phạm Văn Thắng dẫn đầu làm việc với Ban Cán sự đảng "
+        "Bộ Y tế theo Quy định 58-QĐ/TW vào ngày nào?",
+        KNOWN,
+    )
     assert q.fields == ["date"] and q.teams == [5] and q.bodies == [SUBCOMMITTEE] and q.persons == ["Phạm Văn Thắng"]
     assert [u.key for u in q.units] == ["org:Bộ Y tế"] and [r.key for r in q.legal] == ["58-QĐ"]
     assert [m.iso for m in q.months] == ["2024-06"] and q.years == [2024] and q.residual == []
@@ -76,13 +96,16 @@ def test_unknown_places_and_people_are_named_for_the_refusal():
     assert analyze("Nguyễn Văn Vô Danh dẫn đầu đoàn nào?", KNOWN).unknown == ["Nguyễn Văn Vô Danh"]
 
 
-@pytest.mark.parametrize("question, residual", [
-    ("Đồng chí Phạm Văn Thắng năm nay bao nhiêu tuổi?", []),  # the count asks for "tuổi" itself
-    ("Kinh phí cho đợt kiểm tra tại Gia Lai là bao nhiêu?", ["kinh phi"]),
-    ("Ai làm Trưởng đoàn thanh tra về quản lý đất đai tại Gia Lai?", ["quan ly dat dai"]),
-    ("In what year was Phạm Văn Thắng born?", ["born"]),
-    ("Ai là Trưởng đoàn kiểm tra công tác bảo vệ chính trị nội bộ tại Gia Lai?", []),
-])
+@pytest.mark.parametrize(
+    "question, residual",
+    [
+        ("Đồng chí Phạm Văn Thắng năm nay bao nhiêu tuổi?", []),  # the count asks for "tuổi" itself
+        ("Kinh phí cho đợt kiểm tra tại Gia Lai là bao nhiêu?", ["kinh phi"]),
+        ("Ai làm Trưởng đoàn thanh tra về quản lý đất đai tại Gia Lai?", ["quan ly dat dai"]),
+        ("In what year was Phạm Văn Thắng born?", ["born"]),
+        ("Ai là Trưởng đoàn kiểm tra công tác bảo vệ chính trị nội bộ tại Gia Lai?", []),
+    ],
+)
 def test_residual_words(question, residual):
     assert analyze(question, KNOWN).residual == residual
 
@@ -96,15 +119,18 @@ def test_counts_stage_topic_and_lists():
     assert analyze("Những tỉnh nào được kiểm tra?").wants_list and not analyze("Tỉnh nào được kiểm tra?").wants_list
 
 
-@pytest.mark.parametrize("question, fields, extra", [
-    ("Quyết định thành lập Đoàn kiểm tra số 4 có số hiệu gì và do ai đọc?", ["legal", "announcer"], {}),
-    ("quyet dinh kiem tra doi voi bo y te so bao nhieu, ngay nao", ["legal"], {}),
-    ("Bộ trưởng nào tiếp đoàn kiểm tra tại Bộ Y tế?", ["host"], {"title": "bo truong"}),
-    ("Đoàn kiểm tra những đảng ủy nào ở Quân khu 7?", ["units"], {}),
-    ("Thời hạn thanh tra bao lâu?", ["count"], {}),
-    ("Who chaired buổi làm việc ngày 8/5/2024 tại Tỉnh ủy Gia Lai?", ["chair"], {"residual": []}),
-    ("Đoàn kiểm tra số 12 ở Gia Lai inspected which units?", ["units"], {"residual": []}),
-])
+@pytest.mark.parametrize(
+    "question, fields, extra",
+    [
+        ("Quyết định thành lập Đoàn kiểm tra số 4 có số hiệu gì và do ai đọc?", ["legal", "announcer"], {}),
+        ("quyet dinh kiem tra doi voi bo y te so bao nhieu, ngay nao", ["legal"], {}),
+        ("Bộ trưởng nào tiếp đoàn kiểm tra tại Bộ Y tế?", ["host"], {"title": "bo truong"}),
+        ("Đoàn kiểm tra những đảng ủy nào ở Quân khu 7?", ["units"], {}),
+        ("Thời hạn thanh tra bao lâu?", ["count"], {}),
+        ("Who chaired buổi làm việc ngày 8/5/2024 tại Tỉnh ủy Gia Lai?", ["chair"], {"residual": []}),
+        ("Đoàn kiểm tra số 12 ở Gia Lai inspected which units?", ["units"], {"residual": []}),
+    ],
+)
 def test_questions_seen_on_unseen_reports(question, fields, extra):
     q = analyze(question)
     assert q.fields == fields

@@ -23,8 +23,11 @@ def chroma_server(tmp_path_factory):
     exe = shutil.which("chroma")
     assert exe, "the chroma CLI ships with chromadb"
     port = _free_port()
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path_factory.mktemp("chroma")), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(tmp_path_factory.mktemp("chroma")), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -38,7 +41,9 @@ def chroma_server(tmp_path_factory):
 
 
 def test_ingest_and_ask_against_a_chroma_server(tmp_path, chroma_server):
-    settings = make_settings(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server, collection="server_test")
+    settings = make_settings(
+        tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server, collection="server_test"
+    )
     a = Assistant(settings, embedder=HashEmbedding())
     assert len(a.ingest([SEEDS]).added) == 2
     assert a.store.vectors.where == f"Chroma server 127.0.0.1:{chroma_server}"

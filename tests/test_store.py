@@ -14,8 +14,9 @@ def _store(tmp_path):
 
 def _doc(doc_id, source, n=2):
     text = " ".join(f"câu {i}." for i in range(n))
-    chunks = [{"chunk_id": f"{doc_id}-{i}", "idx": i, "start": 0, "end": 5, "terms": f"cau so_{i} {doc_id}"}
-              for i in range(n)]
+    chunks = [
+        {"chunk_id": f"{doc_id}-{i}", "idx": i, "start": 0, "end": 5, "terms": f"cau so_{i} {doc_id}"} for i in range(n)
+    ]
     return {"doc_id": doc_id, "source": source, "title": "t", "text": text}, chunks
 
 

@@ -27,7 +27,10 @@ def test_sentences_keep_offsets_and_skip_abbreviations():
     text = "Ngày 24/4, Đoàn làm việc tại TP. Hồ Chí Minh. Ông Lê Hải Bình phát biểu!\nẢnh: TTXVN"
     spans = split_sentences(text)
     assert [text[a:b] for a, b in spans] == [
-        "Ngày 24/4, Đoàn làm việc tại TP. Hồ Chí Minh.", "Ông Lê Hải Bình phát biểu!", "Ảnh: TTXVN"]
+        "Ngày 24/4, Đoàn làm việc tại TP. Hồ Chí Minh.",
+        "Ông Lê Hải Bình phát biểu!",
+        "Ảnh: TTXVN",
+    ]
 
 
 def test_gazetteer_has_all_63_units_and_the_2025_mergers():
@@ -37,12 +40,20 @@ def test_gazetteer_has_all_63_units_and_the_2025_mergers():
     assert len({p.merged_into or p.name for p in PROVINCES}) == 34
 
 
-@pytest.mark.parametrize("text, name", [
-    ("làm việc tại Đắk Lắk", "Đắk Lắk"), ("o dak lak", "Đắk Lắk"), ("tỉnh Đăk Lăk", "Đắk Lắk"),
-    ("TP.HCM", "TP. Hồ Chí Minh"), ("TP HCM", "TP. Hồ Chí Minh"), ("Thừa Thiên Huế", "Huế"),
-    ("Bà Rịa – Vũng Tàu", "Bà Rịa - Vũng Tàu"), ("in Ho Chi Minh City", "TP. Hồ Chí Minh"),
-    (unicodedata.normalize("NFD", "Trà Vinh"), "Trà Vinh"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("làm việc tại Đắk Lắk", "Đắk Lắk"),
+        ("o dak lak", "Đắk Lắk"),
+        ("tỉnh Đăk Lăk", "Đắk Lắk"),
+        ("TP.HCM", "TP. Hồ Chí Minh"),
+        ("TP HCM", "TP. Hồ Chí Minh"),
+        ("Thừa Thiên Huế", "Huế"),
+        ("Bà Rịa – Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+        ("in Ho Chi Minh City", "TP. Hồ Chí Minh"),
+        (unicodedata.normalize("NFD", "Trà Vinh"), "Trà Vinh"),
+    ],
+)
 def test_find_provinces_variants(text, name):
     assert [p.name for p, _, _ in find_provinces(unicodedata.normalize("NFC", text))] == [name]
 

@@ -13,8 +13,9 @@ import pytest
 from conftest import ROOT, write
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="needs Chromium: apt-get install chromium chromium-driver (.ci/run does)")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="needs Chromium: apt-get install chromium chromium-driver (.ci/run does)"
+)
 
 
 def _free_port():
@@ -27,8 +28,14 @@ def _free_port():
 def server(tmp_path):
     port = _free_port()
     env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data"), "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -46,11 +53,16 @@ def server(tmp_path):
 def test_ask_see_highlighted_source_upload_and_list(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    article = write(tmp_path / "moi.txt", "# title = Đoàn kiểm tra số 11 tại Sơn La\nChiều 9/5/2024, Đoàn kiểm tra số 11 "
-                                          "của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Sơn La.\n")
+    article = write(
+        tmp_path / "moi.txt",
+        "# title = Đoàn kiểm tra số 11 tại Sơn La\nChiều 9/5/2024, Đoàn kiểm tra số 11 "
+        "của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Sơn La.\n",
+    )
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         page = browser.new_page(viewport={"width": 1200, "height": 1200})
         page.goto(server)
         page.locator("#rag-question textarea").fill("Ai là trưởng đoàn kiểm tra tại Trà Vinh?")

@@ -18,11 +18,21 @@ def test_chat_turn_returns_history_and_highlighted_sources(fake_assistant):
     assert "<mark>" in html and "000_b584f524cb46930b.txt" in html and "Xem toàn bài" in html
     # a follow-up is answered for the new province and says which question it answered
     history, html = h.chat(fake_assistant, "Còn ở Đắk Lắk thì sao?", history)
-    assert "Lê Hải Bình" in history[-1]["content"] and "(Ai là trưởng đoàn kiểm tra tại Đắk Lắk?)" in history[-1]["content"]
+    assert (
+        "Lê Hải Bình" in history[-1]["content"]
+        and "(Ai là trưởng đoàn kiểm tra tại Đắk Lắk?)" in history[-1]["content"]
+    )
 
 
 def test_article_text_is_escaped(fake_assistant, tmp_path):
-    fake_assistant.ingest([write(tmp_path / "x.txt", "Đoàn kiểm tra số 3 làm việc tại Sơn La. <script>alert(1)</script> Ông Lò Văn Minh phát biểu.")])
+    fake_assistant.ingest(
+        [
+            write(
+                tmp_path / "x.txt",
+                "Đoàn kiểm tra số 3 làm việc tại Sơn La. <script>alert(1)</script> Ông Lò Văn Minh phát biểu.",
+            )
+        ]
+    )
     _, html = h.chat(fake_assistant, "Đoàn kiểm tra số 3 làm việc ở tỉnh nào?", [])
     assert "<script>" not in html and "&lt;script&gt;" in html
 

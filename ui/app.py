@@ -31,12 +31,14 @@ CSS = """
 
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Product errors become a clear message on the page (gr.Error), never a stack trace."""
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except rag.RagError as e:
             raise gr.Error(str(e)) from None
+
     return wrapper
 
 
@@ -54,16 +56,25 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
         problem = str(e)
 
     with gr.Blocks(title="Hỏi đáp kiểm tra bảo vệ chính trị nội bộ") as demo:
-        gr.Markdown("## Hỏi đáp tin tức: kiểm tra công tác bảo vệ chính trị nội bộ\n"
-                    "Câu trả lời trích dẫn nguyên văn các bài báo đã nạp; mỗi ý có số nguồn [n].")
-        gr.Markdown(f"**Không mở được kho dữ liệu:** {problem}" if problem else "", visible=bool(problem),
-                    elem_id="rag-store-error")
+        gr.Markdown(
+            "## Hỏi đáp tin tức: kiểm tra công tác bảo vệ chính trị nội bộ\n"
+            "Câu trả lời trích dẫn nguyên văn các bài báo đã nạp; mỗi ý có số nguồn [n]."
+        )
+        gr.Markdown(
+            f"**Không mở được kho dữ liệu:** {problem}" if problem else "",
+            visible=bool(problem),
+            elem_id="rag-store-error",
+        )
 
         with gr.Tab("Hỏi đáp", id="chat"):
             chatbot = gr.Chatbot(label="Hội thoại", height=380, elem_id="rag-chat")
             with gr.Row():
-                box = gr.Textbox(placeholder="Đặt câu hỏi, có dấu hoặc không dấu, tiếng Việt hoặc tiếng Anh…",
-                                 show_label=False, scale=8, elem_id="rag-question")
+                box = gr.Textbox(
+                    placeholder="Đặt câu hỏi, có dấu hoặc không dấu, tiếng Việt hoặc tiếng Anh…",
+                    show_label=False,
+                    scale=8,
+                    elem_id="rag-question",
+                )
                 send = gr.Button("Gửi", variant="primary", scale=1, elem_id="rag-send")
             gr.Examples(EXAMPLES, inputs=box, label="Câu hỏi mẫu")
             sources = gr.HTML(elem_id="rag-sources")
@@ -82,8 +93,13 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                 f_province = gr.Dropdown([h.ALL], value=h.ALL, label="Tỉnh")
                 f_year = gr.Dropdown([h.ALL], value=h.ALL, label="Năm")
                 f_person = gr.Textbox(label="Người (tên, có dấu hoặc không)")
-            facts = gr.Dataframe(headers=h.FACT_HEADERS, interactive=False, wrap=True, elem_id="rag-facts",
-                                 column_widths=["6%", "19%", "13%", "13%", "12%", "11%", "12%", "14%"])
+            facts = gr.Dataframe(
+                headers=h.FACT_HEADERS,
+                interactive=False,
+                wrap=True,
+                elem_id="rag-facts",
+                column_widths=["6%", "19%", "13%", "13%", "12%", "11%", "12%", "14%"],
+            )
             download = gr.DownloadButton("Tải CSV", elem_id="rag-facts-csv")
 
             @_guard
@@ -96,12 +112,26 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
             f_person.submit(on_facts, [f_province, f_year, f_person], [facts, download])
 
         with gr.Tab("Thư viện", id="library"):
-            docs = gr.Dataframe(headers=h.LIBRARY_HEADERS, interactive=False, wrap=True, elem_id="rag-library",
-                                column_widths=["42%", "12%", "26%", "8%", "12%"])
-            files = gr.File(label=f"Thêm bài báo ({', '.join(SUPPORTED_SUFFIXES)}; tối đa {a.settings.max_file_mb:g} MB mỗi tệp)",
-                            file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="rag-upload")
-            results = gr.Dataframe(headers=h.RESULT_HEADERS, interactive=False, wrap=True, label="Kết quả nạp",
-                                   elem_id="rag-upload-results")
+            docs = gr.Dataframe(
+                headers=h.LIBRARY_HEADERS,
+                interactive=False,
+                wrap=True,
+                elem_id="rag-library",
+                column_widths=["42%", "12%", "26%", "8%", "12%"],
+            )
+            files = gr.File(
+                label=f"Thêm bài báo ({', '.join(SUPPORTED_SUFFIXES)}; tối đa {a.settings.max_file_mb:g} MB mỗi tệp)",
+                file_count="multiple",
+                file_types=list(SUPPORTED_SUFFIXES),
+                elem_id="rag-upload",
+            )
+            results = gr.Dataframe(
+                headers=h.RESULT_HEADERS,
+                interactive=False,
+                wrap=True,
+                label="Kết quả nạp",
+                elem_id="rag-upload-results",
+            )
             with gr.Row():
                 to_remove = gr.Dropdown([], label="Bài báo", scale=4)
                 remove_btn = gr.Button("Xóa bài", variant="stop", scale=1)
@@ -113,8 +143,14 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
             rows, choices = h.library(a)
             provinces, years = h.fact_filters(a)
             table, path = h.facts_table(a)
-            return (rows, gr.Dropdown(choices=choices, value=None), table, path,
-                    gr.Dropdown(choices=provinces, value=h.ALL), gr.Dropdown(choices=years, value=h.ALL))
+            return (
+                rows,
+                gr.Dropdown(choices=choices, value=None),
+                table,
+                path,
+                gr.Dropdown(choices=provinces, value=h.ALL),
+                gr.Dropdown(choices=years, value=h.ALL),
+            )
 
         refreshed = [docs, to_remove, facts, download, f_province, f_year]
 
@@ -138,14 +174,24 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
     return demo
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, assistant: rag.Assistant | None = None,
-          block: bool = True) -> gr.Blocks:
+def serve(
+    host: str = "127.0.0.1", port: int = 7860, assistant: rag.Assistant | None = None, block: bool = True
+) -> gr.Blocks:
     """Build and launch the page (never shared publicly; loopback unless `host` says otherwise)."""
     a = assistant or rag.get_assistant()
     s = a.settings
-    auth = tuple(s.ui_auth.split(":", 1)) if s.ui_auth else None
+    user, _, password = (s.ui_auth or "").partition(":")
+    auth = (user, password) if s.ui_auth else None
     demo = build(a)
     demo.queue(default_concurrency_limit=s.ui_concurrency)
-    demo.launch(server_name=host, server_port=port, share=False, auth=auth, max_file_size=f"{s.max_file_mb:g}mb",
-                css=CSS, prevent_thread_lock=not block, show_error=False)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        auth=auth,
+        max_file_size=f"{s.max_file_mb:g}mb",
+        css=CSS,
+        prevent_thread_lock=not block,
+        show_error=False,
+    )
     return demo

@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -30,8 +30,15 @@ def _progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int, 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   TextColumn("{task.description}"), transient=True, console=Console(stderr=True))
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+        transient=True,
+        console=Console(stderr=True),
+    )
     task = None
 
     def update(done: int, total: int, source: str) -> None:
@@ -133,7 +140,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for k, v in stats.items():
         print(f"{k:<10} {v}")
     for d in docs:
-        print(f"{d['doc_id']}  {d['n_chunks']:>3} chunks  {d['date'] or '----------'}  {d['title'][:60]}  {d['source']}")
+        print(
+            f"{d['doc_id']}  {d['n_chunks']:>3} chunks  {d['date'] or '----------'}  {d['title'][:60]}  {d['source']}"
+        )
     return 0
 
 
@@ -151,8 +160,10 @@ def cmd_facts(args: argparse.Namespace) -> int:
         writer.writerows(record_rows(records))
     else:
         for row in record_rows(records):
-            print(" · ".join(f"{c}: {row[c]}" for c in RECORD_COLUMNS[:-2] if row[c] != "")
-                  + f" · {row['source'].rsplit('/', 1)[-1]}")
+            print(
+                " · ".join(f"{c}: {row[c]}" for c in RECORD_COLUMNS[:-2] if row[c] != "")
+                + f" · {row['source'].rsplit('/', 1)[-1]}"
+            )
         print(f"{len(records)} inspection records")
     return 0
 
@@ -181,7 +192,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         for r in report.results:
             mark = "ok  " if r.correct else "FAIL"
-            print(f"{mark} {r.id:>4} {r.latency_ms:7.1f} ms  {r.mode:<10} {r.question}" + (f"  — {r.why}" if r.why else ""))
+            print(
+                f"{mark} {r.id:>4} {r.latency_ms:7.1f} ms  {r.mode:<10} {r.question}"
+                + (f"  — {r.why}" if r.why else "")
+            )
         print()
         for kind, groups in report.by_category().items():
             print(f"by {kind}: " + ", ".join(f"{k} {v['correct']}/{v['questions']}" for k, v in groups.items()))
@@ -214,8 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with cited sources")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
-    p.add_argument("--stream", action="store_true",
-                   help="with an LLM (RAG_LLM), print its text as it comes; citations are verified at the end")
+    p.add_argument(
+        "--stream",
+        action="store_true",
+        help="with an LLM (RAG_LLM), print its text as it comes; citations are verified at the end",
+    )
     p.set_defaults(fn=cmd_ask)
 
     p = sub.add_parser("retrieve", help="show the passages retrieval finds for a question")
@@ -242,12 +259,18 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", action="store_true", help="one row per record")
     p.set_defaults(fn=cmd_facts)
 
-    p = sub.add_parser("eval", help="score answers against a gold file (accuracy, citations, refusals, latency)",
-                       description="Ask every question of a gold file and score the answers, in total and by category. "
-                       "By default a fresh temporary store is built from --docs (the bundled seeds when none are "
-                       "given), so the articles you have ingested do not change the score; --store uses your store.")
-    p.add_argument("gold", help="JSONL, one question a line: the project's format (question, expect, forbid, sources, "
-                   "not_found) or the dev corpus format (id, q, found, expect, cite, cite_any, forbid)")
+    p = sub.add_parser(
+        "eval",
+        help="score answers against a gold file (accuracy, citations, refusals, latency)",
+        description="Ask every question of a gold file and score the answers, in total and by category. "
+        "By default a fresh temporary store is built from --docs (the bundled seeds when none are "
+        "given), so the articles you have ingested do not change the score; --store uses your store.",
+    )
+    p.add_argument(
+        "gold",
+        help="JSONL, one question a line: the project's format (question, expect, forbid, sources, "
+        "not_found) or the dev corpus format (id, q, found, expect, cite, cite_any, forbid)",
+    )
     p.add_argument("--docs", nargs="+", metavar="PATH", help="files or folders to build the evaluation store from")
     p.add_argument("--store", action="store_true", help="evaluate on your own store (RAG_DATA_DIR) instead")
     p.add_argument("--min", type=float, metavar="ACCURACY", help="exit with status 1 when answer accuracy is lower")

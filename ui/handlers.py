@@ -26,8 +26,9 @@ ALL = "Tất cả"
 
 def _mark(text: str, start: int, end: int, lo: int, hi: int) -> str:
     """text[lo:hi] escaped, with text[start:end] inside <mark>."""
-    return (html.escape(text[lo:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>"
-            + html.escape(text[end:hi])).replace("\n", "<br>")
+    return (
+        html.escape(text[lo:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>" + html.escape(text[end:hi])
+    ).replace("\n", "<br>")
 
 
 def _paragraph(text: str, start: int, end: int, context: int = 400) -> tuple[int, int]:
@@ -54,16 +55,18 @@ def sources_html(assistant: rag.Assistant, answer: rag.Answer) -> str:
         parts.append(
             f'<div class="rag-source" id="rag-source-{c.id}"><div class="rag-source-head"><b>[{c.id}]</b> '
             f'{html.escape(c.title or doc.get("title", ""))} <span class="rag-meta">— {meta}</span></div>'
-            f'<blockquote>{"…" if lo > 0 and text[lo - 1] != chr(10) else ""}{_mark(text, c.start, c.end, lo, hi)}'
-            f'{"…" if hi < len(text) and text[hi] != chr(10) else ""}</blockquote>'
+            f"<blockquote>{'…' if lo > 0 and text[lo - 1] != chr(10) else ''}{_mark(text, c.start, c.end, lo, hi)}"
+            f"{'…' if hi < len(text) and text[hi] != chr(10) else ''}</blockquote>"
             f'<details><summary>Xem toàn bài</summary><div class="rag-article">'
-            f'{_mark(text, c.start, c.end, 0, len(text))}</div></details></div>')
+            f"{_mark(text, c.start, c.end, 0, len(text))}</div></details></div>"
+        )
     parts.append("</div>")
     return "".join(parts)
 
 
-def chat_stream(assistant: rag.Assistant, message: str, history: list[dict[str, Any]] | None
-                ) -> Iterator[tuple[list[dict[str, Any]], str]]:
+def chat_stream(
+    assistant: rag.Assistant, message: str, history: list[dict[str, Any]] | None
+) -> Iterator[tuple[list[dict[str, Any]], str]]:
     """One turn as (history, sources HTML) updates: the LLM's text as it comes (when one is configured), then the
     verified answer with its sources. Errors become the assistant's reply, never a stack trace."""
     history = list(history or [])
@@ -87,10 +90,12 @@ def chat_stream(assistant: rag.Assistant, message: str, history: list[dict[str, 
         yield history + turn, ""
 
 
-def chat(assistant: rag.Assistant, message: str, history: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], str]:
+def chat(
+    assistant: rag.Assistant, message: str, history: list[dict[str, Any]] | None
+) -> tuple[list[dict[str, Any]], str]:
     """One turn, final state only."""
     last: tuple[list[dict[str, Any]], str] = (list(history or []), "")
-    for last in chat_stream(assistant, message, history):
+    for last in chat_stream(assistant, message, history):  # noqa: B007 - the loop keeps the final state
         pass
     return last
 
@@ -104,17 +109,31 @@ def fact_filters(assistant: rag.Assistant) -> tuple[list[str], list[str]]:
     return [ALL] + provinces, [ALL] + years
 
 
-def facts_table(assistant: rag.Assistant, province: str | None = None, year: str | None = None,
-                person: str | None = None) -> tuple[list[list[Any]], str]:
+def facts_table(
+    assistant: rag.Assistant, province: str | None = None, year: str | None = None, person: str | None = None
+) -> tuple[list[list[Any]], str]:
     """(table rows, CSV file path) of the records that pass the filters."""
-    records = [r for r in assistant.records()
-               if (not province or province == ALL or r.province == province)
-               and (not year or year == ALL or str(r.year) == year)
-               and (not person or any(fold(person.strip()) in fold(p.name) for p in r.people))]
+    records = [
+        r
+        for r in assistant.records()
+        if (not province or province == ALL or r.province == province)
+        and (not year or year == ALL or str(r.year) == year)
+        and (not person or any(fold(person.strip()) in fold(p.name) for p in r.people))
+    ]
     rows = record_rows(records)
-    table = [[r["team"], r["body"], r["leader"], r["deputy"], r["province"] or r["units"],
-              display_date(r["date"]) if r["date"] else "", r["legal"], Path(r["source"].split("#", 1)[0]).name]
-             for r in rows]
+    table = [
+        [
+            r["team"],
+            r["body"],
+            r["leader"],
+            r["deputy"],
+            r["province"] or r["units"],
+            display_date(r["date"]) if r["date"] else "",
+            r["legal"],
+            Path(r["source"].split("#", 1)[0]).name,
+        ]
+        for r in rows
+    ]
     path = Path(tempfile.mkdtemp(prefix="rag-facts-")) / "inspections.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as f:  # BOM: spreadsheets then read Vietnamese right
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["team"])
@@ -127,12 +146,18 @@ def facts_table(assistant: rag.Assistant, province: str | None = None, year: str
 def library(assistant: rag.Assistant) -> tuple[list[list[Any]], list[tuple[str, str]]]:
     """(table rows, remove-dropdown choices as (label, doc_id))."""
     docs = assistant.documents()
-    rows = [[d["title"], d["date"] or "", Path(d["source"].split("#", 1)[0]).name, d["n_chunks"], d["doc_id"]] for d in docs]
-    return rows, [(f'{d["title"][:70]} — {Path(d["source"]).name}', d["doc_id"]) for d in docs]
+    rows = [
+        [d["title"], d["date"] or "", Path(d["source"].split("#", 1)[0]).name, d["n_chunks"], d["doc_id"]] for d in docs
+    ]
+    return rows, [(f"{d['title'][:70]} — {Path(d['source']).name}", d["doc_id"]) for d in docs]
 
 
-def upload(assistant: rag.Assistant, files: list[str] | None, uploads_dir: Path,
-           progress: Callable[[int, int, str], None] | None = None) -> list[list[str]]:
+def upload(
+    assistant: rag.Assistant,
+    files: list[str] | None,
+    uploads_dir: Path,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[list[str]]:
     """Copy uploads under the data dir (so re-uploading a file with the same name updates it), ingest them, and
     return one result row per file."""
     if not files:
@@ -144,8 +169,14 @@ def upload(assistant: rag.Assistant, files: list[str] | None, uploads_dir: Path,
         shutil.copyfile(f, target)
         paths.append(target)
     report = assistant.ingest(paths, progress)
-    return [[Path(r.source.split("#", 1)[0]).name + ("#" + r.source.split("#", 1)[1] if "#" in r.source else ""),
-             STATUS_VI[r.status], r.reason or ""] for r in report.results]
+    return [
+        [
+            Path(r.source.split("#", 1)[0]).name + ("#" + r.source.split("#", 1)[1] if "#" in r.source else ""),
+            STATUS_VI[r.status],
+            r.reason or "",
+        ]
+        for r in report.results
+    ]
 
 
 def remove(assistant: rag.Assistant, doc_id: str | None) -> str:

@@ -8,5 +8,13 @@ from .lock import WriteLock
 from .store import Store
 from .vectors import VectorIndex
 
-__all__ = ["Catalog", "RagError", "Store", "StoreError", "StoreLockedError", "StoreUnavailableError",
-           "VectorIndex", "WriteLock"]
+__all__ = [
+    "Catalog",
+    "RagError",
+    "Store",
+    "StoreError",
+    "StoreLockedError",
+    "StoreUnavailableError",
+    "VectorIndex",
+    "WriteLock",
+]

@@ -1,5 +1,6 @@
 """SQLite catalog: documents (with their stored text), chunks with offsets, an FTS5 lexical index, fact records
-(JSON), an ingest journal and key/value metadata. The catalog is the source of truth: a vector whose chunk is not here is invisible.
+(JSON), an ingest journal and key/value metadata. The catalog is the source of truth: a vector whose chunk is not
+here is invisible.
 
 Rows are plain dicts; the lexical terms arrive already folded (the language logic lives in `rag`).
 """
@@ -30,9 +31,12 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize="unicode61 tokenchars '_'");
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 CREATE TABLE IF NOT EXISTS facts (
-    record_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, data TEXT NOT NULL);
+    record_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
-CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, op TEXT NOT NULL, chunk_ids TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY, op TEXT NOT NULL, chunk_ids TEXT NOT NULL, at REAL NOT NULL);
 """
 
 _DOC_COLS = "doc_id, source, title, url, date, metadata, n_chunks, added_at"
@@ -113,22 +117,36 @@ class Catalog:
         return [r[0] for r in self._query("SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))]
 
     @staticmethod
-    def insert_document(db: sqlite3.Connection, doc: dict[str, Any], chunks: list[dict[str, Any]],
-                        facts: Sequence[dict[str, Any]] = ()) -> None:
+    def insert_document(
+        db: sqlite3.Connection, doc: dict[str, Any], chunks: list[dict[str, Any]], facts: Sequence[dict[str, Any]] = ()
+    ) -> None:
         """Inside a transaction: the document row, its chunk rows, their lexical terms and its fact records
         (each a dict with a `record_id`)."""
         db.execute(
             "INSERT INTO documents(doc_id, source, title, url, date, metadata, text, n_chunks, added_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc["doc_id"], doc["source"], doc["title"], doc.get("url"), doc.get("date"),
-             json.dumps(doc.get("metadata") or {}, ensure_ascii=False), doc["text"], len(chunks), time.time()),
+            (
+                doc["doc_id"],
+                doc["source"],
+                doc["title"],
+                doc.get("url"),
+                doc.get("date"),
+                json.dumps(doc.get("metadata") or {}, ensure_ascii=False),
+                doc["text"],
+                len(chunks),
+                time.time(),
+            ),
         )
         for c in chunks:
-            cur = db.execute('INSERT INTO chunks(chunk_id, doc_id, idx, start, "end") VALUES (?, ?, ?, ?, ?)',
-                             (c["chunk_id"], doc["doc_id"], c["idx"], c["start"], c["end"]))
+            cur = db.execute(
+                'INSERT INTO chunks(chunk_id, doc_id, idx, start, "end") VALUES (?, ?, ?, ?, ?)',
+                (c["chunk_id"], doc["doc_id"], c["idx"], c["start"], c["end"]),
+            )
             db.execute("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)", (cur.lastrowid, c["terms"]))
-        db.executemany("INSERT INTO facts(record_id, doc_id, data) VALUES (?, ?, ?)",
-                       [(f["record_id"], doc["doc_id"], json.dumps(f, ensure_ascii=False)) for f in facts])
+        db.executemany(
+            "INSERT INTO facts(record_id, doc_id, data) VALUES (?, ?, ?)",
+            [(f["record_id"], doc["doc_id"], json.dumps(f, ensure_ascii=False)) for f in facts],
+        )
 
     @staticmethod
     def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
@@ -140,8 +158,12 @@ class Catalog:
 
     def facts(self) -> list[dict[str, Any]]:
         """Every fact record, in document order."""
-        return [json.loads(r[0]) for r in self._query(
-            "SELECT f.data FROM facts f JOIN documents d USING (doc_id) ORDER BY d.added_at, f.record_id")]
+        return [
+            json.loads(r[0])
+            for r in self._query(
+                "SELECT f.data FROM facts f JOIN documents d USING (doc_id) ORDER BY d.added_at, f.record_id"
+            )
+        ]
 
     def facts_version(self) -> tuple[int, int]:
         """Changes whenever fact records are added or removed (for callers that cache them)."""
@@ -164,7 +186,9 @@ class Catalog:
         rows = self._query(
             'SELECT c.chunk_id, c.doc_id, c.idx, c.start, c."end", substr(d.text, c.start + 1, c."end" - c.start) '
             f"AS text, d.source, d.title, d.url, d.date FROM chunks c JOIN documents d USING (doc_id) "
-            f"WHERE c.chunk_id IN ({marks})", list(chunk_ids))
+            f"WHERE c.chunk_id IN ({marks})",
+            list(chunk_ids),
+        )
         return {r["chunk_id"]: dict(r) for r in rows}
 
     def existing_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
@@ -178,7 +202,9 @@ class Catalog:
         if not terms:
             return {}
         marks = ",".join("?" * len(terms))
-        return {r[0]: r[1] for r in self._query(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(terms))}
+        return {
+            r[0]: r[1] for r in self._query(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(terms))
+        }
 
     def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         """BM25 over the terms (OR-ed). Returns (chunk_id, score) best first; score > 0."""
@@ -187,14 +213,18 @@ class Catalog:
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         rows = self._query(
             "SELECT c.chunk_id, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?", (match, limit))
+            "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?",
+            (match, limit),
+        )
         return [(r[0], r[1]) for r in rows]
 
     # --- journal ------------------------------------------------------------------------------------------------
     def journal_add(self, op: str, chunk_ids: Sequence[str]) -> int:
         with self.transaction() as db:
-            cur = db.execute("INSERT INTO journal(op, chunk_ids, at) VALUES (?, ?, ?)",
-                             (op, json.dumps(list(chunk_ids)), time.time()))
+            cur = db.execute(
+                "INSERT INTO journal(op, chunk_ids, at) VALUES (?, ?, ?)",
+                (op, json.dumps(list(chunk_ids)), time.time()),
+            )
             return int(cur.lastrowid or 0)
 
     def journal_clear(self, entry_id: int) -> None:
@@ -202,4 +232,6 @@ class Catalog:
             db.execute("DELETE FROM journal WHERE id = ?", (entry_id,))
 
     def journal_pending(self) -> list[tuple[int, str, list[str]]]:
-        return [(r[0], r[1], json.loads(r[2])) for r in self._query("SELECT id, op, chunk_ids FROM journal ORDER BY id")]
+        return [
+            (r[0], r[1], json.loads(r[2])) for r in self._query("SELECT id, op, chunk_ids FROM journal ORDER BY id")
+        ]

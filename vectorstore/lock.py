@@ -18,7 +18,7 @@ class WriteLock:
         self._fd: int | None = None
         self._depth = 0  # re-entrant within one process
 
-    def __enter__(self) -> "WriteLock":
+    def __enter__(self) -> WriteLock:
         if self._depth == 0:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             deadline = time.monotonic() + self.timeout
@@ -31,7 +31,8 @@ class WriteLock:
                         os.close(fd)
                         raise StoreLockedError(
                             f"another process is writing to {self.path.parent} (waited {self.timeout:g} s; "
-                            "RAG_LOCK_TIMEOUT sets how long to wait)") from None
+                            "RAG_LOCK_TIMEOUT sets how long to wait)"
+                        ) from None
                     time.sleep(0.1)
             os.ftruncate(fd, 0)
             os.write(fd, str(os.getpid()).encode())

@@ -21,8 +21,14 @@ from .vectors import VectorIndex
 
 
 class Store:
-    def __init__(self, data_dir: Path, collection: str, chroma_host: str | None = None, chroma_port: int = 8000,
-                 lock_timeout: float = 30.0):
+    def __init__(
+        self,
+        data_dir: Path,
+        collection: str,
+        chroma_host: str | None = None,
+        chroma_port: int = 8000,
+        lock_timeout: float = 30.0,
+    ):
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
         self.catalog = Catalog(data_dir / "catalog.sqlite3")
@@ -34,7 +40,7 @@ class Store:
         self.catalog.close()
 
     @contextmanager
-    def writer(self) -> Iterator["Store"]:
+    def writer(self) -> Iterator[Store]:
         """Hold the data dir's write lock; finishes any write a crashed process left half done."""
         with self._lock:
             self.recover()
@@ -49,8 +55,14 @@ class Store:
             self.catalog.journal_clear(entry_id)
         return len(pending)
 
-    def put_document(self, doc: dict[str, Any], chunks: list[dict[str, Any]], embeddings: Any,
-                     replaces: str | None = None, facts: Sequence[dict[str, Any]] = ()) -> None:
+    def put_document(
+        self,
+        doc: dict[str, Any],
+        chunks: list[dict[str, Any]],
+        embeddings: Any,
+        replaces: str | None = None,
+        facts: Sequence[dict[str, Any]] = (),
+    ) -> None:
         """Add `doc` with its chunks and fact records (replacing document `replaces` if given). Call inside
         `writer()`."""
         new_ids = [c["chunk_id"] for c in chunks]

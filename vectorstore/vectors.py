@@ -35,7 +35,8 @@ class VectorIndex:
 
     def _open(self) -> Any:
         return self._client.get_or_create_collection(
-            self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+            self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        )
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -57,17 +58,19 @@ class VectorIndex:
     def query(self, embedding: Any, k: int) -> list[tuple[str, float]]:
         """(id, cosine similarity) best first. (Chroma returns fewer than k itself; no count() on this hot path.)"""
         res = self._call(self._col.query, query_embeddings=[embedding], n_results=k, include=["distances"])
-        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
+        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     def count(self) -> int:
         return int(self._call(self._col.count))
 
     def reset(self) -> None:
         """Drop every vector (used by reindex, e.g. after changing the embedder's dimension)."""
+
         def drop() -> None:
             try:
                 self._client.delete_collection(self.name)
             except Exception:  # absent already
                 pass
+
         self._call(drop)
         self._col = self._call(self._open)

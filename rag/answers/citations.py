@@ -27,15 +27,27 @@ class Citations:
         self.items: list[Citation] = []
         self._ids: dict[tuple[str, int, int], int] = {}
 
-    def cite(self, doc_id: str, source: str, title: str, start: int, end: int, score: float = 1.0,
-             date: str | None = None) -> int:
+    def cite(
+        self, doc_id: str, source: str, title: str, start: int, end: int, score: float = 1.0, date: str | None = None
+    ) -> int:
         """The number of the citation of doc_id[start:end] (a new one when not cited yet)."""
         key = (doc_id, start, end)
         if key not in self._ids:
             self._ids[key] = len(self.items) + 1
             quote = self.doc_text(doc_id)[start:end]
-            self.items.append(Citation(id=self._ids[key], source=source, title=title, quote=quote, start=start,
-                                       end=end, score=score, doc_id=doc_id, date=date))
+            self.items.append(
+                Citation(
+                    id=self._ids[key],
+                    source=source,
+                    title=title,
+                    quote=quote,
+                    start=start,
+                    end=end,
+                    score=score,
+                    doc_id=doc_id,
+                    date=date,
+                )
+            )
         return self._ids[key]
 
     def marks(self, numbers: list[int]) -> str:

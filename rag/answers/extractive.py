@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..prompts import render
 from ..questions import Query
 from ..results import Answer, Passage
 from ..settings import Settings
-from ..prompts import render
 from ..vn.dates import find_dates
 from ..vn.entities import find_counts, find_teams, person_names
 from ..vn.gazetteer import COMMITTEES, UNIT_HEAD, find_bodies, find_provinces, find_units
@@ -61,7 +61,7 @@ def _trim(doc_text: str, a: int, b: int, weights: dict[str, float], keep: Callab
     if b - a <= MAX_QUOTE_CHARS:
         return a, b
     cuts = [a] + [a + m.end() for m in re.finditer(r"[;:,]\s+", doc_text[a:b])] + [b]
-    clauses = list(zip(cuts, cuts[1:]))
+    clauses = list(zip(cuts, cuts[1:], strict=False))
     score = [_coverage(set(lexical_terms(doc_text[x:y])), weights) + keep(doc_text[x:y]) for x, y in clauses]
     i = j = max(range(len(clauses)), key=score.__getitem__)
     while True:  # grow towards the better neighbour while it fits
@@ -113,7 +113,9 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
     if fld == "count":
         counts = find_counts(s)
         if q.count_noun:
-            return any(noun.startswith(q.count_noun) or noun.split()[0] == q.count_noun.split()[0] for _, noun, _, _ in counts)
+            return any(
+                noun.startswith(q.count_noun) or noun.split()[0] == q.count_noun.split()[0] for _, noun, _, _ in counts
+            )
         return bool(counts)
     return True
 
@@ -150,14 +152,16 @@ def _context(text: str, title: str, a: int, b: int) -> str:
     lo = text.rfind("\n\n", 0, a)
     hi = text.find("\n\n", b)
     lead = next((p for p in text.split("\n\n") if len(p) > 120), "")
-    return f"{title}\n{lead}\n{text[lo + 1 if lo >= 0 else 0:hi if hi >= 0 else len(text)]}"
+    return f"{title}\n{lead}\n{text[lo + 1 if lo >= 0 else 0 : hi if hi >= 0 else len(text)]}"
 
 
 def _in_scope(q: Query, sentence: str, context: str) -> bool:
     """Every entity of the question in the sentence or its context (paragraph, title); no other year instead."""
     f, c = fold(sentence), fold(context)
     for p in q.provinces:
-        if not any(x.name == p.name or x.merged_into == p.name for x, _, _ in find_provinces(sentence + "\n" + context)):
+        if not any(
+            x.name == p.name or x.merged_into == p.name for x, _, _ in find_provinces(sentence + "\n" + context)
+        ):
             return False
     for name in q.persons:
         if not (names(f, name) or names(c, name)):
@@ -172,8 +176,9 @@ def _in_scope(q: Query, sentence: str, context: str) -> bool:
     return True
 
 
-def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, float],
-                      doc_text: Callable[[str], str], settings: Settings) -> Answer:
+def extractive_answer(
+    query: Query, passages: list[Passage], idf: dict[str, float], doc_text: Callable[[str], str], settings: Settings
+) -> Answer:
     if not passages:
         return refusal(query, describe(query) if query.named else None)
     # 1. entities at document level
@@ -185,20 +190,26 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
     if not kept:
         first = next(m for m in missing.values() if m)
         return refusal(query, first if len({m for m in missing.values()}) == 1 else describe(query))
-    passages = kept[:settings.top_k]
+    passages = kept[: settings.top_k]
 
     # 2. topic. A bigram weighs at most as much as its rarer syllable: a chance pair of common words must
     # not outweigh the words themselves.
-    weights = {t: min(w, *(idf.get(part, w) for part in t.split("_"))) if "_" in t else w
-               for t, w in idf.items() if t not in query.entity_terms}
+    weights = {
+        t: min(w, *(idf.get(part, w) for part in t.split("_"))) if "_" in t else w
+        for t, w in idf.items()
+        if t not in query.entity_terms
+    }
     # With no content terms left (an English question of words the glossary lacks), only a named entity that
     # matched above, or the dense side, can vouch for relevance.
     # A question naming entities that the passage's article names needs less of the rest to be on topic.
     lexical_ok = bool(weights) or query.named
     need = settings.min_term_coverage / (2 if query.named else 1)
-    relevant = [p for p in passages
-                if (lexical_ok and _coverage(set(lexical_terms(p.text)), weights) >= need)
-                or (p.dense_score or 0.0) >= settings.min_dense_score]
+    relevant = [
+        p
+        for p in passages
+        if (lexical_ok and _coverage(set(lexical_terms(p.text)), weights) >= need)
+        or (p.dense_score or 0.0) >= settings.min_dense_score
+    ]
     if not relevant:
         return refusal(query)
 
@@ -220,7 +231,9 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
                 continue  # asked about the results (or a draft report) of an inspection: this is not about them
             # the residual words (most of them: a synonym may stand for one) in the sentence or what frames it
             in_sentence = sum(holds(fold(s), w) for w in residual)
-            before = p.text[spans[i - 1][0]:spans[i - 1][1]] if i and "\n\n" not in p.text[spans[i - 1][1]:a] else ""
+            before = (
+                p.text[spans[i - 1][0] : spans[i - 1][1]] if i and "\n\n" not in p.text[spans[i - 1][1] : a] else ""
+            )
             nearby = fold(before + " " + s)  # the sentence and the one before it in its paragraph
             around = sum(holds(fold(s + " " + context), w) for w in residual)
             if residual and (around < math.ceil(0.6 * len(residual)) or len(residual) > 1 and not in_sentence):
@@ -234,7 +247,9 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
             if query.wants_list:  # a list question: the sentence naming more of what is asked answers more of it
                 score += 0.06 * min(5, _items(s, fields))
             # what qualifies the question (residual words, a year) right here rather than somewhere in the article
-            qualifiers = [holds(nearby, w) for w in residual] + [bool(re.search(rf"\b{y}\b", nearby)) for y in query.years]
+            qualifiers = [holds(nearby, w) for w in residual] + [
+                bool(re.search(rf"\b{y}\b", nearby)) for y in query.years
+            ]
             score += 0.3 * sum(qualifiers) / len(qualifiers) if qualifiers else 0.0
             sentences.append(_Sentence(p, p.start + a, p.start + b, score, terms, held))
     sentences = _answering(sentences, set(fields))
@@ -246,24 +261,31 @@ def extractive_answer(query: Query, passages: list[Passage], idf: dict[str, floa
     chosen = [sentences[0]]
     if len(sentences) > 1 and sentences[1].holds != sentences[0].holds:
         chosen = sentences[:2]  # two sentences of one article, each answering part of the question
-    for s in sentences[1:] if len(chosen) == 1 else []:
-        if s.score < 0.8 * chosen[0].score:
+    for other in sentences[1:] if len(chosen) == 1 else []:
+        if other.score < 0.8 * chosen[0].score:
             break
-        first = chosen[0].terms
-        if len(s.terms & first) < 0.6 * min(len(s.terms), len(first)):  # not a repeat of the first (lead, caption)
-            chosen.append(s)
+        seen = chosen[0].terms
+        if len(other.terms & seen) < 0.6 * min(len(other.terms), len(seen)):  # not a repeat (lead, caption)
+            chosen.append(other)
             break
 
     cites = Citations(doc_text)
     quotes: list[str] = []
     length = 0
-    for s in chosen:
-        text = doc_text(s.passage.doc_id)
-        a, b = _trim(text, s.start, s.end, weights, lambda x: all(_holds_asked(f, x, query) for f in fields))
+    for sent in chosen:
+        text = doc_text(sent.passage.doc_id)
+        a, b = _trim(text, sent.start, sent.end, weights, lambda x: all(_holds_asked(f, x, query) for f in fields))
         if cites.items and length + (b - a) > MAX_ANSWER_CHARS - 40:
             break
-        n = cites.cite(s.passage.doc_id, s.passage.source, s.passage.title, a, b,
-                       round(max(0.0, min(1.0, s.score / _MAX_SCORE)), 4), s.passage.date)
+        n = cites.cite(
+            sent.passage.doc_id,
+            sent.passage.source,
+            sent.passage.title,
+            a,
+            b,
+            round(max(0.0, min(1.0, sent.score / _MAX_SCORE)), 4),
+            sent.passage.date,
+        )
         quotes.append(f"{text[a:b]} [{n}]" if query.language == "vi" else f"“{text[a:b]}” [{n}]")
         length += b - a
     answer = render(f"extractive_{query.language}", quotes=" ".join(quotes))

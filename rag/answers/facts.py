@@ -30,11 +30,28 @@ from .scope import MISSING, holds, missing_entity, residual_terms
 __all__ = ["Event", "events_of", "FactResult", "fact_answer", "RECORD_FIELDS"]
 
 # What the records hold; anything else asked goes to the passage route.
-RECORD_FIELDS = {"leader", "deputy", "announcer", "chair", "host", "titles", "role", "team", "body", "province",
-                 "place", "units", "date", "year", "legal"}
+RECORD_FIELDS = {
+    "leader",
+    "deputy",
+    "announcer",
+    "chair",
+    "host",
+    "titles",
+    "role",
+    "team",
+    "body",
+    "province",
+    "place",
+    "units",
+    "date",
+    "year",
+    "legal",
+}
 _MERGER = "2025-07-01"  # the provinces merged on this day
 _ISSUED = re.compile(r"\bban hanh\b|\bky\b|\bissued\b|\bsigned\b|\bdated\b")
-_BESIDES_PROVINCES = re.compile(r"\b(?:ngoai|ben canh)\s+(?:cac\s+)?tinh\b|\bbesides (?:the )?provinces\b|\bother than (?:the )?provinces\b")
+_BESIDES_PROVINCES = re.compile(
+    r"\b(?:ngoai|ben canh)\s+(?:cac\s+)?tinh\b|\bbesides (?:the )?provinces\b|\bother than (?:the )?provinces\b"
+)
 _PROVINCE = {p.name: p for p in PROVINCES}
 
 
@@ -82,8 +99,11 @@ def _province_ok(r: InspectionRecord, name: str, as_place: bool) -> bool:
     """The record's province is `name`, or it is `name` under the 2025 mergers: the article says the province is
     now part of `name` ("Kiên Giang (nay là tỉnh An Giang)"), or the meeting came after the merger. A meeting at a
     central unit is in the place named only where the question names a place ("ở Hà Nội")."""
-    if r.province == name or r.province_now == name or (as_place and not r.province and r.venue
-                                                         and fold(name) in fold(r.venue)):
+    if (
+        r.province == name
+        or r.province_now == name
+        or (as_place and not r.province and r.venue and fold(name) in fold(r.venue))
+    ):
         return True
     if not r.province or (r.date or "") < _MERGER:
         return False
@@ -98,7 +118,11 @@ def _unit_ok(r: InspectionRecord, key: str, same_as: str | None) -> bool:
         org = unit_named(u.key[4:]) if u.key.startswith("org:") else None
         if org and org.same_as and key == f"org:{org.same_as}":
             return True
-        if key.startswith("local:") and u.key.startswith("local:") and re.search(rf"\b{re.escape(key[6:])}\b", u.key[6:]):
+        if (
+            key.startswith("local:")
+            and u.key.startswith("local:")
+            and re.search(rf"\b{re.escape(key[6:])}\b", u.key[6:])
+        ):
             return True
     return False
 
@@ -153,14 +177,18 @@ class _Value:
     cites: list[tuple[InspectionRecord, Span]] = field(default_factory=list)
 
 
-_ROLE_NAMES = {"leader": ("Trưởng đoàn", "head"), "deputy": ("Phó Trưởng đoàn", "deputy head"),
-               "announcer": ("người công bố quyết định, kế hoạch kiểm tra", "announced the decision and plan"),
-               "chair": ("chủ trì buổi làm việc", "chaired the meeting"), "host": ("tiếp đoàn", "received the team"),
-               "member": ("thành viên Đoàn", "member of the team")}
+_ROLE_NAMES = {
+    "leader": ("Trưởng đoàn", "head"),
+    "deputy": ("Phó Trưởng đoàn", "deputy head"),
+    "announcer": ("người công bố quyết định, kế hoạch kiểm tra", "announced the decision and plan"),
+    "chair": ("chủ trì buổi làm việc", "chaired the meeting"),
+    "host": ("tiếp đoàn", "received the team"),
+    "member": ("thành viên Đoàn", "member of the team"),
+}
 
 
 def _short(titles: str, limit: int = 110) -> str:
-    return titles if len(titles) <= limit else titles[:titles.rfind(",", 0, limit)] if "," in titles[:limit] else ""
+    return titles if len(titles) <= limit else titles[: titles.rfind(",", 0, limit)] if "," in titles[:limit] else ""
 
 
 def _person_value(p: Person, r: InspectionRecord, with_titles: bool = True) -> _Value:
@@ -173,16 +201,26 @@ def _title_ok(titles: str, title: str) -> bool:
     return any(re.match(rf"{re.escape(title)}\b", item.strip()) for item in t.split(","))
 
 
-def _values(ev: Event, fld: str, q: Query, kind: str | None, persons: list[str],
-            articles: dict[str, ArticleFacts], many_events: bool = False) -> list[_Value]:
+def _values(
+    ev: Event,
+    fld: str,
+    q: Query,
+    kind: str | None,
+    persons: list[str],
+    articles: dict[str, ArticleFacts],
+    many_events: bool = False,
+) -> list[_Value]:
     out: list[_Value] = []
     for r in ev.records:
         if fld in ("leader", "deputy", "announcer", "chair") or (fld == "host" and not q.title):
             out += [_person_value(p, r) for p in r.person(fld)]
         elif fld == "host":
             people = r.people + [p for p in articles[r.doc_id].people if p.name not in {x.name for x in r.people}]
-            out += [_person_value(p, r) for p in people if _title_ok(p.titles, q.title or "")
-                    and (p.role in ("host", "") or not p.role)]
+            out += [
+                _person_value(p, r)
+                for p in people
+                if _title_ok(p.titles, q.title or "") and (p.role in ("host", "") or not p.role)
+            ]
         elif fld == "titles":
             for p in r.people + articles[r.doc_id].people:
                 if fold(p.name) in {fold(n) for n in persons} and p.titles:
@@ -194,8 +232,9 @@ def _values(ev: Event, fld: str, q: Query, kind: str | None, persons: list[str],
                     name = _ROLE_NAMES[p.role][1 if q.language == "en" else 0]
                     out.append(_Value(p.role, f"{p.name}: {name}", [(r, p.sentence)]))
         elif fld == "team" and r.team is not None:
-            out.append(_Value(str(r.team), f"số {r.team}" if q.language != "en" else f"no. {r.team}",
-                              [(r, r.team_span)]))
+            out.append(
+                _Value(str(r.team), f"số {r.team}" if q.language != "en" else f"no. {r.team}", [(r, r.team_span)])
+            )
         elif fld == "body" and r.body:
             out.append(_Value(fold(r.body), r.body, [(r, r.body_span or r.team_span)]))
         elif fld == "province" and r.province and r.province_span:
@@ -203,23 +242,38 @@ def _values(ev: Event, fld: str, q: Query, kind: str | None, persons: list[str],
         elif fld == "place":
             if r.venue and r.venue_span and (not r.province or r.units and r.units[0].key.startswith("org:")):
                 main = f"{r.units[0].name}, " if r.units else ""
-                out.append(_Value(fold(r.venue), f"{main}tại {r.venue}" if q.language != "en" else f"{main}in {r.venue}",
-                                  [(r, r.venue_span)]))
+                out.append(
+                    _Value(
+                        fold(r.venue),
+                        f"{main}tại {r.venue}" if q.language != "en" else f"{main}in {r.venue}",
+                        [(r, r.venue_span)],
+                    )
+                )
             elif r.province and r.province_span:
                 out.append(_Value(r.province, r.province, [(r, r.province_span)]))
             elif r.units:
                 out.append(_Value(fold(r.units[0].name), r.units[0].name, [(r, r.units[0].span)]))
         elif fld == "units" and r.units:
-            units = r.units[1:] if re.search(r"\b(?:ngoai|besides|apart from|ben canh|other than)\b", q.folded) \
-                and len(r.units) > 1 and not _BESIDES_PROVINCES.search(q.folded) else r.units
+            units = (
+                r.units[1:]
+                if re.search(r"\b(?:ngoai|besides|apart from|ben canh|other than)\b", q.folded)
+                and len(r.units) > 1
+                and not _BESIDES_PROVINCES.search(q.folded)
+                else r.units
+            )
             if many_events:
                 units = units[:1]  # across several teams, the unit each inspected
             names = list(dict.fromkeys(u.name for u in units))
             spans = [units[0].span] + ([units[-1].span] if units[-1].span.start != units[0].span.start else [])
             out.append(_Value(fold(", ".join(names)), ", ".join(names), [(r, s) for s in spans]))
         elif fld == "date" and r.date and r.date_span:
-            out.append(_Value(r.date[-5:] + (r.date_end or "")[-5:], display_date(r.date, r.date_end, q.language == "en"),
-                              [(r, r.date_span)]))
+            out.append(
+                _Value(
+                    r.date[-5:] + (r.date_end or "")[-5:],
+                    display_date(r.date, r.date_end, q.language == "en"),
+                    [(r, r.date_span)],
+                )
+            )
         elif fld == "year" and r.year and r.year_span:
             out.append(_Value(str(r.year), str(r.year), [(r, r.year_span)]))
         elif fld == "legal":
@@ -230,8 +284,13 @@ def _values(ev: Event, fld: str, q: Query, kind: str | None, persons: list[str],
 
 
 def _legal_text(ref: LegalRef, q: Query) -> str:
-    date = f" ngày {display_date(ref.date)}" if ref.date and q.language != "en" else \
-        f" of {display_date(ref.date, en=True)}" if ref.date else ""
+    date = (
+        f" ngày {display_date(ref.date)}"
+        if ref.date and q.language != "en"
+        else f" of {display_date(ref.date, en=True)}"
+        if ref.date
+        else ""
+    )
     title = f" “{ref.title}”" if ref.title else ""
     return f"{ref.name}{date}{title}"
 
@@ -245,11 +304,16 @@ def _label(ev: Event, q: Query, fld: str, with_body: bool = True) -> str:
     if fld == "team":
         teams = []
     if len(teams) > 1:
-        no = (" no. " if en else " số ") + "/".join(str(t) for t in teams) + \
-            (" (the articles differ)" if en else " (các bài ghi khác nhau)")
+        no = (
+            (" no. " if en else " số ")
+            + "/".join(str(t) for t in teams)
+            + (" (the articles differ)" if en else " (các bài ghi khác nhau)")
+        )
     else:
         no = f" no. {teams[0]}" if en and teams else f" số {teams[0]}" if teams else ""
-    kind = {"thanh tra": "thanh tra", "công tác": "công tác", "kiểm tra, giám sát": "kiểm tra, giám sát"}.get(r.kind, "kiểm tra")
+    kind = {"thanh tra": "thanh tra", "công tác": "công tác", "kiểm tra, giám sát": "kiểm tra, giám sát"}.get(
+        r.kind, "kiểm tra"
+    )
     head = f"inspection team{no}" if en else f"Đoàn {kind}{no}"
     if r.body and (with_body or r.body != SUBCOMMITTEE):  # another body's team is always named as that body's
         head += f" of the {r.body}" if en else f" của {r.body}"
@@ -261,7 +325,9 @@ def _label(ev: Event, q: Query, fld: str, with_body: bool = True) -> str:
     return head
 
 
-def _sentence(line: list[tuple[InspectionRecord, Span]], text_of: Callable[[str], str]) -> list[tuple[InspectionRecord, int, int]]:
+def _sentence(
+    line: list[tuple[InspectionRecord, Span]], text_of: Callable[[str], str]
+) -> list[tuple[InspectionRecord, int, int]]:
     out = []
     for r, span in line:
         a, b = sentence_around(text_of(r.doc_id), span.start, span.end)
@@ -273,16 +339,23 @@ def _phrase(fld: str, label: str, value: str, q: Query) -> str:
     en = q.language == "en"
     if fld in ("leader", "deputy"):
         role = _ROLE_NAMES[fld][1 if en else 0]
-        return f"The {role} of {label} was {value}" if en else \
-            f"{'Phó ' if fld == 'deputy' else ''}Trưởng {label} là đồng chí {value}"
+        return (
+            f"The {role} of {label} was {value}"
+            if en
+            else f"{'Phó ' if fld == 'deputy' else ''}Trưởng {label} là đồng chí {value}"
+        )
     if fld == "announcer":
-        return f"For {label}, the decision and plan were announced by {value}" if en else \
-            f"Người công bố quyết định, kế hoạch kiểm tra của {label}: {value}"
+        return (
+            f"For {label}, the decision and plan were announced by {value}"
+            if en
+            else f"Người công bố quyết định, kế hoạch kiểm tra của {label}: {value}"
+        )
     if fld == "chair":
         return f"The meeting of {label} was chaired by {value}" if en else f"Chủ trì buổi làm việc của {label}: {value}"
     if fld == "host":
-        return f"{value} received {label}" if en and not q.title else f"{value}" if q.title else \
-            f"Tiếp {label}: {value}"
+        return (
+            f"{value} received {label}" if en and not q.title else f"{value}" if q.title else f"Tiếp {label}: {value}"
+        )
     if fld in ("titles", "role"):
         return f"{value} ({label})"
     if fld == "team":  # the label has no number: it goes after the team's kind
@@ -318,8 +391,12 @@ def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str]
         return FactResult()
     by_doc = {a.doc_id: a for a in articles}
     # a document asked about by itself, or by when or by whom it was issued
-    if q.legal and set(fields) <= {"date", "year", "legal", "body"} and not q.residual and (
-            not (q.provinces or q.units or q.teams or q.persons or q.bodies) or _ISSUED.search(q.folded)):
+    if (
+        q.legal
+        and set(fields) <= {"date", "year", "legal", "body"}
+        and not q.residual
+        and (not (q.provinces or q.units or q.teams or q.persons or q.bodies) or _ISSUED.search(q.folded))
+    ):
         return _document_answer(q, articles, doc_text)
 
     def text_of(r: InspectionRecord) -> str:  # the event's lead sentence and the article's title
@@ -350,12 +427,23 @@ def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str]
         blocks.append(block)
     text, citations = cites.used_in(_shorten("\n".join(blocks), q))
     used = {r.record_id: r for ev in events for r in ev.records}
-    return FactResult(Answer(question=q.text, answer=text, found=True, citations=citations, language=q.language,
-                             mode="facts", facts=[r.to_dict() for r in used.values()]), events=events)
+    return FactResult(
+        Answer(
+            question=q.text,
+            answer=text,
+            found=True,
+            citations=citations,
+            language=q.language,
+            mode="facts",
+            facts=[r.to_dict() for r in used.values()],
+        ),
+        events=events,
+    )
 
 
-def _block(fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cites: Citations,
-           doc_text: Callable[[str], str]) -> str:
+def _block(
+    fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cites: Citations, doc_text: Callable[[str], str]
+) -> str:
     """The lines answering one field: one per distinct value; conflicts (one event, several values) marked."""
     en = q.language == "en"
     bodies = {ev.first.body for ev, _ in per_event}
@@ -368,12 +456,16 @@ def _block(fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cite
         distinct: dict[str, list[_Value]] = {}
         for v in vals:
             distinct.setdefault(v.key, []).append(v)
-        if len({r.doc_id for vs in distinct.values() for v in vs for r, _ in v.cites}) > 1 and len(distinct) > 1 \
-                and fld not in ("units", "legal", "host", "titles", "role"):
+        if (
+            len({r.doc_id for vs in distinct.values() for v in vs for r, _ in v.cites}) > 1
+            and len(distinct) > 1
+            and fld not in ("units", "legal", "host", "titles", "role")
+        ):
             conflict = True
         for key, vs in distinct.items():
-            numbers = [cites.cite(r.doc_id, r.source, r.title, a, b)
-                       for v in vs for r, a, b in _sentence(v.cites, doc_text)][:3]
+            numbers = [
+                cites.cite(r.doc_id, r.source, r.title, a, b) for v in vs for r, a, b in _sentence(v.cites, doc_text)
+            ][:3]
             label = _label(ev, q, fld, with_body)
             line = _phrase(fld, "*" + label if fld == "units" and many_places else label, vs[0].text, q)
             if key in seen and len(per_event) > 1 and fld not in ("units",):
@@ -391,7 +483,7 @@ def _block(fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cite
     head = 1 if lines and lines[0].endswith(":") else 0
     if len(lines) - head > 10:
         extra = len(lines) - head - 10
-        lines = lines[:head + 10] + [render(f"more_results_{q.language}", n=extra)]
+        lines = lines[: head + 10] + [render(f"more_results_{q.language}", n=extra)]
     body = "\n".join(f"- {x}" if many and not x.endswith(":") and not x.startswith("…") else x for x in lines)
     return body if not en else body
 
@@ -418,8 +510,12 @@ def _document_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[
     hành?"): every article's reference to it, from articles that name the question's other entities; values that
     differ between articles are shown as a conflict."""
     en = q.language == "en"
-    refs = [(a, r) for a in articles for r in a.legal if any(r.key == x.key for x in q.legal)
-            and missing_entity(doc_text(a.doc_id), _without_legal(q)) is None]
+    refs = [
+        (a, r)
+        for a in articles
+        for r in a.legal
+        if any(r.key == x.key for x in q.legal) and missing_entity(doc_text(a.doc_id), _without_legal(q)) is None
+    ]
     if not refs:
         return FactResult(unmatched=True)
     want = "date" if ("date" in q.fields or "year" in q.fields) else "issuer" if "body" in q.fields else "code"
@@ -432,19 +528,29 @@ def _document_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[
         return FactResult(missing=MISSING["date" if want == "date" else "body"][1 if en else 0])
     cites = Citations(doc_text)
     lines = []
-    for value, hits in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+    for hits in sorted(groups.values(), key=len, reverse=True):
         per_doc = list({a.doc_id: (a, r) for a, r in hits}.values())
-        numbers = [cites.cite(a.doc_id, a.source, a.title, *sentence_around(doc_text(a.doc_id), r.span.start, r.span.end))
-                   for a, r in per_doc[:2]]
+        numbers = [
+            cites.cite(a.doc_id, a.source, a.title, *sentence_around(doc_text(a.doc_id), r.span.start, r.span.end))
+            for a, r in per_doc[:2]
+        ]
         more = len(per_doc) - 2
-        count = (f" (+{more} {'articles' if en else 'bài khác'})" if more > 0 else "")
+        count = f" (+{more} {'articles' if en else 'bài khác'})" if more > 0 else ""
         ref = per_doc[0][1]
         issuer = f" {'of' if en else 'của'} {ref.issuer}" if ref.issuer and "body" in q.fields else ""
         lines.append(f"{_legal_text(ref, q)}{issuer} {cites.marks(numbers)}{count}.")
     if len(lines) > 1:
         lines = [render(f"conflict_{q.language}")] + [f"- {x}" for x in lines]
-    return FactResult(Answer(question=q.text, answer="\n".join(lines), found=True, citations=cites.items,
-                             language=q.language, mode="facts"))
+    return FactResult(
+        Answer(
+            question=q.text,
+            answer="\n".join(lines),
+            found=True,
+            citations=cites.items,
+            language=q.language,
+            mode="facts",
+        )
+    )
 
 
 def _without_legal(q: Query) -> Query:

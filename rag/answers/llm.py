@@ -1,12 +1,12 @@
 """LLM answers whose citations are verified (used only when RAG_LLM is set).
 
-   question (+history) -> condensed standalone question -> fact records + hybrid passages -> numbered sources
-   -> prompt (prompts/llm_*.txt; source text framed as data) -> LLM (streamed) -> verification:
-   every sentence must carry markers naming given sources, and each cited source must hold a sentence that
-   supports the claim (lexical overlap, or embedding similarity for cross-language claims); that sentence becomes
-   the citation's quote/start/end. Sentences with invalid or unsupported markers, or that only repeat an article's
-   title, are dropped; if nothing is left, or what is left lacks a key value of the exact answer (the name, date,
-   number asked for), the exact LLM-free answer is returned with a note saying so: never a worse one.
+question (+history) -> condensed standalone question -> fact records + hybrid passages -> numbered sources
+-> prompt (prompts/llm_*.txt; source text framed as data) -> LLM (streamed) -> verification:
+every sentence must carry markers naming given sources, and each cited source must hold a sentence that
+supports the claim (lexical overlap, or embedding similarity for cross-language claims); that sentence becomes
+the citation's quote/start/end. Sentences with invalid or unsupported markers, or that only repeat an article's
+title, are dropped; if nothing is left, or what is left lacks a key value of the exact answer (the name, date,
+number asked for), the exact LLM-free answer is returned with a note saying so: never a worse one.
 """
 
 from __future__ import annotations
@@ -76,8 +76,9 @@ def build_messages(question: str, sources: list[Source], lang: str) -> list[Any]
     blocks = "\n\n".join(f"[{s.n}] {s.title}\n<<<\n{s.text}\n>>>" for s in sources)
     return [
         ChatMessage(role="system", content=render("llm_system", language=_language_name(lang))),
-        ChatMessage(role="user", content=render("llm_answer", sources=blocks, question=question,
-                                                language=_language_name(lang))),
+        ChatMessage(
+            role="user", content=render("llm_answer", sources=blocks, question=question, language=_language_name(lang))
+        ),
     ]
 
 
@@ -87,8 +88,9 @@ def condense(llm: Any, question: str, history: list[dict[str, Any]], fallback: s
 
     from ..followups import message_text
 
-    turns = "\n".join(f"{'Người dùng' if m.get('role') == 'user' else 'Trợ lý'}: {message_text(m)[:300]}"
-                      for m in history[-6:])
+    turns = "\n".join(
+        f"{'Người dùng' if m.get('role') == 'user' else 'Trợ lý'}: {message_text(m)[:300]}" for m in history[-6:]
+    )
     try:
         out = llm.chat([ChatMessage(role="user", content=render("llm_condense", history=turns, question=question))])
         text = (out.message.content or "").strip().splitlines()[0].strip(' "“”') if out.message.content else ""
@@ -117,8 +119,9 @@ def _only_a_title(claim: str, source: Source) -> bool:
     return bool(terms) and len(terms & title) >= 0.8 * len(terms)
 
 
-def verify(output: str, sources: list[Source], embedder: Embedder,
-           doc_text: Callable[[str], str]) -> tuple[str, list[Citation]]:
+def verify(
+    output: str, sources: list[Source], embedder: Embedder, doc_text: Callable[[str], str]
+) -> tuple[str, list[Citation]]:
     """Keep the sentences of `output` whose every marker names a given source that supports them; renumber the
     markers in order of use. Returns (answer text, citations); empty when nothing survives."""
     kept: list[str] = []
@@ -132,11 +135,22 @@ def verify(output: str, sources: list[Source], embedder: Embedder,
             continue  # no marker, or one that names no source: an unverifiable sentence
         if any(_only_a_title(claim, sources[n - 1]) for n in numbers):
             continue
-        supports = [_support(claim, sources[n - 1], embedder) for n in numbers]
-        if any(s is None for s in supports):
+        found = [_support(claim, sources[n - 1], embedder) for n in numbers]
+        supports = [s for s in found if s is not None]
+        if len(supports) < len(found):
             continue  # a cited source that does not say this
-        marks = [cites.cite(sources[n - 1].doc_id, sources[n - 1].source, sources[n - 1].title, start, end, score,
-                            sources[n - 1].date) for n, (start, end, score) in zip(numbers, supports)]  # type: ignore[misc]
+        marks = [
+            cites.cite(
+                sources[n - 1].doc_id,
+                sources[n - 1].source,
+                sources[n - 1].title,
+                start,
+                end,
+                score,
+                sources[n - 1].date,
+            )
+            for n, (start, end, score) in zip(numbers, supports, strict=True)
+        ]
         body, end_punct = re.match(r"(.*?)\s*([.!?…]*)$", claim, re.S).groups()  # type: ignore[union-attr]
         kept.append(f"{body} {cites.marks(marks)}{end_punct or '.'}")
     return " ".join(kept), cites.items

@@ -74,22 +74,40 @@ def missing_entity(doc_text: str, q: Query) -> str | None:
     return None
 
 
-MISSING = {"leader": ("trưởng đoàn", "who led the team"), "deputy": ("phó trưởng đoàn", "a deputy head"),
-            "announcer": ("người công bố quyết định", "who announced the decision"),
-            "chair": ("người chủ trì", "who chaired"), "host": ("người tiếp đoàn hoặc giữ chức vụ được hỏi", "who received the team or holds that title"),
-            "titles": ("chức vụ", "the titles"), "role": ("vai trò", "the role"), "team": ("số hiệu đoàn", "a team number"),
-            "body": ("cơ quan lập đoàn", "the body"), "province": ("tỉnh", "the province"), "place": ("nơi làm việc", "the place"),
-            "units": ("các đơn vị được kiểm tra", "the units"), "date": ("ngày", "the date"), "year": ("năm", "the year"),
-            "legal": ("văn bản", "the document"), "count": ("con số được hỏi", "that number"),
-            "deadline": ("thời hạn", "the deadline"), "person": ("người được hỏi", "who did that"),
-            "free": ("thông tin được hỏi", "what is asked")}
+MISSING = {
+    "leader": ("trưởng đoàn", "who led the team"),
+    "deputy": ("phó trưởng đoàn", "a deputy head"),
+    "announcer": ("người công bố quyết định", "who announced the decision"),
+    "chair": ("người chủ trì", "who chaired"),
+    "host": ("người tiếp đoàn hoặc giữ chức vụ được hỏi", "who received the team or holds that title"),
+    "titles": ("chức vụ", "the titles"),
+    "role": ("vai trò", "the role"),
+    "team": ("số hiệu đoàn", "a team number"),
+    "body": ("cơ quan lập đoàn", "the body"),
+    "province": ("tỉnh", "the province"),
+    "place": ("nơi làm việc", "the place"),
+    "units": ("các đơn vị được kiểm tra", "the units"),
+    "date": ("ngày", "the date"),
+    "year": ("năm", "the year"),
+    "legal": ("văn bản", "the document"),
+    "count": ("con số được hỏi", "that number"),
+    "deadline": ("thời hạn", "the deadline"),
+    "person": ("người được hỏi", "who did that"),
+    "free": ("thông tin được hỏi", "what is asked"),
+}
 
 
 def describe(q: Query) -> str:
     """What the question names, for a refusal: 'Hàn Đình Khôi, Quảng Ngãi'."""
-    parts = list(q.persons) + [p.name for p in q.provinces] + [u.name for u in q.units] + \
-        [("team " if q.language == "en" else "Đoàn kiểm tra số ") + str(t) for t in q.teams] + \
-        [b for b in q.bodies if b != SUBCOMMITTEE] + [r.code or r.name for r in q.legal] + \
-        [display_date(d.iso) for d in q.dates] + [f"{m.month}/{m.year}" if m.year else f"tháng {m.month}" for m in q.months] + \
-        [str(y) for y in q.years if not any(d.year == y for d in q.dates + q.months)]
+    parts = (
+        list(q.persons)
+        + [p.name for p in q.provinces]
+        + [u.name for u in q.units]
+        + [("team " if q.language == "en" else "Đoàn kiểm tra số ") + str(t) for t in q.teams]
+        + [b for b in q.bodies if b != SUBCOMMITTEE]
+        + [r.code or r.name for r in q.legal]
+        + [display_date(d.iso) for d in q.dates]
+        + [f"{m.month}/{m.year}" if m.year else f"tháng {m.month}" for m in q.months]
+        + [str(y) for y in q.years if not any(d.year == y for d in q.dates + q.months)]
+    )
     return ", ".join(dict.fromkeys(parts)) or q.text

@@ -33,7 +33,16 @@ import re
 from dataclasses import dataclass
 
 from ..vn.dates import DateRef, find_dates, find_years
-from ..vn.entities import RANKS, TITLE_WORDS, find_teams, person_names, title_chain, titles_after, titles_before
+from ..vn.entities import (
+    RANKS,
+    TITLE_WORDS,
+    TeamMention,
+    find_teams,
+    person_names,
+    title_chain,
+    titles_after,
+    titles_before,
+)
 from ..vn.gazetteer import LOCAL_BODY, SUBCOMMITTEE, UNIT_HEAD, find_bodies, find_provinces, find_units
 from ..vn.legal import LegalRef, find_legal_refs
 from ..vn.text import Span, fold, has_diacritics, split_sentences
@@ -43,8 +52,9 @@ from .model import ArticleFacts, InspectionRecord, Person, Unit
 __all__ = ["extract_facts", "extract_records"]
 
 
-def extract_records(text: str, doc_id: str, source: str, title: str = "",
-                    metadata_date: str | None = None) -> list[InspectionRecord]:
+def extract_records(
+    text: str, doc_id: str, source: str, title: str = "", metadata_date: str | None = None
+) -> list[InspectionRecord]:
     """The inspection events of one article (stored text). An article that reports no team gives none."""
     return extract_facts(text, doc_id, source, title, metadata_date).events
 
@@ -73,8 +83,9 @@ class _Doc:
         return Span.of(self.text, a, b)
 
 
-def extract_facts(text: str, doc_id: str, source: str, title: str = "",
-                  metadata_date: str | None = None) -> ArticleFacts:
+def extract_facts(
+    text: str, doc_id: str, source: str, title: str = "", metadata_date: str | None = None
+) -> ArticleFacts:
     """Everything an article says that the answers use: its events, the people it names, its legal references."""
     folded = fold(text)
     sentences = _body_sentences(text, folded)
@@ -90,8 +101,10 @@ def extract_facts(text: str, doc_id: str, source: str, title: str = "",
     return facts
 
 
-_RELATED = re.compile(r"(?:xem them|tin lien quan|bai lien quan|doc them|tin cung chuyen muc|cac tin khac|tin khac|"
-                      r"related news|related|read more|see also)\s*:?\s*")
+_RELATED = re.compile(
+    r"(?:xem them|tin lien quan|bai lien quan|doc them|tin cung chuyen muc|cac tin khac|tin khac|"
+    r"related news|related|read more|see also)\s*:?\s*"
+)
 
 
 def _body_sentences(text: str, folded: str) -> list[tuple[int, int]]:
@@ -119,28 +132,27 @@ def _article_people(doc: _Doc) -> list[Person]:
 _RETRO = re.compile(r"\b(?:truoc do|truoc day|hoi thang|nam ngoai|sau dot kiem tra cua|earlier|previously|last year)\b")
 _IN_TITLE = re.compile(r"(?:truong|thanh vien|thu ky|to giup viec(?: cua)?|to truong)\s+$")
 _PLURAL = re.compile(r"\b(?:hai|ba|bon|nam|cac|nhung|nhieu|\d+)\s+$")
-_TeamMention = type(find_teams("Đoàn kiểm tra số 1")[0])
 
 
-def _events(doc: _Doc) -> list[tuple[object, list[tuple[int, int]], list[tuple[int, int]]]]:
+def _events(doc: _Doc) -> list[tuple[TeamMention, list[tuple[int, int]], list[tuple[int, int]]]]:
     """(primary team mention, the event's sentences, the lead-in sentences before the first event)."""
     mentions = find_teams(doc.text)
     numbered = any(m.number is not None for m in mentions)
-    starts: list[tuple[object, int]] = []
+    starts: list[tuple[TeamMention, int]] = []
     seen: set[int | None] = set()
     for m in mentions:
-        before = doc.folded[max(0, m.start - 30):m.start]
+        before = doc.folded[max(0, m.start - 30) : m.start]
         si = doc.sentence_index(m.start)
         if m.number in seen or _PLURAL.search(before):
             continue
         if m.number is None and (numbered or starts or not _opens_event(doc, m.end)):
             continue
-        if starts and (_RETRO.search(doc.folded[doc.sentences[si][0]:m.start]) or _IN_TITLE.search(before)):
+        if starts and (_RETRO.search(doc.folded[doc.sentences[si][0] : m.start]) or _IN_TITLE.search(before)):
             continue  # recalled in passing, or a new number inside someone's title
         seen.add(m.number)
         starts.append((m, si))
     out = []
-    lead = doc.sentences[:starts[0][1]] if starts else []
+    lead = doc.sentences[: starts[0][1]] if starts else []
     for k, (m, si) in enumerate(starts):
         end = starts[k + 1][1] if k + 1 < len(starts) else len(doc.sentences)
         sents = doc.sentences[si:end] if end > si else [doc.sentences[si]]
@@ -150,26 +162,51 @@ def _events(doc: _Doc) -> list[tuple[object, list[tuple[int, int]], list[tuple[i
     return out
 
 
-_EVENT_VERB = re.compile(r"\b(?:lam viec|kiem tra|cong bo|trien khai|thanh tra|to chuc|do\s|cua|thuoc|worked|announced|"
-                         r"of the|led by|headed by|inspect)")
+_EVENT_VERB = re.compile(
+    r"\b(?:lam viec|kiem tra|cong bo|trien khai|thanh tra|to chuc|do\s|cua|thuoc|worked|announced|"
+    r"of the|led by|headed by|inspect)"
+)
 
 
 def _opens_event(doc: _Doc, pos: int) -> bool:
     """An unnumbered team starts an event when what follows says who sent it or what it did."""
-    return bool(_EVENT_VERB.match(doc.folded, pos + 1)) or bool(re.match(r"\s*(?:,|\(|da|se)\s", doc.folded[pos:pos + 5]))
+    return bool(_EVENT_VERB.match(doc.folded, pos + 1)) or bool(
+        re.match(r"\s*(?:,|\(|da|se)\s", doc.folded[pos : pos + 5])
+    )
 
 
 # --- one record ----------------------------------------------------------------------------------------------------
-def _record(doc: _Doc, record_id: str, doc_id: str, source: str, title: str, mention: object,
-            sents: list[tuple[int, int]], lead: list[tuple[int, int]]) -> InspectionRecord:
+def _record(
+    doc: _Doc,
+    record_id: str,
+    doc_id: str,
+    source: str,
+    title: str,
+    mention: TeamMention,
+    sents: list[tuple[int, int]],
+    lead: list[tuple[int, int]],
+) -> InspectionRecord:
     m = mention
-    assert isinstance(m, _TeamMention)
     a, b = doc.sentences[doc.sentence_index(m.start)]
     seg_a, seg_b = sents[0][0], sents[-1][1]
-    kind = {"kiem tra, giam sat": "kiểm tra, giám sát", "giam sat": "giám sát", "cong tac": "công tác",
-            "thanh tra": "thanh tra"}.get(m.kind, "kiểm tra")
-    rec = InspectionRecord(record_id, doc_id, source, title, m.number, doc.text[m.start:m.end], doc.span(m.start, m.end),
-                           kind=kind, language="en" if doc.en else "vi", extent=[seg_a, seg_b])
+    kind = {
+        "kiem tra, giam sat": "kiểm tra, giám sát",
+        "giam sat": "giám sát",
+        "cong tac": "công tác",
+        "thanh tra": "thanh tra",
+    }.get(m.kind, "kiểm tra")
+    rec = InspectionRecord(
+        record_id,
+        doc_id,
+        source,
+        title,
+        m.number,
+        doc.text[m.start : m.end],
+        doc.span(m.start, m.end),
+        kind=kind,
+        language="en" if doc.en else "vi",
+        extent=[seg_a, seg_b],
+    )
     body = _body(doc, m, lead, title)
     if body:
         rec.body, rec.body_span = body
@@ -190,29 +227,34 @@ def _record(doc: _Doc, record_id: str, doc_id: str, source: str, title: str, men
 _LOCAL_BODY = re.compile(LOCAL_BODY)
 
 
-def _body(doc: _Doc, m: object, lead: list[tuple[int, int]], title: str) -> tuple[str, Span] | None:
-    assert isinstance(m, _TeamMention)
+# what may stand between a team and its body: other teams of a list, "(", ",", "của", "thuộc", "of the"
+_AFTER_TEAM = re.compile(
+    r"(?:\s*(?:,|va|and)\s*(?:doan|team)[^,.;]{0,25}?\b(?:so|no\.?)\s*\d+)*\s*(?:\(|,)?\s*(?:cua|thuoc|of the|of)?\s*"
+)
+
+
+def _body(doc: _Doc, m: TeamMention, lead: list[tuple[int, int]], title: str) -> tuple[str, Span] | None:
     mentions = [m] + [t for t in find_teams(doc.text) if m.number is not None and t.number == m.number and t != m]
     for t in mentions:
-        pos = re.compile(r"(?:\s*(?:,|va|and)\s*(?:doan|team)[^,.;]{0,25}?\b(?:so|no\.?)\s*\d+)*\s*(?:\(|,)?\s*"
-                         r"(?:cua|thuoc|of the|of)?\s*").match(doc.folded, t.end).end()
+        after = _AFTER_TEAM.match(doc.folded, t.end)
+        pos = after.end() if after else t.end
         hit = _body_at(doc, pos)
         if hit:
             return hit
     for a, b in lead:  # "hai đoàn kiểm tra của Tiểu ban …"
         for t in find_teams(doc.text[a:b]):
-            pos = re.compile(r"\s*(?:cua|thuoc|of the|of)\s*").match(doc.folded, a + t.end)
-            if pos and (hit := _body_at(doc, pos.end())):
+            of = re.compile(r"\s*(?:cua|thuoc|of the|of)\s*").match(doc.folded, a + t.end)
+            if of and (hit := _body_at(doc, of.end())):
                 return hit
     head = fold(title)
     for org, x, _ in find_bodies(title):  # the title's subject: "Tiểu ban … kiểm tra tại …"
-        if x == 0 and re.match(r"\s+(?:kiem tra|lam viec)", head[x + len(org.name):] or " kiem tra"):
+        if x == 0 and re.match(r"\s+(?:kiem tra|lam viec)", head[x + len(org.name) :] or " kiem tra"):
             return org.name, doc.span(m.start, m.end)  # cited at the team, the title is no span of the text
     return None
 
 
 def _body_at(doc: _Doc, pos: int) -> tuple[str, Span] | None:
-    window = doc.text[pos:pos + 160]
+    window = doc.text[pos : pos + 160]
     hits = [(o, a, b) for o, a, b in find_bodies(window) if a == 0]
     local = _LOCAL_BODY.match(doc.folded, pos)
     if local:  # "Ban Thường vụ Tỉnh ủy Lâm Đồng", "Ủy ban Kiểm tra Tỉnh ủy Nghệ An": the body as written
@@ -234,7 +276,8 @@ _OWNER_STOP = re.compile(
     r"gồm|vào|ở|ngày|năm|tháng|chiều|sáng|cho|công bố|triển khai|làm việc|kiểm tra|nghe|thông qua|báo cáo|hội nghị|"
     r"trực thuộc|tiến hành|phối hợp|ve|de|nham|trong|tu|theo|do|da|se|la|voi|tai|khi|cua|cung|den|truoc|sau|co|"
     r"duoc|va|hoac|nay|thuoc|gom|vao|o|ngay|nam|thang|chieu|sang|cho|cong bo|trien khai|lam viec|kiem tra|nghe|"
-    r"thong qua|bao cao|hoi nghi|truc thuoc|tien hanh|phoi hop)(?![\w])")
+    r"thong qua|bao cao|hoi nghi|truc thuoc|tien hanh|phoi hop)(?![\w])"
+)
 _WORDS = re.compile(r"[ \t]+([^\s,;.:()]+)")
 
 
@@ -254,8 +297,10 @@ def _owner_end(doc: _Doc, pos: int) -> int:
         if not w:
             break
         word = w.group(1)
-        stop = _OWNER_STOP.match(doc.text if not doc.en and has_diacritics(doc.text[w.start(1):w.start(1) + 40])
-                                 else doc.folded, w.start(1))
+        stop = _OWNER_STOP.match(
+            doc.text if not doc.en and has_diacritics(doc.text[w.start(1) : w.start(1) + 40]) else doc.folded,
+            w.start(1),
+        )
         if not (word[0].isupper() or word[0].isdigit() and n) and (stop or not (n or fold(word) in _FILL)):
             break
         end, n = w.end(), n + 1
@@ -267,7 +312,7 @@ def _unit_at(doc: _Doc, pos: int) -> Unit | None:
     if head:
         end = _owner_end(doc, head.end())
     else:
-        org = [(o, a, b) for o, a, b in find_units(doc.text[pos:pos + 120]) if a == 0]
+        org = [(o, a, b) for o, a, b in find_units(doc.text[pos : pos + 120]) if a == 0]
         if not org:
             return None
         end = pos + org[0][2]
@@ -277,18 +322,20 @@ def _unit_at(doc: _Doc, pos: int) -> Unit | None:
     province = provinces[0][0].name if provinces else None
     if orgs:
         key = f"org:{orgs[0][0].name}"
-    elif province and re.fullmatch(r"(?:ban thuong vu\s+)?(?:tinh uy|thanh uy)\s+", fold(name[:provinces[0][1]])):
+    elif province and re.fullmatch(r"(?:ban thuong vu\s+)?(?:tinh uy|thanh uy)\s+", fold(name[: provinces[0][1]])):
         key = f"prov:{province}"
     else:
-        owner = fold(name[head.end() - pos:]).strip() if head else fold(name)
+        owner = fold(name[head.end() - pos :]).strip() if head else fold(name)
         key = f"local:{owner or fold(name)}"
     return Unit(name, province, key, doc.span(pos, pos + len(name)))
 
 
 _TRIGGER = re.compile(
-    r"\b(?:(?:lam viec|kiem tra|giam sat|thanh tra)(?:\s+truc tiep)?(?:\s+[a-z]+){0,8}?(?:\s+tai|\s+voi|\s+doi voi)|doi voi"
+    r"\b(?:(?:lam viec|kiem tra|giam sat|thanh tra)(?:\s+truc tiep)?(?:\s+[a-z]+){0,8}?(?:\s+tai|\s+voi|\s+doi voi)|"
+    r"doi voi"
     r"|doi tuong (?:kiem tra|thanh tra) (?:la|gom)|ngoai|ben canh|cung voi|kiem tra(?:\s+truc tiep)?"
-    r"|(?:\d+|hai|ba|bon|nam) (?:don vi|to chuc dang)(?: truc thuoc)?(?:\s+gom)?\s*:?)\s+")
+    r"|(?:\d+|hai|ba|bon|nam) (?:don vi|to chuc dang)(?: truc thuoc)?(?:\s+gom)?\s*:?)\s+"
+)
 _SEP = re.compile(r"(?:\s*\([^()]{1,30}\))?\s*(?:,\s*(?:va\s+)?|;\s*|\s+va\s+)")  # "(PV GAS) và …"
 
 
@@ -299,7 +346,7 @@ def _units(doc: _Doc, sents: list[tuple[int, int]]) -> list[Unit]:
             units += _units_en(doc, a, b)
             continue
         for t in _TRIGGER.finditer(doc.folded, a, b):
-            if re.match(r"(?:cac\s+)?(?:dong chi|ong|ba|doan)\b", doc.folded[t.end():t.end() + 12]):
+            if re.match(r"(?:cac\s+)?(?:dong chi|ong|ba|doan)\b", doc.folded[t.end() : t.end() + 12]):
                 continue  # "làm việc với các đồng chí …", "làm việc với Đoàn": people, not units
             pos = t.end()
             while pos < b:
@@ -320,11 +367,15 @@ def _units(doc: _Doc, sents: list[tuple[int, int]]) -> list[Unit]:
     return out
 
 
-_EN_TRIGGER = re.compile(r"\b(?:worked with|work (?:directly )?with|(?:session|meeting) with|met(?: with)?|"
-                         r"(?:will )?inspect(?:ed)?)\s+(?=the\b)"
-                         r"|\bat\s+(?=the standing board)")
-_EN_UNIT = re.compile(r"\b(?:party|committee|committees|board|police|command|department|ministry|court|office|region|"
-                      r"group|corporation|delegation|commission)\b")
+_EN_TRIGGER = re.compile(
+    r"\b(?:worked with|work (?:directly )?with|(?:session|meeting) with|met(?: with)?|"
+    r"(?:will )?inspect(?:ed)?)\s+(?=the\b)"
+    r"|\bat\s+(?=the standing board)"
+)
+_EN_UNIT = re.compile(
+    r"\b(?:party|committee|committees|board|police|command|department|ministry|court|office|region|"
+    r"group|corporation|delegation|commission)\b"
+)
 
 
 def _units_en(doc: _Doc, a: int, b: int) -> list[Unit]:
@@ -333,7 +384,7 @@ def _units_en(doc: _Doc, a: int, b: int) -> list[Unit]:
         stop = re.compile(r"\s+(?:on|to|in|for|about|regarding|as)\s+(?!the party)|[.;]").search(doc.folded, t.end(), b)
         end = stop.start() if stop else b
         pos = t.end()
-        for piece in re.split(r"(,\s*(?:and\s+)?|\s+and\s+(?=the\b))", doc.folded[t.end():end]):
+        for piece in re.split(r"(,\s*(?:and\s+)?|\s+and\s+(?=the\b))", doc.folded[t.end() : end]):
             x, y = pos, pos + len(piece)
             pos = y
             if piece.startswith(",") or piece.strip() == "and" or re.fullmatch(r"\s+and\s+", piece):
@@ -343,9 +394,16 @@ def _units_en(doc: _Doc, a: int, b: int) -> list[Unit]:
             if not _EN_UNIT.search(fold(name)):
                 continue
             orgs, provinces = find_units(name), find_provinces(name)
-            province = provinces[0][0].name if provinces and re.search(r"provincial|city|municipal", fold(name)) else None
-            key = f"org:{orgs[0][0].name}" if orgs else f"prov:{province}" if province and re.search(
-                r"standing board|provincial party committee$", fold(name)) else f"local:{fold(name)}"
+            province = (
+                provinces[0][0].name if provinces and re.search(r"provincial|city|municipal", fold(name)) else None
+            )
+            key = (
+                f"org:{orgs[0][0].name}"
+                if orgs
+                else f"prov:{province}"
+                if province and re.search(r"standing board|provincial party committee$", fold(name))
+                else f"local:{fold(name)}"
+            )
             out.append(Unit(name, province, key, doc.span(x, x + len(name))))
     return out
 
@@ -353,28 +411,41 @@ def _units_en(doc: _Doc, a: int, b: int) -> list[Unit]:
 # --- people --------------------------------------------------------------------------------------------------------
 _HONOR = r"(?:dong chi|ong|ba|" + "|".join(fold(r).lower() for r in RANKS) + r")"
 _ROLE_WORD = r"(pho truong doan|truong doan)(?:\s+(?:kiem tra|thanh tra|cong tac))?(?:\s+so\s+\d+)?(\s+thuong truc)?"
-_ROLE_TITLE = re.compile(rf"{_ROLE_WORD}{NOT_NA_DELEGATION}\b|(deputy )?(?:head of the (?:inspection )?team|team (?:leader|head))")
+_ROLE_TITLE = re.compile(
+    rf"{_ROLE_WORD}{NOT_NA_DELEGATION}\b|(deputy )?(?:head of the (?:inspection )?team|team (?:leader|head))"
+)
 _VERB_ROLES = (
     (re.compile(r"lam\s+pho truong doan\b"), "deputy"),
     (re.compile(r"lam\s+truong doan\b"), "leader"),
     (re.compile(r"(?:dan dau|dung dau)\b"), "leader"),
     (re.compile(r"chu tri\s+tiep\b"), "host"),
     (re.compile(r"chu tri\b"), "chair"),
-    (re.compile(r"(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)"), "announcer"),
+    (
+        re.compile(r"(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)"),
+        "announcer",
+    ),
     (re.compile(r"(?:led|headed)\s+the\s+(?:inspection\s+)?team\b"), "leader"),
     (re.compile(r"(?:announced|presented|read)\s+(?:the\s+|a\s+)?(?:decision|plan)"), "announcer"),
     (re.compile(r"chaired\b"), "chair"),
 )
 _GAP = re.compile(r"[\s,]*(?:(?:da|se|cung|vua|con|thay mat doan|da co)\s*,?\s*)*$")
-_BEFORE_NAME = re.compile(rf"\b{_ROLE_WORD}{NOT_NA_DELEGATION}(?:\s+la\b|\s*:|\s*,)?\s*"
-                          rf"|\b(?:dung dau|dan dau)\s+la\s+|\b(?:led|headed)\s+by\s+|\breceived\s+by\s+")
+_BEFORE_NAME = re.compile(
+    rf"\b{_ROLE_WORD}{NOT_NA_DELEGATION}(?:\s+la\b|\s*:|\s*,)?\s*"
+    rf"|\b(?:dung dau|dan dau)\s+la\s+|\b(?:led|headed)\s+by\s+|\breceived\s+by\s+"
+)
 _LIST_INTRO = re.compile(
-    r"\b(chu tri(?: buoi lam viec| hoi nghi| phien hop)?|tiep(?: va lam viec voi)? doan|ve phia [^,.;]{1,25}?|tham du(?: buoi lam viec)?"
-    r"|du(?: va tiep doan| buoi lam viec| hoi nghi| phien hop)?(?: con)?|lam viec voi doan|phia [^,.;]{1,20}?)\s+co\b")
-_TEAM_SIDE = re.compile(rf"\b(?:thanh vien doan|thu ky doan|to giup viec|pho truong doan|truong doan{NOT_NA_DELEGATION}|"
-                        r"member of the (?:inspection )?team|head of the team)")
-_LOCAL_TITLE = re.compile(r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|hdnd|ubnd|tinh|thanh pho|cong an tinh|"
-                          r"provincial|city|municipal)\b")
+    r"\b(chu tri(?: buoi lam viec| hoi nghi| phien hop)?|tiep(?: va lam viec voi)? doan|ve phia [^,.;]{1,25}?|tham "
+    r"du(?: buoi lam viec)?"
+    r"|du(?: va tiep doan| buoi lam viec| hoi nghi| phien hop)?(?: con)?|lam viec voi doan|phia [^,.;]{1,20}?)\s+co\b"
+)
+_TEAM_SIDE = re.compile(
+    rf"\b(?:thanh vien doan|thu ky doan|to giup viec|pho truong doan|truong doan{NOT_NA_DELEGATION}|"
+    r"member of the (?:inspection )?team|head of the team)"
+)
+_LOCAL_TITLE = re.compile(
+    r"\b(?:tinh uy|thanh uy|huyen uy|quan uy|thi uy|hdnd|ubnd|tinh|thanh pho|cong an tinh|"
+    r"provincial|city|municipal)\b"
+)
 
 
 def _chain_end(doc: _Doc, y: int, limit: int) -> int:
@@ -412,16 +483,27 @@ def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:
             for v in pattern.finditer(doc.folded, a, b):
                 for x, y in reversed([n for n in names if n[1] <= v.start()]):
                     end = _chain_end(doc, y, v.start())
-                    gap = doc.folded[end:v.start()]
+                    gap = doc.folded[end : v.start()]
                     # a title may run on with commas of its own ("Cục Thanh tra, giải quyết khiếu nại, tố cáo khu vực
                     # III, làm Trưởng đoàn"): no name, no verb, short
-                    run_on = end > y and len(gap) < 90 and gap.startswith(",") and not doc.names_in(end, v.start()) \
-                        and not re.search(r"\b(?:lam|la|da|se|dan dau|dung dau|chu tri|cong bo|phat bieu|tiep)\b",
-                                          gap[:-8] if gap.endswith((", ", " ")) else gap)
+                    run_on = (
+                        end > y
+                        and len(gap) < 90
+                        and gap.startswith(",")
+                        and not doc.names_in(end, v.start())
+                        and not re.search(
+                            r"\b(?:lam|la|da|se|dan dau|dung dau|chu tri|cong bo|phat bieu|tiep)\b",
+                            gap[:-8] if gap.endswith((", ", " ")) else gap,
+                        )
+                    )
                     if _GAP.fullmatch(gap) or run_on or re.fullmatch(r"\s+va\s+[^,]{3,60}", gap) and role == "chair":
                         add(x, y, role, a, b)
                         # "X và Y chủ trì": both
-                        prev = [n for n in names if n[1] <= x and re.fullmatch(r"\s+va\s+(?:\S+\s+){0,3}", doc.folded[n[1]:x])]
+                        prev = [
+                            n
+                            for n in names
+                            if n[1] <= x and re.fullmatch(r"\s+va\s+(?:\S+\s+){0,3}", doc.folded[n[1] : x])
+                        ]
                         for px, py in prev:
                             add(px, py, role, a, b)
                         break
@@ -433,16 +515,27 @@ def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:
             if not after:
                 continue
             x, y = after[0]
-            gap = doc.text[r.end():x]
-            if re.search(r"(?:cua|uy quyen|thay mat)\s+$", doc.folded[max(a, r.start() - 14):r.start()]) and "," in doc.text[r.start():x]:
+            gap = doc.text[r.end() : x]
+            if (
+                re.search(r"(?:cua|uy quyen|thay mat)\s+$", doc.folded[max(a, r.start() - 14) : r.start()])
+                and "," in doc.text[r.start() : x]
+            ):
                 continue  # "Thừa ủy quyền của Trưởng đoàn, đồng chí X": X acts for the head, is not the head
-            if gap.strip() and not (re.fullmatch(rf"(?:{_HONOR}\s+)+", fold(gap).strip() + " ")
-                                    or re.match(r"(?:" + "|".join(TITLE_WORDS) + r")\b", fold(gap).strip()) and "," not in gap.strip(" ,")):
+            if gap.strip() and not (
+                re.fullmatch(rf"(?:{_HONOR}\s+)+", fold(gap).strip() + " ")
+                or re.match(r"(?:" + "|".join(TITLE_WORDS) + r")\b", fold(gap).strip())
+                and "," not in gap.strip(" ,")
+            ):
                 continue
-            said = doc.folded[r.start():r.end()]
-            side = re.search(r"\b(?:side|province|locality|hosts?)\b[^.]{0,20}$", doc.folded[a:r.start()])
-            role = ("host" if said.startswith("received") or said.startswith(("led", "headed")) and side
-                    else "deputy" if said.startswith("pho") else "leader")
+            said = doc.folded[r.start() : r.end()]
+            side = re.search(r"\b(?:side|province|locality|hosts?)\b[^.]{0,20}$", doc.folded[a : r.start()])
+            role = (
+                "host"
+                if said.startswith("received") or said.startswith(("led", "headed")) and side
+                else "deputy"
+                if said.startswith("pho")
+                else "leader"
+            )
             add(x, y, role, a, b)
             # "Hai Phó Trưởng đoàn là X, <titles> và Y, <titles>": the same role for Y
             end = _chain_end(doc, y, b)
@@ -453,10 +546,12 @@ def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:
         # passive: "… được (đồng chí) X, <titles>, công bố"
         for p in re.finditer(rf"\bduoc\s+(?:{_HONOR}\s+)?", doc.folded[a:b]):
             start = a + p.end()
-            hit = [n for n in names if n[0] == start]
-            if hit and re.match(r"[\s,]*(?:cong bo|doc|thong qua|pho bien|trinh bay)\b",
-                                doc.folded[_chain_end(doc, hit[0][1], b):b]):
-                add(*hit[0], "announcer", a, b)
+            named_here = [n for n in names if n[0] == start]
+            if named_here and re.match(
+                r"[\s,]*(?:cong bo|doc|thong qua|pho bien|trinh bay)\b",
+                doc.folded[_chain_end(doc, named_here[0][1], b) : b],
+            ):
+                add(*named_here[0], "announcer", a, b)
         # lists: "Chủ trì buổi làm việc có X …, Trưởng đoàn; Y …" (chairs), "Tiếp Đoàn có X …; Y …" (hosts)
         for intro in _LIST_INTRO.finditer(doc.folded, a, b):
             role = "chair" if intro.group(1).startswith("chu tri") else "host"
@@ -465,36 +560,40 @@ def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:
                 if role == "host" and _TEAM_SIDE.search(chain):
                     continue
                 add(x, y, role, a, b)
-        if doc.en:
-            for x, y in names:  # English datelines and bylines aside, a local official is a host
-                pass
     # hosts by their titles: people of the inspected side, named in the event, with local titles
     named = {p.name for p in found}
     for a, b in sents:
         for x, y in doc.names_in(a, b):
             name = doc.text[x:y]
             titles = titles_after(doc.text, y, b) or titles_before(doc.text, x, a)
-            if name not in named and titles and _LOCAL_TITLE.search(fold(titles)) and not _TEAM_SIDE.search(fold(titles)):
+            if (
+                name not in named
+                and titles
+                and _LOCAL_TITLE.search(fold(titles))
+                and not _TEAM_SIDE.search(fold(titles))
+            ):
                 add(x, y, "host", a, b)
                 named.add(name)
     team_side = {p.name for p in found if p.role in ("leader", "deputy", "member")}
     out, seen = [], set()
-    for p in found:  # first statement of each (name, role) wins; the team's own people are never its hosts
-        if (p.name, p.role) not in seen and not (p.role == "host" and p.name in team_side):
-            seen.add((p.name, p.role))
-            out.append(p)
+    for person in found:  # first statement of each (name, role) wins; the team's own people are never its hosts
+        if (person.name, person.role) not in seen and not (person.role == "host" and person.name in team_side):
+            seen.add((person.name, person.role))
+            out.append(person)
     return out
 
 
 # --- where and when ------------------------------------------------------------------------------------------------
-_VENUE = re.compile(r"(?:^|,\s*|\s)tai\s+((?:tru so|hoi truong)[^,.;]{0,60}|(?:tp\.?|thanh pho)\s+[^,.;()]{2,30}|[^,.;()]{2,25})\s*,")
+_VENUE = re.compile(
+    r"(?:^|,\s*|\s)tai\s+((?:tru so|hoi truong)[^,.;]{0,60}|(?:tp\.?|thanh pho)\s+[^,.;()]{2,30}|[^,.;()]{2,25})\s*,"
+)
 
 
 def _where(doc: _Doc, rec: InspectionRecord, lead: tuple[int, int], sents: list[tuple[int, int]]) -> None:
     a, b = lead
     v = _VENUE.search(doc.folded, a, b)
     if v and v.start(1) < rec.team_span.start:
-        rec.venue, rec.venue_span = doc.text[v.start(1):v.end(1)].strip(), doc.span(v.start(1), v.end(1))
+        rec.venue, rec.venue_span = doc.text[v.start(1) : v.end(1)].strip(), doc.span(v.start(1), v.end(1))
     elif doc.en:
         d = re.match(r"\s*([A-Z][\w ]{2,25}?)\s*\((?:VNA|VNS|VOV)\)", doc.text[a:b])
         if d:
@@ -502,8 +601,10 @@ def _where(doc: _Doc, rec: InspectionRecord, lead: tuple[int, int], sents: list[
     main = rec.units[0] if rec.units else None
     if main and main.province:
         rec.province, rec.province_span = main.province, main.span
-        now = re.compile(r"\s*\(?\s*(?:nay la|nay thuoc|now part of|now)\s+(?:tinh\s+|thanh pho\s+)?").match(doc.folded, main.span.end)
-        later = find_provinces(doc.text[now.end():now.end() + 30]) if now else []
+        now = re.compile(r"\s*\(?\s*(?:nay la|nay thuoc|now part of|now)\s+(?:tinh\s+|thanh pho\s+)?").match(
+            doc.folded, main.span.end
+        )
+        later = find_provinces(doc.text[now.end() : now.end() + 30]) if now else []
         if later and later[0][1] == 0:
             rec.province_now = later[0][0].name
         return
@@ -524,8 +625,10 @@ def _where(doc: _Doc, rec: InspectionRecord, lead: tuple[int, int], sents: list[
             return
 
 
-_NOT_EVENT_DATE = re.compile(r"(?:thoi ky|truoc ngay|den het|han chot|hieu luc|tu nam|ky ngay|ban hanh|"
-                             r"dated|before|until|effective)\s*(?:ngay\s*)?$")
+_NOT_EVENT_DATE = re.compile(
+    r"(?:thoi ky|truoc ngay|den het|han chot|hieu luc|tu nam|ky ngay|ban hanh|"
+    r"dated|before|until|effective)\s*(?:ngay\s*)?$"
+)
 
 
 def _event_dates(doc: _Doc, a: int, b: int) -> list[DateRef]:
@@ -533,20 +636,29 @@ def _event_dates(doc: _Doc, a: int, b: int) -> list[DateRef]:
     out = []
     for d in find_dates(doc.text[a:b]):
         s, e = a + d.start, a + d.end
-        if any(x <= s < y for x, y in legal) or _NOT_EVENT_DATE.search(doc.folded[max(a, s - 20):s]):
+        if any(x <= s < y for x, y in legal) or _NOT_EVENT_DATE.search(doc.folded[max(a, s - 20) : s]):
             continue
         out.append(DateRef(d.day, d.month, d.year, s, e, d.end_day, d.end_month, d.end_year))
     return out
 
 
-def _when(doc: _Doc, rec: InspectionRecord, lead: tuple[int, int], sents: list[tuple[int, int]],
-          lead_in: list[tuple[int, int]]) -> None:
+def _when(
+    doc: _Doc,
+    rec: InspectionRecord,
+    lead: tuple[int, int],
+    sents: list[tuple[int, int]],
+    lead_in: list[tuple[int, int]],
+) -> None:
     candidates = _event_dates(doc, *lead)
     if not candidates:  # "Cùng ngày, Đoàn kiểm tra số 8 …": the lead's date
         candidates = [d for x, y in lead_in for d in _event_dates(doc, x, y)][:1]
     if not candidates:
-        candidates = [d for x, y in sents for d in _event_dates(doc, x, y)
-                      if not re.search(r"thoi gian|thoi ky|tu ngay|den ngay", doc.folded[max(x, d.start - 25):d.start])][:1]
+        candidates = [
+            d
+            for x, y in sents
+            for d in _event_dates(doc, x, y)
+            if not re.search(r"thoi gian|thoi ky|tu ngay|den ngay", doc.folded[max(x, d.start - 25) : d.start])
+        ][:1]
     if candidates:
         d = candidates[0]
         span = doc.span(d.start, d.end)
@@ -560,9 +672,11 @@ def _when(doc: _Doc, rec: InspectionRecord, lead: tuple[int, int], sents: list[t
         rec.date, rec.date_end = d.iso, d.end_iso
     if rec.year is None:  # "năm 2024" in the event, then in the article; not a period ("thời kỳ từ năm 2021")
         seg_a = sents[0][0]
-        for base, years in ((seg_a, find_years(doc.text[seg_a:sents[-1][1]])), (0, find_years(doc.text))):
+        for base, years in ((seg_a, find_years(doc.text[seg_a : sents[-1][1]])), (0, find_years(doc.text))):
             for year, x, y in years:
-                if not re.search(r"(?:thoi ky|tu|nhiem ky|giai doan|den)\s*$", doc.folded[max(0, base + x - 12):base + x]):
+                if not re.search(
+                    r"(?:thoi ky|tu|nhiem ky|giai doan|den)\s*$", doc.folded[max(0, base + x - 12) : base + x]
+                ):
                     rec.year, rec.year_source, rec.year_span = year, "text", doc.span(base + x, base + y)
                     if rec.date and rec.date.startswith("--"):
                         rec.date = f"{year:04d}{rec.date[1:]}"

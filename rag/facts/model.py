@@ -77,7 +77,7 @@ class InspectionRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "InspectionRecord":
+    def from_dict(cls, d: dict[str, Any]) -> InspectionRecord:
         d = dict(d)
         for key in ("team_span", "body_span", "province_span", "venue_span", "date_span", "year_span"):
             d[key] = Span(**d[key]) if d.get(key) else None
@@ -101,10 +101,16 @@ class ArticleFacts:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ArticleFacts":
-        return cls(d["doc_id"], d["source"], d["title"], d.get("language", "vi"),
-                   [InspectionRecord.from_dict(e) for e in d["events"]], [_person(p) for p in d["people"]],
-                   [_legal(r) for r in d["legal"]])
+    def from_dict(cls, d: dict[str, Any]) -> ArticleFacts:
+        return cls(
+            d["doc_id"],
+            d["source"],
+            d["title"],
+            d.get("language", "vi"),
+            [InspectionRecord.from_dict(e) for e in d["events"]],
+            [_person(p) for p in d["people"]],
+            [_legal(r) for r in d["legal"]],
+        )
 
 
 def _person(p: dict[str, Any]) -> Person:

@@ -8,16 +8,39 @@ from .model import InspectionRecord
 
 __all__ = ["RECORD_COLUMNS", "record_rows"]
 
-RECORD_COLUMNS = ["team", "body", "leader", "deputy", "announcer", "province", "units", "date", "year", "legal",
-                  "source", "record_id"]
+RECORD_COLUMNS = [
+    "team",
+    "body",
+    "leader",
+    "deputy",
+    "announcer",
+    "province",
+    "units",
+    "date",
+    "year",
+    "legal",
+    "source",
+    "record_id",
+]
 
 
 def record_rows(records: list[InspectionRecord]) -> list[dict[str, Any]]:
     """One flat row per record (CSV export, tables)."""
-    return [{
-        "team": r.team if r.team is not None else "", "body": r.body or "", "province": r.province or "",
-        "date": r.date or "", "year": r.year or "",
-        **{role: "; ".join(dict.fromkeys(p.name for p in r.person(role))) for role in ("leader", "deputy", "announcer")},
-        "units": "; ".join(u.name for u in r.units), "legal": "; ".join(x.code or f"{x.kind} {x.number}" for x in r.legal),
-        "source": r.source, "record_id": r.record_id,
-    } for r in records]
+    return [
+        {
+            "team": r.team if r.team is not None else "",
+            "body": r.body or "",
+            "province": r.province or "",
+            "date": r.date or "",
+            "year": r.year or "",
+            **{
+                role: "; ".join(dict.fromkeys(p.name for p in r.person(role)))
+                for role in ("leader", "deputy", "announcer")
+            },
+            "units": "; ".join(u.name for u in r.units),
+            "legal": "; ".join(x.code or f"{x.kind} {x.number}" for x in r.legal),
+            "source": r.source,
+            "record_id": r.record_id,
+        }
+        for r in records
+    ]

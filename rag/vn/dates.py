@@ -20,8 +20,12 @@ from .text import fold
 
 __all__ = ["DateRef", "find_dates", "find_months", "find_years", "display_date", "MONTHS_EN"]
 
-MONTHS_EN = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
+MONTHS_EN = {
+    m: i
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split(), 1
+    )
+}
 _MON = "|".join(sorted(list(MONTHS_EN) + [m[:3] for m in MONTHS_EN if len(m) > 3] + ["sept"], key=len, reverse=True))
 
 
@@ -38,12 +42,20 @@ class DateRef:
     end_month: int | None = None
     end_year: int | None = None
 
-    def with_year(self, year: int | None) -> "DateRef":
+    def with_year(self, year: int | None) -> DateRef:
         """The same date with the year filled where the text left it out (the range's end shares it)."""
         if year is None or self.year is not None:
             return self
-        return DateRef(self.day, self.month, year, self.start, self.end, self.end_day, self.end_month,
-                       self.end_year or (year if self.end_day else None))
+        return DateRef(
+            self.day,
+            self.month,
+            year,
+            self.start,
+            self.end,
+            self.end_day,
+            self.end_month,
+            self.end_year or (year if self.end_day else None),
+        )
 
     @property
     def iso(self) -> str:
@@ -56,8 +68,11 @@ class DateRef:
         if self.end_day is None:
             return None
         year = self.end_year or self.year
-        return f"{year:04d}-{self.end_month:02d}-{self.end_day:02d}" if year else \
-            f"--{self.end_month:02d}-{self.end_day:02d}"
+        return (
+            f"{year:04d}-{self.end_month:02d}-{self.end_day:02d}"
+            if year
+            else f"--{self.end_month:02d}-{self.end_day:02d}"
+        )
 
 
 def _ok(day: int | None, month: int) -> bool:
@@ -73,14 +88,22 @@ _DM = rf"(\d{{1,2}}){_SEP}(\d{{1,2}})(?:{_SEP}(\d{{4}}))?"
 # ranges first: "từ (ngày) 10 đến (ngày) 12/9/2024", "từ 09/8 đến 11/8/2023", "hai ngày 3 và 4/11/2025", "10-12/9"
 _RANGE = re.compile(
     rf"(?:\btu\s+(?:ngay\s+)?|\b(?:hai|2|ba|3)\s+ngay\s+|\bngay\s+)?(\d{{1,2}})(?:{_SEP}(\d{{1,2}}))?(?:{_SEP}(\d{{4}}))?"
-    rf"\s*(?:den|toi|va|-|–)\s*(?:het\s+)?(?:ngay\s+)?{_DM}(?![\d/-])")
+    rf"\s*(?:den|toi|va|-|–)\s*(?:het\s+)?(?:ngay\s+)?{_DM}(?![\d/-])"
+)
 _DAY = re.compile(rf"(?<![\d/.-])(?<!so )(?<!no\. )(?<!no )(?:ngay\s+)?{_DM}(?![\d/]|-[a-z])")
-_VI_WORDS = re.compile(r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?"
-                       r"|(?<!so )(?<!no\. )\b(\d{1,2})\s+thang\s+(\d{1,2})\b(?![/-]\d)(?:\s+nam\s+(\d{4}))?")
+_VI_WORDS = re.compile(
+    r"\bngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?"
+    r"|(?<!so )(?<!no\. )\b(\d{1,2})\s+thang\s+(\d{1,2})\b(?![/-]\d)(?:\s+nam\s+(\d{4}))?"
+)
 _EN = re.compile(
-    rf"\b(?:({_MON})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MON})\.?(?:,?\s+(\d{{4}}))?)\b")
-_MONTH = re.compile(rf"\bthang\s+(\d{{1,2}})(?:{_SEP}(\d{{4}})|\s+nam\s+(\d{{4}}))?(?![\d/])|\b(?:in\s+)?({_MON})\.?\s+(\d{{4}})\b")
-_YEAR = re.compile(r"\b(?:nam|in|year|of)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:plan|programme|program|inspection)")
+    rf"\b(?:({_MON})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MON})\.?(?:,?\s+(\d{{4}}))?)\b"
+)
+_MONTH = re.compile(
+    rf"\bthang\s+(\d{{1,2}})(?:{_SEP}(\d{{4}})|\s+nam\s+(\d{{4}}))?(?![\d/])|\b(?:in\s+)?({_MON})\.?\s+(\d{{4}})\b"
+)
+_YEAR = re.compile(
+    r"\b(?:nam|in|year|of)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:plan|programme|program|inspection)"
+)
 
 
 def _en_month(name: str) -> int:
@@ -103,8 +126,9 @@ def find_dates(text: str) -> list[DateRef]:
         day1, day2, mon2 = int(d1), int(d2), int(m2)
         mon1 = int(m1) if m1 else mon2
         joined = m.group(0)
-        if not (_ok(day1, mon1) and _ok(day2, mon2)) or (not m1 and not re.search(r"\b(tu|den|toi|va|ngay)\b", joined)
-                                                         and "-" not in joined and "–" not in joined):
+        if not (_ok(day1, mon1) and _ok(day2, mon2)) or (
+            not m1 and not re.search(r"\b(tu|den|toi|va|ngay)\b", joined) and "-" not in joined and "–" not in joined
+        ):
             continue
         if not m1 and (day1 >= day2 or day2 - day1 > 15) and "va" not in joined.split():
             continue  # "10-12/9" is a range; "18-10, ..." or "58-QĐ" are not
@@ -117,10 +141,10 @@ def find_dates(text: str) -> list[DateRef]:
             add(DateRef(int(day), int(month), _year(year), m.start(), m.end()))
     for m in _DAY.finditer(folded):
         day, month, year = int(m.group(1)), int(m.group(2)), _year(m.group(3))
-        before = folded[max(0, m.start() - 8):m.start()]
+        before = folded[max(0, m.start() - 8) : m.start()]
         if not _ok(day, month) or re.search(r"(?:thang|quy)\s*$", before):
             continue  # "tháng 2/2022" is a month
-        if m.group(3) is None and re.match(rf"{_SEP}\d", folded[m.end():m.end() + 3]):
+        if m.group(3) is None and re.match(rf"{_SEP}\d", folded[m.end() : m.end() + 3]):
             continue
         add(DateRef(day, month, year, m.start(), m.end()))
     for m in _EN.finditer(folded):
@@ -153,6 +177,7 @@ def find_years(text: str) -> list[tuple[int, int, int]]:
 
 def display_date(iso: str, end_iso: str | None = None, en: bool = False) -> str:
     """'2024-04-24' -> '24/4/2024'; '--11-02' -> '2/11 (bài không nêu năm)'; a range -> '10/9 đến 12/9/2024'."""
+
     def one(value: str, with_year: bool = True) -> str:
         year, month, day = value[:-6], int(value[-5:-3]), int(value[-2:])
         return f"{day}/{month}/{year}" if year.strip("-") and with_year else f"{day}/{month}"

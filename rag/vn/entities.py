@@ -20,8 +20,21 @@ from dataclasses import dataclass
 from .gazetteer import find_bodies, find_provinces, find_units
 from .text import fold, has_diacritics
 
-__all__ = ["person_names", "TeamMention", "find_teams", "team_numbers", "team_number_spans", "PLACE_WORDS", "titles_after", "title_chain", "titles_before",
-           "RANKS", "TITLE_WORDS", "find_counts", "NUMBER_WORDS"]
+__all__ = [
+    "person_names",
+    "TeamMention",
+    "find_teams",
+    "team_numbers",
+    "team_number_spans",
+    "PLACE_WORDS",
+    "titles_after",
+    "title_chain",
+    "titles_before",
+    "RANKS",
+    "TITLE_WORDS",
+    "find_counts",
+    "NUMBER_WORDS",
+]
 
 # Vietnamese family names, enough to anchor a name; minority names (Y, H', Ksor...) included. Accented text must
 # match them accented ("Trưởng" is a title, "Trương" a name); unaccented text (and English) matches them folded.
@@ -34,8 +47,22 @@ _SURNAMES = frozenset(
     "Thang Thiệu Tòng Vòng Xa Đới Đèo Bì Dư Đái Ma Hồng".split()
 )
 _SURNAMES_FOLDED = frozenset(fold(s) for s in _SURNAMES)
-RANKS = ("Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá", "Thượng tá", "Trung tá", "Thiếu tá",
-         "General", "Senior Lieutenant General", "Lieutenant General", "Major General", "Senior Colonel", "Colonel")
+RANKS = (
+    "Đại tướng",
+    "Thượng tướng",
+    "Trung tướng",
+    "Thiếu tướng",
+    "Đại tá",
+    "Thượng tá",
+    "Trung tá",
+    "Thiếu tá",
+    "General",
+    "Senior Lieutenant General",
+    "Lieutenant General",
+    "Major General",
+    "Senior Colonel",
+    "Colonel",
+)
 _WORD = re.compile(r"[^\W\d_][\w’']*", re.UNICODE)
 
 
@@ -50,19 +77,25 @@ def _is_surname(word: str, accented: bool) -> bool:
 
 # Two capitalized words right after these are a place or a unit's owner ("TP Cao Lãnh", "Huyện ủy Lục Nam"); a
 # person has three or more there ("Bí thư Tỉnh ủy Thái Doãn Kiên", "Phó Chủ tịch UBND tỉnh Châu Hồng Phúc").
-PLACE_WORDS = r"(?:tp\.?|thanh pho|tinh|huyen|quan|thi xa|xa|phuong|thi tran|khu|cum|song|nui|duong|pho|city of|province of)"
+PLACE_WORDS = (
+    r"(?:tp\.?|thanh pho|tinh|huyen|quan|thi xa|xa|phuong|thi tran|khu|cum|song|nui|duong|pho|city of|province of)"
+)
 _PLACE_BEFORE = re.compile(rf"\b(?:{PLACE_WORDS}|tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy)\s+$")
 # Capitalized phrases that are units or titles, not names, in text typed without diacritics ("Ban Thuong vu").
-_NOT_NAME = re.compile(r"doan\s+(?:kiem tra|thanh tra|cong tac|giam sat)\b|"
-                       r"(?:ban|tieu ban|uy ban|dang uy|tinh uy|thanh uy|bo|cuc|vu|so|tong cuc|hoc vien)\s+"
-                       r"(?:thuong vu|to chuc|tuyen giao|dan van|noi chinh|kinh te|doi ngoai|chap hanh|can su|bi thu|"
-                       r"chi dao|bao ve|kiem tra|chinh tri|cong an|quoc phong|ngoai giao|noi vu|tai chinh)\b")
+_NOT_NAME = re.compile(
+    r"doan\s+(?:kiem tra|thanh tra|cong tac|giam sat)\b|"
+    r"(?:ban|tieu ban|uy ban|dang uy|tinh uy|thanh uy|bo|cuc|vu|so|tong cuc|hoc vien)\s+"
+    r"(?:thuong vu|to chuc|tuyen giao|dan van|noi chinh|kinh te|doi ngoai|chap hanh|can su|bi thu|"
+    r"chi dao|bao ve|kiem tra|chinh tri|cong an|quoc phong|ngoai giao|noi vu|tai chinh)\b"
+)
 
 
 # A name does not start in the middle of a capitalized run ("Buôn Ma Thuột" is a city), except after these.
 _PREV_WORD = re.compile(r"([^\W\d_]\w*) $")
-_BEFORE_NAME_OK = frozenset("general colonel secretary director minister chairman chairwoman president dr mr mrs ms "
-                            "ts gs pgs ths bs ks commissar commander ong ba".split())
+_BEFORE_NAME_OK = frozenset(
+    "general colonel secretary director minister chairman chairwoman president dr mr mrs ms "
+    "ts gs pgs ths bs ks commissar commander ong ba".split()
+)
 
 
 def person_names(text: str) -> list[tuple[int, int]]:
@@ -77,15 +110,29 @@ def person_names(text: str) -> list[tuple[int, int]]:
     while i < len(words):
         a, b = words[i]
         prev = _PREV_WORD.search(text, 0, a)
-        mid_run = bool(prev) and prev.group(1)[0].isupper() and prev.group(1)[1:].islower() and not any(p <= prev.start(1) < q for p, q in masked) \
+        mid_run = (
+            prev is not None
+            and prev.group(1)[0].isupper()
+            and prev.group(1)[1:].islower()
+            and not any(p <= prev.start(1) < q for p, q in masked)
             and fold(prev.group(1)) not in _BEFORE_NAME_OK
-        surname = _is_surname(text[a:b], accented) or text[a:b] in _HONORIFIC_SURNAMES and bool(_AFTER_RANK.search(text, 0, a))
+        )
+        surname = (
+            _is_surname(text[a:b], accented)
+            or text[a:b] in _HONORIFIC_SURNAMES
+            and bool(_AFTER_RANK.search(text, 0, a))
+        )
         if text[a].isupper() and surname and not _NOT_NAME.match(folded, a) and not mid_run:
             j = i + 1
             # next words must be capitalized and separated by a single space
-            while j < len(words) and j - i < 5 and text[words[j][0]].isupper() and text[words[j - 1][1]:words[j][0]] == " ":
+            while (
+                j < len(words)
+                and j - i < 5
+                and text[words[j][0]].isupper()
+                and text[words[j - 1][1] : words[j][0]] == " "
+            ):
                 j += 1
-            if j - i >= (3 if _PLACE_BEFORE.search(folded[max(0, a - 20):a]) else 2):
+            if j - i >= (3 if _PLACE_BEFORE.search(folded[max(0, a - 20) : a]) else 2):
                 out.append((a, words[j - 1][1]))
             if j - i >= 2:
                 i = j
@@ -98,23 +145,77 @@ def person_names(text: str) -> list[tuple[int, int]]:
 # Words a title opens with (folded), Vietnamese and English: "Ủy viên …", "Phó Trưởng ban …", "Thứ trưởng …",
 # "member of …", "Deputy Head of …". A comma-separated chain of such items after a name is that person's titles.
 TITLE_WORDS = (
-    "uy vien", "pho", "bi thu", "chu tich", "truong", "tong", "giam doc", "tinh uy vien", "thanh uy vien", "thu truong",
-    "bo truong", "cuc truong", "vu truong", "vien truong", "chanh", "chinh uy", "tu lenh", "thu ky", "thanh vien",
-    "to truong", "chu nhiem", "tham muu truong", "dai bieu", "dai tuong", "thuong tuong", "trung tuong", "thieu tuong",
-    "dai ta", "thuong ta", "trung ta", "thieu ta", "dai dien", "can bo", "chuyen vien", "nguyen", "member", "deputy",
-    "head", "secretary", "chairman", "chairwoman", "president", "director", "minister", "vice", "standing", "chief",
-    "general", "colonel", "senior", "major", "lieutenant", "permanent", "political commissar", "commander",
+    "uy vien",
+    "pho",
+    "bi thu",
+    "chu tich",
+    "truong",
+    "tong",
+    "giam doc",
+    "tinh uy vien",
+    "thanh uy vien",
+    "thu truong",
+    "bo truong",
+    "cuc truong",
+    "vu truong",
+    "vien truong",
+    "chanh",
+    "chinh uy",
+    "tu lenh",
+    "thu ky",
+    "thanh vien",
+    "to truong",
+    "chu nhiem",
+    "tham muu truong",
+    "dai bieu",
+    "dai tuong",
+    "thuong tuong",
+    "trung tuong",
+    "thieu tuong",
+    "dai ta",
+    "thuong ta",
+    "trung ta",
+    "thieu ta",
+    "dai dien",
+    "can bo",
+    "chuyen vien",
+    "nguyen",
+    "member",
+    "deputy",
+    "head",
+    "secretary",
+    "chairman",
+    "chairwoman",
+    "president",
+    "director",
+    "minister",
+    "vice",
+    "standing",
+    "chief",
+    "general",
+    "colonel",
+    "senior",
+    "major",
+    "lieutenant",
+    "permanent",
+    "political commissar",
+    "commander",
 )
 _TITLE_START = re.compile(rf"(?:{'|'.join(sorted(TITLE_WORDS, key=len, reverse=True))})\b")
 # on the text itself: "Đảng" and "Văn" are no verbs; "và các đồng chí …", "cùng lãnh đạo …" start other people
-_AUX = re.compile(r"\s(?:đã|sẽ|đang|cũng|vẫn|vừa|thì|da|se)\s|\s+(?:và|cùng|va|cung)\s+(?:các|cac|lãnh đạo|lanh dao|đại diện|dai dien)\b"
-                  r"|\s+(?:và|va|and)\s+(?=(?:đồng chí|ông|bà|dong chi|ong|ba|Đại|Thượng|Trung|Thiếu|Dai|Thuong|Thieu)\s)")
-_TITLE_STOP = re.compile(r"\s+(?:lam|la|dan dau|dung dau|phat bieu|tiep|bao cao|chu tri|cong bo|doc|"
-                         r"thong qua|pho bien|trinh bay|nhan manh|de nghi|cho biet|khang dinh|ghi nhan|bay to|"
-                         r"tiep thu|cam ket|danh gia|yeu cau|chi dao|luu y|cam on|thong nhat|ket luan|huong dan|"
-                         r"thay mat|tham du|chuc mung|"
-                         r"led|headed|announced|said|chaired|presented|received|stressed|noted|asked|pledged|"
-                         r"on|worked|was|is)\b")
+_AUX = re.compile(
+    r"\s(?:đã|sẽ|đang|cũng|vẫn|vừa|thì|da|se)\s|\s+(?:và|cùng|va|cung)\s+(?:các|cac|lãnh đạo|lanh dao|đại diện|dai "
+    r"dien)\b"
+    r"|\s+(?:và|va|and)\s+(?=(?:đồng chí|ông|bà|dong chi|ong|ba|Đại|Thượng|Trung|Thiếu|Dai|Thuong|Thieu)\s)"
+)
+_TITLE_STOP = re.compile(
+    r"\s+(?:lam|la|dan dau|dung dau|phat bieu|tiep|bao cao|chu tri|cong bo|doc|"
+    r"thong qua|pho bien|trinh bay|nhan manh|de nghi|cho biet|khang dinh|ghi nhan|bay to|"
+    r"tiep thu|cam ket|danh gia|yeu cau|chi dao|luu y|cam on|thong nhat|ket luan|huong dan|"
+    r"thay mat|tham du|chuc mung|"
+    r"led|headed|announced|said|chaired|presented|received|stressed|noted|asked|pledged|"
+    r"on|worked|was|is)\b"
+)
 
 
 def titles_after(text: str, end: int, limit: int) -> str:
@@ -130,16 +231,23 @@ def title_chain(text: str, end: int, limit: int) -> tuple[str, int]:
     stop_at = end
     while pos < limit and text.startswith(", ", pos):
         joined = re.compile(r"(?:và|and)\s+").match(text, pos + 2)  # ", and deputy head of the team"
-        if joined and re.match(r"(?:đồng chí|ông|bà|dong chi|ong|ba|Đại|Thượng|Trung|Thiếu|Dai|Thuong|Thieu)\s",
-                               text[joined.end():joined.end() + 12], re.I):
+        if joined and re.match(
+            r"(?:đồng chí|ông|bà|dong chi|ong|ba|Đại|Thượng|Trung|Thiếu|Dai|Thuong|Thieu)\s",
+            text[joined.end() : joined.end() + 12],
+            re.I,
+        ):
             break  # ", và Thiếu tướng Y …": another person
         m = re.compile(r"(?:[^,;.:()]|\([^()]*\))+").match(text, joined.end() if joined else pos + 2, limit)
         if not m or not (_TITLE_START.match(folded, m.start()) or text[m.start()].isupper()):
             break
-        cuts = [c.start() for c in (_TITLE_STOP.search(folded, m.start(), m.end()), _AUX.search(text, m.start(), m.end())) if c]
+        cuts = [
+            c.start()
+            for c in (_TITLE_STOP.search(folded, m.start(), m.end()), _AUX.search(text, m.start(), m.end()))
+            if c
+        ]
         cut = min(cuts) if cuts else None
         item_end = cut if cut is not None else m.end()
-        items.append(text[m.start():item_end])
+        items.append(text[m.start() : item_end])
         stop_at = item_end - (len(items[-1]) - len(items[-1].rstrip()))
         if cut:
             break
@@ -152,7 +260,7 @@ def titles_before(text: str, start: int, floor: int) -> str:
     'Ủy viên Trung ương Đảng, Bí thư Tỉnh ủy, Chủ tịch HĐND tỉnh Kiên Giang Lâm Quốc Thạnh' (the whole chain)."""
     seg = text[floor:start]
     cut = max(seg.rfind(";"), seg.rfind(":"))
-    items = [i.strip() for i in (seg[cut + 1:] if cut >= 0 else seg).split(",")]
+    items = [i.strip() for i in (seg[cut + 1 :] if cut >= 0 else seg).split(",")]
     kept: list[str] = []
     for item in reversed(items):
         if item and _TITLE_START.match(fold(item)) and item[0].isupper():
@@ -160,22 +268,46 @@ def titles_before(text: str, start: int, floor: int) -> str:
             continue
         # the chain's first item may follow an introduction: "Về phía tỉnh có Ủy viên Trung ương Đảng"
         m = re.search(r"\s(?=[A-ZÀ-ỸĐ])", item)
-        while m and not _TITLE_START.match(fold(item[m.end():])):
+        while m and not _TITLE_START.match(fold(item[m.end() :])):
             m = re.compile(r"\s(?=[A-ZÀ-ỸĐ])").search(item, m.end())
-        if m and kept is not None and item[m.end():]:
-            kept.insert(0, item[m.end():])
+        if m and kept is not None and item[m.end() :]:
+            kept.insert(0, item[m.end() :])
         break
     return ", ".join(kept) if kept and kept[-1] == items[-1] else ""
 
 
 # --- teams ---------------------------------------------------------------------------------------------------------
-NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9,
-                "muoi": 10, "nhat": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10}
+NUMBER_WORDS = {
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "bon": 4,
+    "tu": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+    "nhat": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 _ORDINAL = r"(?:nhat|hai|ba|tu|nam|sau|bay|tam|chin|muoi)"
 _TEAM = re.compile(
-    rf"\bdoan\s+(kiem tra(?:,?\s+giam sat)?|giam sat|cong tac|thanh tra)?\s*(?:(?:so|thu)\s+0*(\d{{1,4}}|{_ORDINAL})\b)?"
-    rf"|\b(?:(inspection(?: and supervision)?|supervision|working|inspectorate)\s+)?team\s*(?:(?:no\.?|number|#)\s*0*(\d{{1,4}})\b)?")
+    rf"\bdoan\s+(kiem tra(?:,?\s+giam sat)?|giam sat|cong tac|thanh tra)?\s*(?:(?:so|thu)\s+0*(\d{{1,4}}|"
+    rf"{_ORDINAL})\b)?"
+    rf"|\b(?:(inspection(?: and supervision)?|supervision|working|inspectorate)\s+)?team\s*(?:(?:no\.?|number|"
+    rf"#)\s*0*(\d{{1,4}})\b)?"
+)
 
 
 @dataclass(frozen=True)
@@ -200,18 +332,22 @@ def find_teams(text: str) -> list[TeamMention]:
     return out
 
 
-_QUESTION_TEAM = re.compile(r"\b(?:doan|team)\b[^.?!;]{0,30}?\b(?:so|no\.?|number|#)\s*0*(\d{1,4})\b"
-                            r"|\bteam\s+0*(\d{1,4})\b(?!\s*(?:members?|people))")
+_QUESTION_TEAM = re.compile(
+    r"\b(?:doan|team)\b[^.?!;]{0,30}?\b(?:so|no\.?|number|#)\s*0*(\d{1,4})\b"
+    r"|\bteam\s+0*(\d{1,4})\b(?!\s*(?:members?|people))"
+)
 
 
 def team_number_spans(text: str) -> list[tuple[int, int, int]]:
     """(number, start, end) of each team number a question names, the span being the number's own digits:
     'Đoàn kiểm tra số 05' -> [(5, 18, 20)]; 'team no. 4', 'team 10' too."""
     folded = fold(text)
-    out = [(int(m.group(1) or m.group(2)), m.start(1) if m.group(1) else m.start(2), m.end())
-           for m in _QUESTION_TEAM.finditer(folded)]
+    out = [
+        (int(m.group(1) or m.group(2)), m.start(1) if m.group(1) else m.start(2), m.end())
+        for m in _QUESTION_TEAM.finditer(folded)
+    ]
     for t in find_teams(text):
-        digits = re.search(r"\d+$", folded[t.start:t.end])
+        digits = re.search(r"\d+$", folded[t.start : t.end])
         if t.number is not None and digits and not any(a <= t.start + digits.start() < b for _, a, b in out):
             out.append((t.number, t.start + digits.start(), t.end))
     return sorted(out, key=lambda x: x[1])
@@ -229,6 +365,13 @@ _COUNT = re.compile(rf"(?<![\d/.,-])(\d{{1,3}}(?:[.,]\d{{3}})*|\d+|{'|'.join(NUM
 def find_counts(text: str) -> list[tuple[str, str, int, int]]:
     """(number as written, the folded noun after it, start, end): '10 cấp ủy' -> ('10', 'cap uy', …)."""
     folded = fold(text)
-    return [(text[m.start(1):m.end(1)], m.group(2), m.start(), m.end()) for m in _COUNT.finditer(folded)
-            if not (m.group(1) in NUMBER_WORDS and not re.match(r"\d", m.group(1)) and m.group(1) in ("nam", "tu", "ba")
-                    and m.group(2).split()[0] in ("nay", "qua", "truoc", "sau"))]
+    return [
+        (text[m.start(1) : m.end(1)], m.group(2), m.start(), m.end())
+        for m in _COUNT.finditer(folded)
+        if not (
+            m.group(1) in NUMBER_WORDS
+            and not re.match(r"\d", m.group(1))
+            and m.group(1) in ("nam", "tu", "ba")
+            and m.group(2).split()[0] in ("nay", "qua", "truoc", "sau")
+        )
+    ]

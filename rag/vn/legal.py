@@ -37,7 +37,8 @@ _LEGAL = re.compile(
     rf"\b({_NOUNS})s?\b([^.;\d]{{0,60}}?)\b(?:so|no\.?|number)\s*(\d{{1,5}})"
     rf"(?:\s*-\s*{_CODE}\s*/\s*([a-z]{{1,10}})|\s*/\s*{_CODE}\s*-\s*([a-z]{{1,10}}))?(?![\d\w])"
     # a bare code: "58-QĐ/TW", "318/QĐ-TTCP"
-    rf"|(?<![\d-])(\d{{1,5}})\s*-\s*{_CODE}\s*/\s*([a-z]{{1,10}})\b|(?<![\d/])(\d{{1,5}})\s*/\s*{_CODE}\s*-\s*([a-z]{{1,10}})\b")
+    rf"|(?<![\d-])(\d{{1,5}})\s*-\s*{_CODE}\s*/\s*([a-z]{{1,10}})\b|(?<![\d/])(\d{{1,5}})\s*/\s*{_CODE}\s*-\s*([a-z]{{1,10}})\b"
+)
 _LOOSE = re.compile(rf"\b({_NOUNS})\s+(\d{{1,5}})\b(?![/-])")
 _TITLE = re.compile(r"\s*(?:của\s+[^“\"”.;,]{1,40}?)?\s*(?:về\s+)?[“\"]([^”\"]{3,200})[”\"]")
 
@@ -92,30 +93,44 @@ def find_legal_refs(text: str, start: int = 0, end: int | None = None, loose: bo
             number, code, issuer = int(g[7] or g[10]), g[8] or g[11], g[9] or g[12]
             state_style = bool(g[10])
         a, b = m.start(), m.end()
-        noun = re.search(rf"\b({_NOUNS})\s+$", folded[max(start, a - 15):a])
+        noun = re.search(rf"\b({_NOUNS})\s+$", folded[max(start, a - 15) : a])
         if noun_kind is None and noun:  # "Kết luận 21-KL/TW": the noun belongs to the reference
             noun_kind, a = _NOUN_KIND[noun.group(1)], a - len(noun.group())
         canon = _CODES[code] if code else None
         kind = _kind_of_code(canon, noun_kind) if canon else (noun_kind or "")
-        written_issuer = text[m.end() - len(issuer):m.end()].upper() if issuer else ""
-        written = re.search(rf"0*{number}\b", folded[m.start():m.end()])
+        written_issuer = text[m.end() - len(issuer) : m.end()].upper() if issuer else ""
+        written = re.search(rf"0*{number}\b", folded[m.start() : m.end()])
         num = written.group() if written else str(number)
-        full = (f"{num}/{canon}-{written_issuer}" if state_style else f"{num}-{canon}/{written_issuer}") if canon else None
+        full = (
+            (f"{num}/{canon}-{written_issuer}" if state_style else f"{num}-{canon}/{written_issuer}") if canon else None
+        )
         date = None
         d = re.compile(r"\s*,?\s*(?:ngay|dated|of)\s+").match(folded, b)
         if d:
-            dates = [x for x in find_dates(text[d.end():d.end() + 24]) if x.start == 0 and x.year]
+            dates = [x for x in find_dates(text[d.end() : d.end() + 24]) if x.start == 0 and x.year]
             if dates:
                 date, b = dates[0].iso, d.end() + dates[0].end
         t = _TITLE.match(text, b)
-        refs.append(LegalRef(kind, number, full, date, t.group(1).strip() if t else None, Span.of(text, a, b),
-                             _issuer(text, folded, b)))
+        refs.append(
+            LegalRef(
+                kind,
+                number,
+                full,
+                date,
+                t.group(1).strip() if t else None,
+                Span.of(text, a, b),
+                _issuer(text, folded, b),
+            )
+        )
     if loose:
         have = {r.number for r in refs}
         for m in _LOOSE.finditer(folded, start, end):
             if int(m.group(2)) not in have:
-                refs.append(LegalRef(_NOUN_KIND[m.group(1)], int(m.group(2)), None, None, None,
-                                     Span.of(text, m.start(), m.end())))
+                refs.append(
+                    LegalRef(
+                        _NOUN_KIND[m.group(1)], int(m.group(2)), None, None, None, Span.of(text, m.start(), m.end())
+                    )
+                )
     return sorted(refs, key=lambda r: r.span.start)
 
 
@@ -130,16 +145,22 @@ def _issuer(text: str, folded: str, pos: int) -> str | None:
     m = _ISSUER.match(text, pos) or _ISSUER.match(folded, pos)
     if not m:
         return None
-    rest = text[m.end():m.end() + 120]
+    rest = text[m.end() : m.end() + 120]
     known = [(o, b) for finder in (find_bodies, find_units) for o, a, b in finder(rest) if a == 0]
     if known:
         return max(known, key=lambda k: k[1])[0].name
-    words = re.match(r"[A-ZÀ-ỸĐ][^,;.()\n]{0,60}?(?=\s+(?:về|ve|ngày|ngay|on|dated|đối với|doi voi|to|for|tại|tai)\b"
-                     r"|[,;.()\n]|$)", rest)
+    words = re.match(
+        r"[A-ZÀ-ỸĐ][^,;.()\n]{0,60}?(?=\s+(?:về|ve|ngày|ngay|on|dated|đối với|doi voi|to|for|tại|tai)\b"
+        r"|[,;.()\n]|$)",
+        rest,
+    )
     return words.group().strip() if words else None
 
 
-_ASKED = re.compile(rf"\b({_NOUNS})s?\b(?:\s+\w+){{0,3}}?\s+(?:nao|gi|so may|so bao nhieu)\b|\b(?:which|what)\s+(?:\w+\s+){{0,3}}?({_NOUNS})s?\b")
+_ASKED = re.compile(
+    rf"\b({_NOUNS})s?\b(?:\s+\w+){{0,3}}?\s+(?:nao|gi|so may|so bao nhieu)\b|\b(?:which|"
+    rf"what)\s+(?:\w+\s+){{0,3}}?({_NOUNS})s?\b"
+)
 
 
 def asked_legal_kind(folded_question: str) -> str | None:

@@ -31,7 +31,7 @@ class Span:
     end: int
 
     @classmethod
-    def of(cls, stored: str, start: int, end: int) -> "Span":
+    def of(cls, stored: str, start: int, end: int) -> Span:
         return cls(stored[start:end], start, end)
 
 
@@ -47,7 +47,7 @@ def _fold_char(ch: str) -> str:
     return base[0] if base else ch
 
 
-class _FoldTable(dict):  # type: ignore[type-arg]
+class _FoldTable(dict[int, str]):
     """str.translate table filled on first sight of each character (a C loop instead of a Python one)."""
 
     def __missing__(self, code: int) -> str:
@@ -79,7 +79,7 @@ def syllables(text: str) -> list[str]:
 def lexical_terms(text: str) -> list[str]:
     """Syllables plus syllable bigrams joined by '_' (Vietnamese words are mostly two syllables)."""
     syl = syllables(text)
-    return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
+    return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False)]
 
 
 # --- sentences -------------------------------------------------------------------------------------------------

@@ -18,18 +18,18 @@ NOT_NA_DELEGATION = r"(?!\s+(?:dai bieu|dbqh|doan dai bieu))"
 ROLE_WORDS = {
     "deputy": rf"\bpho truong doan\b{NOT_NA_DELEGATION}|\bdeputy (?:head|leader|chief)\b|\bdeputy\b",
     "announcer": r"\b(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)|\bannounc"
-                 r"|\bpresented\b|\bread out\b",
+    r"|\bpresented\b|\bread out\b",
     "chair": r"\bchu tri\b(?!\s+tiep)|\bchaired\b|\bpresided\b",
     "host": r"\btiep(?: va lam viec voi)? doan\b|\bdon tiep\b|\bchu tri tiep\b|\breceived\b|\bhosted\b",
     "leader": rf"\btruong doan\b{NOT_NA_DELEGATION}|\bdan dau\b|\bdung dau\b|\bled\b|\blead(?:er|s)?\b|\bhead(?:ed)?\b"
-              r"|\bchief\b",
+    r"|\bchief\b",
 }
 
 # stage -> the words of a text about it ("start" only in questions: a record is at the start unless it says more)
 STAGES = {
     "draft": r"\bdu thao\b|\bdraft\b",
     "results": r"\bthong bao ket qua\b|\bket qua kiem tra\b|\bket luan kiem tra\b|\bcong bo ket luan\b"
-               r"|\binspection results\b|\bannounced the results\b",
+    r"|\binspection results\b|\bannounced the results\b",
     "start": r"\bcong bo quyet dinh\b|\btrien khai\b|\bbat dau\b",
 }
 
