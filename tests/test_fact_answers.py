@@ -201,6 +201,23 @@ def test_conflicting_articles_give_both_values_with_sources(tmp_path):
     assert not ask(a, "Quy định 158-QĐ/TW ban hành ngày nào?").found
 
 
+def test_reports_in_two_languages_naming_the_provincial_committee_differently_are_one_event(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
+    vi = (
+        "# date = 2025-12-08\n\nNgày 8/12, Đoàn kiểm tra số 11 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
+        "đồng chí Lê Quốc Hùng làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Tây Ninh."
+    )
+    en = (
+        "# date = 2025-12-08\n\nTay Ninh (VNA) – Inspection Team No. 11 of the Central Sub-committee for Internal "
+        "Political Protection, led by Le Quoc Hung, on December 8 worked with the Standing Board of the provincial "
+        "Party Committee in the southern province of Tay Ninh."
+    )
+    a.ingest([write(tmp_path / "vi.txt", vi), write(tmp_path / "en.txt", en)])
+    answer = ask(a, "Ai là trưởng đoàn kiểm tra số 11 tại Tây Ninh?")
+    assert "Lê Quốc Hùng" in answer.answer and "khác nhau" not in answer.answer
+    assert sources(answer) == {"vi.txt", "en.txt"} and answer.answer.count("\n") == 0
+
+
 def test_a_document_by_its_issuer_and_date(a):
     answer = ask(a, "Quyết định số 140-QĐ/TBBVCTNB ban hành ngày nào?")
     assert "2/5/2024" in answer.answer and sources(answer) == {"gl_vi.txt"}

@@ -249,6 +249,28 @@ def test_units_of_every_kind(unit, key):
     assert rec.units[0].key == key
 
 
+def test_another_bodys_unnumbered_team_beside_a_numbered_one_is_its_own_event():
+    recs = records(
+        "Ngày 14/10/2025, Đoàn kiểm tra số 6 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc với Đảng ủy Bộ Y "
+        "tế. Theo kế hoạch, Đoàn kiểm tra Đảng ủy Bệnh viện Bạch Mai.\n\nCũng trong ngày 14/10, Đoàn giám sát của Ủy "
+        "ban Thường vụ Quốc hội do đồng chí Trần Văn Khải, Phó Chủ tịch Quốc hội làm Trưởng đoàn làm việc tại Sóc "
+        "Trăng."
+    )
+    assert [(r.team, r.body, r.kind) for r in recs] == [
+        (6, SUBCOMMITTEE, "kiểm tra"),  # "Đoàn kiểm tra Đảng ủy …" inspects; it is no team of that committee
+        (None, "Ủy ban Thường vụ Quốc hội", "giám sát"),
+    ]
+    assert roles(recs[1]) == {("leader", "Trần Văn Khải")} and recs[1].province == "Sóc Trăng"
+
+
+def test_a_unit_name_ends_before_a_verb():
+    [rec] = records(
+        "Ngày 4/6/2025, Đoàn kiểm tra số 3 của Tiểu ban đã làm việc với Đảng ủy Khu kinh tế Vân Phong thành lập "
+        "năm 2006."
+    )
+    assert [u.name for u in rec.units] == ["Đảng ủy Khu kinh tế Vân Phong"]
+
+
 def test_an_unnumbered_team_and_a_four_digit_number():
     [rec] = records(
         "Ngày 8/5/2025, Đoàn kiểm tra của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng chí Hoàng Văn "
@@ -302,6 +324,24 @@ def test_an_unnumbered_team_and_a_four_digit_number():
             "Quyết định số 90-QĐ/TBBVCTNB.",
             "announcer",
             "Lò Thị Mai",
+        ),
+        (  # titles set off by dashes
+            "Đoàn kiểm tra số 6 của Tiểu ban do đồng chí Lê Hải Bình – Ủy viên Trung ương Đảng, Phó Trưởng Ban Tuyên "
+            "giáo Trung ương – làm Trưởng đoàn đã làm việc tại Cà Mau.",
+            "leader",
+            "Lê Hải Bình",
+        ),
+        (
+            "Đoàn kiểm tra số 6 làm việc tại Cà Mau. Đồng chí Lê Hải Bình và đồng chí Hồ Thị Lan – Bí thư Tỉnh ủy Cà Mau "
+            "– đồng chủ trì hội nghị.",
+            "chair",
+            "Hồ Thị Lan",
+        ),
+        (
+            "Đoàn kiểm tra số 6 làm việc tại Cà Mau. Đồng chí Lê Hải Bình và đồng chí Hồ Thị Lan – Bí thư Tỉnh ủy Cà Mau "
+            "– đồng chủ trì hội nghị.",
+            "chair",
+            "Lê Hải Bình",
         ),
     ],
 )
@@ -386,6 +426,19 @@ def test_english_report():
         ("host", "Tran Van Nam"),
     }
     assert [r.code for r in rec.legal] == ["61-QĐ/TBBVCTNB"]
+
+
+def test_english_roles_before_names_and_a_list_of_units_that_ends_at_a_person():
+    text = (
+        "Hue (VNA) – Inspection Team No. 2 of the Central Sub-committee for Internal Political Protection on March 3 "
+        "began its work in Hue city. At a working session with the Standing Board of the municipal Party Committee, "
+        "Pham Thi Thu, a division head at the Department of Internal Political Protection, announced the decision. "
+        "Deputy head of the team Vu Quoc Dat, deputy director of the Department, presented the plan."
+    )
+    [rec] = records(text, metadata_date="2026-03-03")
+    assert [u.name for u in rec.units] == ["Standing Board of the municipal Party Committee"]
+    assert roles(rec) >= {("announcer", "Pham Thi Thu"), ("deputy", "Vu Quoc Dat")}
+    assert rec.person("announcer")[0].titles.startswith("a division head at the Department")
 
 
 def test_an_article_typed_without_diacritics():

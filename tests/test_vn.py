@@ -4,7 +4,15 @@ for these tests (accented, unaccented and English)."""
 import pytest
 
 from rag.vn.dates import display_date, find_dates, find_months, find_years
-from rag.vn.entities import find_counts, find_teams, person_names, team_numbers, titles_after, titles_before
+from rag.vn.entities import (
+    find_counts,
+    find_teams,
+    person_names,
+    team_numbers,
+    title_chain,
+    titles_after,
+    titles_before,
+)
 from rag.vn.gazetteer import SUBCOMMITTEE, find_bodies, find_provinces, find_units
 from rag.vn.legal import asked_legal_kind, find_legal_refs
 from rag.vn.text import fold
@@ -131,6 +139,10 @@ def test_asked_legal_kind(question, kind):
         ("Viện kiểm sát nhân dân tối cao", "Viện kiểm sát nhân dân tối cao"),
         ("the Supreme People's Procuracy", "Viện kiểm sát nhân dân tối cao"),
         ("Bộ Tư lệnh Bộ đội Biên phòng", "Bộ đội Biên phòng"),
+        ("the SBV Party Committee", "Ngân hàng Nhà nước Việt Nam"),
+        ("Đảng ủy Tổng Liên đoàn Lao động Việt Nam", "Tổng Liên đoàn Lao động Việt Nam"),
+        ("Ban Thường vụ Đảng ủy Trung ương Đoàn TNCS Hồ Chí Minh", "Trung ương Đoàn Thanh niên Cộng sản Hồ Chí Minh"),
+        ("the Vietnam Women's Union", "Hội Liên hiệp Phụ nữ Việt Nam"),
     ],
 )
 def test_units_with_short_and_english_forms(text, name):
@@ -181,7 +193,13 @@ def test_provinces_and_mergers():
         ("Bí thư Tỉnh ủy Hứa Quang Tín khẳng định", ["Hứa Quang Tín"]),
         ("tại TP Long Xuyên, Đoàn", []),
         ("Huyện ủy Cam Lộ và Thành ủy Buôn Ma Thuột", []),
-        ("Thiếu tướng Giàng A Páo", []),  # a family name the list lacks: no guess
+        ("Thiếu tướng Xìu A Páo", []),  # a family name the list lacks: no guess
+        ("Đồng chí Sùng A Chớ, Bí thư Huyện ủy", ["Sùng A Chớ"]),  # H'Mông family names
+        ("Dự có đồng chí Rơ Châm Hlinh, Phó Bí thư", ["Rơ Châm Hlinh"]),
+        ("Đồng chí Ông Văn Tài, Ủy viên", ["Ông Văn Tài"]),  # "Ông" as a family name after "đồng chí" …
+        ("Phát biểu tại buổi làm việc, bà Ông Thị Hạnh cho biết", ["Ông Thị Hạnh"]),  # … and before "Thị"
+        ("Ông Lê Văn Tâm cho biết", ["Lê Văn Tâm"]),  # … else it is "Mr."
+        ("Who led the team in Quang Tri and Tan Uyen?", []),  # unaccented: no family name folds to these
         ("do dong chi Lo Van Pha, Uy vien", ["Lo Van Pha"]),
         ("Ban Thuong vu Tinh uy Ha Giang", []),
         ("headed by Major General Cao Huu Tai, Director", ["Cao Huu Tai"]),
@@ -205,6 +223,12 @@ def test_titles_after_and_before_a_name():
     assert titles_before(t, t.index("Bùi"), 0) == "Ủy viên Trung ương Đảng, Bí thư Tỉnh ủy"
     t = "Hai Phó Trưởng đoàn là ông Lý Văn Sơn, Cục trưởng Cục A và Thiếu tướng Kiều Văn B, Phó Cục trưởng"
     assert titles_after(t, t.index("Sơn") + 3, len(t)) == "Cục trưởng Cục A"
+    t = "do Trung tướng Lê Văn An – Ủy viên Trung ương Đảng, Tư lệnh Quân khu 9 – dẫn đầu"
+    assert title_chain(t, t.index(" –"), len(t)) == ("Ủy viên Trung ương Đảng, Tư lệnh Quân khu 9", t.index(" dẫn"))
+    t = "Đại tá Lê Văn An, Ủy viên Ban Thường vụ Tỉnh ủy, Giám đốc Công an tỉnh, đọc quyết định"
+    assert titles_after(t, t.index(","), len(t)) == "Ủy viên Ban Thường vụ Tỉnh ủy, Giám đốc Công an tỉnh"
+    t = "Ông Lê Văn An – người dân xã Tân Hòa – cho biết"  # a dash aside that is no title
+    assert titles_after(t, t.index(" –"), len(t)) == ""
 
 
 @pytest.mark.parametrize(

@@ -68,8 +68,12 @@ class Event:
 
 
 def _place_key(r: InspectionRecord) -> str:
+    """Where a meeting was: the central unit inspected, else the province (whatever the first local unit is called in
+    each outlet's words: "Ban Thường vụ Tỉnh ủy", "the Standing Board of the provincial Party Committee")."""
     main = r.units[0].key if r.units else ""
-    return main if main and not main.startswith("local:ban thuong vu") else f"prov:{r.province or r.venue or ''}"
+    if main.startswith("org:") or not (r.province or r.venue):
+        return main
+    return f"prov:{r.province or r.venue}"
 
 
 def events_of(records: list[InspectionRecord]) -> list[Event]:
@@ -84,7 +88,7 @@ def events_of(records: list[InspectionRecord]) -> list[Event]:
             if r.year and o.year and r.year != o.year:
                 continue
             if r.body and o.body and r.body != o.body:
-                continue
+                continue  # (another team number is kept: two outlets may disagree on it)
             if r.doc_id in {x.doc_id for x in ev.records}:
                 continue
             ev.records.append(r)

@@ -139,11 +139,17 @@ def _events(doc: _Doc) -> list[tuple[TeamMention, list[tuple[int, int]], list[tu
     mentions = find_teams(doc.text)
     numbered = any(m.number is not None for m in mentions)
     starts: list[tuple[TeamMention, int]] = []
-    seen: set[int | None] = set()
+    seen: set[int | str | None] = set()
+    bodies = {(_body(doc, m, [], "") or ("", None))[0] for m in mentions if m.number is not None}
     for m in mentions:
         before = doc.folded[max(0, m.start - 30) : m.start]
         si = doc.sentence_index(m.start)
         if m.number in seen or _PLURAL.search(before):
+            continue
+        own = _own_body(doc, m) if m.number is None else None
+        if own and own not in bodies and own not in seen:
+            seen.add(own)  # "Đoàn giám sát của Ủy ban Thường vụ Quốc hội" beside numbered teams of another body
+            starts.append((m, si))
             continue
         if m.number is None and (numbered or starts or not _opens_event(doc, m.end)):
             continue
@@ -166,6 +172,14 @@ _EVENT_VERB = re.compile(
     r"\b(?:lam viec|kiem tra|cong bo|trien khai|thanh tra|to chuc|do\s|cua|thuoc|worked|announced|"
     r"of the|led by|headed by|inspect)"
 )
+
+
+def _own_body(doc: _Doc, m: TeamMention) -> str | None:
+    """The body a team is said to be of ("Đoàn giám sát của Ủy ban Thường vụ Quốc hội"), if any; in "Đoàn kiểm tra
+    Đảng ủy Quân khu 7" the words after the team are what it inspects."""
+    of = re.compile(r"\s*(?:\(|,)?\s*(?:cua|thuoc|of the|of)\s+").match(doc.folded, m.end)
+    hit = _body_at(doc, of.end()) if of else None
+    return hit[0] if hit else None
 
 
 def _opens_event(doc: _Doc, pos: int) -> bool:
@@ -274,6 +288,7 @@ _FILL = {"tinh", "thanh", "pho", "quan", "huyen", "thi", "xa", "phuong", "tran",
 _OWNER_STOP = re.compile(
     r"(?:về|để|nhằm|trong|từ|theo|do|đã|sẽ|là|với|tại|khi|của|cùng|đến|trước|sau|thì|có|được|và|hoặc|này|thuộc|"
     r"gồm|vào|ở|ngày|năm|tháng|chiều|sáng|cho|công bố|triển khai|làm việc|kiểm tra|nghe|thông qua|báo cáo|hội nghị|"
+    r"thành lập|"
     r"trực thuộc|tiến hành|phối hợp|ve|de|nham|trong|tu|theo|do|da|se|la|voi|tai|khi|cua|cung|den|truoc|sau|co|"
     r"duoc|va|hoac|nay|thuoc|gom|vao|o|ngay|nam|thang|chieu|sang|cho|cong bo|trien khai|lam viec|kiem tra|nghe|"
     r"thong qua|bao cao|hoi nghi|truc thuoc|tien hanh|phoi hop)(?![\w])"
@@ -391,8 +406,8 @@ def _units_en(doc: _Doc, a: int, b: int) -> list[Unit]:
                 continue
             x += len(piece) - len(re.sub(r"^\s*(?:the\s+)?", "", piece))
             name = doc.text[x:y].strip(" ,")
-            if not _EN_UNIT.search(fold(name)):
-                continue
+            if not _EN_UNIT.search(fold(name)) or doc.names_in(x, y) or re.match(r"(?:a|an)\s", fold(name)):
+                break  # the list of units has ended: a person, "a division head at …", anything else
             orgs, provinces = find_units(name), find_provinces(name)
             province = (
                 provinces[0][0].name if provinces and re.search(r"provincial|city|municipal", fold(name)) else None
@@ -419,7 +434,7 @@ _VERB_ROLES = (
     (re.compile(r"lam\s+truong doan\b"), "leader"),
     (re.compile(r"(?:dan dau|dung dau)\b"), "leader"),
     (re.compile(r"chu tri\s+tiep\b"), "host"),
-    (re.compile(r"chu tri\b"), "chair"),
+    (re.compile(r"(?:dong\s+)?chu tri\b"), "chair"),
     (
         re.compile(r"(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)"),
         "announcer",
@@ -432,6 +447,7 @@ _GAP = re.compile(r"[\s,]*(?:(?:da|se|cung|vua|con|thay mat doan|da co)\s*,?\s*)
 _BEFORE_NAME = re.compile(
     rf"\b{_ROLE_WORD}{NOT_NA_DELEGATION}(?:\s+la\b|\s*:|\s*,)?\s*"
     rf"|\b(?:dung dau|dan dau)\s+la\s+|\b(?:led|headed)\s+by\s+|\breceived\s+by\s+"
+    r"|\b(?:deputy\s+)?(?:head|leader)\s+of\s+the\s+(?:inspection\s+)?team,?\s+"
 )
 _LIST_INTRO = re.compile(
     r"\b(chu tri(?: buoi lam viec| hoi nghi| phien hop)?|tiep(?: va lam viec voi)? doan|ve phia [^,.;]{1,25}?|tham "
@@ -533,7 +549,7 @@ def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:
                 "host"
                 if said.startswith("received") or said.startswith(("led", "headed")) and side
                 else "deputy"
-                if said.startswith("pho")
+                if said.startswith(("pho", "deputy"))
                 else "leader"
             )
             add(x, y, role, a, b)

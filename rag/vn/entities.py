@@ -44,7 +44,10 @@ _SURNAMES = frozenset(
     "Sơn Danh Lại Giang Vương Tăng Âu Lữ Diệp Kiều Tiêu Quan Đàm Hứa Phùng Lã Đồng Hoa Ninh Khổng Từ Viên Nghiêm "
     "Khúc Mẫn Tiết Ôn Thiều Bạch Lều Lục Khương Hầu Ứng Cấn Chử Mã Yên Bàn Nhan Hàn Đậu Bế Ngọ Cù Trầm Nhâm Cầm "
     "Lường Doãn Phí Lạc Thân Giáp Quản Ngụy Nguỵ Vi Điêu Sầm Tôn Trình Bạc Chế Chung Cung Kha Lỗ Luân Mông Nhữ "
-    "Thang Thiệu Tòng Vòng Xa Đới Đèo Bì Dư Đái Ma Hồng".split()
+    "Thang Thiệu Tòng Vòng Xa Đới Đèo Bì Dư Đái Ma Hồng "
+    # H'Mông, Dao and Central Highlands family names (not those that fold to common syllables: Tẩn "tan", Quàng
+    # "quang", which unaccented text needs as place and given names)
+    "Giàng Sùng Thào Lầu Vàng Chảo Hờ Cháng Rơ Kpă Puih".split()
 )
 _SURNAMES_FOLDED = frozenset(fold(s) for s in _SURNAMES)
 RANKS = (
@@ -67,8 +70,9 @@ _WORD = re.compile(r"[^\W\d_][\w’']*", re.UNICODE)
 
 
 # Family names that are also honorifics ("ông", "bà"): a family name only after a rank ("Thiếu tướng Ông Văn Lâm").
+# "Ông" is "Mr." unless it cannot be: after a rank or "đồng chí", or before the middle name "Thị" ("Ông Thị Mai")
 _HONORIFIC_SURNAMES = frozenset({"Ông"})
-_AFTER_RANK = re.compile(r"(?:tướng|tá|tuong|ta)\s+$")
+_SURNAME_NOT_HONORIFIC = re.compile(r"(?:tướng|tá|tuong|ta|đồng chí|dong chi)\s+$", re.I)
 
 
 def _is_surname(word: str, accented: bool) -> bool:
@@ -120,7 +124,7 @@ def person_names(text: str) -> list[tuple[int, int]]:
         surname = (
             _is_surname(text[a:b], accented)
             or text[a:b] in _HONORIFIC_SURNAMES
-            and bool(_AFTER_RANK.search(text, 0, a))
+            and bool(_SURNAME_NOT_HONORIFIC.search(text, 0, a) or re.match(r" Th[ịi] [A-ZÀ-ỸĐ]", text[b:]))
         )
         if text[a].isupper() and surname and not _NOT_NAME.match(folded, a) and not mid_run:
             j = i + 1
@@ -198,18 +202,26 @@ TITLE_WORDS = (
     "major",
     "lieutenant",
     "permanent",
+    "division",
+    "governor",
+    "commander",
+    "inspector",
+    "official",
+    "officer",
+    "expert",
     "political commissar",
     "commander",
 )
-_TITLE_START = re.compile(rf"(?:{'|'.join(sorted(TITLE_WORDS, key=len, reverse=True))})\b")
+# English titles may open with an article: "Nghiem Thi Yen, a division head at the Department …"
+_TITLE_START = re.compile(rf"(?:(?:a|an|the)\s+)?(?:{'|'.join(sorted(TITLE_WORDS, key=len, reverse=True))})\b")
 # on the text itself: "Đảng" and "Văn" are no verbs; "và các đồng chí …", "cùng lãnh đạo …" start other people
 _AUX = re.compile(
     r"\s(?:đã|sẽ|đang|cũng|vẫn|vừa|thì|da|se)\s|\s+(?:và|cùng|va|cung)\s+(?:các|cac|lãnh đạo|lanh dao|đại diện|dai "
     r"dien)\b"
     r"|\s+(?:và|va|and)\s+(?=(?:đồng chí|ông|bà|dong chi|ong|ba|Đại|Thượng|Trung|Thiếu|Dai|Thuong|Thieu)\s)"
 )
-_TITLE_STOP = re.compile(
-    r"\s+(?:lam|la|dan dau|dung dau|phat bieu|tiep|bao cao|chu tri|cong bo|doc|"
+_TITLE_STOP = re.compile(  # on folded text, where "Giám đốc" reads "giam doc" ("đọc" = reads)
+    r"(?<!\bgiam)\s+(?:lam|la|dan dau|dung dau|phat bieu|tiep|bao cao|chu tri|cong bo|doc|"
     r"thong qua|pho bien|trinh bay|nhan manh|de nghi|cho biet|khang dinh|ghi nhan|bay to|"
     r"tiep thu|cam ket|danh gia|yeu cau|chi dao|luu y|cam on|thong nhat|ket luan|huong dan|"
     r"thay mat|tham du|chuc mung|"
@@ -218,14 +230,23 @@ _TITLE_STOP = re.compile(
 )
 
 
+# " – <titles> – ": a dash with spaces around it on both sides, no sentence end between
+_DASHED = re.compile(r"\s+[–—-]\s+([^–—;.:]{3,300}?)\s+[–—-]\s+")
+
+
 def titles_after(text: str, end: int, limit: int) -> str:
     """Appositive titles after a name: ', Ủy viên Trung ương Đảng, Phó Trưởng ban ...' up to a verb or ; . :"""
     return title_chain(text, end, limit)[0]
 
 
 def title_chain(text: str, end: int, limit: int) -> tuple[str, int]:
-    """(the titles after a name, where they end in the text; `end` when there are none)."""
+    """(the titles after a name, where they end in the text; `end` when there are none). The titles may also be set
+    off by dashes: "X – Ủy viên Trung ương Đảng, Phó Trưởng ban … – làm Trưởng đoàn" (the end is after the second)."""
     folded = fold(text)
+    dashed = _DASHED.match(text, end, limit)
+    if dashed and _TITLE_START.match(folded, dashed.start(1)):
+        items = [i.strip() for i in dashed.group(1).split(",")]
+        return ", ".join(i for i in items if i), dashed.end() - (len(dashed.group()) - len(dashed.group().rstrip()))
     items = []
     pos = end
     stop_at = end

@@ -202,7 +202,7 @@ UNITS: tuple[Org, ...] = (
     _o("Bộ Kế hoạch và Đầu tư", "ministry", "Bộ KH&ĐT", "Bộ KHĐT", en=("Ministry of Planning and Investment",)),
     _o("Bộ Dân tộc và Tôn giáo", "ministry", en=("Ministry of Ethnic and Religious Affairs",)),
     _o("Ủy ban Dân tộc", "ministry", "Uỷ ban Dân tộc", en=("Committee for Ethnic Minority Affairs",)),
-    _o("Ngân hàng Nhà nước Việt Nam", "ministry", "Ngân hàng Nhà nước", "NHNN", en=("State Bank of Vietnam",)),
+    _o("Ngân hàng Nhà nước Việt Nam", "ministry", "Ngân hàng Nhà nước", "NHNN", en=("State Bank of Vietnam", "SBV")),
     _o("Thanh tra Chính phủ", "ministry", en=("Government Inspectorate",)),
     _o("Văn phòng Chính phủ", "ministry", en=("Government Office",)),
     _o(
@@ -229,6 +229,24 @@ UNITS: tuple[Org, ...] = (
         "Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam",
         en=("Vietnam Fatherland Front",),
     ),
+    _o(
+        "Tổng Liên đoàn Lao động Việt Nam",
+        "central",
+        "Tổng Liên đoàn Lao động",
+        "Tổng Liên đoàn",
+        "Tổng LĐLĐ Việt Nam",
+        en=("Vietnam General Confederation of Labour", "Vietnam General Confederation of Labor", "VGCL"),
+    ),
+    _o(
+        "Trung ương Đoàn Thanh niên Cộng sản Hồ Chí Minh",
+        "central",
+        "Trung ương Đoàn TNCS Hồ Chí Minh",
+        "Đoàn Thanh niên Cộng sản Hồ Chí Minh",
+        en=("Ho Chi Minh Communist Youth Union",),
+    ),
+    _o("Hội Liên hiệp Phụ nữ Việt Nam", "central", "Hội LHPN Việt Nam", en=("Vietnam Women's Union",)),
+    _o("Hội Nông dân Việt Nam", "central", en=("Vietnam Farmers' Union",)),
+    _o("Hội Cựu chiến binh Việt Nam", "central", en=("Vietnam Veterans Association",)),
     _o(
         "Khối Doanh nghiệp Trung ương", "central", "Khối DNTW", en=("Central Business Bloc", "Central Enterprises Bloc")
     ),
@@ -367,6 +385,17 @@ BODIES: tuple[Org, ...] = (
         ),
     ),
     _o("Thanh tra Chính phủ", "body", en=("Government Inspectorate",)),
+    _o(
+        "Ủy ban Thường vụ Quốc hội",
+        "body",
+        "Uỷ ban Thường vụ Quốc hội",
+        "UBTVQH",
+        en=(
+            "National Assembly Standing Committee",
+            "Standing Committee of the National Assembly",
+            "NA Standing Committee",
+        ),
+    ),
     _o(
         "Ban Tổ chức Trung ương",
         "body",
