@@ -23,7 +23,7 @@ from .answers.facts import fact_answer
 from .answers.llm import build_messages, condense, gather_sources, key_values, left_out, verify
 from .embeddings import Embedder, make_embedder
 from .errors import EmbedderMismatchError, QueryError, RagError
-from .facts import ArticleFacts, InspectionRecord, extract_facts
+from .facts import EXTRACTOR_VERSION, ArticleFacts, InspectionRecord, extract_facts
 from .followups import standalone_question
 from .ingest import Progress, index_document, ingest_paths
 from .llm import make_llm
@@ -287,19 +287,27 @@ class Assistant:
         return self._facts_cache()[1]
 
     def _facts_cache(self) -> tuple[tuple[int, int], list[ArticleFacts], Known]:
-        """Facts parsed once per change of the catalog; rows of an older format are re-read from their text."""
+        """Facts parsed once per change of the catalog; rows stored by another extractor version are read again from
+        their text (in memory: `rag reindex` stores them anew)."""
         version = self.store.catalog.facts_version()
         if self._facts is None or self._facts[0] != version:
             articles = []
             docs = {d["doc_id"]: d for d in self.store.catalog.documents()} if version[0] else {}
+            stale = 0
             for row in self.store.catalog.facts():
-                if "events" in row:
+                if "events" in row and row.get("extractor") == EXTRACTOR_VERSION:
                     articles.append(ArticleFacts.from_dict(row))
                 elif row.get("doc_id") in docs and not any(a.doc_id == row["doc_id"] for a in articles):
+                    stale += 1
                     d = docs[row["doc_id"]]
                     articles.append(
                         extract_facts(self.document_text(d["doc_id"]), d["doc_id"], d["source"], d["title"], d["date"])
                     )
+            if stale:
+                log.info(
+                    "%d articles' facts were stored by an older extractor; read again (`rag reindex` stores them)",
+                    stale,
+                )
             people = {
                 fold(p.name): p.name for a in articles for p in a.people + [x for e in a.events for x in e.people]
             }

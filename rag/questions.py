@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from .vn.dates import DateRef, find_dates, find_months, find_years
-from .vn.entities import NUMBER_WORDS, PLACE_WORDS, person_names, team_numbers
+from .vn.entities import NUMBER_WORDS, PLACE_WORDS, is_family_name, person_names, team_numbers
 from .vn.gazetteer import COMMITTEES, PROVINCES, UNIT_HEAD, Province, find_bodies, find_provinces, find_units
 from .vn.legal import LegalRef, asked_legal_kind, find_legal_refs
 from .vn.text import fold, has_diacritics, lexical_terms, nfc, syllables
@@ -37,6 +37,7 @@ FIELDS = (
     "chair",
     "host",
     "titles",
+    "rank",
     "role",
     "person",
     "team",
@@ -189,7 +190,9 @@ _KNOWN_VI = tuple(
             "trinh bay|lich|cua|voi|tai|o|doan|cong bo quyet dinh|kiem tra truc tiep|thong bao|cac|nhung|nao|ai|gi|"
             "bo chinh tri|ban bi thu|uy ban kiem tra|ban chi dao|phong chong tham nhung|tieu cuc|ban to chuc|cong an|"
             "quan khu|quan su|bien phong|bo doi|chinh phu|nguoi do|lam truong doan|doan cong tac|doan thanh tra|"
-            "cong tac bao ve chinh tri noi bo|chuong trinh kiem tra|chinh tri"
+            "cong tac bao ve chinh tri noi bo|chuong trinh kiem tra|chinh tri|ky|boi|danh cho|mang|so hieu|tien hanh|"
+            # about the reports themselves: "các bài báo ghi thế nào, có thống nhất không?"
+            "bai bao|bai viet|ghi|ghi nhan|dua tin|thong nhat|khac nhau|giong nhau|nguon"
         ).split("|"),
         key=len,
         reverse=True,
@@ -207,7 +210,7 @@ _KNOWN_EN = frozenset(
         "schedule "
         "chair took take place held meeting session unit units province provinces cities number established "
         "implement implemented apply applied politburo government inspectorate court audit electricity security public "
-        "people's supreme natural resources environment military region vietnam many much read"
+        "people's supreme natural resources environment military region vietnam many much read issued signed rank"
     ).split()
 )
 # Role words for "ai …" / "who …": the role whose words stand nearest the interrogative is asked.
@@ -226,7 +229,7 @@ _ASKED_ROLES = tuple(
 )
 _TITLE_HEAD = (
     r"(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|bo truong|thu truong|truong ban|truong tieu ban|"
-    r"chu nhiem|tong bien tap|vien truong|chanh an|secretary|chairman|chairwoman|political commissar|"
+    r"chu nhiem|tong bien tap|vien truong|chanh an|thu ky|secretary|chairman|chairwoman|political commissar|"
     r"commander|director|minister)"
 )
 _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in order of position
@@ -237,6 +240,8 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
         r"|\bcan cu\s+(?:vao\s+)?(?:van ban|dau)\b|\blegal basis\b"
         r"|^\s*(?:quyet dinh|quy dinh|ke hoach|chi thi|nghi quyet|ket luan)\b.*\b(?:so hieu|so may|so bao nhieu)\b",
     ),
+    # "từ ngày nào đến ngày nào": one question about the dates of the work, not a deadline
+    ("date", r"\btu (?:ngay|khi|thoi diem) nao\s+den (?:ngay|khi|thoi diem) nao\b|\bfrom (?:when|what date) to\b"),
     (
         "deadline",
         r"\b(?:den|toi|truoc)\s+(?:ngay|khi|thoi diem)\s+nao\b|\bhan\s+(?:chot\s+)?(?:la\s+)?ngay nao\b"
@@ -252,11 +257,14 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
     (
         "team",
         r"\b(?:doan|team)\b[^,?]{0,40}?\b(?:so may|so bao nhieu|thu may)\b|\bdoan (?:kiem tra |cong tac )?nao\b"
-        r"|\bnhung doan\b|\bcac doan\b|\b(?:which|what) (?:inspection )?teams?\b|\bteam number\b|\bdoan so may\b",
+        r"|\bnhung doan\b|\bcac doan\b|\b(?:which|what) (?:inspection )?teams?\b|\bdoan so may\b"
+        r"|\bteam\s+(?:s\s+)?number\b|\bnumber of the team\b|\bso hieu\s+(?:may|bao nhieu|gi|nao)\b",
     ),
     (
         "body",
         r"\b(?:la doan cua|thuoc|cua|do)\s+(?:co quan|ban|to chuc)\s+nao\b|\bla doan cua\b|\bwhich (?:central )?body\b"
+        r"|\b(?:ban hanh|ky|issued|signed)\s+(?:boi|by)\s+(?:co quan|ban|to chuc|which body|whom)(?:\s+nao)?"
+        r"|\b(?:co quan|ban|to chuc) nao\s+(?:da\s+)?(?:ban hanh|ky)\b|\bwho issued\b"
         r"|\bwhose team\b|\bwho (?:set up|sent|formed)\b|\bwhich (?:central )?(?:agency|organ)\b|\bthuoc\b.*\bnao\b",
     ),
     (
@@ -274,10 +282,12 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
     ),
     ("place", r"\bo dau\b|\bnhung dau\b|\bnoi nao\b|\bwhere\b"),
     ("role", r"\bvai tro\b|\bwhat (?:was|is) (?:his|her|the) role\b|\bwhat role\b|\brole in\b"),
+    ("rank", r"\b(?:military |police )?rank\b|\bquan ham\b|\bcap bac\b|\bham\s+(?:gi|nao)\b"),
     ("titles", r"\bchuc vu\b|\bchuc danh\b|\bwhat (?:position|title)s?\b|\bwhich position\b"),
     (
         "person",
-        r"\bai\b|\bwho\b|\bwhom\b|\bnhung ai\b|\b(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|"
+        r"\bai\b|\bwho\b|\bwhom\b|\bnhung ai\b|\bten\s+(?:cua\s+)?(?=(?:pho\s+)?truong doan|nguoi)|\bname of the\b"
+        r"|\b(?:pho\s+)?(?:bi thu|chu tich|chinh uy|tu lenh|giam doc|"
         r"bo truong|thu truong|truong ban|vien truong|chanh an)\s+nao\b",
     ),
     (
@@ -638,6 +648,13 @@ def _bodies(query: Query, masked: list[tuple[int, int]]) -> None:
         masked.append((m.start(1), end))
 
 
+_LOWERCASE_NAME = re.compile(
+    r"\b(?:dong chi|ong|ba|comrade|mr|mrs|ms)\s+((?:[a-z]+\s+){1,3}?[a-z]+)"
+    r"(?=\s+(?:lam|la|da|duoc|giu|co|dan dau|chu tri|cong bo|tiep|led|was|is)\b)"
+)
+_NOT_IN_NAMES = {"truong", "pho", "doan", "kiem", "uy", "ban", "tieu", "bi", "chu", "cuc", "team", "head"}
+
+
 def _persons(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
     text, folded = query.text, query.folded
     by_key = {k.replace(" ", ""): v for k, v in known.people.items()}
@@ -659,6 +676,24 @@ def _persons(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
             if not any(x <= m.start() < y for x, y in masked):
                 query.persons.append(name)
                 masked.append((m.start(), m.end()))
+    # "dong chi truong khac nhieu lam truong doan …": a name typed in lower case after an honorific, before a verb
+    for m in _LOWERCASE_NAME.finditer(folded):
+        a, b = m.span(1)
+        words = m.group(1).split()
+        if (
+            any(x <= a < y for x, y in masked)
+            or text[a:b] != text[a:b].lower()
+            or not is_family_name(words[0])
+            or set(words[1:]) & _NOT_IN_NAMES
+        ):
+            continue
+        close = _closest(m.group(1), by_key)
+        if close is not None:
+            query.corrections.append((text[a:b], close))
+        else:
+            query.unknown.append(text[a:b])
+        query.persons.append(close or text[a:b])
+        masked.append((a, b))
     # "Kẻ Gian là ai?", "Who is John Smith?": a capitalized subject nobody knows
     subject = re.match(
         r"\s*(?:[Ww]ho (?:is|was))\s+((?:[A-Z][\w’'-]*\s?){1,4})|\s*((?:[A-ZÀ-ỸĐ][\w’'-]*\s?){1,4})\s+là ai\b", text
@@ -677,8 +712,6 @@ def _when(query: Query, masked: list[tuple[int, int]]) -> None:
     query.months = [m for m in find_months(query.text) if not any(d.start <= m.start < d.end for d in query.dates)]
     years = [y for y, a, b in find_years(query.text) if not any(d.start <= a < d.end for d in query.dates)]
     query.years = list(dict.fromkeys(years + [m.year for m in query.months if m.year]))
-    if re.search(r"\bnam nay\b", query.folded) and "year" in query.fields:
-        pass
     masked += [(d.start, d.end) for d in query.dates + query.months]
     masked += [(a, b) for _, a, b in find_years(query.text)]
 

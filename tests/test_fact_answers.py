@@ -2,6 +2,9 @@
 matched, or a refusal naming it), other bodies' teams, events reported by two outlets, real conflicts, lists, and the
 limits on answers."""
 
+import json
+import sqlite3
+
 import pytest
 
 from rag import Assistant
@@ -218,6 +221,31 @@ def test_reports_in_two_languages_naming_the_provincial_committee_differently_ar
     assert sources(answer) == {"vi.txt", "en.txt"} and answer.answer.count("\n") == 0
 
 
+def test_one_inspection_named_with_two_heads_across_its_meetings_is_a_disagreement(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
+    start = (
+        "# date = 2025-09-16\n\nSáng 16/9, Đoàn kiểm tra số 7 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
+        "Thiếu tướng Mai Văn Đông làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Lạng Sơn. Đồng chí Lý Thị "
+        "Hoa, Thư ký Đoàn kiểm tra, công bố Quyết định số 231-QĐ/TBBVCTNB. Theo lịch, Đoàn kiểm tra từ ngày 16/9 đến "
+        "ngày 26/9/2025."
+    )
+    results = (
+        "# date = 2025-11-17\n\nNgày 17/11, Đoàn kiểm tra số 7 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương tổ "
+        "chức hội nghị thông báo kết quả kiểm tra đối với Ban Thường vụ Tỉnh ủy Lạng Sơn. Đồng chí Mai Văn Hùng, "
+        "Trưởng đoàn, chủ trì hội nghị."
+    )
+    a.ingest([write(tmp_path / "start.txt", start), write(tmp_path / "results.txt", results)])
+    answer = ask(a, "Trưởng đoàn kiểm tra số 7 tại Lạng Sơn là ai?")
+    assert "khác nhau" in answer.answer and "Mai Văn Đông" in answer.answer and "Mai Văn Hùng" in answer.answer
+    secretary = ask(a, "Ai là Thư ký Đoàn kiểm tra số 7 tại Lạng Sơn?")  # a title on the team's side
+    assert "Lý Thị Hoa" in secretary.answer and sources(secretary) == {"start.txt"}
+    rank = ask(a, "Who led inspection team No. 7 in Lang Son in September 2025, and what was his military rank?")
+    assert "Mai Văn Đông" in rank.answer and "Thiếu tướng" in rank.answer
+    period = ask(a, "Đoàn kiểm tra số 7 làm việc tại Lạng Sơn từ ngày nào đến ngày nào?")
+    assert "16/9 đến 26/9/2025" in period.answer
+    assert not ask(a, "Quân hàm của đồng chí Lý Thị Hoa là gì?").found  # no rank stated: refused
+
+
 def test_a_document_by_its_issuer_and_date(a):
     answer = ask(a, "Quyết định số 140-QĐ/TBBVCTNB ban hành ngày nào?")
     assert "2/5/2024" in answer.answer and sources(answer) == {"gl_vi.txt"}
@@ -227,3 +255,15 @@ def test_a_document_by_its_issuer_and_date(a):
 
 def test_results_are_answered_only_from_a_results_meeting(a):
     assert not ask(a, "Kết quả kiểm tra tại Bộ Y tế được thông báo như thế nào?").found
+
+
+def test_facts_stored_by_an_older_extractor_are_read_again(tmp_path):
+    settings = make_settings(tmp_path / "data", auto_seed=False)
+    Assistant(settings, embedder=HashEmbedding()).ingest([write(tmp_path / "gl.txt", ARTICLES["gl_vi.txt"])])
+    with sqlite3.connect(tmp_path / "data" / "catalog.sqlite3") as db:  # as an older version stored it
+        [(record_id, data)] = db.execute("SELECT record_id, data FROM facts").fetchall()
+        row = json.loads(data)
+        row["extractor"], row["events"][0]["team"] = 0, 99
+        db.execute("UPDATE facts SET data = ? WHERE record_id = ?", (json.dumps(row), record_id))
+    [rec] = Assistant(settings, embedder=HashEmbedding()).records()
+    assert rec.team == 5

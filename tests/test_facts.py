@@ -398,6 +398,22 @@ def test_relative_dates_and_ranges_take_the_publication_year(lead, date, end):
     assert (rec.date, rec.date_end) == (date, end)
 
 
+def test_the_schedule_stated_apart_gives_the_end_of_the_period():
+    text = "Sáng 3/3, Đoàn kiểm tra số 2 làm việc tại Sơn La. Theo kế hoạch, Đoàn làm việc từ ngày 3/3 đến ngày 14/3/2026."
+    [rec] = records(text, metadata_date="2026-03-03")
+    assert (rec.date, rec.date_end, rec.date_end_span.text) == ("2026-03-03", "2026-03-14", "từ ngày 3/3 đến ngày 14/3/2026")
+    [rec] = records("Sáng 3/3, Đoàn kiểm tra số 2 làm việc tại Sơn La. Từ ngày 5/3 đến 8/3, Đoàn làm việc ở Mộc Châu.")
+    assert rec.date_end is None  # another period is no end of this one
+
+
+def test_ranks_before_names_are_kept():
+    [rec] = records(
+        "Đoàn kiểm tra số 9 do Trung tướng Lê Văn An, Phó Chủ nhiệm Tổng cục Chính trị làm Trưởng đoàn làm việc với "
+        "Đảng ủy Quân chủng Hải quân. Tiếp Đoàn có Phó Đô đốc Trần Minh Quân, Chính ủy Quân chủng."
+    )
+    assert {(p.name, p.rank) for p in rec.people} >= {("Lê Văn An", "Trung tướng"), ("Trần Minh Quân", "Phó Đô đốc")}
+
+
 def test_a_publication_date_in_january_puts_a_december_meeting_in_the_year_before():
     [rec] = records("Sáng 29/12, Đoàn kiểm tra số 2 làm việc tại Sơn La.", metadata_date="2025-01-03")
     assert rec.date == "2024-12-29"

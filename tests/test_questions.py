@@ -94,6 +94,11 @@ def test_unknown_places_and_people_are_named_for_the_refusal():
     assert analyze("Kẻ Trộm là ai?").unknown == ["Kẻ Trộm"]
     assert analyze("Who is John Smith?").unknown == ["John Smith"]
     assert analyze("Nguyễn Văn Vô Danh dẫn đầu đoàn nào?", KNOWN).unknown == ["Nguyễn Văn Vô Danh"]
+    # typed in lower case after an honorific: a family name first, then a verb
+    assert analyze("dong chi tran van vo danh lam truong doan nao?", KNOWN).unknown == ["tran van vo danh"]
+    q = analyze("dong chi pham van thangg lam truong doan nao?", KNOWN)  # a misspelling of a known name
+    assert (q.unknown, q.persons) == ([], ["Phạm Văn Thắng"])
+    assert analyze("ong truong doan la ai?", KNOWN).unknown == []  # "ông trưởng đoàn": a role, not a name
 
 
 @pytest.mark.parametrize(
@@ -129,6 +134,15 @@ def test_counts_stage_topic_and_lists():
         ("Thời hạn thanh tra bao lâu?", ["count"], {}),
         ("Who chaired buổi làm việc ngày 8/5/2024 tại Tỉnh ủy Gia Lai?", ["chair"], {"residual": []}),
         ("Đoàn kiểm tra số 12 ở Gia Lai inspected which units?", ["units"], {"residual": []}),
+        ("Ai là Thư ký Đoàn kiểm tra tại Gia Lai?", ["host"], {"title": "thu ky"}),  # who holds a title, any side
+        ("Đoàn do Trung tướng Lê Văn An dẫn đầu mang số hiệu mấy?", ["team"], {}),
+        ("Who led the team in Gia Lai, and what was the team's number?", ["leader", "team"], {}),
+        ("Kế hoạch 17-KH/TBBVCTNB được ban hành bởi cơ quan nào?", ["body"], {"residual": []}),
+        ("Quyết định kiểm tra Gia Lai số bao nhiêu, ký ngày nào?", ["legal"], {"residual": []}),
+        ("Đoàn kiểm tra tại Gia Lai từ ngày nào đến ngày nào?", ["date"], {}),  # one period, not a deadline
+        ("Tên Trưởng đoàn kiểm tra tại Gia Lai các bài báo ghi có thống nhất không?", ["leader"], {"residual": []}),
+        ("Who led the team in Gia Lai and what was his military rank?", ["leader", "rank"], {}),
+        ("What conclusions did the team announce in Gia Lai?", ["free"], {"stage": "results"}),
     ],
 )
 def test_questions_seen_on_unseen_reports(question, fields, extra):

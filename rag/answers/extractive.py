@@ -24,7 +24,7 @@ from ..questions import Query
 from ..results import Answer, Passage
 from ..settings import Settings
 from ..vn.dates import find_dates
-from ..vn.entities import find_counts, find_teams, person_names
+from ..vn.entities import find_counts, find_teams, person_names, rank_before
 from ..vn.gazetteer import COMMITTEES, UNIT_HEAD, find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold, lexical_terms, split_sentences
@@ -89,6 +89,9 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
         return bool(people) and bool(re.search(ROLE_WORDS[fld], f))
     if fld in ("titles", "role"):
         return any(names(f, n) for n in q.persons)
+    if fld == "rank":  # the rank of the person named, or of anyone when nobody is
+        wanted = {fold(n) for n in q.persons}
+        return any(rank_before(s, a) for a, b in people if not wanted or fold(s[a:b]) in wanted)
     if fld == "person":
         return bool(people)
     if fld == "team":

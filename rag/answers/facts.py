@@ -37,6 +37,7 @@ RECORD_FIELDS = {
     "chair",
     "host",
     "titles",
+    "rank",
     "role",
     "team",
     "body",
@@ -220,15 +221,16 @@ def _values(
             out += [_person_value(p, r) for p in r.person(fld)]
         elif fld == "host":
             people = r.people + [p for p in articles[r.doc_id].people if p.name not in {x.name for x in r.people}]
-            out += [
-                _person_value(p, r)
-                for p in people
-                if _title_ok(p.titles, q.title or "") and (p.role in ("host", "") or not p.role)
-            ]
+            out += [_person_value(p, r) for p in people if _title_ok(p.titles, q.title or "")]  # any side
         elif fld == "titles":
             for p in r.people + articles[r.doc_id].people:
                 if fold(p.name) in {fold(n) for n in persons} and p.titles:
                     out.append(_Value(fold(p.name), f"{p.name}: {p.titles}", [(r, p.sentence)]))
+                    break
+        elif fld == "rank":  # of the people named, or of those the question asked first ("who led …, and his rank")
+            for p in r.people + articles[r.doc_id].people:
+                if fold(p.name) in {fold(n) for n in persons} and p.rank:
+                    out.append(_Value(fold(p.name), f"{p.name}: {p.rank}", [(r, p.span)]))
                     break
         elif fld == "role":
             for p in r.people:
@@ -275,7 +277,7 @@ def _values(
                 _Value(
                     r.date[-5:] + (r.date_end or "")[-5:],
                     display_date(r.date, r.date_end, q.language == "en"),
-                    [(r, r.date_span)],
+                    [(r, r.date_span)] + ([(r, r.date_end_span)] if r.date_end_span else []),
                 )
             )
         elif fld == "year" and r.year and r.year_span:
@@ -360,7 +362,7 @@ def _phrase(fld: str, label: str, value: str, q: Query) -> str:
         return (
             f"{value} received {label}" if en and not q.title else f"{value}" if q.title else f"Tiếp {label}: {value}"
         )
-    if fld in ("titles", "role"):
+    if fld in ("titles", "rank", "role"):
         return f"{value} ({label})"
     if fld == "team":  # the label has no number: it goes after the team's kind
         return re.sub(r"^(inspection team|Đoàn [^ ]+(?: tra| tác)?(?:, giám sát)?)", rf"\1 {value}", label, count=1)
@@ -463,7 +465,7 @@ def _block(
         if (
             len({r.doc_id for vs in distinct.values() for v in vs for r, _ in v.cites}) > 1
             and len(distinct) > 1
-            and fld not in ("units", "legal", "host", "titles", "role")
+            and fld not in ("units", "legal", "host", "titles", "rank", "role")
         ):
             conflict = True
         for key, vs in distinct.items():
@@ -478,9 +480,16 @@ def _block(
             seen[key] = len(lines)
             lines.append(f"{line} {cites.marks(numbers)}.")
     many = len(lines) > 1
+    if fld in ("leader", "deputy") and not conflict:  # one inspection's meetings (kickoff, results) name its head
+        inspections: dict[tuple[object, ...], set[str]] = {}
+        for ev, vals in per_event:
+            r = ev.first
+            if r.team is not None:
+                inspections.setdefault((r.team, r.body, _place_key(r), r.year), set()).update(v.key for v in vals)
+        conflict = any(len(keys) > 1 for keys in inspections.values())
     if conflict:
         lines.insert(0, render(f"conflict_{q.language}"))
-    elif many and not q.wants_list and fld not in ("units", "legal", "role", "titles"):
+    elif many and not q.wants_list and fld not in ("units", "legal", "role", "titles", "rank"):
         if len(lines) > 3:
             return ""
         lines.insert(0, render(f"several_events_{q.language}", n=len(lines)))

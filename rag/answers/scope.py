@@ -81,6 +81,7 @@ MISSING = {
     "chair": ("người chủ trì", "who chaired"),
     "host": ("người tiếp đoàn hoặc giữ chức vụ được hỏi", "who received the team or holds that title"),
     "titles": ("chức vụ", "the titles"),
+    "rank": ("quân hàm, cấp bậc", "the rank"),
     "role": ("vai trò", "the role"),
     "team": ("số hiệu đoàn", "a team number"),
     "body": ("cơ quan lập đoàn", "the body"),

@@ -1,6 +1,6 @@
 """Inspection records: the model, extraction from articles, presentation as rows."""
 
-from .extract import extract_facts, extract_records
+from .extract import EXTRACTOR_VERSION, extract_facts, extract_records
 from .model import ROLES, ArticleFacts, InspectionRecord, Person, Unit
 from .present import RECORD_COLUMNS, record_rows
 
@@ -10,6 +10,7 @@ __all__ = [
     "Person",
     "Unit",
     "ROLES",
+    "EXTRACTOR_VERSION",
     "extract_facts",
     "extract_records",
     "RECORD_COLUMNS",

@@ -39,6 +39,7 @@ from ..vn.entities import (
     TeamMention,
     find_teams,
     person_names,
+    rank_before,
     title_chain,
     titles_after,
     titles_before,
@@ -49,7 +50,10 @@ from ..vn.text import Span, fold, has_diacritics, split_sentences
 from ..vn.vocabulary import NOT_NA_DELEGATION, STAGES, TOPIC
 from .model import ArticleFacts, InspectionRecord, Person, Unit
 
-__all__ = ["extract_facts", "extract_records"]
+__all__ = ["EXTRACTOR_VERSION", "extract_facts", "extract_records"]
+
+# Raised whenever extraction changes what it finds: facts stored by an older version are read again from the text.
+EXTRACTOR_VERSION = 2
 
 
 def extract_records(
@@ -95,7 +99,15 @@ def extract_facts(
     pub = DateRef(int(iso.group(3)), int(iso.group(2)), int(iso.group(1)), 0, 0) if iso else None
     names = [(a + x, a + y) for a, b in sentences for x, y in person_names(text[a:b])]
     doc = _Doc(text, folded, sentences, en, names, find_legal_refs(text), pub)
-    facts = ArticleFacts(doc_id, source, title, "en" if en else "vi", people=_article_people(doc), legal=doc.legal)
+    facts = ArticleFacts(
+        doc_id,
+        source,
+        title,
+        "en" if en else "vi",
+        people=_article_people(doc),
+        legal=doc.legal,
+        extractor=EXTRACTOR_VERSION,
+    )
     for i, (mention, sents, lead) in enumerate(_events(doc)):
         facts.events.append(_record(doc, f"{doc_id}:{i}", doc_id, source, title, mention, sents, lead))
     return facts
@@ -124,7 +136,7 @@ def _article_people(doc: _Doc) -> list[Person]:
         titles = titles_after(doc.text, y, b) or titles_before(doc.text, x, a)
         name = doc.text[x:y]
         if name not in seen or (titles and not seen[name].titles):
-            seen[name] = Person(name, "", titles, doc.span(x, y), doc.span(a, b))
+            seen[name] = Person(name, "", titles, doc.span(x, y), doc.span(a, b), rank_before(doc.text, x))
     return list(seen.values())
 
 
@@ -479,7 +491,7 @@ def _people(doc: _Doc, sents: list[tuple[int, int]]) -> list[Person]:
     def add(x: int, y: int, role: str, a: int, b: int) -> None:
         titles = titles_after(doc.text, y, b) or titles_before(doc.text, x, a)
         titles = re.split(r"\s+và\s+(?=(?:[Đđ]ồng chí|[ÔôBb]|Thượng|Trung|Thiếu|Đại)\b)", titles)[0]
-        found.append(Person(doc.text[x:y], role, titles, doc.span(x, y), doc.span(a, b)))
+        found.append(Person(doc.text[x:y], role, titles, doc.span(x, y), doc.span(a, b), rank_before(doc.text, x)))
 
     for a, b in sents:
         names = doc.names_in(a, b)
@@ -686,6 +698,15 @@ def _when(
             rec.year, rec.year_source, rec.year_span = doc.pub.year - late, "metadata", span
         d = d.with_year(rec.year)
         rec.date, rec.date_end = d.iso, d.end_iso
+        if rec.date_end is None:  # the schedule stated apart: "Theo lịch, Đoàn kiểm tra từ ngày 16/9 đến ngày 26/9"
+            for x, y in sents:
+                period = next(
+                    (p for p in find_dates(doc.text[x:y]) if p.end_day and (p.day, p.month) == (d.day, d.month)), None
+                )
+                if period:
+                    rec.date_end = period.with_year(rec.year).end_iso
+                    rec.date_end_span = doc.span(x + period.start, x + period.end)
+                    break
     if rec.year is None:  # "năm 2024" in the event, then in the article; not a period ("thời kỳ từ năm 2021")
         seg_a = sents[0][0]
         for base, years in ((seg_a, find_years(doc.text[seg_a : sents[-1][1]])), (0, find_years(doc.text))):

@@ -28,6 +28,7 @@ class Person:
     titles: str
     span: Span  # the name itself
     sentence: Span  # the sentence that states the role
+    rank: str = ""  # a military or police rank written before the name ("Thượng tướng"), as written
 
 
 @dataclass
@@ -64,6 +65,7 @@ class InspectionRecord:
     date_end: str | None = None  # end of a range of days
     date_text: str | None = None
     date_span: Span | None = None
+    date_end_span: Span | None = None  # where the end is stated, when apart from the date ("Theo lịch, … đến 26/9")
     year: int | None = None
     year_source: str | None = None  # date | metadata | text
     year_span: Span | None = None
@@ -79,7 +81,7 @@ class InspectionRecord:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> InspectionRecord:
         d = dict(d)
-        for key in ("team_span", "body_span", "province_span", "venue_span", "date_span", "year_span"):
+        for key in ("team_span", "body_span", "province_span", "venue_span", "date_span", "date_end_span", "year_span"):
             d[key] = Span(**d[key]) if d.get(key) else None
         d["people"] = [_person(p) for p in d["people"]]
         d["units"] = [Unit(**{**u, "span": Span(**u["span"])}) for u in d["units"]]
@@ -96,6 +98,7 @@ class ArticleFacts:
     events: list[InspectionRecord] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     legal: list[LegalRef] = field(default_factory=list)
+    extractor: int = 0  # the EXTRACTOR_VERSION that read the article (stored facts of another are read again)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +113,7 @@ class ArticleFacts:
             [InspectionRecord.from_dict(e) for e in d["events"]],
             [_person(p) for p in d["people"]],
             [_legal(r) for r in d["legal"]],
+            d.get("extractor", 0),
         )
 
 

@@ -22,6 +22,7 @@ from .text import fold, has_diacritics
 
 __all__ = [
     "person_names",
+    "is_family_name",
     "TeamMention",
     "find_teams",
     "team_numbers",
@@ -31,6 +32,7 @@ __all__ = [
     "title_chain",
     "titles_before",
     "RANKS",
+    "rank_before",
     "TITLE_WORDS",
     "find_counts",
     "NUMBER_WORDS",
@@ -59,17 +61,30 @@ RANKS = (
     "Thượng tá",
     "Trung tá",
     "Thiếu tá",
+    "Đô đốc",
+    "Phó Đô đốc",
+    "Chuẩn Đô đốc",
     "General",
+    "Colonel General",
+    "Admiral",
+    "Vice Admiral",
+    "Rear Admiral",
     "Senior Lieutenant General",
     "Lieutenant General",
     "Major General",
     "Senior Colonel",
     "Colonel",
 )
+_RANK_BEFORE = re.compile(rf"\b({'|'.join(sorted((fold(r) for r in RANKS), key=len, reverse=True))})\s+$")
 _WORD = re.compile(r"[^\W\d_][\w’']*", re.UNICODE)
 
 
-# Family names that are also honorifics ("ông", "bà"): a family name only after a rank ("Thiếu tướng Ông Văn Lâm").
+def rank_before(text: str, start: int) -> str:
+    """The military or police rank right before a name at `start` ("Thượng tướng Hà Đình Quyết"), or ""."""
+    m = _RANK_BEFORE.search(fold(text[max(0, start - 30) : start]))
+    return text[max(0, start - 30) + m.start(1) : max(0, start - 30) + m.end(1)] if m else ""
+
+
 # "Ông" is "Mr." unless it cannot be: after a rank or "đồng chí", or before the middle name "Thị" ("Ông Thị Mai")
 _HONORIFIC_SURNAMES = frozenset({"Ông"})
 _SURNAME_NOT_HONORIFIC = re.compile(r"(?:tướng|tá|tuong|ta|đồng chí|dong chi)\s+$", re.I)
@@ -77,6 +92,11 @@ _SURNAME_NOT_HONORIFIC = re.compile(r"(?:tướng|tá|tuong|ta|đồng chí|dong
 
 def _is_surname(word: str, accented: bool) -> bool:
     return word in _SURNAMES if accented else fold(word) in _SURNAMES_FOLDED
+
+
+def is_family_name(word: str) -> bool:
+    """A Vietnamese family name, typed with or without diacritics or capitals ("Trương", "truong")."""
+    return _is_surname(word[:1].upper() + word[1:], has_diacritics(word))
 
 
 # Two capitalized words right after these are a place or a unit's owner ("TP Cao Lãnh", "Huyện ủy Lục Nam"); a

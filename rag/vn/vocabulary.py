@@ -29,7 +29,8 @@ ROLE_WORDS = {
 STAGES = {
     "draft": r"\bdu thao\b|\bdraft\b",
     "results": r"\bthong bao ket qua\b|\bket qua kiem tra\b|\bket luan kiem tra\b|\bcong bo ket luan\b"
-    r"|\binspection results\b|\bannounced the results\b",
+    r"|\bthong bao ket luan\b|\binspection results\b|\bannounced the results\b|\bwhat conclusions\b"
+    r"|\b(?:announced?|issued?) (?:the |its )?conclusions\b",
     "start": r"\bcong bo quyet dinh\b|\btrien khai\b|\bbat dau\b",
 }
 
