@@ -210,7 +210,8 @@ _KNOWN_EN = frozenset(
         "schedule "
         "chair took take place held meeting session unit units province provinces cities number established "
         "implement implemented apply applied politburo government inspectorate court audit electricity security public "
-        "people's supreme natural resources environment military region vietnam many much read issued signed rank"
+        "people's supreme natural resources environment military region vietnam many much read issued signed rank "
+        "play plays does serve serves served hold holds act acts"
     ).split()
 )
 # Role words for "ai …" / "who …": the role whose words stand nearest the interrogative is asked.
@@ -628,9 +629,9 @@ def _bodies(query: Query, masked: list[tuple[int, int]]) -> None:
         ):
             masked.append((a, b))
             continue  # the issuer of a document, not the team's body: "quy định nào của Bộ Chính trị"
-        if re.search(r"\b(?:truong|pho truong)\s+$", before):
+        if re.search(r"\b(?:truong|pho truong)\s+$", before) or any(x <= a < y for x, y in masked):
             masked.append((a, b))
-            continue  # part of a title: "Trưởng Tiểu ban …"
+            continue  # part of a title: "Trưởng Tiểu ban …", "chức vụ gì ở Ban Tổ chức Trung ương"
         query.bodies.append(org.name)
         masked.append((a, b))
     # a local body: "(Đoàn …) của Ban Thường vụ Thành ủy Đà Nẵng", "Ban Thường vụ Tỉnh ủy X kiểm tra …"
@@ -762,6 +763,11 @@ _SYNONYMS = {
 }
 
 
+_TITLE_PLACE = re.compile(
+    r"\b(?:chuc vu|chuc danh|positions?|titles?)\s+(?:gi\s+|nao\s+)?(?:o|tai|trong|at|in)\s+(?:the\s+)?([^,?;]+)"
+)
+
+
 def analyze(question: str, known: Known | None = None) -> Query:
     text = nfc(question).strip()
     folded = fold(text)
@@ -769,7 +775,8 @@ def analyze(question: str, known: Known | None = None) -> Query:
     known = known or Known()
     language = _language(text, folded)
     query = Query(text, folded, language, language == "vi" and has_diacritics(text))
-    masked: list[tuple[int, int]] = []
+    # where a title is held is part of the question about titles, not a constraint on the records
+    masked: list[tuple[int, int]] = [m.span(1) for m in _TITLE_PLACE.finditer(folded)]
     _bodies(query, masked)  # "Thanh tra Chính phủ" sending a team is a body, not an inspected unit
     _units(query, known, masked)
     _persons(query, known, masked)

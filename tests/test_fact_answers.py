@@ -246,6 +246,32 @@ def test_one_inspection_named_with_two_heads_across_its_meetings_is_a_disagreeme
     assert not ask(a, "Quân hàm của đồng chí Lý Thị Hoa là gì?").found  # no rank stated: refused
 
 
+def test_passages_about_another_bodys_team_or_the_team_as_subject_answer_nothing(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
+    other = (
+        "# date = 2025-10-21\n\nNgày 21/10, Đoàn kiểm tra số 3 của Ban Chỉ đạo phòng, chống tham nhũng, lãng phí, "
+        "tiêu cực tỉnh Nghệ An do đồng chí Hồ Văn Tám làm Trưởng đoàn đã làm việc với Đảng ủy xã Diễn Châu.\n\n"
+        "Tin liên quan\n\n- Đoàn kiểm tra số 8 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Nghệ An"
+    )
+    brief = (
+        "# date = 2025-10-28\n\nNgày 28/10, Đoàn kiểm tra số 20 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
+        "đồng chí Lê Văn Bảo làm Trưởng đoàn đã công bố quyết định kiểm tra đối với Ban Thường vụ Đảng ủy Bộ Ngoại "
+        "giao."
+    )
+    a.ingest([write(tmp_path / "other.txt", other), write(tmp_path / "brief.txt", brief)])
+    wrong = a.ask(
+        "Đoàn kiểm tra số 3 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương tại Nghệ An do ai làm Trưởng đoàn?"
+    )
+    assert not wrong.found and "Hồ Văn Tám" not in wrong.answer
+    assert not a.ask("Ai công bố quyết định kiểm tra của Đoàn kiểm tra số 20 tại Bộ Ngoại giao?").found
+    assert "Lê Văn Bảo" in ask(a, "Ai là trưởng đoàn kiểm tra số 20 tại Bộ Ngoại giao?").answer
+
+
+def test_besides_a_unit_lists_the_others(a):
+    answer = ask(a, "Ngoài Ban Thường vụ Tỉnh ủy, Đoàn kiểm tra số 5 kiểm tra những đơn vị nào ở Gia Lai?")
+    assert "Thành ủy Pleiku" in answer.answer and "Ban Thường vụ Tỉnh ủy Gia Lai" not in answer.answer
+
+
 def test_a_document_by_its_issuer_and_date(a):
     answer = ask(a, "Quyết định số 140-QĐ/TBBVCTNB ban hành ngày nào?")
     assert "2/5/2024" in answer.answer and sources(answer) == {"gl_vi.txt"}

@@ -399,9 +399,15 @@ def test_relative_dates_and_ranges_take_the_publication_year(lead, date, end):
 
 
 def test_the_schedule_stated_apart_gives_the_end_of_the_period():
-    text = "Sáng 3/3, Đoàn kiểm tra số 2 làm việc tại Sơn La. Theo kế hoạch, Đoàn làm việc từ ngày 3/3 đến ngày 14/3/2026."
+    text = (
+        "Sáng 3/3, Đoàn kiểm tra số 2 làm việc tại Sơn La. Theo kế hoạch, Đoàn làm việc từ ngày 3/3 đến ngày 14/3/2026."
+    )
     [rec] = records(text, metadata_date="2026-03-03")
-    assert (rec.date, rec.date_end, rec.date_end_span.text) == ("2026-03-03", "2026-03-14", "từ ngày 3/3 đến ngày 14/3/2026")
+    assert (rec.date, rec.date_end, rec.date_end_span.text) == (
+        "2026-03-03",
+        "2026-03-14",
+        "từ ngày 3/3 đến ngày 14/3/2026",
+    )
     [rec] = records("Sáng 3/3, Đoàn kiểm tra số 2 làm việc tại Sơn La. Từ ngày 5/3 đến 8/3, Đoàn làm việc ở Mộc Châu.")
     assert rec.date_end is None  # another period is no end of this one
 
@@ -477,6 +483,30 @@ def test_another_bodys_team_a_recalled_team_and_related_links():
     [rec] = records(text)
     assert (rec.team, rec.body, rec.topic, rec.province) == (1, "Ban Thường vụ Tỉnh ủy Yên Bái", True, "Yên Bái")
     assert rec.units[0].key == "local:luc yen"
+
+
+def test_a_local_steering_committee_team_and_related_links_after_the_byline():
+    text = (
+        "Ngày 2/6/2025, Đoàn kiểm tra số 2 của Ban Chỉ đạo phòng, chống tham nhũng, lãng phí, tiêu cực tỉnh Nghệ An do "
+        "đồng chí Hồ Văn Tám, Trưởng Ban Nội chính Tỉnh ủy, Phó Trưởng Ban Chỉ đạo, làm Trưởng đoàn đã làm việc với "
+        "Đảng ủy xã Diễn Châu.\n\nThu Hà\n\nTin liên quan\n\n- Đoàn kiểm tra số 8 của Tiểu ban Bảo vệ chính trị nội bộ "
+        "Trung ương làm việc tại Nghệ An"
+    )
+    [rec] = records(text)  # the related link is no event of this article
+    assert (rec.team, rec.body) == (2, "Ban Chỉ đạo phòng, chống tham nhũng, lãng phí, tiêu cực tỉnh Nghệ An")
+    assert roles(rec) >= {("leader", "Hồ Văn Tám")}  # "Ban Chỉ đạo" in a title is no verb ("chỉ đạo")
+
+
+def test_english_who_chaired_and_a_company_among_units():
+    text = (
+        "Hanoi (VNA) – Inspection Team No. 5 of the Central Sub-committee for Internal Political Protection on May 4 "
+        "worked with the Party Committee of Vietnam Electricity. Besides the Standing Board, it will directly inspect "
+        "the Party Committee of the National Power Transmission Corporation and the Hanoi Power Company. Chairman of "
+        "the Board of Members Dang Quoc Vinh, who chaired the meeting, pledged support."
+    )
+    [rec] = records(text, metadata_date="2025-05-04")
+    assert "Hanoi Power Company" in [u.name for u in rec.units]
+    assert ("chair", "Dang Quoc Vinh") in roles(rec)
 
 
 def test_stage_of_the_meeting():

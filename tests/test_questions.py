@@ -143,6 +143,9 @@ def test_counts_stage_topic_and_lists():
         ("Tên Trưởng đoàn kiểm tra tại Gia Lai các bài báo ghi có thống nhất không?", ["leader"], {"residual": []}),
         ("Who led the team in Gia Lai and what was his military rank?", ["leader", "rank"], {}),
         ("What conclusions did the team announce in Gia Lai?", ["free"], {"stage": "results"}),
+        # where a title is held asks about the title, it is no constraint on the records
+        ("Trưởng đoàn tại Gia Lai giữ chức vụ gì ở Ban Tổ chức Trung ương?", ["titles"], {"bodies": []}),
+        ("What role does Đại tá Lê Văn An play in the team?", ["role"], {"residual": []}),
     ],
 )
 def test_questions_seen_on_unseen_reports(question, fields, extra):

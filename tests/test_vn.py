@@ -199,7 +199,11 @@ def test_provinces_and_mergers():
         ("Đồng chí Ông Văn Tài, Ủy viên", ["Ông Văn Tài"]),  # "Ông" as a family name after "đồng chí" …
         ("Phát biểu tại buổi làm việc, bà Ông Thị Hạnh cho biết", ["Ông Thị Hạnh"]),  # … and before "Thị"
         ("Ông Lê Văn Tâm cho biết", ["Lê Văn Tâm"]),  # … else it is "Mr."
-        ("Who led the team in Quang Tri and Tan Uyen?", []),  # unaccented: no family name folds to these
+        ("Who led the team in Quang Tri and Tan Uyen?", []),
+        (
+            "Chairman of the Board of Members Lam Quoc Bao, who",
+            ["Lam Quoc Bao"],
+        ),  # unaccented: no family name folds to these
         ("do dong chi Lo Van Pha, Uy vien", ["Lo Van Pha"]),
         ("Ban Thuong vu Tinh uy Ha Giang", []),
         ("headed by Major General Cao Huu Tai, Director", ["Cao Huu Tai"]),

@@ -25,7 +25,7 @@ from ..results import Answer, Passage
 from ..settings import Settings
 from ..vn.dates import find_dates
 from ..vn.entities import find_counts, find_teams, person_names, rank_before
-from ..vn.gazetteer import COMMITTEES, UNIT_HEAD, find_bodies, find_provinces, find_units
+from ..vn.gazetteer import COMMITTEES, LOCAL_BODY, UNIT_HEAD, find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold, lexical_terms, split_sentences
 from ..vn.vocabulary import ROLE_WORDS, STAGES
@@ -38,6 +38,10 @@ MAX_QUOTE_CHARS = 420
 _ASKED_BONUS = 0.35
 _PASSAGE_PRIOR = 0.15
 _MAX_SCORE = 2.1 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
+_LOCAL_BODY = re.compile(LOCAL_BODY)
+_TEAM_DID = re.compile(
+    r"\blam\s+(?:pho\s+)?truong doan\s+(?:da\s+|se\s+|vua\s+)?$"
+)  # "Ủy ban Kiểm tra Tỉnh ủy …", "Ban Chỉ đạo … tỉnh …"
 
 
 @dataclass
@@ -86,7 +90,9 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
     if fld in ROLE_WORDS:
         if fld == "host" and q.title:
             return bool(people) and bool(re.search(rf"\b{re.escape(q.title)}\b", f))
-        return bool(people) and bool(re.search(ROLE_WORDS[fld], f))
+        # "Đoàn … do X làm Trưởng đoàn đã công bố quyết định": the team announced, no person is named for it
+        said = [m for m in re.finditer(ROLE_WORDS[fld], f) if fld == "leader" or not _TEAM_DID.search(f, 0, m.start())]
+        return bool(people) and bool(said)
     if fld in ("titles", "role"):
         return any(names(f, n) for n in q.persons)
     if fld == "rank":  # the rank of the person named, or of anyone when nobody is
@@ -158,6 +164,23 @@ def _context(text: str, title: str, a: int, b: int) -> str:
     return f"{title}\n{lead}\n{text[lo + 1 if lo >= 0 else 0 : hi if hi >= 0 else len(text)]}"
 
 
+def _team_of_another_body(sentence: str, q: Query) -> bool:
+    """A team the sentence says is another body's: "Đoàn kiểm tra số 3 của Ban Chỉ đạo … tỉnh Thanh Hóa" says nothing
+    of the Subcommittee's team 3."""
+    f = fold(sentence)
+    asked = {fold(b) for b in q.bodies}
+    for t in find_teams(sentence):
+        of = re.compile(r"\s*,?\s*(?:cua|thuoc|of the|of)\s+").match(f, t.end)
+        if not of:
+            continue
+        central = [o.name for o, a, _ in find_bodies(sentence[of.end() :]) if a == 0]
+        if central and not {fold(n) for n in central} & asked:
+            return True
+        if not central and _LOCAL_BODY.match(f, of.end()) and not any(f.startswith(b, of.end()) for b in asked):
+            return True
+    return False
+
+
 def _in_scope(q: Query, sentence: str, context: str) -> bool:
     """Every entity of the question in the sentence or its context (paragraph, title); no other year instead."""
     f, c = fold(sentence), fold(context)
@@ -172,6 +195,8 @@ def _in_scope(q: Query, sentence: str, context: str) -> bool:
     for n in q.teams:
         if not re.search(rf"\b(?:so|no\.?) 0*{n}\b", f + " " + c):
             return False
+    if q.bodies and _team_of_another_body(sentence, q):
+        return False
     if q.years:
         years = set(re.findall(r"\b(?:19|20)\d\d\b", f))
         if years and not years & {str(y) for y in q.years}:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..facts import ArticleFacts, InspectionRecord, Person
+from ..facts import ArticleFacts, InspectionRecord, Person, Unit
 from ..prompts import render
 from ..questions import Query
 from ..results import Answer
@@ -50,6 +50,10 @@ RECORD_FIELDS = {
 }
 _MERGER = "2025-07-01"  # the provinces merged on this day
 _ISSUED = re.compile(r"\bban hanh\b|\bky\b|\bissued\b|\bsigned\b|\bdated\b")
+_BESIDES = re.compile(
+    r"\b(?:ngoai|besides|apart from|ben canh|other than)\s+(?:the\s+)?([a-z][a-z ]{2,40}?)"
+    r"(?=\s*,|\s+(?:which|what|nhung|cac|doan|the team|team)\b|$)"
+)
 _BESIDES_PROVINCES = re.compile(
     r"\b(?:ngoai|ben canh)\s+(?:cac\s+)?tinh\b|\bbesides (?:the )?provinces\b|\bother than (?:the )?provinces\b"
 )
@@ -216,7 +220,10 @@ def _values(
     many_events: bool = False,
 ) -> list[_Value]:
     out: list[_Value] = []
-    for r in ev.records:
+    records = ev.records
+    if fld == "units":  # one list per event: the report naming most units (in the question's language on a tie)
+        records = [max(records, key=lambda r: (len(r.units), r.language == q.language))]
+    for r in records:
         if fld in ("leader", "deputy", "announcer", "chair") or (fld == "host" and not q.title):
             out += [_person_value(p, r) for p in r.person(fld)]
         elif fld == "host":
@@ -236,7 +243,8 @@ def _values(
             for p in r.people:
                 if fold(p.name) in {fold(n) for n in persons} and p.role in _ROLE_NAMES and p.role != "host":
                     name = _ROLE_NAMES[p.role][1 if q.language == "en" else 0]
-                    out.append(_Value(p.role, f"{p.name}: {name}", [(r, p.sentence)]))
+                    who = f"{p.name} ({p.titles})" if p.titles else p.name  # who the person is says why
+                    out.append(_Value(p.role, f"{who}: {name}", [(r, p.sentence)]))
         elif fld == "team" and r.team is not None:
             out.append(
                 _Value(str(r.team), f"số {r.team}" if q.language != "en" else f"no. {r.team}", [(r, r.team_span)])
@@ -260,13 +268,13 @@ def _values(
             elif r.units:
                 out.append(_Value(fold(r.units[0].name), r.units[0].name, [(r, r.units[0].span)]))
         elif fld == "units" and r.units:
-            units = (
-                r.units[1:]
-                if re.search(r"\b(?:ngoai|besides|apart from|ben canh|other than)\b", q.folded)
-                and len(r.units) > 1
-                and not _BESIDES_PROVINCES.search(q.folded)
-                else r.units
-            )
+            units: list[Unit] = r.units
+            besides = _BESIDES.search(q.folded)
+            if besides and not _BESIDES_PROVINCES.search(q.folded):
+                # "Ngoài Ban Thường vụ Tỉnh ủy, …": the units so named are left out
+                units = [u for u in r.units if besides.group(1) not in fold(u.name)]
+                if not units:
+                    continue
             if many_events:
                 units = units[:1]  # across several teams, the unit each inspected
             names = list(dict.fromkeys(u.name for u in units))

@@ -148,7 +148,8 @@ _PLURAL = re.compile(r"\b(?:hai|ba|bon|nam|cac|nhung|nhieu|\d+)\s+$")
 
 def _events(doc: _Doc) -> list[tuple[TeamMention, list[tuple[int, int]], list[tuple[int, int]]]]:
     """(primary team mention, the event's sentences, the lead-in sentences before the first event)."""
-    mentions = find_teams(doc.text)
+    end = doc.sentences[-1][1] if doc.sentences else 0
+    mentions = [m for m in find_teams(doc.text) if m.start < end]  # not in the related links after the article
     numbered = any(m.number is not None for m in mentions)
     starts: list[tuple[TeamMention, int]] = []
     seen: set[int | str | None] = set()
@@ -401,7 +402,8 @@ _EN_TRIGGER = re.compile(
 )
 _EN_UNIT = re.compile(
     r"\b(?:party|committee|committees|board|police|command|department|ministry|court|office|region|"
-    r"group|corporation|delegation|commission)\b"
+    r"group|corporation|company|bank|agency|centre|center|institute|university|hospital|academy|delegation|"
+    r"commission)\b"
 )
 
 
@@ -455,7 +457,7 @@ _VERB_ROLES = (
     (re.compile(r"(?:announced|presented|read)\s+(?:the\s+|a\s+)?(?:decision|plan)"), "announcer"),
     (re.compile(r"chaired\b"), "chair"),
 )
-_GAP = re.compile(r"[\s,]*(?:(?:da|se|cung|vua|con|thay mat doan|da co)\s*,?\s*)*$")
+_GAP = re.compile(r"[\s,]*(?:(?:da|se|cung|vua|con|thay mat doan|da co|who)\s*,?\s*)*$")  # "X, who chaired"
 _BEFORE_NAME = re.compile(
     rf"\b{_ROLE_WORD}{NOT_NA_DELEGATION}(?:\s+la\b|\s*:|\s*,)?\s*"
     rf"|\b(?:dung dau|dan dau)\s+la\s+|\b(?:led|headed)\s+by\s+|\breceived\s+by\s+"

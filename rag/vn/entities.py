@@ -118,7 +118,9 @@ _NOT_NAME = re.compile(
 _PREV_WORD = re.compile(r"([^\W\d_]\w*) $")
 _BEFORE_NAME_OK = frozenset(
     "general colonel secretary director minister chairman chairwoman president dr mr mrs ms "
-    "ts gs pgs ths bs ks commissar commander ong ba".split()
+    "ts gs pgs ths bs ks commissar commander ong ba "
+    # English titles end a run of capitals: "Chairman of the Board of Members Trieu Quang Vinh"
+    "members member head governor chief officer official leader admiral inspector".split()
 )
 
 
@@ -243,7 +245,7 @@ _AUX = re.compile(
 _TITLE_STOP = re.compile(  # on folded text, where "Giám đốc" reads "giam doc" ("đọc" = reads)
     r"(?<!\bgiam)\s+(?:lam|la|dan dau|dung dau|phat bieu|tiep|bao cao|chu tri|cong bo|doc|"
     r"thong qua|pho bien|trinh bay|nhan manh|de nghi|cho biet|khang dinh|ghi nhan|bay to|"
-    r"tiep thu|cam ket|danh gia|yeu cau|chi dao|luu y|cam on|thong nhat|ket luan|huong dan|"
+    r"tiep thu|cam ket|danh gia|yeu cau|(?<!\bban )chi dao|luu y|cam on|thong nhat|ket luan|huong dan|"
     r"thay mat|tham du|chuc mung|"
     r"led|headed|announced|said|chaired|presented|received|stressed|noted|asked|pledged|"
     r"on|worked|was|is)\b"

@@ -324,7 +324,7 @@ UNIT_HEAD = (
 # A local body sending its own team: "Ban Thường vụ Tỉnh ủy X", "Ủy ban Kiểm tra Tỉnh ủy X", "Ban Chỉ đạo … tỉnh".
 LOCAL_BODY = (
     r"(?:ban thuong vu\s+|uy ban kiem tra\s+|tieu ban bao ve chinh tri noi bo\s+|ban chi dao [^,.;()]{3,60}?\s+)?"
-    rf"{COMMITTEES}\b|ban chi dao\b"
+    rf"{COMMITTEES}\b|ban chi dao\s+[^.;()]{{3,80}}?\s+(?:tinh|thanh pho)\b|ban chi dao\b"
 )
 
 SUBCOMMITTEE = "Tiểu ban Bảo vệ chính trị nội bộ Trung ương"
@@ -372,6 +372,8 @@ BODIES: tuple[Org, ...] = (
     _o(
         "Ban Chỉ đạo Trung ương về phòng, chống tham nhũng, tiêu cực",
         "body",
+        "Ban Chỉ đạo Trung ương về phòng, chống tham nhũng, lãng phí, tiêu cực",
+        "Ban Chỉ đạo Trung ương phòng, chống tham nhũng, lãng phí, tiêu cực",
         "Ban Chỉ đạo Trung ương về phòng, chống tham nhũng",
         "Ban Chỉ đạo Trung ương phòng, chống tham nhũng, tiêu cực",
         "Ban Chỉ đạo Trung ương phòng, chống tham nhũng",
