@@ -338,6 +338,7 @@ class Query:
     unknown: list[str] = field(default_factory=list)  # named things no gazetteer or article knows ("tỉnh Hà Tây")
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (as typed, understood as)
     teams: list[int] = field(default_factory=list)
+    team_kind: str | None = None  # "giam sat" or "thanh tra" when the question names such a team
     bodies: list[str] = field(default_factory=list)  # canonical central bodies, or local ones as written
     topic: bool = False  # asks about internal political protection work
     dates: list[DateRef] = field(default_factory=list)
@@ -783,6 +784,15 @@ def analyze(question: str, known: Known | None = None) -> Query:
     _places(query, masked)
     masked += [(a, b) for _, a, b in find_provinces(text)]
     query.teams = team_numbers(text)
+    # "đoàn giám sát", "đoàn thanh tra" are other kinds of team than "đoàn kiểm tra" ("kiểm tra, giám sát" is both)
+    kind = re.search(r"\bdoan (?:kiem tra,?\s+)?(giam sat|thanh tra)\b|\b(supervision|inspectorate) team\b", folded)
+    query.team_kind = (
+        {"supervision": "giam sat", "inspectorate": "thanh tra"}.get(kind.group(2), kind.group(2))
+        if kind and kind.group(2)
+        else kind.group(1)
+        if kind
+        else None
+    )
     masked += [(m.start(), m.end()) for m in re.finditer(r"\b(?:so|no\.?|number|team)\s*0*\d{1,4}\b", folded)]
     query.legal = find_legal_refs(text, loose=True)
     masked += [(r.span.start, r.span.end) for r in query.legal]

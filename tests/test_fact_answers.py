@@ -267,6 +267,29 @@ def test_passages_about_another_bodys_team_or_the_team_as_subject_answer_nothing
     assert "Lê Văn Bảo" in ask(a, "Ai là trưởng đoàn kiểm tra số 20 tại Bộ Ngoại giao?").answer
 
 
+def test_a_supervision_team_is_named_as_such_and_asked_apart(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
+    text = (
+        "# date = 2025-10-21\n\nNgày 21/10, Đoàn kiểm tra số 8 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng "
+        "chí Lê Văn Khoa làm Trưởng đoàn làm việc với Ban Thường vụ Tỉnh ủy Sóc Trăng.\n\nCũng trong ngày 21/10, "
+        "Đoàn giám sát của Ủy ban Thường vụ Quốc hội do đồng chí Trần Văn Khải làm Trưởng đoàn làm việc tại Sóc Trăng."
+    )
+    a.ingest([write(tmp_path / "st.txt", text)])
+    answer = ask(a, "Ai là trưởng đoàn giám sát làm việc tại Sóc Trăng?")
+    assert (
+        answer.answer.startswith("Trưởng Đoàn giám sát của Ủy ban Thường vụ Quốc hội")
+        and "Lê Văn Khoa" not in answer.answer
+    )
+
+
+def test_a_former_province_answers_for_the_merged_one_only_after_the_merger(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
+    old = "# date = 2024-11-02\n\nChiều 2/11, Đoàn kiểm tra số 5 do đồng chí Lê Văn Khoa làm Trưởng đoàn làm việc tại Trà Vinh."
+    a.ingest([write(tmp_path / "old.txt", old)])
+    assert not a.ask("Ai là trưởng đoàn kiểm tra ở Vĩnh Long?").found  # Trà Vinh joined Vĩnh Long in July 2025
+    assert "Lê Văn Khoa" in ask(a, "Ai là trưởng đoàn kiểm tra ở Trà Vinh?").answer
+
+
 def test_besides_a_unit_lists_the_others(a):
     answer = ask(a, "Ngoài Ban Thường vụ Tỉnh ủy, Đoàn kiểm tra số 5 kiểm tra những đơn vị nào ở Gia Lai?")
     assert "Thành ủy Pleiku" in answer.answer and "Ban Thường vụ Tỉnh ủy Gia Lai" not in answer.answer

@@ -146,6 +146,9 @@ def test_counts_stage_topic_and_lists():
         # where a title is held asks about the title, it is no constraint on the records
         ("Trưởng đoàn tại Gia Lai giữ chức vụ gì ở Ban Tổ chức Trung ương?", ["titles"], {"bodies": []}),
         ("What role does Đại tá Lê Văn An play in the team?", ["role"], {"residual": []}),
+        ("Ai dẫn đầu đoàn giám sát ở Gia Lai?", ["leader"], {"team_kind": "giam sat"}),  # another kind of team
+        ("Ai dẫn đầu đoàn kiểm tra, giám sát số 2 ở Gia Lai?", ["leader"], {"team_kind": "giam sat"}),
+        ("Who led the inspection team in Gia Lai?", ["leader"], {"team_kind": None}),
     ],
 )
 def test_questions_seen_on_unseen_reports(question, fields, extra):

@@ -30,7 +30,7 @@ from ..vn.legal import find_legal_refs
 from ..vn.text import fold, lexical_terms, split_sentences
 from ..vn.vocabulary import ROLE_WORDS, STAGES
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
-from .scope import MISSING, describe, holds, missing_entity, names, residual_terms
+from .scope import MISSING, describe, holds, missing_entity, names, names_province, residual_terms
 
 __all__ = ["extractive_answer"]
 
@@ -181,13 +181,11 @@ def _team_of_another_body(sentence: str, q: Query) -> bool:
     return False
 
 
-def _in_scope(q: Query, sentence: str, context: str) -> bool:
+def _in_scope(q: Query, sentence: str, context: str, date: str | None) -> bool:
     """Every entity of the question in the sentence or its context (paragraph, title); no other year instead."""
     f, c = fold(sentence), fold(context)
     for p in q.provinces:
-        if not any(
-            x.name == p.name or x.merged_into == p.name for x, _, _ in find_provinces(sentence + "\n" + context)
-        ):
+        if not names_province(sentence + "\n" + context, p.name, date):
             return False
     for name in q.persons:
         if not (names(f, name) or names(c, name)):
@@ -213,7 +211,7 @@ def extractive_answer(
     missing: dict[str, str | None] = {}
     for p in passages:
         if p.doc_id not in missing:
-            missing[p.doc_id] = missing_entity(doc_text(p.doc_id), query)
+            missing[p.doc_id] = missing_entity(doc_text(p.doc_id), query, p.date)
     kept = [p for p in passages if missing[p.doc_id] is None]
     if not kept:
         first = next(m for m in missing.values() if m)
@@ -266,7 +264,7 @@ def extractive_answer(
             around = sum(holds(fold(s + " " + context), w) for w in residual)
             if residual and (around < math.ceil(0.6 * len(residual)) or len(residual) > 1 and not in_sentence):
                 continue
-            if not _in_scope(query, s, context):
+            if not _in_scope(query, s, context, p.date):
                 continue
             terms = set(lexical_terms(s))
             # long sentences (lists of officials) cover many terms by chance: a mild length penalty

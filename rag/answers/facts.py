@@ -21,7 +21,7 @@ from ..prompts import render
 from ..questions import Query
 from ..results import Answer
 from ..vn.dates import display_date
-from ..vn.gazetteer import PROVINCES, SUBCOMMITTEE, unit_named
+from ..vn.gazetteer import MERGER_DATE, PROVINCES, SUBCOMMITTEE, unit_named
 from ..vn.legal import LegalRef
 from ..vn.text import Span, fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
@@ -48,7 +48,6 @@ RECORD_FIELDS = {
     "year",
     "legal",
 }
-_MERGER = "2025-07-01"  # the provinces merged on this day
 _ISSUED = re.compile(r"\bban hanh\b|\bky\b|\bissued\b|\bsigned\b|\bdated\b")
 _BESIDES = re.compile(
     r"\b(?:ngoai|besides|apart from|ben canh|other than)\s+(?:the\s+)?([a-z][a-z ]{2,40}?)"
@@ -114,7 +113,7 @@ def _province_ok(r: InspectionRecord, name: str, as_place: bool) -> bool:
         or (as_place and not r.province and r.venue and fold(name) in fold(r.venue))
     ):
         return True
-    if not r.province or (r.date or "") < _MERGER:
+    if not r.province or (r.date or "") < MERGER_DATE:
         return False
     old, asked = _PROVINCE.get(r.province), _PROVINCE.get(name)
     return bool(old and old.merged_into == name or asked and asked.merged_into == r.province)
@@ -171,6 +170,7 @@ def _matches(ev: Event, q: Query, text_of: Callable[[InspectionRecord], str]) ->
         all(any(_day_ok(r, None, m.month, m.year) for r in recs) for m in q.months),
         all(any(r.year == y for r in recs) for y in q.years),
         not q.stage or any(r.stage == q.stage for r in recs),
+        not q.team_kind or any(q.team_kind in fold(r.kind) for r in recs),
         all(any(any(x.key == ref.key for x in r.legal) for r in recs) for ref in q.legal),
         # words the records do not explain must describe the event itself: stand in its report's lead or title
         all(any(holds(fold(text_of(r)), p) for r in recs) for p in residual_terms(q)),
@@ -325,10 +325,9 @@ def _label(ev: Event, q: Query, fld: str, with_body: bool = True) -> str:
         )
     else:
         no = f" no. {teams[0]}" if en and teams else f" số {teams[0]}" if teams else ""
-    kind = {"thanh tra": "thanh tra", "công tác": "công tác", "kiểm tra, giám sát": "kiểm tra, giám sát"}.get(
-        r.kind, "kiểm tra"
-    )
-    head = f"inspection team{no}" if en else f"Đoàn {kind}{no}"
+    kind = r.kind or "kiểm tra"  # kiểm tra | kiểm tra, giám sát | giám sát | công tác | thanh tra
+    team = {"giám sát": "supervision team", "công tác": "working team", "thanh tra": "inspectorate team"}
+    head = f"{team.get(kind, 'inspection team')}{no}" if en else f"Đoàn {kind}{no}"
     if r.body and (with_body or r.body != SUBCOMMITTEE):  # another body's team is always named as that body's
         head += f" of the {r.body}" if en else f" của {r.body}"
     place = r.province or (r.units[0].name if r.units else None)
@@ -373,7 +372,13 @@ def _phrase(fld: str, label: str, value: str, q: Query) -> str:
     if fld in ("titles", "rank", "role"):
         return f"{value} ({label})"
     if fld == "team":  # the label has no number: it goes after the team's kind
-        return re.sub(r"^(inspection team|Đoàn [^ ]+(?: tra| tác)?(?:, giám sát)?)", rf"\1 {value}", label, count=1)
+        return re.sub(
+            r"^((?:inspection|supervision|working|inspectorate) team|Đoàn (?:kiểm tra, giám sát|kiểm tra|giám sát|công "
+            r"tác|thanh tra))",
+            rf"\1 {value}",
+            label,
+            count=1,
+        )
     if fld == "body":
         return f"{label} belongs to the {value}" if en else f"{label} là đoàn của {value}"
     if fld in ("province", "place"):

@@ -8,7 +8,7 @@ import re
 from ..questions import GLOSSARY, Query
 from ..vn.dates import display_date, find_dates
 from ..vn.entities import find_teams
-from ..vn.gazetteer import SUBCOMMITTEE, find_bodies, find_provinces, find_units
+from ..vn.gazetteer import MERGER_DATE, SUBCOMMITTEE, find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold
 
@@ -37,12 +37,17 @@ def names(folded_doc: str, name: str) -> bool:
     return bool(re.search(rf"\b{re.escape(fold(name))}\b", folded_doc))
 
 
-def missing_entity(doc_text: str, q: Query) -> str | None:
-    """The first entity of the question that `doc_text` does not name, else None."""
+def names_province(text: str, name: str, date: str | None) -> bool:
+    """`text` names the province, or (written after the 2025 merger) a former province now part of it."""
+    found = [p for p, _, _ in find_provinces(text)]
+    return any(p.name == name or p.merged_into == name and (date or "") >= MERGER_DATE for p in found)
+
+
+def missing_entity(doc_text: str, q: Query, date: str | None = None) -> str | None:
+    """The first entity of the question that `doc_text` (published on `date`) does not name, else None."""
     folded = fold(doc_text)
-    provinces = {p.name for p, _, _ in find_provinces(doc_text)}
     for p in q.provinces:
-        if p.name not in provinces and not any(x.merged_into == p.name for x, _, _ in find_provinces(doc_text)):
+        if not names_province(doc_text, p.name, date):
             return p.name
     for n in q.teams:
         if n not in {t.number for t in find_teams(doc_text)} and not re.search(rf"\b(?:so|no\.?) 0*{n}\b", folded):

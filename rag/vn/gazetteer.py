@@ -17,6 +17,7 @@ from typing import Any
 from .text import fold, has_diacritics
 
 __all__ = [
+    "MERGER_DATE",
     "Province",
     "PROVINCES",
     "find_provinces",
@@ -32,6 +33,9 @@ __all__ = [
     "UNIT_HEAD",
     "LOCAL_BODY",
 ]
+
+
+MERGER_DATE = "2025-07-01"  # the day the provinces merged (Resolution 202/2025/QH15)
 
 
 @dataclass(frozen=True)
