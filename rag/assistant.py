@@ -154,11 +154,15 @@ class Assistant:
         return len(docs)
 
     # --- reading ------------------------------------------------------------------------------------------------
-    def _query(self, question: str) -> Query:
+    @staticmethod
+    def _check(question: str) -> None:
         if not isinstance(question, str) or not question.strip():
             raise QueryError("the question is empty")
         if len(question) > MAX_QUESTION_CHARS:
             raise QueryError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+
+    def _query(self, question: str) -> Query:
+        self._check(question)
         return analyze(question, self._facts_cache()[2])
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
@@ -177,7 +181,7 @@ class Assistant:
         follow-up such as "Còn ở Đắk Lắk thì sao?" is answered as the previous question about Đắk Lắk.
         With an LLM configured, `on_token` receives its text as it is generated (before verification)."""
         standalone = standalone_question(question, history)
-        self._query(standalone)  # validates before anything slow happens
+        self._check(standalone)  # before anything slow happens
         self.ensure_seeded()
         retriever = self.retriever  # refuses an index built by another embedder, whichever route answers
         if self.llm is not None and history:

@@ -512,14 +512,16 @@ def _count_noun(noun: str | None, language: str) -> str | None:
 
 
 # --- entities --------------------------------------------------------------------------------------------------------
-def _distance(a: str, b: str) -> int:
-    """Edit distance with transpositions (optimal string alignment)."""
+def _distance(a: str, b: str, limit: int = 99) -> int:
+    """Edit distance with transpositions (optimal string alignment); more than `limit` once two whole rows are."""
     d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):
             d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+        if min(d[i]) > limit and min(d[i - 1]) > limit:
+            return limit + 1  # every later cell comes from these two rows
     return d[-1][-1]
 
 
@@ -529,9 +531,15 @@ def _closest(typed: str, candidates: dict[str, str]) -> str | None:
     if len(key) < 4:
         return None
     limit = 1 if len(key) <= 6 else 2
+    pairs = {key[i : i + 2] for i in range(len(key) - 1)}
     best: dict[str, int] = {}
     for form, name in candidates.items():
-        if abs(len(form) - len(key)) <= limit and (d := _distance(key, form)) <= limit:
+        if (
+            abs(len(form) - len(key)) <= limit
+            # an edit breaks at most three letter pairs: cheap to check before the edit distance
+            and len(pairs - {form[i : i + 2] for i in range(len(form) - 1)}) <= 3 * limit
+            and (d := _distance(key, form, limit)) <= limit
+        ):
             best[name] = min(d, best.get(name, d))
     ranked = sorted(best.items(), key=lambda kv: kv[1])
     if not ranked or len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
@@ -673,11 +681,16 @@ def _persons(query: Query, known: Known, masked: list[tuple[int, int]]) -> None:
             query.persons.append(name)
             query.unknown.append(name)
         masked.append((a, b))
-    for key, name in sorted(known.people.items(), key=lambda kv: -len(kv[0])):
-        for m in re.finditer(rf"\b{re.escape(key)}\b", folded):
-            if not any(x <= m.start() < y for x, y in masked):
-                query.persons.append(name)
-                masked.append((m.start(), m.end()))
+    # names the articles hold, typed in lower case: runs of 2-5 words looked up, longest first (a lookup per run,
+    # not a search per known name: a large corpus knows thousands)
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"[a-z0-9’'-]+", folded)]
+    for n in (5, 4, 3, 2):
+        for i in range(len(tokens) - n + 1):
+            a, b = tokens[i][0], tokens[i + n - 1][1]
+            key = " ".join(folded[x:y] for x, y in tokens[i : i + n])
+            if key in known.people and not any(x < b and a < y for x, y in masked):
+                query.persons.append(known.people[key])
+                masked.append((a, b))
     # "dong chi truong khac nhieu lam truong doan …": a name typed in lower case after an honorific, before a verb
     for m in _LOWERCASE_NAME.finditer(folded):
         a, b = m.span(1)

@@ -38,10 +38,9 @@ MAX_QUOTE_CHARS = 420
 _ASKED_BONUS = 0.35
 _PASSAGE_PRIOR = 0.15
 _MAX_SCORE = 2.1 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
-_LOCAL_BODY = re.compile(LOCAL_BODY)
-_TEAM_DID = re.compile(
-    r"\blam\s+(?:pho\s+)?truong doan\s+(?:da\s+|se\s+|vua\s+)?$"
-)  # "Ủy ban Kiểm tra Tỉnh ủy …", "Ban Chỉ đạo … tỉnh …"
+_LOCAL_BODY = re.compile(LOCAL_BODY)  # "Ủy ban Kiểm tra Tỉnh ủy …", "Ban Chỉ đạo … tỉnh …"
+# "Đoàn … do X làm Trưởng đoàn đã <verb>": the team is the subject of the verb
+_TEAM_DID = re.compile(r"\blam\s+(?:pho\s+)?truong doan\s+(?:da\s+|se\s+|vua\s+)?$")
 
 
 @dataclass

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from ..facts import ArticleFacts, InspectionRecord, Person, Unit
 from ..prompts import render
-from ..questions import Query
+from ..questions import FIELDS, Query
 from ..results import Answer
 from ..vn.dates import display_date
 from ..vn.gazetteer import MERGER_DATE, PROVINCES, SUBCOMMITTEE, unit_named
@@ -30,24 +30,7 @@ from .scope import MISSING, holds, missing_entity, residual_terms
 __all__ = ["Event", "events_of", "FactResult", "fact_answer", "RECORD_FIELDS"]
 
 # What the records hold; anything else asked goes to the passage route.
-RECORD_FIELDS = {
-    "leader",
-    "deputy",
-    "announcer",
-    "chair",
-    "host",
-    "titles",
-    "rank",
-    "role",
-    "team",
-    "body",
-    "province",
-    "place",
-    "units",
-    "date",
-    "year",
-    "legal",
-}
+RECORD_FIELDS = set(FIELDS) - {"person", "deadline", "count", "free"}
 _ISSUED = re.compile(r"\bban hanh\b|\bky\b|\bissued\b|\bsigned\b|\bdated\b")
 _BESIDES = re.compile(
     r"\b(?:ngoai|besides|apart from|ben canh|other than)\s+(?:the\s+)?([a-z][a-z ]{2,40}?)"
@@ -464,7 +447,6 @@ def _block(
     fld: str, per_event: list[tuple[Event, list[_Value]]], q: Query, cites: Citations, doc_text: Callable[[str], str]
 ) -> str:
     """The lines answering one field: one per distinct value; conflicts (one event, several values) marked."""
-    en = q.language == "en"
     bodies = {ev.first.body for ev, _ in per_event}
     with_body = not q.bodies and (len(per_event) == 1 or len(bodies) > 1)  # a list of one body's teams names it once
     lines: list[str] = []
@@ -511,7 +493,7 @@ def _block(
         extra = len(lines) - head - 10
         lines = lines[: head + 10] + [render(f"more_results_{q.language}", n=extra)]
     body = "\n".join(f"- {x}" if many and not x.endswith(":") and not x.startswith("…") else x for x in lines)
-    return body if not en else body
+    return body
 
 
 def _shorten(text: str, q: Query) -> str:

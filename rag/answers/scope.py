@@ -4,11 +4,13 @@ an article names each entity, and how a refusal names what was asked for."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 from ..questions import GLOSSARY, Query
 from ..vn.dates import display_date, find_dates
 from ..vn.entities import find_teams
-from ..vn.gazetteer import MERGER_DATE, SUBCOMMITTEE, find_bodies, find_provinces, find_units
+from ..vn.gazetteer import MERGER_DATE, SUBCOMMITTEE, Province, find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold
 
@@ -37,44 +39,66 @@ def names(folded_doc: str, name: str) -> bool:
     return bool(re.search(rf"\b{re.escape(fold(name))}\b", folded_doc))
 
 
+@dataclass(frozen=True)
+class _Named:
+    """What an article names (computed once per article text: every question reads the same candidates)."""
+
+    folded: str
+    provinces: tuple[Province, ...]
+    teams: frozenset[int | None]
+    legal: frozenset[str]
+    orgs: frozenset[str]
+    bodies: frozenset[str]
+    days: frozenset[tuple[int | None, int]]
+
+
+@lru_cache(maxsize=512)
+def _named(text: str) -> _Named:
+    return _Named(
+        fold(text),
+        tuple(p for p, _, _ in find_provinces(text)),
+        frozenset(t.number for t in find_teams(text)),
+        frozenset(r.key for r in find_legal_refs(text)),
+        frozenset(o.name for o, _, _ in find_units(text)),
+        frozenset(o.name for o, _, _ in find_bodies(text)),
+        frozenset((d.day, d.month) for d in find_dates(text)),
+    )
+
+
 def names_province(text: str, name: str, date: str | None) -> bool:
     """`text` names the province, or (written after the 2025 merger) a former province now part of it."""
-    found = [p for p, _, _ in find_provinces(text)]
-    return any(p.name == name or p.merged_into == name and (date or "") >= MERGER_DATE for p in found)
+    return any(p.name == name or p.merged_into == name and (date or "") >= MERGER_DATE for p in _named(text).provinces)
 
 
 def missing_entity(doc_text: str, q: Query, date: str | None = None) -> str | None:
     """The first entity of the question that `doc_text` (published on `date`) does not name, else None."""
-    folded = fold(doc_text)
+    named = _named(doc_text)
+    folded = named.folded
     for p in q.provinces:
         if not names_province(doc_text, p.name, date):
             return p.name
     for n in q.teams:
-        if n not in {t.number for t in find_teams(doc_text)} and not re.search(rf"\b(?:so|no\.?) 0*{n}\b", folded):
+        if n not in named.teams and not re.search(rf"\b(?:so|no\.?) 0*{n}\b", folded):
             return f"Đoàn kiểm tra số {n}" if q.language == "vi" else f"inspection team no. {n}"
-    keys = {r.key for r in find_legal_refs(doc_text)}
     for ref in q.legal:
-        if ref.key not in keys:
+        if ref.key not in named.legal:
             return ref.code or ref.name
-    orgs = {o.name for o, _, _ in find_units(doc_text)}
     for u in q.units:
-        if u.key.startswith("org:") and u.key[4:] not in orgs and not (u.same_as and u.same_as in orgs):
+        if u.key.startswith("org:") and u.key[4:] not in named.orgs and not (u.same_as and u.same_as in named.orgs):
             return u.name
         if u.key.startswith("local:") and not names(folded, u.key[6:]):
             return u.name
     for name in q.persons:
         if not names(folded, name):
             return name
-    bodies = {o.name for o, _, _ in find_bodies(doc_text)}
     for b in q.bodies:
-        if b not in bodies and not names(folded, b):
+        if b not in named.bodies and not names(folded, b):
             return b
     for y in q.years:
         if not re.search(rf"\b{y}\b", folded):
             return str(y)
-    dates = find_dates(doc_text)
     for d in q.dates:
-        if not any(x.day == d.day and x.month == d.month for x in dates):
+        if (d.day, d.month) not in named.days:
             return f"{d.day}/{d.month}"
     return None
 
