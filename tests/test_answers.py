@@ -100,6 +100,14 @@ def test_unknown_province_or_team_is_not_found(seeded, question, entity):
 
 
 @pytest.mark.parametrize(
+    "question", ["Who led the inspection team in Dak Lak?", "ai la truong doan kiem tra o dak lak"]
+)
+def test_a_deputy_is_no_answer_to_who_led(seeded, question):
+    answer = seeded.ask(question)  # the Đắk Lắk article names only the deputy head, Lê Hải Bình
+    assert not answer.found and "Lê Hải Bình" not in answer.answer and "Đắk Lắk" in answer.answer
+
+
+@pytest.mark.parametrize(
     "question, language",
     [
         ("Giá xăng hôm nay bao nhiêu?", "vi"),

@@ -78,7 +78,7 @@ def test_eval_reports_per_question_and_totals(env, capsys, tmp_path):
             [
                 '{"question": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "expect": ["Nguyễn Quang Dương"], "sources": ["000_b584f524cb46930b.txt"]}',
                 '{"question": "Ai là trưởng đoàn kiểm tra tại Cà Mau?", "not_found": true}',
-                '{"question": "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?", "expect": ["Nguyễn Quang Dương"]}',
+                '{"question": "Ai là phó trưởng đoàn kiểm tra tại Đắk Lắk?", "expect": ["Nguyễn Quang Dương"]}',
                 '{"question": "Ai là Bí thư Tỉnh ủy Trà Vinh?", "forbid": ["Ngô Chí Cường"]}',
             ]
         ),

@@ -21,8 +21,9 @@ ROLE_WORDS = {
     r"|\bpresented\b|\bread out\b",
     "chair": r"\bchu tri\b(?!\s+tiep)|\bchaired\b|\bpresided\b",
     "host": r"\btiep(?: va lam viec voi)? doan\b|\bdon tiep\b|\bchu tri tiep\b|\breceived\b|\bhosted\b",
-    "leader": rf"\btruong doan\b{NOT_NA_DELEGATION}|\bdan dau\b|\bdung dau\b|\bled\b|\blead(?:er|s)?\b|\bhead(?:ed)?\b"
-    r"|\bchief\b",
+    # (a deputy's words are no leader's: "làm Phó Trưởng đoàn", "deputy head")
+    "leader": rf"\b(?<!pho )truong doan\b{NOT_NA_DELEGATION}|\bdan dau\b|\bdung dau\b|\bled\b|\blead(?:er|s)?\b"
+    r"|\b(?<!deputy )head(?:ed)?\b|\b(?<!deputy )chief\b",
 }
 
 # stage -> the words of a text about it ("start" only in questions: a record is at the start unless it says more)
