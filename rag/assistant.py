@@ -19,7 +19,7 @@ from vectorstore import Store
 
 from .answers.citations import refusal
 from .answers.extractive import extractive_answer
-from .answers.facts import fact_answer
+from .answers.facts import Event, events_of, fact_answer
 from .answers.llm import build_messages, condense, gather_sources, key_values, left_out, verify
 from .embeddings import Embedder, make_embedder
 from .errors import EmbedderMismatchError, QueryError, RagError
@@ -52,7 +52,7 @@ class Assistant:
         """`embedder` overrides the one named by `settings.embedder` (tests pass small hand-made ones)."""
         self.settings = settings or Settings()
         self._seed_lock = threading.Lock()
-        self._facts: tuple[tuple[int, int], list[ArticleFacts], Known] | None = None
+        self._facts: tuple[tuple[int, int], list[ArticleFacts], Known, list[Event]] | None = None
         if embedder is not None:
             self.embedder = embedder
 
@@ -190,7 +190,8 @@ class Assistant:
         unknown = next((name for name in query.unknown if not self._mentioned(name)), None)
         if unknown:  # "Kẻ Gian là ai?", "tỉnh Hà Tây": nothing to answer from, and nothing to list instead
             return refusal(query, unknown)
-        result = fact_answer(query, self.facts(), self.document_text)
+        _, articles, _, events = self._facts_cache()
+        result = fact_answer(query, articles, self.document_text, events)
         if result.ambiguous:  # several teams would answer a question about one: say so instead of picking
             return refusal(query, ambiguous=result.ambiguous)
         facts = result.answer
@@ -290,7 +291,7 @@ class Assistant:
         """What every article says: its inspection events, the people it names, its legal references."""
         return self._facts_cache()[1]
 
-    def _facts_cache(self) -> tuple[tuple[int, int], list[ArticleFacts], Known]:
+    def _facts_cache(self) -> tuple[tuple[int, int], list[ArticleFacts], Known, list[Event]]:
         """Facts parsed once per change of the catalog; rows stored by another extractor version are read again from
         their text (in memory: `rag reindex` stores them anew)."""
         version = self.store.catalog.facts_version()
@@ -322,7 +323,8 @@ class Assistant:
                 for u in e.units
                 if u.key.startswith("local:") and _PROPER_OWNER.fullmatch(u.key[6:])
             )
-            self._facts = (version, articles, Known(people, locals_))
+            events = events_of([r for a in articles for r in a.events])
+            self._facts = (version, articles, Known(people, locals_), events)
         return self._facts
 
     def documents(self) -> list[dict[str, Any]]:

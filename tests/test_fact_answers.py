@@ -52,6 +52,13 @@ def ask(a, question):
     return answer
 
 
+def corpus(tmp_path, articles):
+    """A store of the articles written for one test ({file name: text}), with the hash embedding."""
+    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
+    a.ingest([write(tmp_path / name, text) for name, text in articles.items()])
+    return a
+
+
 def sources(answer):
     return {c.source.rsplit("/", 1)[-1] for c in answer.citations}
 
@@ -205,7 +212,6 @@ def test_conflicting_articles_give_both_values_with_sources(tmp_path):
 
 
 def test_reports_in_two_languages_naming_the_provincial_committee_differently_are_one_event(tmp_path):
-    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
     vi = (
         "# date = 2025-12-08\n\nNgày 8/12, Đoàn kiểm tra số 11 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
         "đồng chí Lê Quốc Hùng làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Tây Ninh."
@@ -215,14 +221,13 @@ def test_reports_in_two_languages_naming_the_provincial_committee_differently_ar
         "Political Protection, led by Le Quoc Hung, on December 8 worked with the Standing Board of the provincial "
         "Party Committee in the southern province of Tay Ninh."
     )
-    a.ingest([write(tmp_path / "vi.txt", vi), write(tmp_path / "en.txt", en)])
+    a = corpus(tmp_path, {"vi.txt": vi, "en.txt": en})
     answer = ask(a, "Ai là trưởng đoàn kiểm tra số 11 tại Tây Ninh?")
     assert "Lê Quốc Hùng" in answer.answer and "khác nhau" not in answer.answer
     assert sources(answer) == {"vi.txt", "en.txt"} and answer.answer.count("\n") == 0
 
 
 def test_one_inspection_named_with_two_heads_across_its_meetings_is_a_disagreement(tmp_path):
-    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
     start = (
         "# date = 2025-09-16\n\nSáng 16/9, Đoàn kiểm tra số 7 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
         "Thiếu tướng Mai Văn Đông làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Lạng Sơn. Đồng chí Lý Thị "
@@ -234,7 +239,7 @@ def test_one_inspection_named_with_two_heads_across_its_meetings_is_a_disagreeme
         "chức hội nghị thông báo kết quả kiểm tra đối với Ban Thường vụ Tỉnh ủy Lạng Sơn. Đồng chí Mai Văn Hùng, "
         "Trưởng đoàn, chủ trì hội nghị."
     )
-    a.ingest([write(tmp_path / "start.txt", start), write(tmp_path / "results.txt", results)])
+    a = corpus(tmp_path, {"start.txt": start, "results.txt": results})
     answer = ask(a, "Trưởng đoàn kiểm tra số 7 tại Lạng Sơn là ai?")
     assert "khác nhau" in answer.answer and "Mai Văn Đông" in answer.answer and "Mai Văn Hùng" in answer.answer
     secretary = ask(a, "Ai là Thư ký Đoàn kiểm tra số 7 tại Lạng Sơn?")  # a title on the team's side
@@ -247,7 +252,6 @@ def test_one_inspection_named_with_two_heads_across_its_meetings_is_a_disagreeme
 
 
 def test_passages_about_another_bodys_team_or_the_team_as_subject_answer_nothing(tmp_path):
-    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
     other = (
         "# date = 2025-10-21\n\nNgày 21/10, Đoàn kiểm tra số 3 của Ban Chỉ đạo phòng, chống tham nhũng, lãng phí, "
         "tiêu cực tỉnh Nghệ An do đồng chí Hồ Văn Tám làm Trưởng đoàn đã làm việc với Đảng ủy xã Diễn Châu.\n\n"
@@ -258,7 +262,7 @@ def test_passages_about_another_bodys_team_or_the_team_as_subject_answer_nothing
         "đồng chí Lê Văn Bảo làm Trưởng đoàn đã công bố quyết định kiểm tra đối với Ban Thường vụ Đảng ủy Bộ Ngoại "
         "giao."
     )
-    a.ingest([write(tmp_path / "other.txt", other), write(tmp_path / "brief.txt", brief)])
+    a = corpus(tmp_path, {"other.txt": other, "brief.txt": brief})
     wrong = a.ask(
         "Đoàn kiểm tra số 3 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương tại Nghệ An do ai làm Trưởng đoàn?"
     )
@@ -268,13 +272,12 @@ def test_passages_about_another_bodys_team_or_the_team_as_subject_answer_nothing
 
 
 def test_a_supervision_team_is_named_as_such_and_asked_apart(tmp_path):
-    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
     text = (
         "# date = 2025-10-21\n\nNgày 21/10, Đoàn kiểm tra số 8 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng "
         "chí Lê Văn Khoa làm Trưởng đoàn làm việc với Ban Thường vụ Tỉnh ủy Sóc Trăng.\n\nCũng trong ngày 21/10, "
         "Đoàn giám sát của Ủy ban Thường vụ Quốc hội do đồng chí Trần Văn Khải làm Trưởng đoàn làm việc tại Sóc Trăng."
     )
-    a.ingest([write(tmp_path / "st.txt", text)])
+    a = corpus(tmp_path, {"st.txt": text})
     answer = ask(a, "Ai là trưởng đoàn giám sát làm việc tại Sóc Trăng?")
     assert (
         answer.answer.startswith("Trưởng Đoàn giám sát của Ủy ban Thường vụ Quốc hội")
@@ -283,9 +286,8 @@ def test_a_supervision_team_is_named_as_such_and_asked_apart(tmp_path):
 
 
 def test_a_former_province_answers_for_the_merged_one_only_after_the_merger(tmp_path):
-    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
     old = "# date = 2024-11-02\n\nChiều 2/11, Đoàn kiểm tra số 5 do đồng chí Lê Văn Khoa làm Trưởng đoàn làm việc tại Trà Vinh."
-    a.ingest([write(tmp_path / "old.txt", old)])
+    a = corpus(tmp_path, {"old.txt": old})
     assert not a.ask("Ai là trưởng đoàn kiểm tra ở Vĩnh Long?").found  # Trà Vinh joined Vĩnh Long in July 2025
     assert "Lê Văn Khoa" in ask(a, "Ai là trưởng đoàn kiểm tra ở Trà Vinh?").answer
 

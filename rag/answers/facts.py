@@ -387,7 +387,11 @@ class FactResult:
     events: list[Event] = field(default_factory=list)
 
 
-def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str], str]) -> FactResult:
+def fact_answer(
+    q: Query, articles: list[ArticleFacts], doc_text: Callable[[str], str], events: list[Event] | None = None
+) -> FactResult:
+    """The answer from the records, if they hold it. `events`: `events_of` the articles' records, when the caller
+    keeps them (merging is quadratic in the records: done once per change of the store, not per question)."""
     fields = [f for f in q.fields if f in RECORD_FIELDS]
     if not fields or len(fields) < len(q.fields):
         return FactResult()
@@ -406,7 +410,9 @@ def fact_answer(q: Query, articles: list[ArticleFacts], doc_text: Callable[[str]
         a, b = sentence_around(text, r.team_span.start, r.team_span.end)
         return f"{r.title}\n{text[a:b]}"
 
-    events = [ev for ev in events_of([r for a in articles for r in a.events]) if _matches(ev, q, text_of)]
+    if events is None:
+        events = events_of([r for a in articles for r in a.events])
+    events = [ev for ev in events if _matches(ev, q, text_of)]
     if not events:
         return FactResult(unmatched=True)
     cites = Citations(doc_text)
