@@ -15,17 +15,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from vectorstore import Store
+from vectorstore import Health, Store
 
 from .answers.citations import refusal
 from .answers.extractive import extractive_answer
 from .answers.facts import Event, events_of, fact_answer
 from .answers.llm import build_messages, condense, gather_sources, key_values, left_out, verify
 from .embeddings import Embedder, make_embedder
-from .errors import EmbedderMismatchError, QueryError, RagError
+from .errors import EmbedderMismatchError, QueryError, RagError, StoreDamagedError
 from .facts import EXTRACTOR_VERSION, ArticleFacts, InspectionRecord, extract_facts
 from .followups import standalone_question
-from .ingest import Progress, index_document, ingest_paths
+from .ingest import Progress, ingest_paths, passage_text, prepare_document
 from .llm import make_llm
 from .loaders import LoadedDocument
 from .prompts import render
@@ -58,56 +58,57 @@ class Assistant:
 
     # --- lazily opened parts ------------------------------------------------------------------------------------
     @cached_property
-    def store(self) -> Store:
+    def _opened(self) -> Store:
+        """The store as found on disk, sound or not (`check` and `repair` work on it)."""
         s = self.settings
         return Store(Path(s.data_dir).expanduser(), s.collection, s.chroma_host, s.chroma_port, s.lock_timeout)
+
+    @cached_property
+    def store(self) -> Store:
+        """The store, checked cheaply on first use: a damaged one (lost catalog, missing vectors) is one clear
+        error naming what to run, never silently re-seeded or half answered."""
+        health = self._opened.check()
+        if not health.ok:
+            raise StoreDamagedError(f"{self.settings.data_dir}: {health.line()}")
+        return self._opened
 
     @cached_property
     def embedder(self) -> Embedder:
         return make_embedder(self.settings.embedder)
 
-    def _check_embedder(self) -> None:
-        """Refuse to mix vectors of two embedders in one index."""
-        built_with = self.store.catalog.get_meta("embedder")
-        if built_with is not None and built_with != self.settings.embedder:
-            raise EmbedderMismatchError(
-                f"the index in {self.settings.data_dir} was built with embedder {built_with!r} but RAG_EMBEDDER is "
-                f"{self.settings.embedder!r}; run `rag reindex` to re-embed everything, or set "
-                f"RAG_EMBEDDER={built_with}"
-            )
-        if self.store.catalog.get_meta("reindex_pending"):
-            raise EmbedderMismatchError("a reindex was interrupted; run `rag reindex` again to finish it")
-
-    def _record_embedder(self) -> None:
-        if self.store.catalog.get_meta("embedder") is None:
-            self.store.catalog.set_meta("embedder", self.settings.embedder)
-            self.store.catalog.set_meta("dim", str(self.embedder.dim))
-
     @cached_property
     def retriever(self) -> Retriever:
-        self._check_embedder()
+        self.store.check_embedder(self.embedder.identity)
         return Retriever(self.store, self.embedder, self.settings)
 
     # --- writing ------------------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
-        self._check_embedder()
-        report = ingest_paths(self.store, self.embedder, self.settings, list(paths), progress)
-        self._record_embedder()
-        return report
+        self.store.check_embedder(self.embedder.identity)
+        return ingest_paths(self.store, self.embedder, self.settings, list(paths), progress)
 
     def ensure_seeded(self) -> IngestReport | None:
-        """Ingest the seeds when the store is empty (first start). Returns the report, or None if not needed."""
-        if not self.settings.auto_seed:
+        """Ingest the seeds when the store is empty (first start). Returns the report, or None if not needed. Never
+        waits: while another thread or process writes (maybe seeding), readers go on with what is there."""
+        if not self.settings.auto_seed or self.store.counts()[0] > 0:
             return None
-        with self._seed_lock:
-            if self.store.catalog.counts()[0] > 0:
+        if not self._seed_lock.acquire(blocking=False):
+            return None
+        try:
+            writer = self.store.try_writer()
+            if writer is None:
+                log.info("another writer holds %s; not seeding now", self.settings.data_dir)
                 return None
-            return self.ingest([self.settings.seeds_path()])
+            with writer:
+                if self.store.counts()[0] > 0:
+                    return None
+                return self.ingest([self.settings.seeds_path()])
+        finally:
+            self._seed_lock.release()
 
     def remove(self, target: str) -> list[str]:
         """Remove documents by file path (a folder removes everything ingested under it) or by document id.
         Returns the removed sources."""
-        docs = self.store.catalog.documents()
+        docs = self.store.documents()
         path = str(Path(target).expanduser().resolve())
         hits = [
             d
@@ -129,29 +130,47 @@ class Assistant:
         return [d["source"] for d in hits]
 
     def reindex(self, progress: Progress | None = None) -> int:
-        """Re-chunk and re-embed every stored document with the current settings. Returns the document count."""
-        catalog = self.store.catalog
-        with self.store.writer():
-            catalog.set_meta("reindex_pending", "1")
-            catalog.set_meta("embedder", self.settings.embedder)
-            catalog.set_meta("dim", str(self.embedder.dim))
-            self.store.vectors.reset()
-            docs = catalog.documents()
+        """Re-chunk and re-embed every stored document with the current settings, as a new generation: the old one
+        keeps answering (here and in other processes) until the switch. Returns the document count."""
+        store = self._opened  # a reindex also rebuilds a store whose vectors are missing
+        with store.rebuild(self.embedder.identity) as generation:
+            docs = store.documents()
             for i, d in enumerate(docs):
                 if progress:
                     progress(i, len(docs), d["source"])
                 doc = LoadedDocument(
-                    d["source"],
-                    catalog.document_text(d["doc_id"]) or "",
-                    d["title"],
-                    d["url"],
-                    d["date"],
-                    d["metadata"],
+                    d["source"], store.document_text(d["doc_id"]) or "", d["title"], d["url"], d["date"], d["metadata"]
                 )
-                index_document(self.store, self.embedder, self.settings, doc, replaces=d["doc_id"])
-            catalog.set_meta("reindex_pending", None)
-        self.__dict__.pop("retriever", None)
+                _row, chunks, vectors, facts = prepare_document(self.embedder, self.settings, doc)
+                generation.put(d["doc_id"], chunks, vectors, facts)
+            if progress:
+                progress(len(docs), len(docs), "")
+        for stale in ("store", "retriever"):
+            self.__dict__.pop(stale, None)
         return len(docs)
+
+    def check(self, full: bool = True) -> Health:
+        """Catalog against vectors: counts, missing and orphan vectors, the embedder's identity, and (`full`)
+        SQLite's page check. `Health.line()` says what is wrong and what to run."""
+        health = self._opened.check(full=full)
+        if health.ok and health.embedder:
+            try:
+                self._opened.check_embedder(self.embedder.identity)
+            except EmbedderMismatchError as e:
+                health.problems.append(str(e))
+        return health
+
+    def repair(self, progress: Progress | None = None) -> tuple[int, int]:
+        """Re-embed the chunks whose vector is missing, from the catalog's text, and delete vectors that belong to
+        no chunk. Returns (re-embedded, deleted)."""
+
+        def embed(rows: list[dict[str, Any]]) -> Any:
+            return self.embedder.embed_passages([passage_text(r["title"], r["text"]) for r in rows])
+
+        done = self._opened.repair(embed, self.embedder.identity)
+        for stale in ("store", "retriever"):
+            self.__dict__.pop(stale, None)
+        return done
 
     # --- reading ------------------------------------------------------------------------------------------------
     @staticmethod
@@ -218,7 +237,7 @@ class Assistant:
     def _mentioned(self, name: str) -> bool:
         """Whether any ingested article names `name` (a phrase search on the lexical index)."""
         words = [w for w in syllables(name) if w not in ("tinh", "thanh", "pho")] or syllables(name)
-        return self.store.catalog.phrase_count(words) > 0
+        return self.store.phrase_count(words) > 0
 
     def _llm_answer(
         self,
@@ -294,12 +313,12 @@ class Assistant:
     def _facts_cache(self) -> tuple[tuple[int, int], list[ArticleFacts], Known, list[Event]]:
         """Facts parsed once per change of the catalog; rows stored by another extractor version are read again from
         their text (in memory: `rag reindex` stores them anew)."""
-        version = self.store.catalog.facts_version()
+        version = self.store.facts_version()
         if self._facts is None or self._facts[0] != version:
             articles = []
-            docs = {d["doc_id"]: d for d in self.store.catalog.documents()} if version[0] else {}
+            docs = {d["doc_id"]: d for d in self.store.documents()} if version[0] else {}
             stale = 0
-            for row in self.store.catalog.facts():
+            for row in self.store.facts():
                 if "events" in row and row.get("extractor") == EXTRACTOR_VERSION:
                     articles.append(ArticleFacts.from_dict(row))
                 elif row.get("doc_id") in docs and not any(a.doc_id == row["doc_id"] for a in articles):
@@ -329,20 +348,23 @@ class Assistant:
 
     def documents(self) -> list[dict[str, Any]]:
         """The ingested articles: doc_id, source, title, url, date, metadata, n_chunks, added_at."""
-        return self.store.catalog.documents()
+        return self.store.documents()
 
     def document_text(self, doc_id: str) -> str:
         """The stored text of a document: citations' offsets point into it."""
-        return self.store.catalog.document_text(doc_id) or ""
+        return self.store.document_text(doc_id) or ""
 
     def stats(self) -> dict[str, Any]:
-        docs, chunks = self.store.catalog.counts()
+        """What the index holds, and whether it is sound (the cheap check; `rag check` runs the full one)."""
+        health = self._opened.check()
         return {
             "data_dir": str(self.settings.data_dir),
-            "vectors_at": self.store.vectors.where,
-            "documents": docs,
-            "chunks": chunks,
-            "vectors": self.store.vectors.count(),
-            "embedder": self.store.catalog.get_meta("embedder") or self.settings.embedder,
-            "dim": int(self.store.catalog.get_meta("dim") or 0) or None,
+            "vectors_at": self._opened.where,
+            "documents": health.documents,
+            "chunks": health.chunks,
+            "vectors": health.vectors,
+            "embedder": (health.embedder or {}).get("name", self.settings.embedder),
+            "dim": (health.embedder or {}).get("dim"),
+            "generation": health.generation,
+            "integrity": health.line() + "".join(f"; {n}" for n in health.notes),
         }

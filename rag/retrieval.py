@@ -59,7 +59,7 @@ class Retriever:
     settings: Settings
 
     def term_stats(self, terms: Sequence[str]) -> TermStats:
-        return TermStats(terms, self.store.catalog.counts()[1], self.store.catalog.doc_freqs(terms))
+        return TermStats(terms, self.store.counts()[1], self.store.doc_freqs(terms))
 
     def lexical(self, query: Query, k: int, stats: TermStats | None = None) -> list[tuple[str, float]]:
         """(chunk_id, BM25) best first, over the folded terms of the question."""
@@ -69,11 +69,11 @@ class Retriever:
         match_terms = [t for t in query.terms if df.get(t, 0) and df[t] <= max(n_chunks // 2, 1)] or [
             t for t in query.terms if df.get(t, 0)
         ]
-        return self.store.catalog.lexical_search(match_terms, k)
+        return self.store.lexical_search(match_terms, k)
 
     def dense(self, query: Query, k: int) -> list[tuple[str, float]]:
         """(chunk_id, cosine) best first."""
-        return self.store.dense_search(self.embedder.embed_queries([query.text])[0], k)
+        return self.store.dense_search(self.embedder.embed_queries([query.text])[0], k, self.embedder.identity)
 
     def search(self, query: Query, k: int | None = None, stats: TermStats | None = None) -> list[Passage]:
         """The k best passages, both sides fused; `stats` (of query.terms) may be passed when the caller needs them
@@ -89,7 +89,7 @@ class Retriever:
         fused = fuse([(dense, w_dense), (lexical, 1.0)])
         best = w_dense + 1.0
         top = sorted(fused, key=lambda i: -fused[i])[:k]
-        rows = self.store.catalog.chunks(top)
+        rows = self.store.chunks(top)
         dense_s, lex_s = dict(dense), dict(lexical)
         return [
             Passage(

@@ -33,7 +33,15 @@ class Settings(BaseSettings):
     )
     auto_seed: bool = Field(True, description="Ingest seeds_dir when ask() or the chat page finds the store empty.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are rejected.")
-    chunk_chars: int = Field(900, ge=200, description="Target chunk size in characters (chunks end on sentences).")
+    chunk_chars: int = Field(
+        900, ge=200, description="Largest chunk in characters (chunks end on sentences; longer sentences are split)."
+    )
+    max_chunks_per_doc: int = Field(
+        1000,
+        ge=1,
+        description="Documents that make more chunks than this are rejected (about 0.9 MB of text at 900 characters "
+        "per chunk; a news article makes 2-20): bounds the time one document can take.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Passages that ask() reads the answer from.")
     candidates: int = Field(40, ge=5, description="Candidates taken from each side (dense, lexical) before fusion.")
     unaccented_dense_weight: float = Field(

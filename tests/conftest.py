@@ -40,7 +40,7 @@ class HashEmbedding(Embedder):
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    return Settings(data_dir=data_dir, seeds_dir=SEEDS, lock_timeout=2, **overrides)
+    return Settings(**{"data_dir": data_dir, "seeds_dir": SEEDS, "lock_timeout": 2, **overrides})
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def test_issue_done_criterion(seeded):
     assert answer.found and "Nguyễn Quang Dương" in answer.answer
     cited = answer.citations[0]
     assert cited.source.endswith("000_b584f524cb46930b.txt")
-    assert seeded.store.catalog.document_text(cited.doc_id)[cited.start : cited.end] == cited.quote
+    assert seeded.store.document_text(cited.doc_id)[cited.start : cited.end] == cited.quote
     assert "Nguyễn Quang Dương" in cited.quote
 
 
@@ -55,7 +55,7 @@ def test_every_answer_is_cited_verbatim_and_marked(seeded, question):
     answer = seeded.ask(question)
     assert answer.found and answer.citations and len(answer.answer) <= 600
     for c in answer.citations:
-        assert seeded.store.catalog.document_text(c.doc_id)[c.start : c.end] == c.quote
+        assert seeded.store.document_text(c.doc_id)[c.start : c.end] == c.quote
         assert f"[{c.id}]" in answer.answer
         assert 0.0 <= c.score <= 1.0
     assert [c.id for c in answer.citations] == list(range(1, len(answer.citations) + 1))
@@ -134,4 +134,4 @@ def test_retrieve_returns_passages_with_offsets(seeded):
     assert 1 <= len(passages) <= 3
     top = passages[0]
     assert "Lê Hải Bình" in top.text and 0 < top.score <= 1
-    assert seeded.store.catalog.document_text(top.doc_id)[top.start : top.end] == top.text
+    assert seeded.store.document_text(top.doc_id)[top.start : top.end] == top.text

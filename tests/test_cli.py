@@ -124,3 +124,34 @@ def test_eval_reads_the_dev_format_and_builds_its_store_from_docs(env, capsys, t
         "must answer": {"questions": 1, "correct": 1, "accuracy": 1.0},
         "must refuse": {"questions": 1, "correct": 1, "accuracy": 1.0},
     }
+
+
+def test_check_and_repair_say_what_is_wrong_and_fix_it(env, capsys):
+    from chromadb.api.client import SharedSystemClient
+
+    import rag
+
+    assert main(["ingest", str(SEEDS)]) == 0 and main(["check"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("ok: 2 documents")
+    assert main(["stats"]) == 0
+    assert "integrity  ok: 2 documents" in capsys.readouterr().out
+    rag._assistants.clear()
+    import shutil
+
+    shutil.rmtree(env / "data" / "chroma")
+    SharedSystemClient.clear_system_cache()  # as a new process finds it
+    assert main(["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "chunks have no vector — run `rag repair`" in err
+    assert main(["check"]) == 1 and "run `rag repair`" in capsys.readouterr().err
+    assert main(["repair"]) == 0
+    out = capsys.readouterr().out
+    assert "re-embedded" in out and "deleted 0 orphan vectors" in out and "ok: 2 documents" in out
+    assert main(["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"]) == 0
+
+
+def test_a_data_dir_that_is_a_file_is_one_line(env, capsys, monkeypatch):
+    monkeypatch.setenv("RAG_DATA_DIR", str(write(env / "afile", "x")))
+    assert main(["stats"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: cannot use {env / 'afile'} as the data directory")

@@ -1,4 +1,5 @@
-"""SIGKILL in the middle of an ingest, then ingest again: no half document is visible, nothing is duplicated."""
+"""Real processes: SIGKILL in the middle of an ingest, then ingest again (no half document is visible, nothing is
+duplicated); a reader answering through a reindex in another process, finished or killed."""
 
 import os
 import signal
@@ -23,7 +24,7 @@ WRITER = textwrap.dedent("""
             time.sleep(0.05)  # a real model takes time; gives the kill a window inside each document
             return super()._encode(texts, is_query)
 
-    Assistant(make_settings({data!r}), embedder=SlowEmbedding()).ingest([{docs!r}])
+    Assistant(make_settings({data!r}, lock_timeout=60), embedder=SlowEmbedding()).{call}
 """)
 
 
@@ -35,14 +36,18 @@ def _committed_docs(data_dir):
         return 0
 
 
-def test_sigkill_mid_ingest_then_reingest(tmp_path):
-    docs, data = tmp_path / "docs", tmp_path / "data"
-    for i in range(40):
+def _write_docs(docs, n=40):
+    for i in range(n):
         write(
             docs / f"{i:02d}.txt",
             "\n\n".join(f"Bài {i}, đoạn {j}: Đoàn kiểm tra số {i} làm việc tại tỉnh thứ {j}. " * 6 for j in range(3)),
         )
-    script = WRITER.format(tests=os.path.dirname(__file__), data=str(data), docs=str(docs))
+
+
+def test_sigkill_mid_ingest_then_reingest(tmp_path):
+    docs, data = tmp_path / "docs", tmp_path / "data"
+    _write_docs(docs)
+    script = WRITER.format(tests=os.path.dirname(__file__), data=str(data), call=f"ingest([{str(docs)!r}])")
     proc = subprocess.Popen([sys.executable, "-c", script])
     try:
         deadline = time.time() + 120
@@ -59,7 +64,8 @@ def test_sigkill_mid_ingest_then_reingest(tmp_path):
     assert 5 <= n_docs < 40
     for d in catalog.documents():  # every visible document is whole
         assert len(catalog.chunk_ids(d["doc_id"])) == d["n_chunks"]
-    hits = a.store.dense_search(HashEmbedding().embed_queries(["Đoàn kiểm tra"])[0], 500)
+    assert a.store.embedder() == HashEmbedding().identity  # recorded with the first vectors, not at the end
+    hits = a.store.dense_search(HashEmbedding().embed_queries(["Đoàn kiểm tra"])[0], 500, HashEmbedding().identity)
     assert {i for i, _ in hits} <= set(catalog.existing_chunk_ids([i for i, _ in hits]))
     assert a.store.vectors.count() >= n_chunks  # orphans of the killed document may remain, invisible
 
@@ -68,3 +74,54 @@ def test_sigkill_mid_ingest_then_reingest(tmp_path):
     n_docs, n_chunks = catalog.counts()
     assert n_docs == 40 and a.store.vectors.count() == n_chunks  # no orphan, no duplicate
     assert catalog.journal_pending() == []
+
+
+def _rebuilt_chunks(data_dir):
+    try:
+        with sqlite3.connect(data_dir / "catalog.sqlite3", timeout=5) as db:
+            return db.execute("SELECT count(*) FROM chunks WHERE gen = 1").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def _reindex_while_reading(tmp_path, kill):
+    """Ingest 40 documents, start `reindex()` in another process, and ask from this one until it ends (or is
+    killed once it has rebuilt 20 chunks). Returns (this process's assistant, answers seen, errors seen)."""
+    docs, data = tmp_path / "docs", tmp_path / "data"
+    _write_docs(docs)
+    a = Assistant(make_settings(data), embedder=HashEmbedding())
+    a.ingest([docs])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER.format(tests=os.path.dirname(__file__), data=str(data), call="reindex()")]
+    )
+    answers, errors = 0, []
+    try:
+        deadline = time.time() + 120
+        while proc.poll() is None and time.time() < deadline:
+            try:
+                answers += bool(a.retrieve("Đoàn kiểm tra số 17 làm việc tại tỉnh", 3))
+            except Exception as e:  # noqa: BLE001 - every failure counts
+                errors.append(repr(e))
+            if kill and _rebuilt_chunks(data) >= 20:
+                proc.send_signal(signal.SIGKILL)
+                break
+    finally:
+        proc.wait()
+    return a, answers, errors
+
+
+def test_a_reader_keeps_answering_through_a_reindex_in_another_process(tmp_path):
+    a, answers, errors = _reindex_while_reading(tmp_path, kill=False)
+    assert errors == [] and answers > 10
+    assert a.store.catalog.generation() == 1 and a.retrieve("Đoàn kiểm tra số 17", 1)[0].source.endswith("17.txt")
+    assert a.check().ok and a.store.vectors.names() == ["vn_news-g1"]
+
+
+def test_a_killed_reindex_leaves_the_old_generation_serving(tmp_path):
+    a, answers, errors = _reindex_while_reading(tmp_path, kill=True)
+    assert errors == [] and answers > 0
+    assert a.store.catalog.generation() == 0 and a.store.counts() == (40, a.store.vectors.count())
+    assert sorted(a.store.vectors.names()) == ["vn_news", "vn_news-g1"]  # the half-built one, until a write
+    assert a.repair() == (0, 0)  # like any write, it clears the leftover first
+    assert a.store.vectors.names() == ["vn_news"] and a.check().ok
+    assert a.reindex() == 40 and a.check().ok

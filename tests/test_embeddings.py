@@ -35,7 +35,12 @@ def test_sentence_transformers_backend_offline(tmp_path, minilm_path):
     assert v.shape == (2, 384) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-3)
     a = Assistant(make_settings(tmp_path / "data", embedder=f"sentence-transformers:{minilm_path}"), embedder=e)
     a.ingest([SEEDS])
-    assert a.store.catalog.get_meta("embedder") == f"sentence-transformers:{minilm_path}"
+    assert a.store.embedder() == {
+        "name": f"sentence-transformers:{minilm_path}",
+        "model": minilm_path,
+        "dim": 384,
+        "normalized": True,
+    }
     assert a.retrieve("Lê Hải Bình Đắk Lắk", 1)[0].source.endswith("001_cb98ca3c559514ce.txt")
 
 

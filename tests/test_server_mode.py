@@ -48,7 +48,7 @@ def test_ingest_and_ask_against_a_chroma_server(tmp_path, chroma_server):
     assert len(a.ingest([SEEDS]).added) == 2
     assert a.store.vectors.where == f"Chroma server 127.0.0.1:{chroma_server}"
     assert not (tmp_path / "data" / "chroma").exists()
-    n_chunks = a.store.catalog.counts()[1]
+    n_chunks = a.store.counts()[1]
     assert a.store.vectors.count() == n_chunks
     passages = a.retrieve("Đoàn kiểm tra số 4 Đắk Lắk", 3)
     assert passages and all(p.dense_score is not None or p.lexical_score is not None for p in passages)

@@ -1,11 +1,24 @@
 """The persistence layer alone, with hand-made 3-d vectors."""
 
 import multiprocessing
+import sqlite3
+import threading
 import time
 
 import pytest
 
-from vectorstore import Catalog, Store, StoreLockedError, WriteLock
+from vectorstore import (
+    Catalog,
+    EmbedderMismatchError,
+    Store,
+    StoreDamagedError,
+    StoreError,
+    StoreLockedError,
+    WriteLock,
+)
+
+
+ID = {"name": "hand", "model": "hand", "dim": 3, "normalized": True}  # the identity of the hand-made vectors
 
 
 def _store(tmp_path):
@@ -27,10 +40,10 @@ def _vec(n, x):
 def test_put_replace_remove_keep_catalog_and_vectors_in_step(tmp_path):
     s = _store(tmp_path)
     with s.writer():
-        s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1))
-        s.put_document(*_doc("b", "/b.txt", 2), _vec(2, 0.9))
+        s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1), ID)
+        s.put_document(*_doc("b", "/b.txt", 2), _vec(2, 0.9), ID)
         assert s.catalog.counts() == (2, 5) and s.vectors.count() == 5
-        s.put_document(*_doc("a2", "/a.txt", 1), _vec(1, 0.2), replaces="a")
+        s.put_document(*_doc("a2", "/a.txt", 1), _vec(1, 0.2), ID, replaces="a")
         assert s.catalog.document("a") is None and s.catalog.document_by_source("/a.txt")["doc_id"] == "a2"
         assert s.catalog.counts() == (2, 3) and s.vectors.count() == 3
         s.remove_document("b")
@@ -43,11 +56,11 @@ def test_uncommitted_vectors_are_invisible_and_recovered(tmp_path):
     s = _store(tmp_path)
     doc, chunks = _doc("a", "/a.txt", 2)
     with s.writer():
-        s.put_document(doc, chunks, _vec(2, 0.5))
+        s.put_document(doc, chunks, _vec(2, 0.5), ID)
     # a crash between the vector upsert and the catalog commit:
     s.catalog.journal_add("put", ["z-0", "z-1"])
     s.vectors.upsert(["z-0", "z-1"], _vec(2, 0.5))
-    assert {i for i, _ in s.dense_search([0.5, 1.0, 0.0], 10)} == {"a-0", "a-1"}
+    assert {i for i, _ in s.dense_search([0.5, 1.0, 0.0], 10, ID)} == {"a-0", "a-1"}
     assert s.recover() == 1
     assert s.vectors.count() == 2 and s.catalog.journal_pending() == []
 
@@ -57,16 +70,16 @@ def test_failed_catalog_write_rolls_back_whole_document(tmp_path, monkeypatch):
     doc, chunks = _doc("a", "/a.txt", 2)
     original = Catalog.insert_document
 
-    def insert_then_fail(db, doc, chunks, facts=()):
-        original(db, doc, chunks, facts)  # every row written...
+    def insert_then_fail(db, doc, chunks, facts=(), gen=0):
+        original(db, doc, chunks, facts, gen)  # every row written...
         raise OSError("disk full")  # ...then the transaction fails before COMMIT
 
     monkeypatch.setattr(Catalog, "insert_document", staticmethod(insert_then_fail))
     with pytest.raises(OSError):
         with s.writer():
-            s.put_document(doc, chunks, _vec(2, 0.5))
+            s.put_document(doc, chunks, _vec(2, 0.5), ID)
     assert s.catalog.counts() == (0, 0) and s.catalog.lexical_search(["cau"], 5) == []
-    assert s.dense_search([0.5, 1.0, 0.0], 5) == []  # its vectors exist but are invisible
+    assert s.dense_search([0.5, 1.0, 0.0], 5, ID) == []  # its vectors exist but are invisible
     with s.writer():  # the next writer deletes them
         pass
     assert s.vectors.count() == 0
@@ -96,3 +109,158 @@ def test_second_writer_waits_then_gets_a_clear_error(tmp_path):
         p.join()
     with s.writer():  # released when the holder ends
         pass
+
+
+def test_two_threads_never_hold_the_write_lock_at_once(tmp_path):
+    s = _store(tmp_path)
+    inside, overlaps = [], []
+
+    def write(n):
+        with s.writer():
+            with s.writer():  # re-entrant within one thread
+                inside.append(n)
+                overlaps.append(len(inside))
+                time.sleep(0.05)
+                inside.remove(n)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == [1] * 6
+    with s.writer():  # a thread that cannot get it in time gets a clear error
+        errors = []
+        t = threading.Thread(target=lambda: errors.append(_try_write(s)))
+        t.start()
+        t.join()
+    assert "another thread of this process is writing" in errors[0]
+
+
+def _try_write(s):
+    try:
+        with s.writer():
+            return "wrote"
+    except StoreLockedError as e:
+        return str(e)
+
+
+def test_embedder_identity_is_recorded_with_the_first_vectors_and_checked(tmp_path):
+    s = _store(tmp_path)
+    assert s.embedder() is None
+    with s.writer():
+        s.put_document(*_doc("a", "/a.txt", 2), _vec(2, 0.1), ID)
+    assert s.embedder() == ID
+    other = {**ID, "name": "other"}
+    with pytest.raises(EmbedderMismatchError, match="'hand' \\(3 dimensions\\)"):
+        with s.writer():
+            s.put_document(*_doc("b", "/b.txt", 2), _vec(2, 0.1), other)
+    with pytest.raises(StoreError, match="2 dimensions from an embedder of 3"):
+        with s.writer():
+            s.put_document(*_doc("c", "/c.txt", 1), [[0.1, 0.2]], ID)
+    assert s.counts() == (1, 2) and s.vectors.count() == 2  # nothing of either was written
+
+
+def _rebuilt_doc(doc_id, n):
+    return [{"chunk_id": f"{doc_id}-{i}", "idx": i, "start": 0, "end": 3, "terms": f"moi {doc_id}"} for i in range(n)]
+
+
+def test_rebuild_serves_the_old_generation_until_one_switch(tmp_path):
+    s = _store(tmp_path)
+    with s.writer():
+        s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1), ID)
+    reader = Store(tmp_path / "d", "test_col")  # another process's view of the same data dir
+    new_id = {**ID, "name": "new", "dim": 2}
+    with s.rebuild(new_id) as gen:
+        gen.put("a", _rebuilt_doc("a", 1), [[1.0, 0.0]], [{"record_id": "a", "events": []}])
+        # the old generation still answers, with the old embedder
+        assert len(reader.dense_search([0.1, 1.0, 0.0], 5, ID)) == 3
+        assert reader.counts() == (1, 3) and [i for i, _ in reader.lexical_search(["moi"], 5)] == []
+    assert s.embedder() == new_id and s.counts() == (1, 1) and s.document("a")["n_chunks"] == 1
+    assert [i for i, _ in reader.dense_search([1.0, 0.0], 5, new_id)] == ["a-0"]  # followed without reopening
+    with pytest.raises(EmbedderMismatchError):  # a reader still on the old embedder is told, not fed garbage
+        Store(tmp_path / "d", "test_col").check_embedder(ID)
+    assert s.vectors.names() == ["test_col-g1"] and s.check(full=True).ok
+
+
+def test_a_failed_or_killed_rebuild_leaves_the_old_generation_serving(tmp_path):
+    s = _store(tmp_path)
+    with s.writer():
+        s.put_document(*_doc("a", "/a.txt", 2), _vec(2, 0.1), ID)
+    with pytest.raises(RuntimeError):
+        with s.rebuild(ID) as gen:
+            gen.put("a", _rebuilt_doc("a", 1), [[0.1, 1.0, 0.0]], [])
+            raise RuntimeError("embedder failed")
+    assert s.counts() == (1, 2) and s.vectors.names() == ["test_col"] and s.catalog.get_meta("building") is None
+    # killed: what the builder wrote stays on disk until the next writer
+    s.catalog.set_meta("building", "1")
+    with s.catalog.transaction() as db:
+        Catalog.insert_chunk(db, "a", _rebuilt_doc("a", 1)[0], 1)
+    Store(tmp_path / "d", "test_col-g1")  # its collection, created
+    assert s.counts() == (1, 2) and len(s.dense_search([0.1, 1.0, 0.0], 5, ID)) == 2
+    with s.writer():
+        pass
+    assert s.vectors.names() == ["test_col"] and s.catalog.chunk_ids(gen=1) == []
+
+
+def test_check_finds_a_lost_catalog_and_lost_vectors_and_repair_restores(tmp_path):
+    s = _store(tmp_path)
+    with s.writer():
+        s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1), ID)
+    assert s.check().ok and s.check(full=True).line() == "ok: 1 documents, 3 chunks, 3 vectors"
+    s.vectors.delete(["a-1"])
+    s.vectors.upsert(["ghost-0"], _vec(1, 0.3))
+    assert s.check().ok  # counts alone cannot see a swap...
+    h = s.check(full=True)  # ...comparing ids does
+    assert h.problems == ["1 of 3 chunks have no vector", "1 vectors belong to no chunk"] and "rag repair" in h.line()
+    embedded = []
+    assert s.repair(lambda rows: embedded.extend(rows) or _vec(len(rows), 0.1), ID) == (1, 1)
+    assert [r["chunk_id"] for r in embedded] == ["a-1"] and s.check(full=True).ok
+
+    s.close()
+    (tmp_path / "d" / "catalog.sqlite3").unlink()  # the catalog deleted (or emptied) under the vectors
+    lost = Store(tmp_path / "d", "test_col").check()
+    assert not lost.ok and "the catalog has no documents but the vector index holds 3 vectors" in lost.line()
+
+
+def test_a_damaged_catalog_file_is_found_and_reads_fail_with_one_clear_error(tmp_path):
+    s = _store(tmp_path)
+    with s.writer():
+        for n in range(40):
+            s.put_document(*_doc(f"d{n}", f"/{n}.txt", 5), _vec(5, 0.1), ID)
+    s.catalog._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    s.close()
+    path = tmp_path / "d" / "catalog.sqlite3"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 4096] = bytes(range(256)) * 16
+    path.write_bytes(bytes(data))
+    s = _store(tmp_path)
+    h = s.check(full=True)
+    assert not h.ok and "the catalog file is damaged" in h.line() and "from a backup" in h.line()
+    with pytest.raises(StoreDamagedError, match="is damaged .*run `rag check`"):
+        [s.document_text(f"d{n}") for n in range(40)] and s.lexical_search(["cau"], 50) and s.facts()
+
+
+def test_an_old_catalog_is_migrated_in_place(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    db = sqlite3.connect(d / "catalog.sqlite3")
+    db.executescript(
+        """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE documents (doc_id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, url TEXT,
+            date TEXT, metadata TEXT NOT NULL DEFAULT '{}', text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
+            added_at REAL NOT NULL);
+        CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
+            idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL);
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(terms, tokenize="unicode61 tokenchars '_'");
+        INSERT INTO meta VALUES ('embedder', 'hand'), ('dim', '3');
+        INSERT INTO documents VALUES ('a', '/a.txt', 't', NULL, NULL, '{}', 'câu một.', 1, 0);
+        INSERT INTO chunks VALUES (7, 'a-0', 'a', 0, 0, 8);
+        INSERT INTO chunks_fts(rowid, terms) VALUES (7, 'cau mot');"""
+    )
+    db.close()
+    s = Store(d, "test_col")
+    assert s.catalog._query("PRAGMA user_version")[0][0] == 1
+    assert s.embedder() == {"name": "hand", "dim": 3}
+    s.check_embedder(ID)  # the old record (name, dimension) still accepts the same embedder
+    assert [i for i, _ in s.lexical_search(["mot"], 5)] == ["a-0"] and s.chunks(["a-0"])["a-0"]["text"] == "câu một."

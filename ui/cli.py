@@ -58,8 +58,19 @@ def _progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int, 
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    with _progress("ingest", enabled=not args.json) as progress:
-        report = _assistant().ingest(args.paths, progress)
+    from rag.errors import IngestAbortedError
+
+    try:
+        with _progress("ingest", enabled=not args.json) as progress:
+            report = _assistant().ingest(args.paths, progress)
+    except IngestAbortedError as e:  # what was done before the failure, then the one-line error
+        _print_report(args, e.report)
+        raise
+    _print_report(args, report)
+    return 1 if report.rejected and not (report.added or report.updated or report.unchanged) else 0
+
+
+def _print_report(args: argparse.Namespace, report: Any) -> None:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -69,7 +80,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             elif r.status != "unchanged" or args.verbose:
                 print(f"{r.status:<9} {r.source} ({r.chunks} chunks){'  ' + r.reason if r.reason else ''}")
         print(report.summary())
-    return 1 if report.rejected and not (report.added or report.updated or report.unchanged) else 0
 
 
 def _print_answer(answer: Any) -> None:
@@ -126,7 +136,35 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     assistant = _assistant()
     with _progress("reindex") as progress:
         n = assistant.reindex(progress)
-    print(f"reindexed {n} documents with {assistant.settings.embedder}")
+    print(f"reindexed {n} documents with {assistant.embedder.name} (the old index answered until the switch)")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    health = _assistant().check(full=True)
+    for note in health.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"ok": health.ok, **vars(health)}, ensure_ascii=False, indent=2))
+    elif health.ok:
+        print(health.line())
+    else:
+        print(f"error: {health.line()}", file=sys.stderr)
+    return 0 if health.ok else 1
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    if not assistant.check(full=True).problems:
+        print("nothing to repair: " + assistant.check(full=False).line())
+        return 0
+    embedded, deleted = assistant.repair()
+    print(f"re-embedded {embedded} missing vectors, deleted {deleted} orphan vectors")
+    health = assistant.check(full=True)
+    if not health.ok:  # what repair cannot fix (a damaged catalog file, another embedder)
+        print(f"error: {health.line()}", file=sys.stderr)
+        return 1
+    print(health.line())
     return 0
 
 
@@ -247,6 +285,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", help="re-chunk and re-embed every article (after changing RAG_EMBEDDER)")
     p.set_defaults(fn=cmd_reindex)
+
+    p = sub.add_parser(
+        "check",
+        help="check the index: catalog file, catalog against vectors, embedder",
+        description="SQLite's page check of the catalog, every chunk against the vector index (missing and orphan "
+        "vectors) and the embedder that built it. Prints what is wrong and what to run; exit status 1 then.",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_check)
+
+    p = sub.add_parser(
+        "repair",
+        help="re-embed missing vectors from the stored text, delete orphan vectors",
+        description="Re-embeds every chunk whose vector is missing (from the catalog's text, with the current "
+        "embedder) and deletes vectors that belong to no chunk. A damaged catalog file needs its backup.",
+    )
+    p.set_defaults(fn=cmd_repair)
 
     p = sub.add_parser("stats", help="what the index holds")
     p.add_argument("--docs", action="store_true", help="list the documents")

@@ -3,15 +3,26 @@
 Nothing here knows about Vietnamese or answers; `rag` hands in folded terms and vectors."""
 
 from .catalog import Catalog
-from .errors import RagError, StoreError, StoreLockedError, StoreUnavailableError
+from .errors import (
+    EmbedderMismatchError,
+    RagError,
+    StoreDamagedError,
+    StoreError,
+    StoreLockedError,
+    StoreUnavailableError,
+)
 from .lock import WriteLock
-from .store import Store
+from .store import Generation, Health, Store
 from .vectors import VectorIndex
 
 __all__ = [
     "Catalog",
+    "EmbedderMismatchError",
+    "Generation",
+    "Health",
     "RagError",
     "Store",
+    "StoreDamagedError",
     "StoreError",
     "StoreLockedError",
     "StoreUnavailableError",

@@ -2,6 +2,10 @@
 (JSON), an ingest journal and key/value metadata. The catalog is the source of truth: a vector whose chunk is not
 here is invisible.
 
+Chunk rows carry the generation of the vector collection they were embedded into: a reindex writes generation
+N+1 beside N, and readers see only the generation named by meta `generation` (read inside each statement, so a
+switch is atomic for them). The schema is versioned with `PRAGMA user_version` and migrated at open.
+
 Rows are plain dicts; the lexical terms arrive already folded (the language logic lives in `rag`).
 """
 
@@ -16,17 +20,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError
+from .errors import StoreDamagedError, StoreError, StoreLockedError
 
+SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, url TEXT, date TEXT,
     metadata TEXT NOT NULL DEFAULT '{}', text TEXT NOT NULL, n_chunks INTEGER NOT NULL, added_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
+    rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, gen INTEGER NOT NULL DEFAULT 0,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL);
+    idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, UNIQUE (gen, chunk_id));
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize="unicode61 tokenchars '_'");
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
@@ -39,6 +44,28 @@ CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY, op TEXT NOT NULL, chunk_ids TEXT NOT NULL, at REAL NOT NULL);
 """
 
+# Version 0 -> 1: chunk rows get their generation (UNIQUE(chunk_id) becomes UNIQUE(gen, chunk_id), so the table is
+# rebuilt, keeping rowids: the lexical index refers to them); the embedder's name and dimension become one JSON
+# identity; the old in-place reindex flag goes (`rag check` finds what such a reindex left missing).
+MIGRATIONS = {
+    1: """
+CREATE TABLE chunks_v1 (
+    rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, gen INTEGER NOT NULL DEFAULT 0,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, UNIQUE (gen, chunk_id));
+INSERT INTO chunks_v1(rowid, chunk_id, gen, doc_id, idx, start, "end")
+    SELECT rowid, chunk_id, 0, doc_id, idx, start, "end" FROM chunks;
+DROP TABLE chunks;
+ALTER TABLE chunks_v1 RENAME TO chunks;
+CREATE INDEX chunks_doc ON chunks(doc_id);
+UPDATE meta SET value = json_object('name', value, 'dim', CAST(coalesce((SELECT value FROM meta WHERE key = 'dim'), 0)
+    AS INTEGER)) WHERE key = 'embedder' AND json_valid(value) = 0;
+DELETE FROM meta WHERE key IN ('dim', 'reindex_pending');
+""",
+}
+
+# The serving generation, read inside each statement that needs it.
+_GEN = "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'), 0)"
 _DOC_COLS = "doc_id, source, title, url, date, metadata, n_chunks, added_at"
 
 
@@ -51,10 +78,42 @@ class Catalog:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA)
+            self._migrate()
+        except StoreError:
+            raise
         except sqlite3.Error as e:
-            raise StoreError(f"cannot open catalog {self.path}: {e}") from None
+            raise self._error(e) from None
         self._mutex = threading.RLock()  # one connection shared by threads (the chat page serves several)
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the catalog {self.path} has schema version {version}; this version of the product reads up to "
+                f"{SCHEMA_VERSION}: upgrade it"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        fresh = not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'chunks'").fetchone()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            # statement by statement: executescript() would commit the open transaction first
+            scripts = ([] if fresh else [MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)]) + [SCHEMA]
+            for statement in (st for script in scripts for st in script.split(";\n") if st.strip()):
+                self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _error(self, e: sqlite3.Error) -> StoreError:
+        """SQLite's error as the store's: a busy database is a lock, anything else at this level is damage."""
+        if "locked" in str(e) or "busy" in str(e):
+            return StoreLockedError(f"the catalog {self.path} is busy: {e}")
+        if isinstance(e, sqlite3.IntegrityError):  # a constraint, not damage
+            return StoreError(f"the catalog {self.path} refused a write: {e}")
+        return StoreDamagedError(f"the catalog {self.path} is damaged ({e}); run `rag check`")
 
     def close(self) -> None:
         self._db.close()
@@ -62,17 +121,32 @@ class Catalog:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._mutex:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.DatabaseError as e:
+                raise self._error(e) from None
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._mutex:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as e:
+                raise self._error(e) from None
+
+    def quick_check(self) -> list[str]:
+        """SQLite's own consistency check of every page (`PRAGMA quick_check`); [] when sound."""
+        try:
+            rows = self._query("PRAGMA quick_check")
+        except StoreDamagedError as e:
+            return [str(e)]
+        problems = [r[0] for r in rows if r[0] != "ok"]
+        return problems
 
     # --- meta ---------------------------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -81,10 +155,17 @@ class Catalog:
 
     def set_meta(self, key: str, value: str | None) -> None:
         with self.transaction() as db:
-            if value is None:
-                db.execute("DELETE FROM meta WHERE key = ?", (key,))
-            else:
-                db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+            Catalog.put_meta(db, key, value)
+
+    @staticmethod
+    def put_meta(db: sqlite3.Connection, key: str, value: str | None, replace: bool = True) -> None:
+        """Inside a transaction: set (or, with None, delete) a meta value; `replace=False` keeps an existing one."""
+        if value is None:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            db.execute(
+                f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO meta(key, value) VALUES (?, ?)", (key, value)
+            )
 
     # --- documents ----------------------------------------------------------------------------------------------
     def _doc(self, row: sqlite3.Row | None) -> dict[str, Any] | None:
@@ -110,18 +191,31 @@ class Catalog:
         return rows[0]["text"] if rows else None
 
     def counts(self) -> tuple[int, int]:
-        row = self._query("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)")[0]
-        return row[0], row[1]
+        """(documents, chunks of the serving generation)."""
+        row = self._query(f"SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks WHERE gen = {_GEN})")
+        return row[0][0], row[0][1]
 
-    def chunk_ids(self, doc_id: str) -> list[str]:
-        return [r[0] for r in self._query("SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))]
+    def generation(self) -> int:
+        return int(self._query(f"SELECT {_GEN}")[0][0])
+
+    def chunk_ids(self, doc_id: str | None = None, gen: int | None = None) -> list[str]:
+        """Chunk ids of one document (or of all), of the serving generation unless `gen` is given."""
+        where = f"gen = {_GEN if gen is None else int(gen)}" + (" AND doc_id = ?" if doc_id else "")
+        return [
+            r[0]
+            for r in self._query(f"SELECT chunk_id FROM chunks WHERE {where} ORDER BY rowid", (doc_id,)[: bool(doc_id)])
+        ]
 
     @staticmethod
     def insert_document(
-        db: sqlite3.Connection, doc: dict[str, Any], chunks: list[dict[str, Any]], facts: Sequence[dict[str, Any]] = ()
+        db: sqlite3.Connection,
+        doc: dict[str, Any],
+        chunks: list[dict[str, Any]],
+        facts: Sequence[dict[str, Any]] = (),
+        gen: int = 0,
     ) -> None:
-        """Inside a transaction: the document row, its chunk rows, their lexical terms and its fact records
-        (each a dict with a `record_id`)."""
+        """Inside a transaction: the document row, its chunk rows (of generation `gen`), their lexical terms and its
+        fact records (each a dict with a `record_id`)."""
         db.execute(
             "INSERT INTO documents(doc_id, source, title, url, date, metadata, text, n_chunks, added_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -138,19 +232,42 @@ class Catalog:
             ),
         )
         for c in chunks:
-            cur = db.execute(
-                'INSERT INTO chunks(chunk_id, doc_id, idx, start, "end") VALUES (?, ?, ?, ?, ?)',
-                (c["chunk_id"], doc["doc_id"], c["idx"], c["start"], c["end"]),
-            )
-            db.execute("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)", (cur.lastrowid, c["terms"]))
+            Catalog.insert_chunk(db, doc["doc_id"], c, gen)
+        Catalog.replace_facts(db, doc["doc_id"], facts)
+
+    @staticmethod
+    def insert_chunk(db: sqlite3.Connection, doc_id: str, chunk: dict[str, Any], gen: int) -> None:
+        cur = db.execute(
+            'INSERT INTO chunks(chunk_id, gen, doc_id, idx, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
+            (chunk["chunk_id"], gen, doc_id, chunk["idx"], chunk["start"], chunk["end"]),
+        )
+        db.execute("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)", (cur.lastrowid, chunk["terms"]))
+
+    @staticmethod
+    def replace_facts(db: sqlite3.Connection, doc_id: str, facts: Sequence[dict[str, Any]]) -> None:
+        db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
         db.executemany(
             "INSERT INTO facts(record_id, doc_id, data) VALUES (?, ?, ?)",
-            [(f["record_id"], doc["doc_id"], json.dumps(f, ensure_ascii=False)) for f in facts],
+            [(f["record_id"], doc_id, json.dumps(f, ensure_ascii=False)) for f in facts],
         )
 
     @staticmethod
+    def delete_generation(db: sqlite3.Connection, gen: int) -> None:
+        """Inside a transaction: every chunk row of generation `gen` and its lexical row."""
+        db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE gen = ?)", (gen,))
+        db.execute("DELETE FROM chunks WHERE gen = ?", (gen,))
+
+    @staticmethod
+    def switch_generation(db: sqlite3.Connection, gen: int) -> None:
+        """Inside a transaction: serve generation `gen`, drop the rows of every other one and recount chunks."""
+        db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE gen != ?)", (gen,))
+        db.execute("DELETE FROM chunks WHERE gen != ?", (gen,))
+        Catalog.put_meta(db, "generation", str(gen))
+        db.execute("UPDATE documents SET n_chunks = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.doc_id)")
+
+    @staticmethod
     def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
-        """Inside a transaction: the document, its chunks and their lexical rows."""
+        """Inside a transaction: the document, its chunks (of every generation) and their lexical rows."""
         db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
@@ -175,7 +292,13 @@ class Catalog:
         if not terms:
             return 0
         phrase = '"' + " ".join(t.replace('"', '""') for t in terms) + '"'
-        return int(self._query("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (phrase,))[0][0])
+        return int(
+            self._query(
+                "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                f"WHERE chunks_fts MATCH ? AND c.gen = {_GEN}",
+                (phrase,),
+            )[0][0]
+        )
 
     # --- chunks and lexical search ------------------------------------------------------------------------------
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -186,7 +309,7 @@ class Catalog:
         rows = self._query(
             'SELECT c.chunk_id, c.doc_id, c.idx, c.start, c."end", substr(d.text, c.start + 1, c."end" - c.start) '
             f"AS text, d.source, d.title, d.url, d.date FROM chunks c JOIN documents d USING (doc_id) "
-            f"WHERE c.chunk_id IN ({marks})",
+            f"WHERE c.gen = {_GEN} AND c.chunk_id IN ({marks})",
             list(chunk_ids),
         )
         return {r["chunk_id"]: dict(r) for r in rows}
@@ -195,10 +318,12 @@ class Catalog:
         if not chunk_ids:
             return set()
         marks = ",".join("?" * len(chunk_ids))
-        return {r[0] for r in self._query(f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", list(chunk_ids))}
+        rows = self._query(f"SELECT chunk_id FROM chunks WHERE gen = {_GEN} AND chunk_id IN ({marks})", list(chunk_ids))
+        return {r[0] for r in rows}
 
     def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many chunks contain each term (absent terms are omitted)."""
+        """How many chunks contain each term (absent terms are omitted). While a reindex builds the next generation
+        its rows count too: IDF weights shift a little, for that time only."""
         if not terms:
             return {}
         marks = ",".join("?" * len(terms))
@@ -213,7 +338,7 @@ class Catalog:
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         rows = self._query(
             "SELECT c.chunk_id, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?",
+            f"WHERE chunks_fts MATCH ? AND c.gen = {_GEN} ORDER BY bm25(chunks_fts) LIMIT ?",
             (match, limit),
         )
         return [(r[0], r[1]) for r in rows]

@@ -18,3 +18,11 @@ class StoreLockedError(StoreError):
 
 class StoreUnavailableError(StoreError):
     """The vector store cannot be reached (e.g. the Chroma server is down)."""
+
+
+class StoreDamagedError(StoreError):
+    """The catalog's file is damaged, or the catalog and the vectors disagree (run `rag check`, `rag repair`)."""
+
+
+class EmbedderMismatchError(StoreError):
+    """The index was built with another embedder than the one in use now."""

@@ -1,11 +1,14 @@
-"""One writer at a time per data directory: an advisory `flock` on `<data_dir>/write.lock`.
+"""One writer at a time per data directory, across processes and threads.
 
-The kernel drops the lock when its process dies (even on SIGKILL), so a crash never leaves a stale lock."""
+Processes: an advisory `flock` on `<data_dir>/write.lock`; the kernel drops it when its process dies (even on
+SIGKILL), so a crash never leaves a stale lock. Threads: a re-entrant thread lock taken first, so two threads of one
+process (two uploads on the chat page) never write together, while one thread may nest writers."""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -16,33 +19,54 @@ class WriteLock:
     def __init__(self, path: Path, timeout: float):
         self.path, self.timeout = path, timeout
         self._fd: int | None = None
-        self._depth = 0  # re-entrant within one process
+        self._depth = 0  # nesting of the owning thread (only the owner of `_thread` touches it)
+        self._thread = threading.RLock()
 
-    def __enter__(self) -> WriteLock:
-        if self._depth == 0:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            deadline = time.monotonic() + self.timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        os.close(fd)
-                        raise StoreLockedError(
-                            f"another process is writing to {self.path.parent} (waited {self.timeout:g} s; "
-                            "RAG_LOCK_TIMEOUT sets how long to wait)"
-                        ) from None
-                    time.sleep(0.1)
-            os.ftruncate(fd, 0)
-            os.write(fd, str(os.getpid()).encode())
-            self._fd = fd
-        self._depth += 1
-        return self
+    def acquire(self, timeout: float | None = None) -> None:
+        """Wait up to `timeout` seconds (default: the lock's own) for the write lock."""
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        if not self._thread.acquire(timeout=max(timeout, 0)):
+            raise self._busy("another thread of this process", timeout)
+        try:
+            if self._depth == 0:
+                self._fd = self._flock(deadline, timeout)
+            self._depth += 1
+        except BaseException:
+            self._thread.release()
+            raise
 
-    def __exit__(self, *exc: object) -> None:
+    def _flock(self, deadline: float, timeout: float) -> int:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise self._busy("another process", timeout) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        return fd
+
+    def _busy(self, who: str, timeout: float) -> StoreLockedError:
+        return StoreLockedError(
+            f"{who} is writing to {self.path.parent} (waited {timeout:g} s; RAG_LOCK_TIMEOUT sets how long to wait)"
+        )
+
+    def release(self) -> None:
         self._depth -= 1
         if self._depth == 0 and self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+        self._thread.release()
+
+    def __enter__(self) -> WriteLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -2,22 +2,79 @@
 
 Write protocol for one document (ids are content-derived, so a retry upserts the same ids, never duplicates):
   1. journal the chunk ids about to change (committed)   2. upsert the new vectors into Chroma
-  3. one SQLite transaction: old rows out, new rows + lexical terms in   4. delete vectors no longer referenced
-  5. clear the journal entry.
+  3. one SQLite transaction: old rows out, new rows + lexical terms in (+ the embedder's identity with the first
+     vectors)   4. delete vectors no longer referenced   5. clear the journal entry.
 Queries only see chunks present in the catalog, so vectors written before a crash in step 2-3 are invisible;
-`recover()` (run before each write session) deletes journaled vectors that the catalog does not reference.
+`recover()` (run at the start of each write session) deletes journaled vectors that the catalog does not reference.
+
+Reindex protocol (`rebuild()`): generation N serves (collection `<name>` for 0, `<name>-g<N>` after) while N+1 is
+built beside it (new collection, new chunk rows); one transaction switches readers to N+1, then N's collection is
+dropped. Readers in other processes read the serving generation from the catalog and follow. A killed rebuild
+leaves N serving; the next writer drops what it had built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import copy
+import json
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog
+from .errors import EmbedderMismatchError, StoreDamagedError, StoreError, StoreLockedError
 from .lock import WriteLock
-from .vectors import VectorIndex
+from .vectors import CollectionGoneError, VectorIndex
+
+Identity = dict[str, Any]  # an embedder's {"name", "model", "dim", "normalized"}
+_BATCH = 256  # ids per Chroma / SQLite call in whole-index passes
+
+
+def describe(identity: Identity) -> str:
+    return f"{identity.get('name')!r} ({identity.get('dim')} dimensions)"
+
+
+@dataclass
+class Health:
+    """What `Store.check()` found: `problems` stop reads and writes until fixed by `fix`; `notes` are harmless
+    leftovers the next write clears."""
+
+    documents: int
+    chunks: int
+    vectors: int
+    generation: int
+    embedder: Identity | None
+    problems: list[str] = field(default_factory=list)
+    fix: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def line(self) -> str:
+        """One line for the user: what is wrong and what to run."""
+        if self.ok:
+            return f"ok: {self.documents} documents, {self.chunks} chunks, {self.vectors} vectors"
+        return "; ".join(self.problems) + (f" — {self.fix}" if self.fix else "")
+
+
+class Generation:
+    """The next generation under construction (see `Store.rebuild`)."""
+
+    def __init__(self, store: Store, number: int, vectors: VectorIndex):
+        self.store, self.number, self.vectors = store, number, vectors
+
+    def put(self, doc_id: str, chunks: list[dict[str, Any]], embeddings: Any, facts: Sequence[dict[str, Any]]) -> None:
+        """A document's new chunks and vectors (serving only after the switch) and its new fact records (at once:
+        they do not depend on the embedder)."""
+        self.vectors.upsert([c["chunk_id"] for c in chunks], embeddings)
+        with self.store.catalog.transaction() as db:
+            for c in chunks:
+                Catalog.insert_chunk(db, doc_id, c, self.number)
+            Catalog.replace_facts(db, doc_id, facts)
 
 
 class Store:
@@ -29,42 +86,117 @@ class Store:
         chroma_port: int = 8000,
         lock_timeout: float = 30.0,
     ):
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.data_dir = data_dir
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot use {data_dir} as the data directory: {e.strerror or e}") from None
+        self.data_dir, self.base = data_dir, collection
         self.catalog = Catalog(data_dir / "catalog.sqlite3")
-        self.vectors = VectorIndex(collection, path=data_dir / "chroma", host=chroma_host, port=chroma_port)
+        self._gen = self.catalog.generation()
+        self.vectors = VectorIndex(self._name(self._gen), path=data_dir / "chroma", host=chroma_host, port=chroma_port)
         self._lock = WriteLock(data_dir / "write.lock", lock_timeout)
 
     def close(self) -> None:
         """Close the catalog (the vectors need no closing)."""
         self.catalog.close()
 
+    def _name(self, gen: int) -> str:
+        return self.base if gen == 0 else f"{self.base}-g{gen}"
+
+    @property
+    def where(self) -> str:
+        """Where the vectors live, for messages."""
+        return self.vectors.where
+
+    def _follow(self) -> bool:
+        """Use the generation the catalog serves (a reindex in another process may have switched it). Returns
+        whether it changed."""
+        gen = self.catalog.generation()
+        if gen == self._gen:
+            return False
+        self.vectors.use(self._name(gen))
+        self._gen = gen
+        return True
+
+    # --- writing ------------------------------------------------------------------------------------------------
     @contextmanager
-    def writer(self) -> Iterator[Store]:
-        """Hold the data dir's write lock; finishes any write a crashed process left half done."""
-        with self._lock:
+    def writer(self, timeout: float | None = None) -> Iterator[Store]:
+        """Hold the data dir's write lock (waiting up to `timeout`, default the store's); finishes any write a
+        crashed process left half done."""
+        self._lock.acquire(timeout)
+        try:
+            self._follow()
             self.recover()
             yield self
+        finally:
+            self._lock.release()
+
+    def try_writer(self) -> Any:
+        """`writer()` if nobody writes now, else None (for work that may be skipped, like seeding)."""
+        try:
+            self._lock.acquire(0)
+        except StoreLockedError:
+            return None
+        self._lock.release()  # re-taken (re-entrant, same thread) by writer(); a race only means waiting
+        return self.writer()
 
     def recover(self) -> int:
-        """Drop vectors of journaled writes that never committed (or were replaced). Returns entries recovered."""
+        """Finish what crashed writers left: vectors of journaled writes that never committed (or were replaced),
+        the rows and collection of a rebuild killed before its switch, the old collection of one killed after it.
+        Returns the number of leftovers cleared."""
         pending = self.catalog.journal_pending()
         for entry_id, _op, ids in pending:
             live = self.catalog.existing_chunk_ids(ids)
             self.vectors.delete([i for i in ids if i not in live])
             self.catalog.journal_clear(entry_id)
-        return len(pending)
+        done = len(pending)
+        for key in ("building", "retired"):
+            gen = self.catalog.get_meta(key)
+            if gen is not None and int(gen) != self._gen:
+                with self.catalog.transaction() as db:
+                    Catalog.delete_generation(db, int(gen))
+                self.vectors.drop(self._name(int(gen)))
+                self.catalog.set_meta(key, None)
+                done += 1
+        return done
+
+    def embedder(self) -> Identity | None:
+        """The identity of the embedder that made the serving vectors (None before the first vectors)."""
+        value = self.catalog.get_meta("embedder")
+        return json.loads(value) if value else None
+
+    def check_embedder(self, identity: Identity) -> None:
+        """Raise unless vectors of `identity` may join (or query) this index."""
+        recorded = self.embedder()
+        if recorded is None:
+            n = self.catalog.counts()[1]
+            if n:
+                raise EmbedderMismatchError(
+                    f"the index in {self.data_dir} holds {n} chunks but no record of the embedder that made them "
+                    "(an ingest of an older version was interrupted); run `rag reindex`"
+                )
+            return
+        if any(recorded.get(k) != identity.get(k) for k in recorded):
+            raise EmbedderMismatchError(
+                f"the index in {self.data_dir} was built with embedder {describe(recorded)}, not "
+                f"{describe(identity)}; run `rag reindex` to re-embed everything with the new one, or set "
+                f"RAG_EMBEDDER back to {recorded.get('name')}"
+            )
 
     def put_document(
         self,
         doc: dict[str, Any],
         chunks: list[dict[str, Any]],
         embeddings: Any,
+        embedder: Identity,
         replaces: str | None = None,
         facts: Sequence[dict[str, Any]] = (),
     ) -> None:
-        """Add `doc` with its chunks and fact records (replacing document `replaces` if given). Call inside
-        `writer()`."""
+        """Add `doc` with its chunks, their vectors (made by `embedder`) and its fact records, replacing document
+        `replaces` if given. Call inside `writer()`."""
+        self.check_embedder(embedder)
+        if len(chunks) and len(embeddings[0]) != embedder["dim"]:
+            raise StoreError(f"vectors of {len(embeddings[0])} dimensions from an embedder of {embedder['dim']}")
         new_ids = [c["chunk_id"] for c in chunks]
         old_ids = self.catalog.chunk_ids(replaces) if replaces else []
         entry = self.catalog.journal_add("put", new_ids + old_ids)
@@ -72,7 +204,8 @@ class Store:
         with self.catalog.transaction() as db:
             if replaces:
                 Catalog.delete_document(db, replaces)
-            Catalog.insert_document(db, doc, chunks, facts)
+            Catalog.insert_document(db, doc, chunks, facts, self._gen)
+            Catalog.put_meta(db, "embedder", json.dumps(embedder, sort_keys=True), replace=False)
         self.vectors.delete([i for i in old_ids if i not in set(new_ids)])
         self.catalog.journal_clear(entry)
 
@@ -84,8 +217,152 @@ class Store:
         self.vectors.delete(ids)
         self.catalog.journal_clear(entry)
 
-    def dense_search(self, embedding: Any, k: int) -> list[tuple[str, float]]:
-        """Nearest chunks that the catalog knows (vectors of uncommitted writes are skipped)."""
-        hits = self.vectors.query(embedding, k)
+    @contextmanager
+    def rebuild(self, embedder: Identity) -> Iterator[Generation]:
+        """Build the next generation (every document `put` into it anew, vectors by `embedder`) while this one
+        serves, then switch in one transaction. Holds the write lock throughout; an error leaves this one serving."""
+        with self.writer():
+            old, new = self._gen, self._gen + 1
+            self.catalog.set_meta("building", str(new))
+            target = copy.copy(self.vectors)
+            target.use(self._name(new), create=True)
+            try:
+                yield Generation(self, new, target)
+            except BaseException:
+                self.recover()  # drops the half-built generation
+                raise
+            with self.catalog.transaction() as db:
+                Catalog.switch_generation(db, new)
+                Catalog.put_meta(db, "embedder", json.dumps(embedder, sort_keys=True))
+                Catalog.put_meta(db, "building", None)
+                Catalog.put_meta(db, "retired", str(old))
+            self._follow()
+            self.recover()  # drops the retired collection
+
+    # --- reading ------------------------------------------------------------------------------------------------
+    def dense_search(self, embedding: Any, k: int, embedder: Identity) -> list[tuple[str, float]]:
+        """Nearest chunks that the catalog knows (vectors of uncommitted writes are skipped). `embedder` made
+        `embedding`: checked again whenever a reindex has switched generations."""
+        for attempt in range(3):
+            if self._follow():
+                self.check_embedder(embedder)
+            try:
+                hits = self.vectors.query(embedding, k)
+                break
+            except CollectionGoneError:  # switched and dropped between reading the generation and querying
+                if attempt == 2:
+                    raise StoreDamagedError(
+                        f"the vector collection {self.vectors.name} is missing; run `rag check`"
+                    ) from None
         live = self.catalog.existing_chunk_ids([i for i, _ in hits])
         return [(i, s) for i, s in hits if i in live]
+
+    # The catalog's read side, unchanged: `rag` talks to the store only.
+    def documents(self) -> list[dict[str, Any]]:
+        return self.catalog.documents()
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        return self.catalog.document(doc_id)
+
+    def document_by_source(self, source: str) -> dict[str, Any] | None:
+        return self.catalog.document_by_source(source)
+
+    def document_text(self, doc_id: str) -> str | None:
+        return self.catalog.document_text(doc_id)
+
+    def counts(self) -> tuple[int, int]:
+        return self.catalog.counts()
+
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return self.catalog.chunks(chunk_ids)
+
+    def facts(self) -> list[dict[str, Any]]:
+        return self.catalog.facts()
+
+    def facts_version(self) -> tuple[int, int]:
+        return self.catalog.facts_version()
+
+    def phrase_count(self, terms: Sequence[str]) -> int:
+        return self.catalog.phrase_count(terms)
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        return self.catalog.doc_freqs(terms)
+
+    def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
+        return self.catalog.lexical_search(terms, limit)
+
+    # --- integrity ----------------------------------------------------------------------------------------------
+    def check(self, full: bool = False) -> Health:
+        """Compare the catalog with the vectors. Cheap by default (counts, records); `full` also runs SQLite's
+        page check and compares every id."""
+        quick = self.catalog.quick_check() if full else []
+        docs, chunks, vectors = self._counts()
+        h = Health(docs, chunks, vectors, self._gen, self.embedder())
+        if quick:
+            h.problems.append(f"the catalog file is damaged ({quick[0]})")
+            h.fix = f"restore {self.catalog.path} from a backup (or `sqlite3 {self.catalog.path} .recover`)"
+            return h
+        pending = self.catalog.journal_pending()
+        if pending:
+            h.notes.append(f"{len(pending)} interrupted writes (the next write clears them)")
+        building = self.catalog.get_meta("building")
+        if building:
+            h.notes.append(f"an unfinished reindex (generation {building}; the next write clears it)")
+        if pending:
+            return h  # counts are not comparable while a write is in flight
+        if docs == 0 and vectors:
+            h.problems.append(
+                f"the catalog has no documents but the vector index holds {vectors} vectors: the catalog was "
+                "emptied, deleted or replaced"
+            )
+            h.fix = f"restore {self.catalog.path} from a backup, or run `rag repair` to drop those vectors"
+            return h
+        if chunks and h.embedder is None:
+            h.problems.append(f"{chunks} chunks but no record of the embedder that made them")
+            h.fix = "run `rag reindex`"
+            return h
+        missing, orphans = self._differences() if full else (chunks - vectors, vectors - chunks)
+        missing_n = len(missing) if isinstance(missing, set) else max(missing, 0)
+        orphans_n = len(orphans) if isinstance(orphans, set) else max(orphans, 0)
+        if missing_n:
+            h.problems.append(f"{missing_n} of {chunks} chunks have no vector")
+        if orphans_n:
+            h.problems.append(f"{orphans_n} vectors belong to no chunk")
+        if h.problems:
+            h.fix = "run `rag repair`"
+        return h
+
+    def _counts(self) -> tuple[int, int, int]:
+        """(documents, chunks, vectors), read again once when chunks and vectors differ: a write in another process
+        may have finished between the two reads."""
+        for attempt in range(3):
+            self._follow()
+            try:
+                docs, chunks = self.catalog.counts()
+                vectors = self.vectors.count()
+            except CollectionGoneError:  # a reindex switched generations meanwhile
+                continue
+            if chunks == vectors or attempt:
+                return docs, chunks, vectors
+        raise StoreDamagedError(f"the vector collection {self.vectors.name} is missing; run `rag check`")
+
+    def _differences(self) -> tuple[set[str], set[str]]:
+        """(chunk ids without a vector, vector ids without a chunk) of the serving generation."""
+        live, have = set(self.catalog.chunk_ids()), self.vectors.ids()
+        return live - have, have - live
+
+    def repair(self, embed: Callable[[list[dict[str, Any]]], Any], embedder: Identity) -> tuple[int, int]:
+        """Re-embed chunks whose vector is missing (`embed` maps chunk rows, as `chunks()` gives them, to vectors of
+        `embedder`) and delete vectors that belong to no chunk. Returns (re-embedded, deleted)."""
+        with self.writer():
+            self.check_embedder(embedder)
+            missing, orphans = self._differences()
+            dropped = sorted(orphans)
+            for i in range(0, len(dropped), _BATCH):
+                self.vectors.delete(dropped[i : i + _BATCH])
+            todo = sorted(missing)
+            for i in range(0, len(todo), _BATCH):
+                rows = self.catalog.chunks(todo[i : i + _BATCH])
+                ids = [c for c in todo[i : i + _BATCH] if c in rows]
+                self.vectors.upsert(ids, embed([rows[c] for c in ids]))
+            return len(todo), len(dropped)

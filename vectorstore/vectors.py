@@ -17,6 +17,8 @@ def _first_line(e: BaseException) -> str:
 
 
 class VectorIndex:
+    """One client; `name` is the collection in use (`use()` switches it: a reindex builds the next one beside it)."""
+
     def __init__(self, collection: str, path: Path | None = None, host: str | None = None, port: int = 8000):
         import chromadb
 
@@ -30,13 +32,20 @@ class VectorIndex:
                 self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         except Exception as e:
             raise StoreUnavailableError(f"cannot reach {self.where}: {_first_line(e)}") from None
-        self.name = collection
-        self._col = self._call(self._open)
+        self.use(collection, create=True)
 
-    def _open(self) -> Any:
-        return self._client.get_or_create_collection(
-            self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-        )
+    def use(self, name: str, create: bool = False) -> None:
+        """Work on collection `name` from now on; a reader never creates one (it may just have been dropped)."""
+        if create:
+            self._col = self._call(
+                self._client.get_or_create_collection,
+                name,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        else:
+            self._col = self._call(self._client.get_collection, name, embedding_function=None)
+        self.name = name
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -44,7 +53,10 @@ class VectorIndex:
         except StoreError:
             raise
         except Exception as e:  # chromadb raises many kinds (connection, validation, internal)
-            unreachable = isinstance(e, (ConnectionError, OSError)) or "connect" in f"{type(e).__name__} {e}".lower()
+            text = f"{type(e).__name__} {e}".lower()
+            if "does not exist" in text or "notfound" in text:
+                raise CollectionGoneError(f"{self.where}: {_first_line(e)}") from None
+            unreachable = isinstance(e, (ConnectionError, OSError)) or "connect" in text
             raise (StoreUnavailableError if unreachable else StoreError)(f"{self.where}: {_first_line(e)}") from None
 
     def upsert(self, ids: Sequence[str], embeddings: Any) -> None:
@@ -63,14 +75,26 @@ class VectorIndex:
     def count(self) -> int:
         return int(self._call(self._col.count))
 
-    def reset(self) -> None:
-        """Drop every vector (used by reindex, e.g. after changing the embedder's dimension)."""
+    def ids(self, page: int = 5000) -> set[str]:
+        """Every id in the collection in use (paged: Chroma caps one `get`)."""
+        out: set[str] = set()
+        while True:
+            got = self._call(self._col.get, include=[], limit=page, offset=len(out))["ids"]
+            out.update(got)
+            if len(got) < page:
+                return out
 
-        def drop() -> None:
-            try:
-                self._client.delete_collection(self.name)
-            except Exception:  # absent already
-                pass
+    def names(self) -> list[str]:
+        """Names of every collection the client sees."""
+        return [getattr(c, "name", c) for c in self._call(self._client.list_collections)]
 
-        self._call(drop)
-        self._col = self._call(self._open)
+    def drop(self, name: str) -> None:
+        """Delete collection `name` (absent already: nothing to do)."""
+        try:
+            self._call(self._client.delete_collection, name)
+        except CollectionGoneError:
+            pass
+
+
+class CollectionGoneError(StoreError):
+    """The collection in use was dropped (by a reindex in another process): reopen the serving one."""
