@@ -65,8 +65,9 @@ class Assistant:
 
     @cached_property
     def store(self) -> Store:
-        """The store, checked cheaply on first use: a damaged one (lost catalog, missing vectors) is one clear
-        error naming what to run, never silently re-seeded or half answered."""
+        """The store, checked on first use (`Store.check`, without comparing every id): a damaged one (damaged
+        catalog file, lost catalog, missing vectors) is one clear error naming what to run, never silently re-seeded,
+        written into or half answered."""
         health = self._opened.check()
         if not health.ok:
             raise StoreDamagedError(f"{self.settings.data_dir}: {health.line()}")
@@ -150,8 +151,8 @@ class Assistant:
         return len(docs)
 
     def check(self, full: bool = True) -> Health:
-        """Catalog against vectors: counts, missing and orphan vectors, the embedder's identity, and (`full`)
-        SQLite's page check. `Health.line()` says what is wrong and what to run."""
+        """SQLite's page check, then catalog against vectors (counts, or with `full` every id: missing and orphan
+        vectors) and the embedder's identity. `Health.line()` says what is wrong and what to run."""
         health = self._opened.check(full=full)
         if health.ok and health.embedder:
             try:
@@ -355,7 +356,7 @@ class Assistant:
         return self.store.document_text(doc_id) or ""
 
     def stats(self) -> dict[str, Any]:
-        """What the index holds, and whether it is sound (the cheap check; `rag check` runs the full one)."""
+        """What the index holds, and whether it is sound (the check run at open; `rag check` compares every id)."""
         health = self._opened.check()
         return {
             "data_dir": str(self.settings.data_dir),

@@ -180,7 +180,7 @@ def test_chat_page_streams_then_shows_the_verified_answer(tmp_path):
     updates = list(h.chat_stream(a, Q, []))
     assert len(updates) > 3 and updates[0][0][-1]["content"] == "Trưởng"  # partial text first
     history, html = updates[-1]
-    assert history[-1]["content"] == "Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]." and "<mark>" in html
+    assert h.plain(history[-1]["content"]) == "Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]." and "<mark>" in html
 
 
 def test_cli_stream_prints_tokens_then_the_verified_answer(tmp_path, capsys, monkeypatch):

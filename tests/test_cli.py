@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -155,3 +156,22 @@ def test_a_data_dir_that_is_a_file_is_one_line(env, capsys, monkeypatch):
     assert main(["stats"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"error: cannot use {env / 'afile'} as the data directory")
+
+
+def test_a_damaged_catalog_is_one_line_for_readers_and_writers(env, capsys):
+    import rag
+
+    assert main(["ingest", str(SEEDS)]) == 0
+    rag.get_assistant().store.close()
+    rag._assistants.clear()
+    path = env / "data" / "catalog.sqlite3"
+    sqlite3.connect(path).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2 // 4096 * 4096
+    data[middle : middle + 4096] = b"\xa5" * 4096  # a page in the middle overwritten
+    path.write_bytes(bytes(data))
+    for argv in (["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"], ["ingest", str(SEEDS)], ["check"]):
+        capsys.readouterr()
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "damaged" in err and "Traceback" not in err, argv

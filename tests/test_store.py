@@ -235,7 +235,7 @@ def test_a_damaged_catalog_file_is_found_and_reads_fail_with_one_clear_error(tmp
     data[len(data) // 2 : len(data) // 2 + 4096] = bytes(range(256)) * 16
     path.write_bytes(bytes(data))
     s = _store(tmp_path)
-    h = s.check(full=True)
+    h = s.check()
     assert not h.ok and "the catalog file is damaged" in h.line() and "from a backup" in h.line()
     with pytest.raises(StoreDamagedError, match="is damaged .*run `rag check`"):
         [s.document_text(f"d{n}") for n in range(40)] and s.lexical_search(["cau"], 50) and s.facts()

@@ -1,15 +1,19 @@
-"""End to end in a real browser: `rag serve` on a free loopback port, driven by headless Chromium."""
+"""End to end in a real browser: `rag serve` on a free loopback port, driven by headless Chromium. One server for
+the module (a start costs ~15-20 s); each test adds its own article."""
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+import types
 import urllib.request
 
+import httpx
 import pytest
-
 from conftest import ROOT, write
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -24,10 +28,18 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("server")
     port = _free_port()
-    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(root / "data"),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "GRADIO_TEMP_DIR": str(root / "gradio"),  # where Gradio keeps uploads: looked at by the upload test
+        "TMPDIR": str(root / "tmp"),  # where the page's CSV exports go: looked at when the server stops
+    }
+    (root / "tmp").mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "rag", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -45,38 +57,118 @@ def server(tmp_path):
         except OSError:
             assert proc.poll() is None, proc.stderr.read()
             time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(20)
+    yield types.SimpleNamespace(url=url, root=root)
+    proc.terminate()  # SIGTERM stops the server as Ctrl-C does: exit handlers run
+    assert proc.wait(20) == 0, proc.stderr.read()
+    assert not list((root / "tmp").glob("rag-facts-*")), "the CSV export folder outlived the server"
 
 
-def test_ask_see_highlighted_source_upload_and_list(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_ask_see_highlighted_source_upload_and_list(server, browser, tmp_path):
+    from playwright.sync_api import expect
 
     article = write(
         tmp_path / "moi.txt",
         "# title = Đoàn kiểm tra số 11 tại Sơn La\nChiều 9/5/2024, Đoàn kiểm tra số 11 "
         "của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Sơn La.\n",
     )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 1200})
-        page.goto(server)
-        page.locator("#rag-question textarea").fill("Ai là trưởng đoàn kiểm tra tại Trà Vinh?")
-        page.locator("#rag-send").click()
-        expect(page.locator("#rag-chat")).to_contain_text("Nguyễn Quang Dương", timeout=60_000)
-        mark = page.locator("#rag-sources blockquote mark").first
-        expect(mark).to_contain_text("Nguyễn Quang Dương")
-        expect(page.locator("#rag-sources")).to_contain_text("000_b584f524cb46930b.txt")
-        page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+    page = browser.new_page(viewport={"width": 1200, "height": 1200})
+    page.goto(server.url)
+    page.locator("#rag-question textarea").fill("Ai là trưởng đoàn kiểm tra tại Trà Vinh?")
+    page.locator("#rag-send").click()
+    expect(page.locator("#rag-chat")).to_contain_text("Nguyễn Quang Dương", timeout=60_000)
+    mark = page.locator("#rag-sources blockquote mark").first
+    expect(mark).to_contain_text("Nguyễn Quang Dương")
+    expect(page.locator("#rag-sources")).to_contain_text("000_b584f524cb46930b.txt")
+    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
 
+    page.get_by_role("tab", name="Thư viện").click()
+    page.locator("#rag-upload input[type=file]").set_input_files(str(article))
+    expect(page.locator("#rag-upload-results")).to_contain_text("đã thêm", timeout=60_000)
+    expect(page.locator("#rag-library")).to_contain_text("Đoàn kiểm tra số 11 tại Sơn La", timeout=30_000)
+    page.screenshot(path=str(tmp_path / "library.png"), full_page=True)
+    assert (tmp_path / "chat.png").stat().st_size > 10_000
+
+
+class _Trap(http.server.BaseHTTPRequestHandler):
+    """Records every request: the page must make none to what an article names."""
+
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.hits.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_hostile_article_markup_is_shown_literally_and_fetches_nothing(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    trap = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trap)
+    threading.Thread(target=trap.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{trap.server_address[1]}"
+    title = f"Đoàn kiểm tra số 12 làm việc tại Lai Châu <img src={base}/t.png>"
+    hostile = (
+        f"Báo cáo của Tỉnh ủy Lai Châu ghi rõ ![a]({base}/x.png) <img src={base}/y.png onerror=alert(1)> "
+        "<script>alert(2)</script> [link](javascript:alert(3)) là đoạn mã lạ xuất hiện trên cổng thông tin điện tử "
+        "của tỉnh."
+    )
+    article = write(
+        tmp_path / "lai_chau.txt",
+        f"# title = {title}\nSáng 14/5/2024, Đoàn kiểm tra số 12 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương "
+        "do đồng chí Vũ Văn Hòa, Phó Trưởng ban Nội chính Trung ương, làm Trưởng đoàn đã làm việc với Ban Thường vụ "
+        f"Tỉnh ủy Lai Châu.\n{hostile}\nĐoàn kiểm tra đề nghị Tỉnh ủy Lai Châu khắc phục sự cố trên cổng thông tin.\n",
+    )
+    page = browser.new_page(viewport={"width": 1200, "height": 1200})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(server.url)
         page.get_by_role("tab", name="Thư viện").click()
         page.locator("#rag-upload input[type=file]").set_input_files(str(article))
         expect(page.locator("#rag-upload-results")).to_contain_text("đã thêm", timeout=60_000)
-        expect(page.locator("#rag-library")).to_contain_text("Đoàn kiểm tra số 11 tại Sơn La", timeout=30_000)
-        page.screenshot(path=str(tmp_path / "library.png"), full_page=True)
-        browser.close()
-    assert (tmp_path / "chat.png").stat().st_size > 10_000
+        expect(page.locator("#rag-library")).to_contain_text(title, timeout=30_000)  # plain-text cells
+
+        page.get_by_role("tab", name="Hỏi đáp").click()
+        page.locator("#rag-question textarea").fill(
+            "Đoạn mã lạ nào xuất hiện trên cổng thông tin điện tử của Lai Châu?"
+        )
+        page.locator("#rag-send").click()
+        expect(page.locator("#rag-sources")).to_contain_text("đoạn mã lạ", timeout=60_000)
+        reply = page.locator("#rag-chat .message.bot").last
+        expect(reply).to_contain_text("đoạn mã lạ")
+        page.wait_for_timeout(1000)  # time for any image the page would load
+        page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+        assert _Trap.hits == [] and dialogs == []  # no fetch of what the article names, no script run
+        assert hostile in reply.inner_text()  # the quote as stored, its markup shown as text
+        assert hostile in page.locator("#rag-sources blockquote").first.inner_text()
+        assert title in page.locator("#rag-sources").inner_text()
+        assert page.locator("#rag-chat img, #rag-chat script, #rag-chat a[href^='javascript']").count() == 0
+    finally:
+        trap.shutdown()
+
+
+def test_upload_route_refuses_other_file_types(server):
+    upload = server.url + "gradio_api/upload"
+    refused = httpx.post(upload, files=[("files", ("virus.exe", b"MZ\x90\x00")), ("files", ("x.svg", b"<svg/>"))])
+    assert refused.status_code == 415 and "virus.exe: loại tệp không được hỗ trợ (.exe)" in refused.text
+    kept = {p.name for p in (server.root / "gradio").rglob("*") if p.is_file()}
+    assert not {"virus.exe", "x.svg"} & kept
+    accepted = httpx.post(upload, files=[("files", ("bai.txt", "Đoàn kiểm tra số 2.".encode()))])
+    assert accepted.status_code == 200 and accepted.json()[0].endswith("bai.txt")
+    assert any(p.name == "bai.txt" for p in (server.root / "gradio").rglob("*"))

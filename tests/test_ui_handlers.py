@@ -1,25 +1,45 @@
 """The chat page's handlers, without a browser."""
 
+import asyncio
 import csv
+import html as htmllib
+import inspect
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
 
 import gradio as gr
+import pytest
+from conftest import DATA, ROOT, SEEDS, HashEmbedding, make_settings, write
+from markdown_it import MarkdownIt
 
+import rag
 from rag import Assistant
 from ui import handlers as h
-from ui.app import build
+from ui.app import build, make_auth, serve
 
-from conftest import DATA, SEEDS, HashEmbedding, make_settings, write
+HOSTILE = (
+    "Báo cáo ghi rõ ![a](http://127.0.0.1:9/x.png) <img src=http://127.0.0.1:9/y.png onerror=alert(1)> "
+    "<script>alert(2)</script> [link](javascript:alert(3)) là đoạn mã lạ trên cổng thông tin của tỉnh Lai Châu."
+)
+ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]|&(amp|lt|gt|#32|#9);")  # what md_text writes for punctuation and blanks
 
 
 def test_chat_turn_returns_history_and_highlighted_sources(fake_assistant):
     history, html = h.chat(fake_assistant, "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", [])
     assert [m["role"] for m in history] == ["user", "assistant"]
-    assert "Nguyễn Quang Dương" in history[1]["content"] and "[1]" in history[1]["content"]
+    assert "Nguyễn Quang Dương" in history[1]["content"] and "[1]" in h.plain(history[1]["content"])
     assert "<mark>" in html and "000_b584f524cb46930b.txt" in html and "Xem toàn bài" in html
     # a follow-up is answered for the new province and says which question it answered; the Đắk Lắk article names
-    # only a deputy head, so the answer says it names no head (never the deputy instead)
+    # only a deputy head, so the answer says it names no head (never the deputy instead). The history comes back
+    # as Gradio hands it over (content as parts, escaped as shown) and is read back as text.
+    history = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in history]
     history, html = h.chat(fake_assistant, "Còn ở Đắk Lắk thì sao?", history)
-    reply = history[-1]["content"]
+    reply = h.plain(history[-1]["content"])
     assert "(Ai là trưởng đoàn kiểm tra tại Đắk Lắk?)" in reply and "Đắk Lắk không nêu trưởng đoàn" in reply
     assert "Lê Hải Bình" not in reply
 
@@ -35,6 +55,34 @@ def test_article_text_is_escaped(fake_assistant, tmp_path):
     )
     _, html = h.chat(fake_assistant, "Đoàn kiểm tra số 3 làm việc ở tỉnh nào?", [])
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HOSTILE,
+        "**đậm** _nghiêng_ `mã` ~~gạch~~ $$x$$ <b>b</b> &amp; &lt; \\*x\\* a\\\nb <http://x.vn> www.x.vn a@b.vn",
+        "# tiêu đề\n- mục\n1. một\n> trích\n    mã thụt lề\n\tmã tab\n---\n===\n| a | b |\n|---|---|\n```\nrào\n```",
+        "[x]: http://127.0.0.1:9/ref.png\n![r][x] [^1] <!-- c --> <?php ?> <![CDATA[x]]>",
+    ],
+)
+def test_md_text_renders_as_the_text_itself(text):
+    shown = h.md_text(text)
+    assert h.plain(shown) == text  # what goes back to the assistant as history is what was shown
+    # a CommonMark parser (with tables, strikethrough, hard line breaks) renders it as one paragraph with line
+    # breaks whose text is exactly the input
+    rendered = MarkdownIt("commonmark", {"breaks": True}).enable(["table", "strikethrough"]).render(shown)
+    assert set(re.findall(r"</?[a-z]+", rendered)) == {"<p", "</p"} | ({"<br"} if "\n" in text else set())
+    assert htmllib.unescape(re.sub(r"</?p>\n?|<br />", "", rendered)) == text
+    assert not re.search(r"[!-/:-@\[-`{-~]", ESCAPED.sub("", shown))  # no punctuation mark left unescaped
+
+
+def test_chat_message_shows_hostile_article_text_literally(fake_assistant, tmp_path):
+    fake_assistant.ingest([write(tmp_path / "lc.txt", f"Đoàn kiểm tra số 12 làm việc tại Lai Châu.\n{HOSTILE}\n")])
+    history, _ = h.chat(fake_assistant, "Báo cáo ghi gì về đoạn mã lạ trên cổng thông tin của tỉnh Lai Châu?", [])
+    shown = history[-1]["content"]
+    assert HOSTILE in h.plain(shown) and "<" not in shown and "](" not in shown
+    assert not re.search(r"[!-/:-@\[-`{-~]", ESCAPED.sub("", shown))
 
 
 def test_chat_errors_become_a_reply(fake_assistant):
@@ -58,6 +106,26 @@ def test_facts_table_filters_and_csv(tmp_path):
     assert provinces[0] == h.ALL and "Quảng Ninh" in provinces and years == [h.ALL, "2024"]
 
 
+def test_facts_csv_exports_share_one_folder(fake_assistant, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    h._export_dir.cache_clear()
+    fake_assistant.ingest([SEEDS])
+    try:
+        paths = {h.facts_table(fake_assistant, province=p)[1] for p in (None, "Trà Vinh", None, "Đắk Lắk") * 3}
+        assert len(paths) == 3 and len(list((tmp_path / "tmp").glob("rag-facts-*"))) == 1
+        with open(h.facts_table(fake_assistant, province="Trà Vinh")[1], encoding="utf-8-sig") as f:
+            assert [r["province"] for r in csv.DictReader(f)] == ["Trà Vinh"]
+        assert {os.path.basename(p) for p in paths} == {"inspections.csv"}  # the name the download keeps
+        assert not list((tmp_path / "tmp").rglob("*.tmp"))  # written aside, then renamed
+    finally:
+        h._export_dir.cache_clear()
+    # and the folder goes when the process exits
+    code = "from ui.handlers import _export_dir; d = _export_dir(); (d / 'x').write_text('1'); print(d)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() and not os.path.exists(out.stdout.strip())
+
+
 def test_upload_copies_into_data_dir_and_reports_each_file(fake_assistant, tmp_path):
     good = write(tmp_path / "in" / "bai.md", "---\ntitle: Bài mới\n---\nĐoàn kiểm tra số 2 làm việc tại Sơn La.")
     bad = write(tmp_path / "in" / "rong.txt", "")
@@ -69,8 +137,20 @@ def test_upload_copies_into_data_dir_and_reports_each_file(fake_assistant, tmp_p
     assert "Bài mới" in [r[0] for r in table]
     doc_id = next(v for label, v in choices if "Bài mới" in label)
     assert h.reembed(fake_assistant).startswith("Đã nhúng lại 1 bài")
-    assert h.remove(fake_assistant, doc_id) == "Đã xóa: bai.md"
+    assert h.plain(h.remove(fake_assistant, doc_id)) == "Đã xóa: bai.md"
     assert h.library(fake_assistant)[0] == []
+
+
+def test_upload_refuses_other_types_per_file_and_keeps_none(fake_assistant, tmp_path):
+    files = [write(tmp_path / "in" / n, "MZ\x90 <html>") for n in ("virus.exe", "x.svg", "khong_duoi")]
+    good = write(tmp_path / "in" / "bai.txt", "Đoàn kiểm tra số 2 làm việc tại Sơn La.")
+    uploads = tmp_path / "uploads"
+    rows = h.upload(fake_assistant, [str(f) for f in (*files, good)], uploads)
+    assert rows[0] == ["bai.txt", "đã thêm", ""]
+    assert [r[:2] for r in rows[1:]] == [[n, "bị từ chối"] for n in ("virus.exe", "x.svg", "khong_duoi")]
+    assert "loại tệp không được hỗ trợ (.exe); chỉ nhận .txt, .md" in rows[1][2] and "(không có đuôi)" in rows[3][2]
+    assert sorted(p.name for p in uploads.iterdir()) == ["bai.txt"]
+    assert h.upload(fake_assistant, [str(files[0])], uploads)[0][1] == "bị từ chối"  # nothing left to ingest
 
 
 def test_page_builds_and_an_unreachable_store_is_a_message_not_a_trace(fake_assistant, tmp_path):
@@ -80,15 +160,72 @@ def test_page_builds_and_an_unreachable_store_is_a_message_not_a_trace(fake_assi
     banner = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rag-store-error"][0]
     assert "Không mở được kho dữ liệu" in banner.value and "cannot reach Chroma server" in banner.value
     history, _ = h.chat(broken, "Ai là trưởng đoàn?", [])
-    assert history[-1]["content"].startswith("Lỗi: cannot reach Chroma server")
+    assert h.plain(history[-1]["content"]).startswith("Lỗi: kho dữ liệu gặp lỗi: cannot reach Chroma server")
+
+
+def test_store_errors_show_one_clear_message(fake_assistant, monkeypatch, tmp_path):
+    demo = build(fake_assistant)
+    fns = {f.name: f.fn for f in demo.fns.values()}
+
+    def broken(*_args, **_kwargs):
+        raise rag.StoreError("database disk image is malformed")
+
+    for method in ("documents", "records", "ask_stream", "ingest"):
+        monkeypatch.setattr(fake_assistant, method, broken)
+    banner, *rest = fns["refresh"]()  # the library tab's refresh (page load, after upload/remove/re-embed)
+    assert banner.visible and "Không mở được kho dữ liệu:** database disk image is malformed" in banner.value
+    assert len(rest) == 6 and all(r == gr.skip() for r in rest)
+    with pytest.raises(gr.Error) as e:
+        fns["on_facts"](h.ALL, h.ALL, "")
+    assert e.value.message == "kho dữ liệu gặp lỗi: database disk image is malformed" and e.value.title == "Lỗi"
+    with pytest.raises(gr.Error, match="kho dữ liệu gặp lỗi"):
+        fns["on_upload"]([str(write(tmp_path / "a.txt", "Đoàn kiểm tra số 2."))])
+    history, _ = h.chat(fake_assistant, "Ai là trưởng đoàn?", [])
+    assert h.plain(history[-1]["content"]) == "Lỗi: kho dữ liệu gặp lỗi: database disk image is malformed"
+    # an unexpected failure is a message too (its trace goes to the log), never a bare "Error"
+    monkeypatch.setattr(fake_assistant, "records", lambda: 1 / 0)
+    with pytest.raises(gr.Error, match=r"lỗi không mong đợi \(ZeroDivisionError\)"):
+        fns["on_facts"](h.ALL, h.ALL, "")
+    monkeypatch.undo()  # the banner goes when the store works again
+    assert fns["refresh"]()[0].visible is False
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_serve_never_shares_limits_uploads_and_asks_for_login(fake_assistant, monkeypatch, tmp_path):
-    from ui.app import serve
-
     seen = {}
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: seen.update(kw))
     a = Assistant(make_settings(tmp_path / "d", ui_auth="admin:s3cret", max_file_mb=5), embedder=HashEmbedding())
-    serve(assistant=a)
-    assert seen["share"] is False and seen["server_name"] == "127.0.0.1"
-    assert seen["auth"] == ("admin", "s3cret") and seen["max_file_size"] == "5mb"
+    serve(assistant=a, port=_free_port())
+    assert seen["share"] is False and seen["server_name"] == "127.0.0.1" and seen["max_file_size"] == "5mb"
+    assert inspect.iscoroutinefunction(seen["auth"]) and asyncio.run(seen["auth"]("admin", "s3cret"))
+    assert seen["app_kwargs"]["middleware"][0].cls.__name__ == "UploadTypes" and seen["num_workers"] == 0
+
+
+def test_failed_logins_wait_longer_each_time(caplog):
+    slept = []
+
+    async def sleep(seconds):
+        slept.append(seconds)
+
+    check = make_auth("admin", "s3cret", base=1.0, cap=5.0, sleep=sleep)
+
+    async def attempts():
+        tries = [("admin", "x")] * 4 + [("root", "s3cret"), ("admin", "s3cret"), ("admin", "")]
+        return [await check(user, password) for user, password in tries]
+
+    with caplog.at_level(logging.WARNING, logger="ui.app"):
+        assert asyncio.run(attempts()) == [False] * 5 + [True, False]
+    assert slept == [1, 2, 4, 5, 5, 1]  # doubling, capped; nothing slept on success, which starts over
+    assert "failed login as 'admin' (3 in a row); answering in 4 s" in caplog.text
+
+
+def test_serve_on_a_busy_port_is_a_one_line_error(fake_assistant):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(rag.RagError, match=rf"^port {port} on 127\.0\.0\.1 is in use; choose another with --port$"):
+            serve(port=port, assistant=fake_assistant, block=False)

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import errno
 import functools
-from collections.abc import Callable, Iterator
+import hmac
+import html
+import json
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import rag
 from rag.loaders import SUPPORTED_SUFFIXES
 
 from . import handlers as h
+
+log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "Ai là trưởng đoàn kiểm tra tại Trà Vinh?",
@@ -30,16 +45,26 @@ CSS = """
 
 
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Product errors become a clear message on the page (gr.Error), never a stack trace."""
+    """Any failure becomes one clear message on the page (gr.Error, whose text is HTML: escaped), never a bare
+    "Error" (what Gradio shows for other exceptions under show_error=False) nor a stack trace."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except rag.RagError as e:
-            raise gr.Error(str(e)) from None
+        except gr.Error:
+            raise
+        except Exception as e:  # the page's edge; unexpected ones are logged with their trace
+            (log.warning if isinstance(e, rag.RagError) else log.exception)("%s failed: %s", fn.__name__, e)
+            raise gr.Error(html.escape(h.error_text(e)), title="Lỗi", print_exception=False) from None
 
     return wrapper
+
+
+def _banner(problem: BaseException | None, **kw: Any) -> Any:
+    """The damage banner at the top of the page (every tab sees it); hidden when there is no problem."""
+    text = f"**Không mở được kho dữ liệu:** {h.md_text(str(problem) or type(problem).__name__)}" if problem else ""
+    return gr.Markdown(text, visible=problem is not None, **kw)
 
 
 def _progress(progress: gr.Progress) -> Callable[[int, int, str], None]:
@@ -49,25 +74,24 @@ def _progress(progress: gr.Progress) -> Callable[[int, int, str], None]:
 def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
     a = assistant or rag.get_assistant()
     uploads_dir = Path(a.settings.data_dir).expanduser() / "uploads"
+    problem: rag.RagError | None = None
     try:
         a.ensure_seeded()
-        problem = None
     except rag.RagError as e:
-        problem = str(e)
+        log.warning("the store cannot be opened: %s", e)
+        problem = e
 
     with gr.Blocks(title="Hỏi đáp kiểm tra bảo vệ chính trị nội bộ") as demo:
         gr.Markdown(
             "## Hỏi đáp tin tức: kiểm tra công tác bảo vệ chính trị nội bộ\n"
             "Câu trả lời trích dẫn nguyên văn các bài báo đã nạp; mỗi ý có số nguồn [n]."
         )
-        gr.Markdown(
-            f"**Không mở được kho dữ liệu:** {problem}" if problem else "",
-            visible=bool(problem),
-            elem_id="rag-store-error",
-        )
+        banner = _banner(problem, elem_id="rag-store-error")
 
         with gr.Tab("Hỏi đáp", id="chat"):
-            chatbot = gr.Chatbot(label="Hội thoại", height=380, elem_id="rag-chat")
+            # Messages are md_text-escaped Markdown (h.chat_stream); no LaTeX, and no copy buttons, which would copy
+            # the escaped source rather than the text shown (selecting the text copies it as shown).
+            chatbot = gr.Chatbot(label="Hội thoại", height=380, elem_id="rag-chat", latex_delimiters=[], buttons=[])
             with gr.Row():
                 box = gr.Textbox(
                     placeholder="Đặt câu hỏi, có dấu hoặc không dấu, tiếng Việt hoặc tiếng Anh…",
@@ -81,8 +105,8 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
             new_chat = gr.Button("Cuộc trò chuyện mới", size="sm")
 
             def on_chat(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
-                for new_history, html in h.chat_stream(a, message, history):  # streams when an LLM is configured
-                    yield new_history, html, ""
+                for new_history, panel in h.chat_stream(a, message, history):  # streams when an LLM is configured
+                    yield new_history, panel, ""
 
             send.click(on_chat, [box, chatbot], [chatbot, sources, box])
             box.submit(on_chat, [box, chatbot], [chatbot, sources, box])
@@ -95,6 +119,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                 f_person = gr.Textbox(label="Người (tên, có dấu hoặc không)")
             facts = gr.Dataframe(
                 headers=h.FACT_HEADERS,
+                datatype="str",  # plain-text cells: article text is never read as Markdown or HTML
                 interactive=False,
                 wrap=True,
                 elem_id="rag-facts",
@@ -114,6 +139,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
         with gr.Tab("Thư viện", id="library"):
             docs = gr.Dataframe(
                 headers=h.LIBRARY_HEADERS,
+                datatype="str",
                 interactive=False,
                 wrap=True,
                 elem_id="rag-library",
@@ -127,6 +153,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
             )
             results = gr.Dataframe(
                 headers=h.RESULT_HEADERS,
+                datatype="str",
                 interactive=False,
                 wrap=True,
                 label="Kết quả nạp",
@@ -140,10 +167,16 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
 
         @_guard
         def refresh() -> tuple[Any, ...]:
-            rows, choices = h.library(a)
-            provinces, years = h.fact_filters(a)
-            table, path = h.facts_table(a)
+            """The library and facts tabs anew; a store error shows the banner (and leaves the tabs as they are)."""
+            try:
+                rows, choices = h.library(a)
+                provinces, years = h.fact_filters(a)
+                table, path = h.facts_table(a)
+            except rag.StoreError as e:
+                log.warning("the store failed on refresh: %s", e)
+                return (_banner(e), *[gr.skip()] * 6)
             return (
+                _banner(None),
                 rows,
                 gr.Dropdown(choices=choices, value=None),
                 table,
@@ -152,7 +185,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                 gr.Dropdown(choices=years, value=h.ALL),
             )
 
-        refreshed = [docs, to_remove, facts, download, f_province, f_year]
+        refreshed = [banner, docs, to_remove, facts, download, f_province, f_year]
 
         @_guard
         def on_upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> Any:
@@ -174,24 +207,116 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
     return demo
 
 
+def make_auth(
+    user: str,
+    password: str,
+    base: float = 1.0,
+    cap: float = 10.0,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> Callable[[str, str], Awaitable[bool]]:
+    """Gradio's login check: constant-time comparison, and each failure answered after a delay that doubles with
+    the failures in a row (base, 2*base, ... up to cap; a success starts over). Attempts are taken one at a time,
+    so parallel guesses wait their turn too; the price is that during an attack the real user waits as well.
+    Async, so the delay is awaited: Gradio calls the check on its event loop, where time.sleep would stop the
+    whole server."""
+    failures = 0
+    lock = asyncio.Lock()
+
+    async def check(username: str, given: str) -> bool:
+        nonlocal failures
+        async with lock:
+            ok = hmac.compare_digest(username.encode(), user.encode()) & hmac.compare_digest(
+                given.encode(), password.encode()
+            )
+            if ok:
+                failures = 0
+                return True
+            failures += 1
+            delay = min(cap, base * 2 ** (failures - 1))
+            log.warning("failed login as %r (%d in a row); answering in %g s", username, failures, delay)
+            await sleep(delay)
+            return False
+
+    return check
+
+
+class UploadTypes:
+    """ASGI middleware that enforces the library's file types on Gradio's upload route itself (gr.File's
+    file_types is only a hint to the browser's file picker). Gradio parses and stores the upload first (its own
+    name sanitizing and size limit apply); then the files of another type are deleted and the request is answered
+    415 with the reason. Background copies of Gradio's route have run by then: they run before the app returns."""
+
+    def __init__(self, app: ASGIApp, suffixes: tuple[str, ...] = SUPPORTED_SUFFIXES):
+        self.app, self.suffixes = app, suffixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/upload"):
+            return await self.app(scope, receive, send)
+        sent: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        paths: Any = None
+        if sent and sent[0].get("status") == 200:
+            with contextlib.suppress(ValueError):
+                paths = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+        bad = [Path(p) for p in paths if Path(p).suffix.lower() not in self.suffixes] if isinstance(paths, list) else []
+        if not bad:
+            for message in sent:
+                await send(message)
+            return
+        for p in bad:
+            p.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                p.parent.rmdir()  # Gradio's per-upload folder, when nothing else is in it
+        log.warning("refused upload of %s", ", ".join(p.name for p in bad))
+        reason = "; ".join(f"{p.name}: {h.unsupported_reason(p.name)}" for p in bad)
+        await PlainTextResponse(f"Tệp bị từ chối: {reason}", status_code=415)(scope, receive, send)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail early with one line (Gradio raises a bare OSError with advice about its own environment variable)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        socket.create_server((host, port), family=family).close()  # SO_REUSEADDR, as uvicorn binds
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
+        raise rag.ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+
+
 def serve(
     host: str = "127.0.0.1", port: int = 7860, assistant: rag.Assistant | None = None, block: bool = True
 ) -> gr.Blocks:
     """Build and launch the page (never shared publicly; loopback unless `host` says otherwise)."""
+    _check_port(host, port)
     a = assistant or rag.get_assistant()
     s = a.settings
     user, _, password = (s.ui_auth or "").partition(":")
-    auth = (user, password) if s.ui_auth else None
+    auth: Any = make_auth(user, password) if s.ui_auth else None  # Gradio awaits an async check (hinted as bool)
     demo = build(a)
     demo.queue(default_concurrency_limit=s.ui_concurrency)
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        share=False,
-        auth=auth,
-        max_file_size=f"{s.max_file_mb:g}mb",
-        css=CSS,
-        prevent_thread_lock=not block,
-        show_error=False,
-    )
+    if block and threading.current_thread() is threading.main_thread():
+        # SIGTERM (service managers, `kill`) then stops the server the way Ctrl-C does, so exit handlers run (the
+        # CSV export folder is removed) instead of the process dying on the spot.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            share=False,
+            auth=auth,
+            max_file_size=f"{s.max_file_mb:g}mb",
+            css=CSS,
+            prevent_thread_lock=not block,
+            show_error=False,
+            app_kwargs={"middleware": [Middleware(UploadTypes)]},
+            num_workers=0,  # no static-file worker processes: every upload goes through UploadTypes
+        )
+    except OSError as e:
+        if "empty port" not in str(e):  # Gradio's words when the port was taken between the check and the launch
+            raise
+        raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
     return demo

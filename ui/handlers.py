@@ -1,11 +1,18 @@
 """What the chat page does, as plain functions of an `rag.Assistant` (unit-tested without a browser).
 
-Article text is data: every piece of it is HTML-escaped before it reaches the page."""
+Article text is data: every piece of it is escaped before it reaches the page (HTML-escaped in the sources panel,
+Markdown+HTML-escaped in the chat, plain-text cells in the tables), so what the reader sees is the stored text."""
 
 from __future__ import annotations
 
+import atexit
 import csv
+import functools
+import hashlib
 import html
+import logging
+import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -14,14 +21,46 @@ from typing import Any
 
 import rag
 from rag.facts import record_rows
+from rag.followups import message_text
+from rag.loaders import SUPPORTED_SUFFIXES
 from rag.vn.dates import display_date
 from rag.vn.text import fold
+
+log = logging.getLogger(__name__)
 
 STATUS_VI = {"added": "đã thêm", "updated": "đã cập nhật", "unchanged": "không đổi", "rejected": "bị từ chối"}
 FACT_HEADERS = ["Đoàn", "Cơ quan", "Trưởng đoàn", "Phó Trưởng đoàn", "Tỉnh / đơn vị", "Ngày", "Căn cứ", "Nguồn"]
 LIBRARY_HEADERS = ["Tiêu đề", "Ngày", "Tệp", "Số đoạn", "Mã"]
 RESULT_HEADERS = ["Tệp", "Kết quả", "Lý do"]
 ALL = "Tất cả"
+
+# Every ASCII punctuation character can be backslash-escaped in CommonMark (marked, Gradio's renderer, honours all of
+# them), and an escaped one starts nothing: no image, link, autolink (http\:\/\/), emphasis, code, table, list or
+# heading. & < > become entities instead, so no HTML tag can form; leading blanks become entities so that no
+# indented code block (where escapes are not undone) can form.
+_PUNCT = re.compile(r"(?m)^[ \t]+|[!-/:-@\[-`{-~]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", " ": "&#32;", "\t": "&#9;"}
+_SHOWN = re.compile(r"\\([!-/:-@\[-`{-~])|&(?:amp|lt|gt|#32|#9);")
+_PLAIN = {v: k for k, v in _ENTITIES.items()}
+
+
+def md_text(text: str) -> str:
+    """`text` as Markdown that renders as exactly `text`: nothing in it is read as Markdown or HTML."""
+    return _PUNCT.sub(lambda m: "".join(_ENTITIES.get(c) or "\\" + c for c in m.group()), text)
+
+
+def plain(shown: str) -> str:
+    """The text `md_text` was given (`plain(md_text(t)) == t`): chat history goes back to the assistant as text."""
+    return _SHOWN.sub(lambda m: m.group(1) or _PLAIN[m.group()], shown)
+
+
+def error_text(e: BaseException) -> str:
+    """One line for the reader: the product's own message, never a bare "Error" or a stack trace."""
+    if isinstance(e, rag.StoreError):
+        return f"kho dữ liệu gặp lỗi: {str(e) or type(e).__name__}"
+    if isinstance(e, rag.RagError):
+        return str(e) or type(e).__name__
+    return f"lỗi không mong đợi ({type(e).__name__}); chi tiết trong nhật ký máy chủ"
 
 
 def _mark(text: str, start: int, end: int, lo: int, hi: int) -> str:
@@ -73,20 +112,26 @@ def chat_stream(
     if not message or not message.strip():
         yield history, ""
         return
-    turn = [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
+    # The chatbot renders Markdown: the answer quotes articles (and the question is the reader's), so all of it
+    # is shown through md_text; what the page shows is read back as text with plain() for follow-ups.
+    asked = [{"role": m.get("role"), "content": plain(message_text(m))} for m in history]
+    turn = [{"role": "user", "content": md_text(message)}, {"role": "assistant", "content": ""}]
+    streamed = ""
     try:
-        for item in assistant.ask_stream(message, history=history):
+        for item in assistant.ask_stream(message, history=asked):
             if isinstance(item, str):
-                turn[1]["content"] += item
+                streamed += item
+                turn[1]["content"] = md_text(streamed)
                 yield history + [dict(m) for m in turn], ""
                 continue
-            shown = item.answer + (f"\n\n_{item.note}_" if item.note else "")
+            shown = md_text(item.answer) + (f"\n\n_{md_text(item.note)}_" if item.note else "")
             if item.question != message.strip():
-                shown = f"({item.question})\n\n{shown}"
+                shown = f"({md_text(item.question)})\n\n{shown}"
             turn[1]["content"] = shown
             yield history + turn, sources_html(assistant, item)
-    except rag.RagError as e:
-        turn[1]["content"] = f"Lỗi: {e}"
+    except Exception as e:  # the page's edge: any failure is a reply (its trace goes to the log)
+        (log.warning if isinstance(e, rag.RagError) else log.exception)("chat turn failed: %s", e)
+        turn[1]["content"] = f"Lỗi: {md_text(error_text(e))}"
         yield history + turn, ""
 
 
@@ -134,12 +179,27 @@ def facts_table(
         ]
         for r in rows
     ]
-    path = Path(tempfile.mkdtemp(prefix="rag-facts-")) / "inspections.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as f:  # BOM: spreadsheets then read Vietnamese right
+    # One file per filter in this process's folder (the download keeps the name inspections.csv); written aside
+    # and renamed, so a concurrent page load never hands out a half-written file.
+    folder = _export_dir() / hashlib.sha1(repr((province, year, person)).encode()).hexdigest()[:16]
+    folder.mkdir(exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8-sig", newline="", dir=folder, suffix=".tmp", delete=False
+    ) as f:  # BOM: spreadsheets then read Vietnamese right
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["team"])
         writer.writeheader()
         writer.writerows(rows)
-    return table, str(path)
+    os.replace(f.name, folder / "inspections.csv")
+    return table, str(folder / "inspections.csv")
+
+
+@functools.cache
+def _export_dir() -> Path:
+    """This process's folder for CSV exports, removed at exit: page loads must not pile up folders in the temp dir
+    (Gradio copies what it serves into its own cache, so the file is needed only until the handler returns)."""
+    path = Path(tempfile.mkdtemp(prefix="rag-facts-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 # --- library tab -----------------------------------------------------------------------------------------------------
@@ -163,12 +223,16 @@ def upload(
     if not files:
         return []
     uploads_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
+    paths, refused = [], []
     for f in files:
-        target = uploads_dir / Path(f).name
+        name = Path(f).name
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:  # never copied into the data dir
+            refused.append([name, STATUS_VI["rejected"], unsupported_reason(name)])
+            continue
+        target = uploads_dir / name
         shutil.copyfile(f, target)
         paths.append(target)
-    report = assistant.ingest(paths, progress)
+    report = assistant.ingest(paths, progress) if paths else rag.IngestReport()
     return [
         [
             Path(r.source.split("#", 1)[0]).name + ("#" + r.source.split("#", 1)[1] if "#" in r.source else ""),
@@ -176,16 +240,21 @@ def upload(
             r.reason or "",
         ]
         for r in report.results
-    ]
+    ] + refused
+
+
+def unsupported_reason(name: str) -> str:
+    suffix = Path(name).suffix or "không có đuôi"
+    return f"loại tệp không được hỗ trợ ({suffix}); chỉ nhận {', '.join(SUPPORTED_SUFFIXES)}"
 
 
 def remove(assistant: rag.Assistant, doc_id: str | None) -> str:
     if not doc_id:
         return "Chọn một bài để xóa."
     removed = assistant.remove(doc_id)
-    return f"Đã xóa: {', '.join(Path(s).name for s in removed)}"
+    return f"Đã xóa: {md_text(', '.join(Path(s).name for s in removed))}"  # shown as Markdown
 
 
 def reembed(assistant: rag.Assistant, progress: Callable[[int, int, str], None] | None = None) -> str:
     n = assistant.reindex(progress)
-    return f"Đã nhúng lại {n} bài với {assistant.settings.embedder}."
+    return f"Đã nhúng lại {n} bài với {md_text(str(assistant.settings.embedder))}."

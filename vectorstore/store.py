@@ -293,9 +293,9 @@ class Store:
 
     # --- integrity ----------------------------------------------------------------------------------------------
     def check(self, full: bool = False) -> Health:
-        """Compare the catalog with the vectors. Cheap by default (counts, records); `full` also runs SQLite's
-        page check and compares every id."""
-        quick = self.catalog.quick_check() if full else []
+        """SQLite's page check of the catalog (~40 ms for 30 MB), then the catalog against the vectors: counts and
+        records by default (run at open), every id with `full`."""
+        quick = self.catalog.quick_check()
         docs, chunks, vectors = self._counts()
         h = Health(docs, chunks, vectors, self._gen, self.embedder())
         if quick:
