@@ -89,7 +89,7 @@ class CachedEmbedder(Embedder):
         self._inner = make_embedder(spec)
         self._borrow = borrow
         self.borrowed = 0
-        self.name, self.dim = self._inner.name, self._inner.dim
+        self.name, self.model, self.dim = self._inner.name, self._inner.model, self._inner.dim
         self._path = CACHE / f"{name}.npz"
         self._vectors: dict[str, np.ndarray] = {}
         if self._path.exists():

@@ -18,7 +18,7 @@ from common import DANTRI, save, table
 from rag import Assistant, Settings
 from rag.chunking import chunk_text
 from rag.embeddings import make_embedder
-from rag.ingest import doc_id_for
+from rag.ingest import doc_id_for, passage_text
 from rag.loaders import load_file
 
 
@@ -34,7 +34,7 @@ def main() -> None:
     for f in files:
         doc = load_file(f, 10**8)[0]
         batches.append(
-            [f"{doc.title}\n{c.text}" for c in chunk_text(doc.text, doc_id_for(doc.text), settings.chunk_chars)]
+            [passage_text(doc.title, c.text) for c in chunk_text(doc.text, doc_id_for(doc.text), settings.chunk_chars)]
         )
     chunks = sum(len(b) for b in batches)
     tokens = sum(embedder._model.token_count(t) for b in batches for t in b)
