@@ -582,3 +582,21 @@ def test_who_issued_a_legal_reference():
         "Kế hoạch số 3-KH/TU của Ban Thường vụ Tỉnh ủy Bạc Liêu."
     )
     assert [r.issuer for r in refs] == ["Tổng Thanh tra Chính phủ", "Ban Thường vụ Tỉnh ủy Bạc Liêu"]
+
+
+def test_facts_of_a_megabyte_on_one_line_are_read_whole():
+    # the shape of a dump, not of an article: one line, one endless "sentence" of clauses (no capital after a dot)
+    lead = (
+        "Ngày 12/3/2024, Đoàn kiểm tra số 4 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng chí Trần Văn "
+        "Hùng, Thứ trưởng Bộ Công an làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Nghệ An. "
+    )
+    filler = "kiểm tra việc lãnh đạo, chỉ đạo, tổ chức thực hiện công tác cán bộ; theo Quy định số 58-QĐ/TW, "
+    text = lead + filler * (1_000_000 // len(filler))
+    facts = extract_facts(text, "d", "/dump.txt")
+    [rec] = facts.events
+    assert (rec.team, rec.body, rec.province) == (4, SUBCOMMITTEE, "Nghệ An")
+    assert roles(rec) == {("leader", "Trần Văn Hùng")}
+    spans = [rec.team_span, rec.body_span, rec.province_span] + [r.span for r in facts.legal]
+    spans += [p.span for p in facts.people] + [p.sentence for p in facts.people]
+    assert all(text[s.start : s.end] == s.text for s in spans)
+    assert len(facts.legal) == 1_000_000 // len(filler)  # every reference, to the end of the megabyte

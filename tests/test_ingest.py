@@ -198,3 +198,11 @@ def test_a_question_never_waits_for_another_writer_to_seed(fake_assistant):
         release.set()
         t.join()
     assert a.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?").found  # seeded once the writer is gone
+
+
+def test_a_five_megabyte_line_is_chunked_and_rejected_not_embedded_for_hours(fake_assistant, tmp_path):
+    line = "Đoàn kiểm tra số 7 làm việc với Ban Thường vụ Tỉnh ủy Cà Mau, nghe báo cáo; kiểm tra việc chấp hành " * 50_000
+    big = write(tmp_path / "in" / "dump.txt", line)
+    assert big.stat().st_size > 5_000_000
+    [r] = fake_assistant.ingest([big]).results
+    assert r.status == "rejected" and r.reason.startswith("too long: ") and "the limit is 1000" in r.reason

@@ -3,7 +3,7 @@ import unicodedata
 import pytest
 
 from rag.vn.gazetteer import PROVINCES, find_provinces
-from rag.vn.text import fold, has_diacritics, lexical_terms, split_sentences
+from rag.vn.text import bounded_sentences, fold, has_diacritics, lexical_terms, split_long, split_sentences
 
 from conftest import SEEDS
 
@@ -61,3 +61,36 @@ def test_find_provinces_variants(text, name):
 def test_accented_text_must_match_accented_name():
     assert find_provinces("tấm lòng an ủi") == []
     assert [p.name for p, _, _ in find_provinces("tinh long an")] == ["Long An"]
+
+
+def pieces(text, spans):
+    return [text[a:b] for a, b in spans]
+
+
+def test_sentences_on_a_long_line_of_abbreviations():
+    # every "TP." is tested against the abbreviations in a few characters before it, not the whole line before it
+    line = "Đoàn làm việc tại TP. Hà Nội và TP. Huế, " * 20_000
+    assert split_sentences(line) == [(0, len(line) - 1)]
+    text = "Ở TP. Vinh. Tại Q. Ba Đình... Xong"
+    assert pieces(text, split_sentences(text)) == ["Ở TP. Vinh.", "Tại Q. Ba Đình...", "Xong"]
+
+
+def test_split_long_cuts_at_clauses_then_spaces_then_hard():
+    text = "Ông Phan Văn Mãi – Phó Trưởng đoàn – phát biểu (tại hội trường) rồi ký biên bản"
+    spans = split_long(text, 0, len(text), 30)
+    assert pieces(text, spans) == [
+        "Ông Phan Văn Mãi",
+        "– Phó Trưởng đoàn",
+        "– phát biểu (tại hội trường)",
+        "rồi ký biên bản",
+    ]
+    assert pieces("một hai ba bốn", split_long("một hai ba bốn", 0, 14, 8)) == ["một hai", "ba bốn"]
+    assert pieces("abcdefgh", split_long("abcdefgh", 0, 8, 3)) == ["abc", "def", "gh"]
+
+
+def test_bounded_sentences_keep_short_ones_and_bound_long_ones():
+    text = "Câu ngắn. " + "Một vế, " * 100 + "hết. Câu cuối."
+    got = pieces(text, bounded_sentences(text, 50))
+    assert got[0] == "Câu ngắn." and got[-1] == "Câu cuối." and len(got) == 2 + 17
+    assert all(len(p) <= 50 and p.endswith((",", "hết.")) for p in got[1:-1])
+    assert " ".join(got) == text

@@ -41,9 +41,9 @@ class Health:
     """What `Store.check()` found: `problems` stop reads and writes until fixed by `fix`; `notes` are harmless
     leftovers the next write clears."""
 
-    documents: int
-    chunks: int
-    vectors: int
+    documents: int | None  # None: not readable (a damaged catalog file)
+    chunks: int | None
+    vectors: int | None
     generation: int
     embedder: Identity | None
     problems: list[str] = field(default_factory=list)
@@ -296,12 +296,11 @@ class Store:
         """SQLite's page check of the catalog (~40 ms for 30 MB), then the catalog against the vectors: counts and
         records by default (run at open), every id with `full`."""
         quick = self.catalog.quick_check()
+        if quick:  # nothing else can be read reliably
+            fix = f"restore {self.catalog.path} from a backup (SQLite's `.recover` command salvages what is readable)"
+            return Health(None, None, None, self._gen, None, [f"the catalog file is damaged ({quick[0]})"], fix)
         docs, chunks, vectors = self._counts()
         h = Health(docs, chunks, vectors, self._gen, self.embedder())
-        if quick:
-            h.problems.append(f"the catalog file is damaged ({quick[0]})")
-            h.fix = f"restore {self.catalog.path} from a backup (or `sqlite3 {self.catalog.path} .recover`)"
-            return h
         pending = self.catalog.journal_pending()
         if pending:
             h.notes.append(f"{len(pending)} interrupted writes (the next write clears them)")
@@ -321,13 +320,14 @@ class Store:
             h.problems.append(f"{chunks} chunks but no record of the embedder that made them")
             h.fix = "run `rag reindex`"
             return h
-        missing, orphans = self._differences() if full else (chunks - vectors, vectors - chunks)
-        missing_n = len(missing) if isinstance(missing, set) else max(missing, 0)
-        orphans_n = len(orphans) if isinstance(orphans, set) else max(orphans, 0)
-        if missing_n:
-            h.problems.append(f"{missing_n} of {chunks} chunks have no vector")
-        if orphans_n:
-            h.problems.append(f"{orphans_n} vectors belong to no chunk")
+        if full:
+            missing, orphans = (len(ids) for ids in self._differences())
+        else:
+            missing, orphans = max(chunks - vectors, 0), max(vectors - chunks, 0)
+        if missing:
+            h.problems.append(f"{missing} of {chunks} chunks have no vector")
+        if orphans:
+            h.problems.append(f"{orphans} vectors belong to no chunk")
         if h.problems:
             h.fix = "run `rag repair`"
         return h

@@ -30,7 +30,8 @@ Offsets are into the document's stored text; the folded copy has the same offset
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 
 from ..vn.dates import DateRef, find_dates, find_years
 from ..vn.entities import (
@@ -46,7 +47,7 @@ from ..vn.entities import (
 )
 from ..vn.gazetteer import LOCAL_BODY, SUBCOMMITTEE, UNIT_HEAD, find_bodies, find_provinces, find_units
 from ..vn.legal import LegalRef, find_legal_refs
-from ..vn.text import Span, fold, has_diacritics, split_sentences
+from ..vn.text import Span, bounded_sentences, fold, has_diacritics
 from ..vn.vocabulary import NOT_NA_DELEGATION, STAGES, TOPIC
 from .model import ArticleFacts, InspectionRecord, Person, Unit
 
@@ -64,6 +65,10 @@ def extract_records(
 
 
 # --- the article ---------------------------------------------------------------------------------------------------
+# Sentences are read in pieces of at most _MAX_SENTENCE characters (longer ones are cut at clauses): news sentences
+# run < 1000 (the longest of ~80k has 950), and per-sentence work (masking places and units around each word) grows
+# with its length, so a run-on dump (one 5 MB line) stays linear: ~2.5 s per MB.
+_MAX_SENTENCE = 2000
 _EN_WORDS = re.compile(r"\b(?:the|of|and|was|were|with|on|in|to|by|for)\b")
 
 
@@ -76,12 +81,27 @@ class _Doc:
     names: list[tuple[int, int]]  # every person name in the text
     legal: list[LegalRef]
     pub: DateRef | None  # publication date (metadata)
+    teams: list[TeamMention]  # every team mention in the text (find_teams)
+    # sentence and name starts, for bisection (both lists are sorted and their spans disjoint)
+    _starts: list[int] = field(init=False, repr=False)
+    _name_starts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._starts = [a for a, _ in self.sentences]
+        self._name_starts = [x for x, _ in self.names]
 
     def sentence_index(self, pos: int) -> int:
-        return next((i for i, (a, b) in enumerate(self.sentences) if a <= pos < b), len(self.sentences) - 1)
+        """The sentence holding `pos`, else the last one."""
+        i = bisect_right(self._starts, pos) - 1
+        return i if i >= 0 and pos < self.sentences[i][1] else len(self.sentences) - 1
 
     def names_in(self, a: int, b: int) -> list[tuple[int, int]]:
-        return [(x, y) for x, y in self.names if a <= x and y <= b]
+        out, i = [], bisect_left(self._name_starts, a)
+        while i < len(self.names) and self.names[i][0] < b:
+            if self.names[i][1] <= b:
+                out.append(self.names[i])
+            i += 1
+        return out
 
     def span(self, a: int, b: int) -> Span:
         return Span.of(self.text, a, b)
@@ -97,8 +117,9 @@ def extract_facts(
     en = not has_diacritics(text[:3000]) and len(_EN_WORDS.findall(sample)) > 0.04 * max(1, len(sample.split()))
     iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", metadata_date or "")
     pub = DateRef(int(iso.group(3)), int(iso.group(2)), int(iso.group(1)), 0, 0) if iso else None
-    names = [(a + x, a + y) for a, b in sentences for x, y in person_names(text[a:b])]
-    doc = _Doc(text, folded, sentences, en, names, find_legal_refs(text), pub)
+    # words of a name are apart by " ": a piece without one (cut hard from a string with no spaces) names no one
+    names = [(a + x, a + y) for a, b in sentences if text.find(" ", a, b) >= 0 for x, y in person_names(text[a:b])]
+    doc = _Doc(text, folded, sentences, en, names, find_legal_refs(text), pub, find_teams(text))
     facts = ArticleFacts(
         doc_id,
         source,
@@ -121,7 +142,7 @@ _RELATED = re.compile(
 
 def _body_sentences(text: str, folded: str) -> list[tuple[int, int]]:
     """The article's sentences up to a list of related links ("Xem thêm:", "Tin liên quan", "Related news")."""
-    sentences = split_sentences(text)
+    sentences = bounded_sentences(text, _MAX_SENTENCE)
     for i, (a, b) in enumerate(sentences):
         if i > 0 and _RELATED.fullmatch(folded, a, b):
             return sentences[:i]
@@ -149,7 +170,7 @@ _PLURAL = re.compile(r"\b(?:hai|ba|bon|nam|cac|nhung|nhieu|\d+)\s+$")
 def _events(doc: _Doc) -> list[tuple[TeamMention, list[tuple[int, int]], list[tuple[int, int]]]]:
     """(primary team mention, the event's sentences, the lead-in sentences before the first event)."""
     end = doc.sentences[-1][1] if doc.sentences else 0
-    mentions = [m for m in find_teams(doc.text) if m.start < end]  # not in the related links after the article
+    mentions = [m for m in doc.teams if m.start < end]  # not in the related links after the article
     numbered = any(m.number is not None for m in mentions)
     starts: list[tuple[TeamMention, int]] = []
     seen: set[int | str | None] = set()
@@ -261,7 +282,7 @@ _AFTER_TEAM = re.compile(
 
 
 def _body(doc: _Doc, m: TeamMention, lead: list[tuple[int, int]], title: str) -> tuple[str, Span] | None:
-    mentions = [m] + [t for t in find_teams(doc.text) if m.number is not None and t.number == m.number and t != m]
+    mentions = [m] + [t for t in doc.teams if m.number is not None and t.number == m.number and t != m]
     for t in mentions:
         after = _AFTER_TEAM.match(doc.folded, t.end)
         pos = after.end() if after else t.end
@@ -369,6 +390,7 @@ _SEP = re.compile(r"(?:\s*\([^()]{1,30}\))?\s*(?:,\s*(?:va\s+)?|;\s*|\s+va\s+)")
 
 def _units(doc: _Doc, sents: list[tuple[int, int]]) -> list[Unit]:
     units: list[Unit] = []
+    starts: set[int] = set()
     for a, b in sents:
         if doc.en:
             units += _units_en(doc, a, b)
@@ -381,7 +403,8 @@ def _units(doc: _Doc, sents: list[tuple[int, int]]) -> list[Unit]:
                 unit = _unit_at(doc, pos)
                 if unit is None:
                     break
-                if not any(u.span.start == unit.span.start for u in units):
+                if unit.span.start not in starts:
+                    starts.add(unit.span.start)
                     units.append(unit)
                 sep = _SEP.match(doc.folded, unit.span.end)
                 if not sep or sep.end() >= b:

@@ -135,7 +135,7 @@ def person_names(text: str) -> list[tuple[int, int]]:
     i = 0
     while i < len(words):
         a, b = words[i]
-        prev = _PREV_WORD.search(text, 0, a)
+        prev = _PREV_WORD.search(text, max(0, a - 40), a)  # the word just before (a window: linear in the text)
         mid_run = (
             prev is not None
             and prev.group(1)[0].isupper()
@@ -146,7 +146,7 @@ def person_names(text: str) -> list[tuple[int, int]]:
         surname = (
             _is_surname(text[a:b], accented)
             or text[a:b] in _HONORIFIC_SURNAMES
-            and bool(_SURNAME_NOT_HONORIFIC.search(text, 0, a) or re.match(r" Th[ịi] [A-ZÀ-ỸĐ]", text[b:]))
+            and bool(_SURNAME_NOT_HONORIFIC.search(text, max(0, a - 30), a) or re.match(r" Th[ịi] [A-ZÀ-ỸĐ]", text[b:]))
         )
         if text[a].isupper() and surname and not _NOT_NAME.match(folded, a) and not mid_run:
             j = i + 1
@@ -263,7 +263,15 @@ def titles_after(text: str, end: int, limit: int) -> str:
 
 def title_chain(text: str, end: int, limit: int) -> tuple[str, int]:
     """(the titles after a name, where they end in the text; `end` when there are none). The titles may also be set
-    off by dashes: "X – Ủy viên Trung ương Đảng, Phó Trưởng ban … – làm Trưởng đoàn" (the end is after the second)."""
+    off by dashes: "X – Ủy viên Trung ương Đảng, Phó Trưởng ban … – làm Trưởng đoàn" (the end is after the second).
+    Reads text[end - 16 : limit + 16] only (patterns look a few characters around), so a caller may pass a whole
+    article once per name."""
+    lo = max(0, end - 16)
+    titles, stop = _title_chain(text[lo : limit + 16], end - lo, limit - lo)
+    return titles, lo + stop
+
+
+def _title_chain(text: str, end: int, limit: int) -> tuple[str, int]:
     folded = fold(text)
     dashed = _DASHED.match(text, end, limit)
     if dashed and _TITLE_START.match(folded, dashed.start(1)):

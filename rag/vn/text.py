@@ -19,6 +19,8 @@ __all__ = [
     "syllables",
     "lexical_terms",
     "split_sentences",
+    "split_long",
+    "bounded_sentences",
 ]
 
 
@@ -85,9 +87,13 @@ def lexical_terms(text: str) -> list[str]:
 # --- sentences -------------------------------------------------------------------------------------------------
 # A sentence ends at . ! ? … (plus closing quotes/brackets) followed by space and a capital, digit or opening
 # quote; a line break always ends one. Abbreviations that are followed by a name ("TP. Hồ Chí Minh", "TS. Lê")
-# must not end a sentence.
+# must not end a sentence. Every pattern here is tried at O(1) places per character (no rescans of what precedes a
+# hit), so all of this is linear in the text: ingest runs it on multi-megabyte single-line files.
 _ABBREV = {"tp", "ts", "ths", "pgs", "gs", "bs", "ks", "q", "p", "tt", "st", "mr", "mrs", "dr", "no", "vs", "đ/c"}
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-ZÀ-ỸĐ0-9])")
+# (?<!…): a run of "....." is tried once, at its start, not again at each of its characters (quadratic)
+_END = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-ZÀ-ỸĐ0-9])")
+# the abbreviation as the whole word right before the dot, searched in the few characters before it
+_ABBREV_BEFORE = re.compile(rf"(?<!\S)(?:{'|'.join(map(re.escape, sorted(_ABBREV)))})\Z", re.IGNORECASE)
 _LINE = re.compile(r"[^\n]+")
 
 
@@ -100,14 +106,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
-        start = line.start()
-        for m in _END.finditer(line.group()):
-            end = line.start() + m.end()
-            word = re.search(r"(\S+?)[.!?…]+[\"'”’)\]]*$", text[start:end])
-            if word and word.group(1).lower() in _ABBREV and m.group().startswith("."):
+        s, start = line.group(), line.start()
+        for m in _END.finditer(s):
+            if m.group().startswith(".") and _ABBREV_BEFORE.search(s, max(0, m.start() - 4), m.start()):
                 continue
-            spans.append((start, end))
-            start = end
+            spans.append((start, line.start() + m.end()))
+            start = line.start() + m.end()
         spans.append((start, line.end()))
     # strip white space inside each span, drop empty ones
     out = []
@@ -118,4 +122,52 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             b -= 1
         if a < b:
             out.append((a, b))
+    return out
+
+
+# --- clauses: where a sentence too long for a chunk (or for per-sentence fact patterns) is cut -------------------
+# A clause ends after , ; : (or . ! ? … that end no sentence, e.g. before a lower-case word) with their closing
+# quotes/brackets, after a closing quote or bracket, or before a spaced dash (" – ", " - "); always before white
+# space, so the text on both sides stays whole words. The lookbehinds make each run of marks a single try.
+_CLAUSE_END = re.compile(
+    r"(?<![.!?…;:,])[.!?…;:,]+[\"'”’)\]»]*(?=\s)|(?<![\"'”’)\]»])[\"'”’)\]»]+(?=\s)|(?<=\S)(?=\s+[–—-]\s)"
+)
+_SPACE = re.compile(r"\s+")
+_NON_SPACE = re.compile(r"\S")
+
+
+def split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Pieces of the stripped span text[start:end], each at most `max_chars` long: cut at the last clause end that
+    fits, else at the last white space, else hard (a string without spaces). Pieces are stripped and in order; only
+    white space lies between them.
+
+    >>> t = "Đoàn làm việc với Huyện ủy Nam Đàn, Huyện ủy Đô Lương; Thành ủy Vinh"
+    >>> [t[a:b] for a, b in split_long(t, 0, len(t), 40)]
+    ['Đoàn làm việc với Huyện ủy Nam Đàn,', 'Huyện ủy Đô Lương; Thành ủy Vinh']
+    """
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be positive, got {max_chars}")
+    out = []
+    # Each step scans one window of max_chars. A cut early in a window leaves no clause end (then no space) in the
+    # rest of it, so the next cuts land past it: a few scans per window, linear in the span.
+    while end - start > max_chars:
+        limit = start + max_chars
+        # a few characters past the window: the dash's look-ahead; only cuts inside the window count
+        clauses = _CLAUSE_END.finditer(text, start, min(end, limit + 4))
+        cut = max((m.end() for m in clauses if start < m.end() <= limit), default=0)
+        if not cut:
+            cut = max((m.start() for m in _SPACE.finditer(text, start + 1, limit + 1)), default=limit)
+        out.append((start, cut))
+        nxt = _NON_SPACE.search(text, cut, end)
+        start = nxt.start() if nxt else end  # always found: the span ends on a non-space
+    if start < end:
+        out.append((start, end))
+    return out
+
+
+def bounded_sentences(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """`split_sentences`, each sentence longer than `max_chars` cut into pieces by `split_long`."""
+    out: list[tuple[int, int]] = []
+    for a, b in split_sentences(text):
+        out += [(a, b)] if b - a <= max_chars else split_long(text, a, b, max_chars)
     return out
