@@ -28,6 +28,20 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _start(args, env):
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{args[-1]}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.5)
+    return proc, url
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("server")
@@ -40,27 +54,46 @@ def server(tmp_path_factory):
         "TMPDIR": str(root / "tmp"),  # where the page's CSV exports go: looked at when the server stops
     }
     (root / "tmp").mkdir()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stderr.read()
-            time.sleep(0.5)
+    proc, url = _start([sys.executable, "-m", "rag", "serve", "--port", str(port)], env)
     yield types.SimpleNamespace(url=url, root=root)
     proc.terminate()  # SIGTERM stops the server as Ctrl-C does: exit handlers run
     assert proc.wait(20) == 0, proc.stderr.read()
     assert not list((root / "tmp").glob("rag-facts-*")), "the CSV export folder outlived the server"
+
+
+# A page whose embedder is the tests' hash embedding, slowed down to 1 s per document: a large upload (see
+# ui.uploads.BACKGROUND_CHUNKS) is then ingested in the background for a few seconds, long enough to watch.
+SLOW_SERVER = """
+import sys, time
+from pathlib import Path
+from conftest import HashEmbedding, make_settings
+from rag import Assistant
+from ui.app import serve
+
+class Slow(HashEmbedding):
+    def _encode(self, texts, is_query):
+        if not is_query:
+            time.sleep(1.0)
+        return super()._encode(texts, is_query)
+
+serve(port=int(sys.argv[2]), assistant=Assistant(make_settings(Path(sys.argv[1])), embedder=Slow()))
+"""
+
+
+@pytest.fixture(scope="module")
+def slow_server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("slow")
+    port = str(_free_port())
+    env = {
+        **os.environ,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "GRADIO_TEMP_DIR": str(root / "gradio"),
+        "PYTHONPATH": str(ROOT / "tests"),  # for conftest's HashEmbedding
+    }
+    proc, url = _start([sys.executable, "-c", SLOW_SERVER, str(root / "data"), port], env)
+    yield url
+    proc.terminate()
+    assert proc.wait(20) == 0, proc.stderr.read()
 
 
 @pytest.fixture
@@ -172,3 +205,42 @@ def test_upload_route_refuses_other_file_types(server):
     accepted = httpx.post(upload, files=[("files", ("bai.txt", "Đoàn kiểm tra số 2.".encode()))])
     assert accepted.status_code == 200 and accepted.json()[0].endswith("bai.txt")
     assert any(p.name == "bai.txt" for p in (server.root / "gradio").rglob("*"))
+
+
+def test_large_upload_is_followed_in_the_background(slow_server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    from ui.uploads import BACKGROUND_CHUNKS, estimate_chunks
+
+    places = ["Sơn La", "Lai Châu", "Điện Biên", "Hà Giang", "Cao Bằng", "Lạng Sơn", "Yên Bái", "Lào Cai"]
+    big = [
+        write(
+            tmp_path / f"ghi_chep_{k}.txt",
+            f"# title = Ghi chép vùng cao số {k}\n"
+            + "\n".join(
+                f"Phần {k}.{i}: cán bộ xã vùng cao ở {places[(i + k) % 8]} kể lại chuyện mùa màng, đường sá và "
+                f"trường học của bản; người dân mong có thêm cây cầu qua suối trước mùa mưa năm {2000 + i % 25}."
+                for i in range(560)
+            ),
+        )
+        for k in range(3)
+    ]
+    assert estimate_chunks(big, 900) > BACKGROUND_CHUNKS
+    page = browser.new_page(viewport={"width": 1200, "height": 1400})
+    page.goto(slow_server)
+    page.get_by_role("tab", name="Thư viện").click()
+    page.locator("#rag-upload input[type=file]").set_input_files([str(f) for f in big])
+    results, status = page.locator("#rag-upload-results"), page.locator("#rag-background-status")
+    expect(results).to_contain_text("đang thêm trong nền", timeout=30_000)  # the upload returns at once
+    expect(status).to_contain_text("Đang nạp trong nền", timeout=10_000)
+    expect(status).to_contain_text("xong 1/3 tệp, đang nạp ghi_chep_1.txt", timeout=30_000)  # the timer polls
+    page.screenshot(path=str(tmp_path / "background.png"), full_page=True)
+    expect(status).to_contain_text("Đã nạp xong trong nền", timeout=60_000)
+    expect(results).to_contain_text("đã thêm")
+    assert "đang thêm trong nền" not in results.inner_text()  # the job's own rows replaced the first ones
+    expect(page.locator("#rag-library")).to_contain_text("Ghi chép vùng cao số 2", timeout=10_000)  # refreshed
+    # and the timer stops: no more requests from the page
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if "/gradio_api/" in r.url else None)
+    page.wait_for_timeout(5000)
+    assert sent == []

@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import gradio as gr
 import pytest
@@ -20,6 +22,7 @@ from markdown_it import MarkdownIt
 import rag
 from rag import Assistant
 from ui import handlers as h
+from ui import uploads as up
 from ui.app import build, make_auth, serve
 
 HOSTILE = (
@@ -130,7 +133,7 @@ def test_upload_copies_into_data_dir_and_reports_each_file(fake_assistant, tmp_p
     good = write(tmp_path / "in" / "bai.md", "---\ntitle: Bài mới\n---\nĐoàn kiểm tra số 2 làm việc tại Sơn La.")
     bad = write(tmp_path / "in" / "rong.txt", "")
     uploads = tmp_path / "uploads"
-    rows = h.upload(fake_assistant, [str(good), str(bad)], uploads)
+    rows = up.upload(fake_assistant, [str(good), str(bad)], uploads)
     assert rows == [["bai.md", "đã thêm", ""], ["rong.txt", "bị từ chối", "empty file"]]
     assert (uploads / "bai.md").exists()
     table, choices = h.library(fake_assistant)
@@ -145,12 +148,185 @@ def test_upload_refuses_other_types_per_file_and_keeps_none(fake_assistant, tmp_
     files = [write(tmp_path / "in" / n, "MZ\x90 <html>") for n in ("virus.exe", "x.svg", "khong_duoi")]
     good = write(tmp_path / "in" / "bai.txt", "Đoàn kiểm tra số 2 làm việc tại Sơn La.")
     uploads = tmp_path / "uploads"
-    rows = h.upload(fake_assistant, [str(f) for f in (*files, good)], uploads)
+    rows = up.upload(fake_assistant, [str(f) for f in (*files, good)], uploads)
     assert rows[0] == ["bai.txt", "đã thêm", ""]
     assert [r[:2] for r in rows[1:]] == [[n, "bị từ chối"] for n in ("virus.exe", "x.svg", "khong_duoi")]
     assert "loại tệp không được hỗ trợ (.exe); chỉ nhận .txt, .md" in rows[1][2] and "(không có đuôi)" in rows[3][2]
     assert sorted(p.name for p in uploads.iterdir()) == ["bai.txt"]
-    assert h.upload(fake_assistant, [str(files[0])], uploads)[0][1] == "bị từ chối"  # nothing left to ingest
+    assert up.upload(fake_assistant, [str(files[0])], uploads)[0][1] == "bị từ chối"  # nothing left to ingest
+
+
+PROVINCES = ["Sơn La", "Lai Châu", "Điện Biên", "Hà Giang", "Cao Bằng", "Lạng Sơn", "Yên Bái", "Lào Cai"]
+
+
+def _big_files(folder, tag, n=3, lines=560):
+    """`n` articles of Vietnamese prose (~80 KB, ~110 chunks each) that together pass the background threshold."""
+    files = []
+    for k in range(n):
+        body = []
+        for i in range(lines):
+            body.append(
+                f"Phần {tag}{k}.{i}: cán bộ xã vùng cao ở {PROVINCES[(i + k) % 8]} kể lại chuyện mùa màng, đường sá "
+                f"và trường học của bản; người dân mong có thêm cây cầu qua suối trước mùa mưa năm {2000 + i % 25}."
+            )
+            if i % 6 == 5:
+                body.append("")
+        files.append(
+            write(folder / f"ghi_chep_{tag}{k}.txt", f"# title = Ghi chép vùng cao {tag}{k}\n" + "\n".join(body))
+        )
+    assert up.estimate_chunks(files, 900) > up.BACKGROUND_CHUNKS
+    return files
+
+
+class GatedEmbedding(HashEmbedding):
+    """The hash embedding, but the passages of the "Ghi chép vùng cao" articles wait for the test's go-ahead (one
+    per document) and then sleep a little: the background job stays at a known place while the test looks."""
+
+    def __init__(self):
+        super().__init__()
+        self.go = threading.Semaphore(0)
+
+    def _encode(self, texts, is_query):
+        if not is_query and any("Ghi chép vùng cao" in t for t in texts):
+            assert self.go.acquire(timeout=60), "the test never let the document through"
+            time.sleep(0.05)
+        return super()._encode(texts, is_query)
+
+
+def _until(check, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def test_large_upload_is_ingested_in_the_background_while_questions_are_answered(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data"), embedder=GatedEmbedding())
+    uploads = tmp_path / "uploads"
+    big = _big_files(tmp_path / "in", "A")
+    try:
+        start = time.monotonic()
+        rows, job_id = up.start_upload(a, [str(f) for f in big] + [str(write(tmp_path / "in" / "x.exe", "MZ"))], uploads)
+        assert time.monotonic() - start < 30  # returns at once (it would wait on the gate forever otherwise)
+        assert job_id is not None and [r[:2] for r in rows] == [[f.name, up.BACKGROUND_VI] for f in big] + [
+            ["x.exe", "bị từ chối"]
+        ]
+        assert rows[0][2].startswith("lần tải lên lớn (ước tính ") and "tiến độ ở dòng trạng thái" in rows[0][2]
+        assert sorted(p.name for p in uploads.iterdir()) == [f.name for f in big]  # copied before it returns
+
+        # the first file waits in the embedder: the job says where it is
+        job = _until(lambda: (j := up.job(a, job_id)) and j.total == 3 and j.current == big[0].name and j)
+        assert job.state == "running" and job.done == 0 and job.started >= job.queued
+        assert f"Đang nạp trong nền:** xong 0/3 tệp, đang nạp {h.md_text(big[0].name)}" in up.background_status(a)
+        assert up.busy(a) and up.take_results(a, None) == []
+
+        # meanwhile the write lock is free between documents (a small upload is ingested at once) and questions
+        # are answered
+        small = write(tmp_path / "in" / "nho.txt", "Đoàn kiểm tra số 7 làm việc tại Yên Bái ngày 3/6/2024.")
+        assert up.start_upload(a, [str(small)], uploads) == ([["nho.txt", "đã thêm", ""]], None)
+        passages = a.retrieve("Đoàn kiểm tra số 7 làm việc ở tỉnh nào?")
+        assert passages and "Yên Bái" in passages[0].text
+        assert up.job(a, job_id).state == "running"
+
+        # one document at a time: the progress moves file by file
+        a.embedder.go.release()
+        job = _until(lambda: (j := up.job(a, job_id)) and j.done == 1 and j.current == big[1].name and j)
+        assert "xong 1/3 tệp" in up.background_status(a)
+        a.embedder.go.release(2)
+        job = _until(lambda: (j := up.job(a, job_id)) and j.ended and j)
+    finally:
+        a.embedder.go.release(10)
+    assert job.state == "done" and job.error is None
+    assert job.rows == [[f.name, "đã thêm", ""] for f in big] + [rows[-1]]  # as upload() returns them
+    assert job.done == job.total == 3 and not up.busy(a)
+    titles = {d["title"] for d in a.documents()}
+    assert {f"Ghi chép vùng cao A{k}" for k in range(3)} <= titles
+    status = up.background_status(a)
+    assert status.startswith("**Đã nạp xong trong nền** ghi") and "3 đã thêm" in status
+    # its rows go once to whoever started it (the page's session; None here)
+    assert [j.id for j in up.take_results(a, None)] == [job_id] and up.take_results(a, None) == []
+    assert up.job_rows(up.job(a, job_id)) == job.rows
+
+
+def test_a_second_large_upload_waits_for_the_first(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data"), embedder=GatedEmbedding())
+    uploads = tmp_path / "uploads"
+    try:
+        first = up.start_upload(a, [str(f) for f in _big_files(tmp_path / "in", "A")], uploads)[1]
+        _until(lambda: up.job(a, first).state == "running")
+        rows, second = up.start_upload(a, [str(f) for f in _big_files(tmp_path / "in", "B")], uploads)
+        assert rows[0][1] == up.BACKGROUND_VI and "chờ lần nạp trong nền trước xong" in rows[0][2]
+        assert up.job(a, second).state == "queued"
+        assert "**Đang chờ nạp trong nền:** ghi" in up.background_status(a)
+        a.embedder.go.release(3)
+        _until(lambda: up.job(a, first).ended)
+        a.embedder.go.release(3)
+        job = _until(lambda: (j := up.job(a, second)) and j.ended and j)
+    finally:
+        a.embedder.go.release(10)
+    assert job.state == "done" and job.started >= up.job(a, first).ended  # one at a time, in order
+    assert len(a.documents()) == 6
+
+
+def test_small_uploads_stay_synchronous(fake_assistant, tmp_path):
+    small = write(tmp_path / "in" / "bai.txt", "Đoàn kiểm tra số 2 làm việc tại Sơn La.")
+    assert up.estimate_chunks([small], 900) == 1
+    assert up.start_upload(fake_assistant, [str(small)], tmp_path / "uploads") == ([["bai.txt", "đã thêm", ""]], None)
+    assert up.jobs(fake_assistant) == [] and up.background_status(fake_assistant) == ""
+
+
+def test_a_failed_background_job_ends_with_one_line(fake_assistant, tmp_path, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise rag.StoreError("database disk image is malformed")
+
+    monkeypatch.setattr(fake_assistant, "ingest", broken)
+    big = _big_files(tmp_path / "in", "A", n=2, lines=850)
+    with caplog.at_level(logging.WARNING, logger="ui.handlers"):
+        rows, job_id = up.start_upload(fake_assistant, [str(f) for f in big], tmp_path / "uploads")
+        job = _until(lambda: (j := up.job(fake_assistant, job_id)) and j.ended and j)
+    assert rows[0][1] == up.BACKGROUND_VI
+    assert job.state == "failed" and job.error == "kho dữ liệu gặp lỗi: database disk image is malformed"
+    assert job.rows is None and "background upload failed" in caplog.text
+    assert up.job_rows(job) == [[f.name, "lỗi", job.error] for f in big]
+    assert "**Nạp trong nền bị dừng** lúc" in up.background_status(fake_assistant)
+    assert h.md_text(job.error) in up.background_status(fake_assistant)
+
+    # a batch the store stopped part way keeps the rows of what was done before it
+    def aborted(paths, progress=None):
+        done = rag.IngestReport([rag.FileResult(str(paths[0]), "added", None, "x", 120)])
+        raise rag.IngestAbortedError("ingest stopped: database is locked (before it: 1 added)", done)
+
+    monkeypatch.setattr(fake_assistant, "ingest", aborted)
+    job_id = up.start_upload(fake_assistant, [str(f) for f in big], tmp_path / "uploads")[1]
+    job = _until(lambda: (j := up.job(fake_assistant, job_id)) and j.ended and j)
+    assert job.error == "ingest stopped: database is locked (before it: 1 added)"
+    assert up.job_rows(job) == [[big[0].name, "đã thêm", ""], [big[1].name, "lỗi", job.error]]
+
+
+def test_page_follows_a_background_upload(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data"), embedder=GatedEmbedding())
+    fns = {f.name: f.fn for f in build(a).fns.values()}
+    status, seen, timer = fns["on_open"]()
+    assert status == "" and seen == 0 and timer.active is False  # nothing to follow: the timer is off
+    big = _big_files(tmp_path / "in", "A", n=2, lines=850)
+    try:
+        rows, status, timer = fns["on_upload"]([str(f) for f in big])
+        assert [r[1] for r in rows] == [up.BACKGROUND_VI] * 2 and "Đang nạp trong nền" in status and timer.active
+        status, shown, seen, timer, *tables = fns["on_tick"](0)
+        assert shown == gr.skip() and seen == 0 and timer.active and all(t == gr.skip() for t in tables)
+        a.embedder.go.release(2)
+        _until(lambda: not up.busy(a))
+    finally:
+        a.embedder.go.release(10)
+    status, shown, seen, timer, banner, docs, *_ = fns["on_tick"](0)
+    assert "Đã nạp xong trong nền" in status and shown == [[f.name, "đã thêm", ""] for f in big] and seen == 1
+    assert {"Ghi chép vùng cao A0", "Ghi chép vùng cao A1"} <= {r[0] for r in docs}  # the tables anew (and seeds)
+    assert timer.active is False  # nothing left to follow
+    status, shown, seen, timer, *tables = fns["on_tick"](1)
+    assert shown == gr.skip() and all(t == gr.skip() for t in tables) and not timer.active
 
 
 def test_page_builds_and_an_unreachable_store_is_a_message_not_a_trace(fake_assistant, tmp_path):

@@ -26,6 +26,7 @@ import rag
 from rag.loaders import SUPPORTED_SUFFIXES
 
 from . import handlers as h
+from . import uploads
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,11 @@ def _banner(problem: BaseException | None, **kw: Any) -> Any:
 
 def _progress(progress: gr.Progress) -> Callable[[int, int, str], None]:
     return lambda done, total, source: progress(done / total if total else 1.0, desc=Path(source).name or "xong")
+
+
+def _session(request: gr.Request | None) -> str | None:
+    """The page's session (one per open tab): background jobs hand their rows back to the one that started them."""
+    return getattr(request, "session_hash", None)
 
 
 def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
@@ -159,6 +165,11 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                 label="Kết quả nạp",
                 elem_id="rag-upload-results",
             )
+            # Background uploads (uploads.start_upload): their state, polled every 2 s while one runs or waits, or while
+            # this page has results to pick up; the timer is off otherwise.
+            jobs_status = gr.Markdown(elem_id="rag-background-status")
+            ticker = gr.Timer(2.0, active=False)
+            ended_seen = gr.State(0)  # background jobs ended when this page last refreshed its tables for them
             with gr.Row():
                 to_remove = gr.Dropdown([], label="Bài báo", scale=4)
                 remove_btn = gr.Button("Xóa bài", variant="stop", scale=1)
@@ -188,8 +199,38 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
         refreshed = [banner, docs, to_remove, facts, download, f_province, f_year]
 
         @_guard
-        def on_upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> Any:
-            return h.upload(a, paths, uploads_dir, _progress(progress))
+        def on_upload(
+            paths: list[str] | None, request: gr.Request | None = None, progress: gr.Progress = gr.Progress()
+        ) -> tuple[Any, Any, Any]:
+            """The result rows; for a large upload (ingested in the background), also the status line and the
+            timer that follows the job."""
+            rows, job_id = uploads.start_upload(a, paths, uploads_dir, _progress(progress), owner=_session(request))
+            if job_id is None:
+                return rows, gr.skip(), gr.skip()
+            return rows, uploads.background_status(a), gr.Timer(active=True)
+
+        def on_tick(seen: int, request: gr.Request | None = None) -> tuple[Any, ...]:
+            """The status line; the rows of this page's jobs that ended (into the results table); the tables anew
+            when any job ended since this page last looked; the timer off when there is nothing left to follow."""
+            owner = _session(request)
+            mine = uploads.take_results(a, owner)  # before the count: a job that ends in between is refreshed for
+            ended = uploads.ended_count(a)  # now, and its rows are taken on the next tick (the timer stays on for them)
+            tables: tuple[Any, ...] = tuple(gr.skip() for _ in refreshed)
+            if ended != seen:
+                with contextlib.suppress(gr.Error):  # shown as the banner or on the next action, not every 2 s
+                    tables = refresh()
+            rows = [r for j in mine for r in uploads.job_rows(j)] if mine else gr.skip()
+            return (uploads.background_status(a), rows, ended, _ticking(owner), *tables)
+
+        def on_open(request: gr.Request | None = None) -> tuple[Any, Any, Any]:
+            """A page (re)opened: the status line, and the timer on while a job runs or waits."""
+            return uploads.background_status(a), uploads.ended_count(a), _ticking(_session(request))
+
+        def _ticking(owner: str | None) -> Any:
+            # Read last, after anything slower: an upload that starts a job re-arms the timer after this page's
+            # refresh (see files.upload below), so a tick that read the jobs just before cannot leave it off.
+            pending = any(j.ended is None or (j.owner == owner and not j.delivered) for j in uploads.jobs(a))
+            return gr.Timer(active=pending)
 
         @_guard
         def on_remove(doc_id: str | None) -> str:
@@ -199,7 +240,14 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
         def on_reembed(progress: gr.Progress = gr.Progress()) -> str:
             return h.reembed(a, _progress(progress))
 
-        files.upload(on_upload, files, results).then(refresh, None, refreshed)
+        def on_arm(request: gr.Request | None = None) -> Any:
+            return _ticking(_session(request))
+
+        files.upload(on_upload, files, [results, jobs_status, ticker]).then(refresh, None, refreshed).then(
+            on_arm, None, ticker, show_progress="hidden"
+        )
+        ticker.tick(on_tick, ended_seen, [jobs_status, results, ended_seen, ticker, *refreshed], show_progress="hidden")
+        demo.load(on_open, None, [jobs_status, ended_seen, ticker])
         remove_btn.click(on_remove, to_remove, status).then(refresh, None, refreshed)
         reembed_btn.click(on_reembed, None, status).then(refresh, None, refreshed)
         if not problem:

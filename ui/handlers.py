@@ -212,37 +212,6 @@ def library(assistant: rag.Assistant) -> tuple[list[list[Any]], list[tuple[str, 
     return rows, [(f"{d['title'][:70]} — {Path(d['source']).name}", d["doc_id"]) for d in docs]
 
 
-def upload(
-    assistant: rag.Assistant,
-    files: list[str] | None,
-    uploads_dir: Path,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> list[list[str]]:
-    """Copy uploads under the data dir (so re-uploading a file with the same name updates it), ingest them, and
-    return one result row per file."""
-    if not files:
-        return []
-    uploads_dir.mkdir(parents=True, exist_ok=True)
-    paths, refused = [], []
-    for f in files:
-        name = Path(f).name
-        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:  # never copied into the data dir
-            refused.append([name, STATUS_VI["rejected"], unsupported_reason(name)])
-            continue
-        target = uploads_dir / name
-        shutil.copyfile(f, target)
-        paths.append(target)
-    report = assistant.ingest(paths, progress) if paths else rag.IngestReport()
-    return [
-        [
-            Path(r.source.split("#", 1)[0]).name + ("#" + r.source.split("#", 1)[1] if "#" in r.source else ""),
-            STATUS_VI[r.status],
-            r.reason or "",
-        ]
-        for r in report.results
-    ] + refused
-
-
 def unsupported_reason(name: str) -> str:
     suffix = Path(name).suffix or "không có đuôi"
     return f"loại tệp không được hỗ trợ ({suffix}); chỉ nhận {', '.join(SUPPORTED_SUFFIXES)}"
