@@ -142,13 +142,18 @@ class Assistant:
                 doc = LoadedDocument(
                     d["source"], store.document_text(d["doc_id"]) or "", d["title"], d["url"], d["date"], d["metadata"]
                 )
-                _row, chunks, vectors, facts = prepare_document(self.embedder, self.settings, doc)
+                # a stored document stays, even past a chunk limit lowered since it was ingested
+                _row, chunks, vectors, facts = prepare_document(self.embedder, self.settings, doc, limit=False)
                 generation.put(d["doc_id"], chunks, vectors, facts)
             if progress:
                 progress(len(docs), len(docs), "")
+        self._reopen()
+        return len(docs)
+
+    def _reopen(self) -> None:
+        """After a reindex or a repair: check the store again on next use, with a new retriever."""
         for stale in ("store", "retriever"):
             self.__dict__.pop(stale, None)
-        return len(docs)
 
     def check(self, full: bool = True) -> Health:
         """SQLite's page check, then catalog against vectors (counts, or with `full` every id: missing and orphan
@@ -168,9 +173,8 @@ class Assistant:
         def embed(rows: list[dict[str, Any]]) -> Any:
             return self.embedder.embed_passages([passage_text(r["title"], r["text"]) for r in rows])
 
-        done = self._opened.repair(embed, self.embedder.identity)
-        for stale in ("store", "retriever"):
-            self.__dict__.pop(stale, None)
+        done = self._opened.repair(embed, self.embedder.identity, progress)
+        self._reopen()
         return done
 
     # --- reading ------------------------------------------------------------------------------------------------

@@ -68,13 +68,14 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileRes
 
 
 def prepare_document(
-    embedder: Embedder, settings: Settings, doc: LoadedDocument
+    embedder: Embedder, settings: Settings, doc: LoadedDocument, limit: bool = True
 ) -> tuple[dict[str, Any], list[dict[str, Any]], Any, list[dict[str, Any]]]:
     """Chunk, embed and read the facts of one document, outside the write lock (embedding is the slow part):
-    (document row, chunk rows, vectors (n_chunks, dim), fact records). Raises LoadError past the chunk limit."""
+    (document row, chunk rows, vectors (n_chunks, dim), fact records). With `limit`, raises LoadError past
+    `settings.max_chunks_per_doc` chunks, before any embedding."""
     doc_id = doc_id_for(doc.text)
     nodes = chunk_text(doc.text, doc_id, settings.chunk_chars)
-    if len(nodes) > settings.max_chunks_per_doc:
+    if limit and len(nodes) > settings.max_chunks_per_doc:
         raise LoadError(
             doc.source,
             f"too long: {len(nodes)} chunks of up to {settings.chunk_chars} characters, the limit is "

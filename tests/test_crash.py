@@ -28,10 +28,11 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def _committed_docs(data_dir):
+def _count(data_dir, table="documents", where="1"):
+    """Committed rows, read as another process would (0 before the catalog exists)."""
     try:
         with sqlite3.connect(data_dir / "catalog.sqlite3", timeout=5) as db:
-            return db.execute("SELECT count(*) FROM documents").fetchone()[0]
+            return db.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
     except sqlite3.Error:
         return 0
 
@@ -51,7 +52,7 @@ def test_sigkill_mid_ingest_then_reingest(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", script])
     try:
         deadline = time.time() + 120
-        while _committed_docs(data) < 5 and time.time() < deadline and proc.poll() is None:
+        while _count(data) < 5 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.05)
         assert proc.poll() is None, "the writer finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
@@ -76,14 +77,6 @@ def test_sigkill_mid_ingest_then_reingest(tmp_path):
     assert catalog.journal_pending() == []
 
 
-def _rebuilt_chunks(data_dir):
-    try:
-        with sqlite3.connect(data_dir / "catalog.sqlite3", timeout=5) as db:
-            return db.execute("SELECT count(*) FROM chunks WHERE gen = 1").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
 def _reindex_while_reading(tmp_path, kill):
     """Ingest 40 documents, start `reindex()` in another process, and ask from this one until it ends (or is
     killed once it has rebuilt 20 chunks). Returns (this process's assistant, answers seen, errors seen)."""
@@ -102,7 +95,7 @@ def _reindex_while_reading(tmp_path, kill):
                 answers += bool(a.retrieve("Đoàn kiểm tra số 17 làm việc tại tỉnh", 3))
             except Exception as e:  # noqa: BLE001 - every failure counts
                 errors.append(repr(e))
-            if kill and _rebuilt_chunks(data) >= 20:
+            if kill and _count(data, "chunks", "gen = 1") >= 20:
                 proc.send_signal(signal.SIGKILL)
                 break
     finally:

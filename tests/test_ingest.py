@@ -206,3 +206,10 @@ def test_a_five_megabyte_line_is_chunked_and_rejected_not_embedded_for_hours(fak
     assert big.stat().st_size > 5_000_000
     [r] = fake_assistant.ingest([big]).results
     assert r.status == "rejected" and r.reason.startswith("too long: ") and "the limit is 1000" in r.reason
+
+
+def test_a_reindex_keeps_documents_past_a_chunk_limit_lowered_since(tmp_path):
+    long = write(tmp_path / "in" / "long.txt", "Đoàn kiểm tra làm việc tại tỉnh. " * 200)
+    Assistant(make_settings(tmp_path / "data"), embedder=HashEmbedding()).ingest([long])
+    lowered = Assistant(make_settings(tmp_path / "data", max_chunks_per_doc=3), embedder=HashEmbedding())
+    assert lowered.reindex() == 1 and lowered.documents()[0]["n_chunks"] == 8 and lowered.check().ok

@@ -158,7 +158,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
     if not assistant.check(full=True).problems:
         print("nothing to repair: " + assistant.check(full=False).line())
         return 0
-    embedded, deleted = assistant.repair()
+    with _progress("repair") as progress:
+        embedded, deleted = assistant.repair(progress)
     print(f"re-embedded {embedded} missing vectors, deleted {deleted} orphan vectors")
     health = assistant.check(full=True)
     if not health.ok:  # what repair cannot fix (a damaged catalog file, another embedder)

@@ -351,9 +351,15 @@ class Store:
         live, have = set(self.catalog.chunk_ids()), self.vectors.ids()
         return live - have, have - live
 
-    def repair(self, embed: Callable[[list[dict[str, Any]]], Any], embedder: Identity) -> tuple[int, int]:
+    def repair(
+        self,
+        embed: Callable[[list[dict[str, Any]]], Any],
+        embedder: Identity,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> tuple[int, int]:
         """Re-embed chunks whose vector is missing (`embed` maps chunk rows, as `chunks()` gives them, to vectors of
-        `embedder`) and delete vectors that belong to no chunk. Returns (re-embedded, deleted)."""
+        `embedder`) and delete vectors that belong to no chunk; `progress(done, total, "")` after each batch of
+        re-embedded chunks. Returns (re-embedded, deleted)."""
         with self.writer():
             self.check_embedder(embedder)
             missing, orphans = self._differences()
@@ -365,4 +371,6 @@ class Store:
                 rows = self.catalog.chunks(todo[i : i + _BATCH])
                 ids = [c for c in todo[i : i + _BATCH] if c in rows]
                 self.vectors.upsert(ids, embed([rows[c] for c in ids]))
+                if progress:
+                    progress(min(i + _BATCH, len(todo)), len(todo), "")
             return len(todo), len(dropped)
