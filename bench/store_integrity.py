@@ -4,8 +4,9 @@ reindex in another process. Loopback only; every count is bounded.
 1. Kill rounds: `rag ingest`, `rag reindex` or `rag remove` (real processes, the product's embedder) is sent
    SIGKILL after a random delay; then, in a fresh process, every visible document must be whole, `rag check` must
    pass (after the next write clears leftovers), and a re-ingest must restore every document exactly once.
-2. Load: `rag serve` on 127.0.0.1; REQUESTS chat questions at CONCURRENCY through Gradio's API while another
-   process runs `rag reindex`: every request must be answered; p50 / p95 of the request times.
+2. Load: `rag serve` on 127.0.0.1; REQUESTS chat questions at CONCURRENCY through Gradio's API, alone, then in
+   waves until a `rag reindex` in another process has finished and switched: every request must be answered;
+   p50 / p95 of the request times.
 
     python bench/store_integrity.py [ROUNDS=10] [REQUESTS=100] [CONCURRENCY=20]
 
@@ -28,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, SHARED, save, table
+from common import RESULTS, ROOT, SHARED, save, table
 
 DOCS = SHARED / "inspections-dev" / "docs"
 SEEDS = ROOT / "seeds"
@@ -111,7 +112,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def load(requests: int, concurrency: int, env: dict[str, str]) -> dict[str, Any]:
+def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Any]:
+    """`rag serve` on a free loopback port, and a Gradio client once the page answers."""
     from gradio_client import Client
 
     port = free_port()
@@ -121,54 +123,57 @@ def load(requests: int, concurrency: int, env: dict[str, str]) -> dict[str, Any]
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                Client(url, verbose=False)  # answers once the page is up
-                break
-            except Exception:
-                if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("the page did not start") from None
-                time.sleep(1)
-        reindex: list[subprocess.Popen[bytes]] = []
+    deadline = time.time() + 180
+    while True:
+        try:
+            return server, Client(f"http://127.0.0.1:{port}/", verbose=False)
+        except Exception:
+            if time.time() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("the page did not start") from None
+            time.sleep(1)
 
-        def ask(i: int) -> tuple[float, bool]:
-            if i == concurrency:  # once the first wave is in flight, a reindex starts in another process
-                reindex.append(
-                    subprocess.Popen(
-                        [sys.executable, "-m", "rag", "reindex"],
-                        env=env,
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
-                )
-            started = time.perf_counter()
-            try:
-                history, _sources, _box = Client(url, verbose=False).predict(
-                    QUESTIONS[i % len(QUESTIONS)], [], api_name="/on_chat"
-                )
-                ok = bool(history) and not str(history[-1]["content"]).startswith("Lỗi")
-            except Exception:
-                ok = False
-            return time.perf_counter() - started, ok
 
-        with ThreadPoolExecutor(concurrency) as pool:
-            results = list(pool.map(ask, range(requests)))
-        reindexed = bool(reindex) and reindex[0].wait(1800) == 0
-        times = sorted(t for t, _ in results)
-        return {
-            "requests": requests,
-            "concurrency": concurrency,
-            "answered": sum(ok for _, ok in results),
-            "p50_s": round(statistics.median(times), 3),
-            "p95_s": round(times[int(0.95 * (len(times) - 1))], 3),
-            "reindex_during_load": "finished" if reindexed else "failed",
-        }
-    finally:
-        server.terminate()
-        server.wait(30)
+def load(client: Any, requests: int, concurrency: int, env: dict[str, str], reindex: bool) -> dict[str, Any]:
+    """Chat turns through one client, CONCURRENCY at a time: REQUESTS of them; with `reindex`, `rag reindex` runs in
+    another process and waves of CONCURRENCY turns go on until it has finished (and one wave after its switch),
+    at most 100 x REQUESTS."""
+
+    def ask(i: int) -> tuple[float, bool]:
+        started = time.perf_counter()
+        try:
+            history, _sources, _box = client.predict(QUESTIONS[i % len(QUESTIONS)], [], api_name="/on_chat")
+            ok = bool(history) and not str(history[-1]["content"]).startswith("Lỗi")
+        except Exception:
+            ok = False
+        return time.perf_counter() - started, ok
+
+    proc = (
+        subprocess.Popen(
+            [sys.executable, "-m", "rag", "reindex"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        if reindex
+        else None
+    )
+    results: list[tuple[float, bool]] = []
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        while len(results) < requests or (proc and proc.poll() is None and len(results) < 100 * requests):
+            results += pool.map(ask, range(len(results), len(results) + concurrency))
+        switched = proc is not None and proc.poll() == 0
+        reindex_s = time.perf_counter() - started  # to the wave in which the reindex was seen done
+        if switched:
+            results += pool.map(ask, range(len(results), len(results) + concurrency))  # after the switch
+    times = sorted(t for t, _ in results)
+    return {
+        "load": "through a reindex in another process" if reindex else "alone",
+        "requests": len(results),
+        "concurrency": concurrency,
+        "answered": sum(ok for _, ok in results),
+        "p50_s": round(statistics.median(times), 3),
+        "p95_s": round(times[int(0.95 * (len(times) - 1))], 3),
+        "reindex": "—" if proc is None else f"switched within {reindex_s:.0f} s" if switched else "not done",
+    }
 
 
 def main() -> None:
@@ -189,20 +194,31 @@ def main() -> None:
     first = rag(env, "ingest", *map(str, sources), timeout=1800)
     print(f"first ingest: {first.stdout.strip().splitlines()[-1]} in {time.time() - started:.0f} s", flush=True)
     n_docs = inspect(env)["documents"]
-    rows = kill_rounds(rounds, env, sources, n_docs)
-    print(table(rows, list(rows[0])))
-    served = load(requests, concurrency, env)
-    print(table([served], list(served)))
+    rows = kill_rounds(rounds, env, sources, n_docs) if rounds else []
+    if rows:
+        print(table(rows, list(rows[0])))
+    server, client = serve(env)
+    try:
+        served = [load(client, requests, concurrency, env, reindex) for reindex in (False, True)]
+    finally:
+        server.terminate()
+        server.wait(30)
+    print(table(served, list(served[1])))
+    # ROUNDS=0 measures the load only and keeps the kill rounds of the last run
+    last = RESULTS / "store_integrity.json"
+    kept = json.loads(last.read_text(encoding="utf-8")) if not rows and last.exists() else {}
     save(
         "store_integrity",
         {
             "documents": n_docs,
-            "rounds": rows,
+            "rounds": rows or kept.get("rounds", []),
             "rounds_survived": sum(
                 r["all_whole"] and r["check"] == "ok" and r["lost"] == 0 and r["restored"] == f"{n_docs}/{n_docs}"
                 for r in rows
-            ),
-            "documents_lost": sum(r["lost"] for r in rows),
+            )
+            if rows
+            else kept.get("rounds_survived"),
+            "documents_lost": sum(r["lost"] for r in rows) if rows else kept.get("documents_lost"),
             "load": served,
         },
     )
