@@ -132,23 +132,19 @@ class Assistant:
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Re-chunk and re-embed every stored document with the current settings, as a new generation: the old one
-        keeps answering (here and in other processes) until the switch. Returns the document count."""
-        store = self._opened  # a reindex also rebuilds a store whose vectors are missing
-        with store.rebuild(self.embedder.identity) as generation:
-            docs = store.documents()
-            for i, d in enumerate(docs):
-                if progress:
-                    progress(i, len(docs), d["source"])
-                doc = LoadedDocument(
-                    d["source"], store.document_text(d["doc_id"]) or "", d["title"], d["url"], d["date"], d["metadata"]
-                )
-                # a stored document stays, even past a chunk limit lowered since it was ingested
-                _row, chunks, vectors, facts = prepare_document(self.embedder, self.settings, doc, limit=False)
-                generation.put(d["doc_id"], chunks, vectors, facts)
-            if progress:
-                progress(len(docs), len(docs), "")
+        keeps answering (here and in other processes) until the switch, and other writers wait only for each
+        document's write. Returns the number of documents built."""
+
+        def prepare(d: dict[str, Any]) -> tuple[list[dict[str, Any]], Any, list[dict[str, Any]]]:
+            text = self._opened.document_text(d["doc_id"]) or ""
+            doc = LoadedDocument(d["source"], text, d["title"], d["url"], d["date"], d["metadata"])
+            # a stored document stays, even past a chunk limit lowered since it was ingested
+            _row, chunks, vectors, facts = prepare_document(self.embedder, self.settings, doc, limit=False)
+            return chunks, vectors, facts
+
+        n = self._opened.rebuild(self.embedder.identity, prepare, progress)  # also rebuilds a store missing vectors
         self._reopen()
-        return len(docs)
+        return n
 
     def _reopen(self) -> None:
         """After a reindex or a repair: check the store again on next use, with a new retriever."""
@@ -165,6 +161,14 @@ class Assistant:
             except EmbedderMismatchError as e:
                 health.problems.append(str(e))
         return health
+
+    def backup(self, dest: str | Path) -> Path:
+        """A consistent copy of the catalog (every document's text, chunks and facts) at `dest`, taken while the page
+        and other processes go on. To restore: stop writers, copy it to `<data dir>/catalog.sqlite3`, run `repair`
+        (it re-embeds the vectors the copy does not match). Returns the path written."""
+        path = Path(dest).expanduser().resolve()
+        self._opened.backup(path)
+        return path
 
     def repair(self, progress: Progress | None = None) -> tuple[int, int]:
         """Re-embed the chunks whose vector is missing, from the catalog's text, and delete vectors that belong to

@@ -98,6 +98,9 @@ class SentenceTransformerEmbedding(Embedder):
             raise EmbedderError(
                 f"sentence-transformers is not installed ({e}); pip install sentence-transformers"
             ) from None
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start (nor before a one-line error)
         try:
             st = SentenceTransformer(model, device="cpu")
         except Exception as e:  # OSError, hub errors offline, bad folder...

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -170,8 +171,31 @@ def test_a_damaged_catalog_is_one_line_for_readers_and_writers(env, capsys):
     middle = len(data) // 2 // 4096 * 4096
     data[middle : middle + 4096] = b"\xa5" * 4096  # a page in the middle overwritten
     path.write_bytes(bytes(data))
-    for argv in (["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"], ["ingest", str(SEEDS)], ["check"]):
+    for argv in (["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"], ["ingest", str(SEEDS)], ["check"], ["repair"]):
         capsys.readouterr()
         assert main(argv) == 1
-        err = capsys.readouterr().err
+        out, err = capsys.readouterr()
         assert err.count("\n") == 1 and "damaged" in err and "Traceback" not in err, argv
+        assert "rag backup" in err and "run `rag check`" not in err and out == "", argv
+
+
+def test_a_backup_restored_over_a_damaged_catalog_answers_again_after_repair(env, capsys):
+    import rag
+
+    assert main(["ingest", str(SEEDS)]) == 0 and main(["backup", str(env / "copy.sqlite3")]) == 0
+    assert main(["backup", str(env / "copy.sqlite3")]) == 1  # never overwritten
+    assert "exists; name a new file" in capsys.readouterr().err
+    assert main(["reindex"]) == 0  # the vectors move on to a new generation after the backup
+    rag.get_assistant().store.close()
+    rag._assistants.clear()
+    path = env / "data" / "catalog.sqlite3"
+    path.write_bytes(b"\0" * 4096)  # destroyed
+    assert main(["check"]) == 1
+    shutil.copyfile(env / "copy.sqlite3", path)
+    for leftover in ("-wal", "-shm"):
+        (env / "data" / f"catalog.sqlite3{leftover}").unlink(missing_ok=True)
+    rag._assistants.clear()
+    capsys.readouterr()
+    assert main(["repair"]) == 0
+    assert "re-embedded" in capsys.readouterr().out
+    assert main(["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"]) == 0 and main(["check"]) == 0

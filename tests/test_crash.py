@@ -79,7 +79,8 @@ def test_sigkill_mid_ingest_then_reingest(tmp_path):
 
 def _reindex_while_reading(tmp_path, kill):
     """Ingest 40 documents, start `reindex()` in another process, and ask from this one until it ends (or is
-    killed once it has rebuilt 20 chunks). Returns (this process's assistant, answers seen, errors seen)."""
+    killed once it has rebuilt 20 chunks); once it has rebuilt 5, ingest one more document from here. Returns (this
+    process's assistant, answers seen, errors seen)."""
     docs, data = tmp_path / "docs", tmp_path / "data"
     _write_docs(docs)
     a = Assistant(make_settings(data), embedder=HashEmbedding())
@@ -95,6 +96,10 @@ def _reindex_while_reading(tmp_path, kill):
                 answers += bool(a.retrieve("Đoàn kiểm tra số 17 làm việc tại tỉnh", 3))
             except Exception as e:  # noqa: BLE001 - every failure counts
                 errors.append(repr(e))
+            if _count(data, "chunks", "gen = 1") >= 5 and not (tmp_path / "late").exists():
+                late = write(tmp_path / "late" / "moi.txt", "Đoàn kiểm tra số 99 làm việc tại tỉnh Lai Châu.")
+                if len(a.ingest([late]).added) != 1:  # waits only for one document's write (lock_timeout is 2 s)
+                    errors.append("the late ingest was not added")
             if kill and _count(data, "chunks", "gen = 1") >= 20:
                 proc.send_signal(signal.SIGKILL)
                 break
@@ -107,14 +112,15 @@ def test_a_reader_keeps_answering_through_a_reindex_in_another_process(tmp_path)
     a, answers, errors = _reindex_while_reading(tmp_path, kill=False)
     assert errors == [] and answers > 10
     assert a.store.catalog.generation() == 1 and a.retrieve("Đoàn kiểm tra số 17", 1)[0].source.endswith("17.txt")
-    assert a.check().ok and a.store.vectors.names() == ["vn_news-g1"]
+    assert a.retrieve("Đoàn kiểm tra số 99 Lai Châu", 1)[0].source.endswith("moi.txt")  # caught up before the switch
+    assert a.check().ok and a.store.vectors.names() == ["vn_news-g1"] and a.store.counts()[0] == 41
 
 
 def test_a_killed_reindex_leaves_the_old_generation_serving(tmp_path):
     a, answers, errors = _reindex_while_reading(tmp_path, kill=True)
     assert errors == [] and answers > 0
-    assert a.store.catalog.generation() == 0 and a.store.counts() == (40, a.store.vectors.count())
+    assert a.store.catalog.generation() == 0 and a.store.counts() == (41, a.store.vectors.count())
     assert sorted(a.store.vectors.names()) == ["vn_news", "vn_news-g1"]  # the half-built one, until a write
     assert a.repair() == (0, 0)  # like any write, it clears the leftover first
     assert a.store.vectors.names() == ["vn_news"] and a.check().ok
-    assert a.reindex() == 40 and a.check().ok
+    assert a.reindex() == 41 and a.check().ok

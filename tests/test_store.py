@@ -169,38 +169,60 @@ def test_rebuild_serves_the_old_generation_until_one_switch(tmp_path):
     s = _store(tmp_path)
     with s.writer():
         s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1), ID)
-    reader = Store(tmp_path / "d", "test_col")  # another process's view of the same data dir
+        s.put_document(*_doc("b", "/b.txt", 2), _vec(2, 0.1), ID)
+    reader = Store(tmp_path / "d", "test_col")  # another process's view of the same data dir (and another writer)
     new_id = {**ID, "name": "new", "dim": 2}
-    with s.rebuild(new_id) as gen:
-        gen.put("a", _rebuilt_doc("a", 1), [[1.0, 0.0]], [{"record_id": "a", "events": []}])
-        # the old generation still answers, with the old embedder
-        assert len(reader.dense_search([0.1, 1.0, 0.0], 5, ID)) == 3
-        assert reader.counts() == (1, 3) and [i for i, _ in reader.lexical_search(["moi"], 5)] == []
-    assert s.embedder() == new_id and s.counts() == (1, 1) and s.document("a")["n_chunks"] == 1
-    assert [i for i, _ in reader.dense_search([1.0, 0.0], 5, new_id)] == ["a-0"]  # followed without reopening
+    seen = []
+
+    def prepare(d):
+        # meanwhile the old generation answers in full: old embedder, old lexical statistics (new rows are staged)
+        seen.append((len(reader.dense_search([0.1, 1.0, 0.0], 5, ID)), reader.lexical_search(["moi"], 5)))
+        if d["doc_id"] == "a":  # the lock is free while a document is prepared: another writer adds and removes
+            with reader.writer():
+                reader.put_document(*_doc("c", "/c.txt", 1), _vec(1, 0.2), ID)
+                reader.remove_document("b")
+        return _rebuilt_doc(d["doc_id"], 1), [[1.0, 0.0]], [{"record_id": d["doc_id"], "events": []}]
+
+    assert s.rebuild(new_id, prepare) == 2  # a, then c in the catch-up pass; b was removed before its turn
+    assert seen[0] == (5, []) and seen[-1] == (4, []) and reader.doc_freqs(["moi"]) == {"moi": 2}
+    assert s.embedder() == new_id and s.counts() == (2, 2) and s.document("a")["n_chunks"] == 1
+    assert {i for i, _ in reader.dense_search([1.0, 0.0], 5, new_id)} == {"a-0", "c-0"}  # followed, no reopening
+    assert {i for i, _ in reader.lexical_search(["moi"], 5)} == {"a-0", "c-0"}
     with pytest.raises(EmbedderMismatchError):  # a reader still on the old embedder is told, not fed garbage
         Store(tmp_path / "d", "test_col").check_embedder(ID)
     assert s.vectors.names() == ["test_col-g1"] and s.check(full=True).ok
+    # the dropped collection's folder is gone too (Chroma itself leaves it behind)
+    assert len([d for d in (tmp_path / "d" / "chroma").iterdir() if d.is_dir()]) == 1
 
 
 def test_a_failed_or_killed_rebuild_leaves_the_old_generation_serving(tmp_path):
     s = _store(tmp_path)
     with s.writer():
         s.put_document(*_doc("a", "/a.txt", 2), _vec(2, 0.1), ID)
+
+    def failing(d):
+        raise RuntimeError("embedder failed")
+
     with pytest.raises(RuntimeError):
-        with s.rebuild(ID) as gen:
-            gen.put("a", _rebuilt_doc("a", 1), [[0.1, 1.0, 0.0]], [])
-            raise RuntimeError("embedder failed")
+        s.rebuild(ID, failing)
     assert s.counts() == (1, 2) and s.vectors.names() == ["test_col"] and s.catalog.get_meta("building") is None
     # killed: what the builder wrote stays on disk until the next writer
     s.catalog.set_meta("building", "1")
     with s.catalog.transaction() as db:
-        Catalog.insert_chunk(db, "a", _rebuilt_doc("a", 1)[0], 1)
+        Catalog.insert_chunk(db, "a", _rebuilt_doc("a", 1)[0], 1, staged=True)
     Store(tmp_path / "d", "test_col-g1")  # its collection, created
     assert s.counts() == (1, 2) and len(s.dense_search([0.1, 1.0, 0.0], 5, ID)) == 2
-    with s.writer():
+    live = WriteLock(tmp_path / "d" / "reindex.lock", 0)  # as if its process were still building
+    live.acquire()
+    with pytest.raises(StoreLockedError, match="a reindex of .* is already running"):
+        s.rebuild(ID, failing)
+    with s.writer():  # a live build is left alone
         pass
-    assert s.vectors.names() == ["test_col"] and s.catalog.chunk_ids(gen=1) == []
+    assert sorted(s.vectors.names()) == ["test_col", "test_col-g1"] and "a reindex is running" in s.check().notes[0]
+    live.release()
+    with s.writer():  # a dead one goes
+        pass
+    assert s.vectors.names() == ["test_col"] and s.catalog.chunk_ids(gen=1) == [] and s.check(full=True).ok
 
 
 def test_check_finds_a_lost_catalog_and_lost_vectors_and_repair_restores(tmp_path):
@@ -236,8 +258,9 @@ def test_a_damaged_catalog_file_is_found_and_reads_fail_with_one_clear_error(tmp
     path.write_bytes(bytes(data))
     s = _store(tmp_path)
     h = s.check()
-    assert not h.ok and "the catalog file is damaged" in h.line() and "from a backup" in h.line()
-    with pytest.raises(StoreDamagedError, match="is damaged .*run `rag check`"):
+    assert not h.ok and h.line().startswith(f"the catalog {s.catalog.path} is damaged (")
+    assert h.line().count("is damaged (") == 1 and "made with `rag backup`, then run `rag repair`" in h.line()
+    with pytest.raises(StoreDamagedError, match="is damaged .* — restore .* from a copy made with `rag backup`"):
         [s.document_text(f"d{n}") for n in range(40)] and s.lexical_search(["cau"], 50) and s.facts()
 
 
@@ -260,7 +283,7 @@ def test_an_old_catalog_is_migrated_in_place(tmp_path):
     )
     db.close()
     s = Store(d, "test_col")
-    assert s.catalog._query("PRAGMA user_version")[0][0] == 1
+    assert s.catalog._query("PRAGMA user_version")[0][0] == 2
     assert s.embedder() == {"name": "hand", "dim": 3}
     s.check_embedder(ID)  # the old record (name, dimension) still accepts the same embedder
     assert [i for i, _ in s.lexical_search(["mot"], 5)] == ["a-0"] and s.chunks(["a-0"])["a-0"]["text"] == "câu một."

@@ -209,7 +209,9 @@ def test_large_upload_is_ingested_in_the_background_while_questions_are_answered
     big = _big_files(tmp_path / "in", "A")
     try:
         start = time.monotonic()
-        rows, job_id = up.start_upload(a, [str(f) for f in big] + [str(write(tmp_path / "in" / "x.exe", "MZ"))], uploads)
+        rows, job_id = up.start_upload(
+            a, [str(f) for f in big] + [str(write(tmp_path / "in" / "x.exe", "MZ"))], uploads
+        )
         assert time.monotonic() - start < 30  # returns at once (it would wait on the gate forever otherwise)
         assert job_id is not None and [r[:2] for r in rows] == [[f.name, up.BACKGROUND_VI] for f in big] + [
             ["x.exe", "bị từ chối"]
@@ -405,3 +407,79 @@ def test_serve_on_a_busy_port_is_a_one_line_error(fake_assistant):
         port = taken.getsockname()[1]
         with pytest.raises(rag.RagError, match=rf"^port {port} on 127\.0\.0\.1 is in use; choose another with --port$"):
             serve(port=port, assistant=fake_assistant, block=False)
+
+
+def test_parallel_failed_logins_never_queue_and_the_owner_gets_in_at_once(caplog):
+    slept, release = [], None
+
+    async def sleep(seconds):  # a slow fake: every failed attempt stays pending until released
+        slept.append(seconds)
+        await release.wait()
+
+    check = make_auth("admin", "s3cret", base=1.0, cap=5.0, sleep=sleep)
+
+    async def flood():
+        nonlocal release
+        release = asyncio.Event()
+        order = []
+
+        async def attempt(password):
+            ok = await check("admin", password)
+            order.append(ok)
+            return ok
+
+        wrong = [asyncio.create_task(attempt(f"guess{i}")) for i in range(20)]
+        await asyncio.sleep(0)  # all 20 are now pending in their own sleep
+        assert len(slept) == 20 and not any(t.done() for t in wrong)
+        right = await asyncio.wait_for(attempt("s3cret"), timeout=0.5)  # not behind the pending ones
+        assert right is True and order == [True]
+        release.set()
+        assert await asyncio.gather(*wrong) == [False] * 20
+        assert await check("admin", "nope") is False  # the success started the count over
+        return order
+
+    with caplog.at_level(logging.WARNING, logger="ui.app"):
+        assert asyncio.run(flood()) == [True] + [False] * 20
+    assert slept == [1, 2, 4] + [5] * 17 + [1]  # each its own delay, none over cap: nothing stacks
+    assert "failed login as 'admin' (20 in a row); answering in 5 s" in caplog.text
+
+
+def test_parallel_failed_logins_take_real_time_each_not_summed():
+    check = make_auth("admin", "s3cret", base=0.02, cap=0.05)  # the real asyncio.sleep, tiny delays
+
+    async def flood():
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        results = await asyncio.gather(*(check("admin", "x") for _ in range(20)), check("admin", "s3cret"))
+        return results, loop.time() - start
+
+    results, took = asyncio.run(flood())
+    assert results == [False] * 20 + [True]
+    assert took < 0.5  # serialized, the waits would add up to 0.02+0.04+18*0.05 = 0.96 s
+
+
+def test_a_long_flood_of_failed_logins_stays_at_cap():
+    slept = []
+
+    async def sleep(seconds):
+        slept.append(seconds)
+
+    check = make_auth("admin", "s3cret", base=1.0, cap=10.0, sleep=sleep)
+
+    async def many():
+        for _ in range(2000):  # 2 ** 1999 would overflow a float
+            await check("admin", "x")
+
+    asyncio.run(many())
+    assert max(slept) == 10.0 and slept[-1] == 10.0
+
+
+@pytest.mark.parametrize("port", [80000, 65536, 0, -1])
+def test_serve_on_an_invalid_port_is_a_one_line_error(fake_assistant, port):
+    with pytest.raises(rag.ConfigError, match=rf"^port {port} is not a valid port \(1-65535\)$"):
+        serve(port=port, assistant=fake_assistant, block=False)
+
+
+def test_serve_on_a_host_that_cannot_be_bound_is_a_one_line_error(fake_assistant):
+    with pytest.raises(rag.ConfigError, match=r"^cannot listen on 192\.0\.2\.1:\d+: "):  # TEST-NET: not ours
+        serve(host="192.0.2.1", port=_free_port(), assistant=fake_assistant, block=False)

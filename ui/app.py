@@ -263,27 +263,27 @@ def make_auth(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> Callable[[str, str], Awaitable[bool]]:
     """Gradio's login check: constant-time comparison, and each failure answered after a delay that doubles with
-    the failures in a row (base, 2*base, ... up to cap; a success starts over). Attempts are taken one at a time,
-    so parallel guesses wait their turn too; the price is that during an attack the real user waits as well.
+    the failures in a row (base, 2*base, ... up to cap; a success starts over). Nothing is serialized: the count
+    and the delay are settled the moment an attempt arrives (no await in between, so no lock is needed) and only
+    that attempt then sleeps, so parallel guesses never queue behind one another (none waits longer than cap) and
+    a correct password is answered at once, even in the middle of a flood of wrong ones.
     Async, so the delay is awaited: Gradio calls the check on its event loop, where time.sleep would stop the
     whole server."""
     failures = 0
-    lock = asyncio.Lock()
 
     async def check(username: str, given: str) -> bool:
         nonlocal failures
-        async with lock:
-            ok = hmac.compare_digest(username.encode(), user.encode()) & hmac.compare_digest(
-                given.encode(), password.encode()
-            )
-            if ok:
-                failures = 0
-                return True
-            failures += 1
-            delay = min(cap, base * 2 ** (failures - 1))
-            log.warning("failed login as %r (%d in a row); answering in %g s", username, failures, delay)
-            await sleep(delay)
-            return False
+        ok = hmac.compare_digest(username.encode(), user.encode()) & hmac.compare_digest(
+            given.encode(), password.encode()
+        )
+        if ok:
+            failures = 0
+            return True
+        failures += 1
+        delay = min(cap, base * 2 ** min(failures - 1, 64))  # the exponent is bounded: a long flood never overflows
+        log.warning("failed login as %r (%d in a row); answering in %g s", username, failures, delay)
+        await sleep(delay)
+        return False
 
     return check
 
@@ -325,7 +325,10 @@ class UploadTypes:
 
 
 def _check_port(host: str, port: int) -> None:
-    """Fail early with one line (Gradio raises a bare OSError with advice about its own environment variable)."""
+    """Fail early with one line (Gradio raises a bare OSError with advice about its own environment variable;
+    the socket module an OverflowError for a port out of range)."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise rag.ConfigError(f"port {port} is not a valid port (1-65535)")
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         socket.create_server((host, port), family=family).close()  # SO_REUSEADDR, as uvicorn binds
@@ -333,6 +336,8 @@ def _check_port(host: str, port: int) -> None:
         if e.errno == errno.EADDRINUSE:
             raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
         raise rag.ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    except (OverflowError, ValueError, IndexError) as e:  # a host the resolver or bind() rejects outright
+        raise rag.ConfigError(f"cannot listen on {host}:{port}: {e}") from None
 
 
 def serve(

@@ -63,14 +63,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         with _progress("ingest", enabled=not args.json) as progress:
             report = _assistant().ingest(args.paths, progress)
-    except IngestAbortedError as e:  # what was done before the failure, then the one-line error
-        _print_report(args, e.report)
+    except IngestAbortedError as e:  # the files done before the failure, then the one-line error (with the summary)
+        _print_report(args, e.report, summary=False)
         raise
     _print_report(args, report)
     return 1 if report.rejected and not (report.added or report.updated or report.unchanged) else 0
 
 
-def _print_report(args: argparse.Namespace, report: Any) -> None:
+def _print_report(args: argparse.Namespace, report: Any, summary: bool = True) -> None:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -79,7 +79,8 @@ def _print_report(args: argparse.Namespace, report: Any) -> None:
                 print(f"rejected  {r.source}: {r.reason}")
             elif r.status != "unchanged" or args.verbose:
                 print(f"{r.status:<9} {r.source} ({r.chunks} chunks){'  ' + r.reason if r.reason else ''}")
-        print(report.summary())
+        if summary:
+            print(report.summary())
 
 
 def _print_answer(answer: Any) -> None:
@@ -151,6 +152,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(f"error: {health.line()}", file=sys.stderr)
     return 0 if health.ok else 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    path = _assistant().backup(args.file)
+    print(f"catalog copied to {path} (restore: stop writers, copy it to the data dir's catalog.sqlite3, `rag repair`)")
+    return 0
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
@@ -303,6 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
         "embedder) and deletes vectors that belong to no chunk. A damaged catalog file needs its backup.",
     )
     p.set_defaults(fn=cmd_repair)
+
+    p = sub.add_parser(
+        "backup",
+        help="copy the catalog (every article's text, chunks, facts) to FILE, safely while the page runs",
+        description="A consistent copy of the catalog, taken with SQLite's online backup while readers and writers "
+        "go on. Vectors are not copied: after restoring the copy (stop writers, copy it to RAG_DATA_DIR/"
+        "catalog.sqlite3), `rag repair` re-embeds what they miss.",
+    )
+    p.add_argument("file", help="a new file (an existing one is never overwritten)")
+    p.set_defaults(fn=cmd_backup)
 
     p = sub.add_parser("stats", help="what the index holds")
     p.add_argument("--docs", action="store_true", help="list the documents")

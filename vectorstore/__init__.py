@@ -12,13 +12,12 @@ from .errors import (
     StoreUnavailableError,
 )
 from .lock import WriteLock
-from .store import Generation, Health, Store
+from .store import Health, Store
 from .vectors import VectorIndex
 
 __all__ = [
     "Catalog",
     "EmbedderMismatchError",
-    "Generation",
     "Health",
     "RagError",
     "Store",

@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import StoreDamagedError, StoreError, StoreLockedError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS facts (
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY, op TEXT NOT NULL, chunk_ids TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS staged_terms (rowid INTEGER PRIMARY KEY, terms TEXT NOT NULL);
 """
 
 # Version 0 -> 1: chunk rows get their generation (UNIQUE(chunk_id) becomes UNIQUE(gen, chunk_id), so the table is
@@ -62,6 +63,9 @@ UPDATE meta SET value = json_object('name', value, 'dim', CAST(coalesce((SELECT 
     AS INTEGER)) WHERE key = 'embedder' AND json_valid(value) = 0;
 DELETE FROM meta WHERE key IN ('dim', 'reindex_pending');
 """,
+    # 1 -> 2: the lexical rows of a generation being built wait here (by chunk rowid) until its switch, so that
+    # the serving index's BM25 statistics never count them
+    2: "CREATE TABLE staged_terms (rowid INTEGER PRIMARY KEY, terms TEXT NOT NULL);\n",
 }
 
 # The serving generation, read inside each statement that needs it.
@@ -98,7 +102,8 @@ class Catalog:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             # statement by statement: executescript() would commit the open transaction first
-            scripts = ([] if fresh else [MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)]) + [SCHEMA]
+            scripts = [] if fresh else [MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)]
+            scripts.append(SCHEMA)
             for statement in (st for script in scripts for st in script.split(";\n") if st.strip()):
                 self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -113,7 +118,18 @@ class Catalog:
             return StoreLockedError(f"the catalog {self.path} is busy: {e}")
         if isinstance(e, sqlite3.IntegrityError):  # a constraint, not damage
             return StoreError(f"the catalog {self.path} refused a write: {e}")
-        return StoreDamagedError(f"the catalog {self.path} is damaged ({e}); run `rag check`")
+        return StoreDamagedError(f"{self.damaged(str(e))} — {self.restore}")
+
+    def damaged(self, detail: str) -> str:
+        return f"the catalog {self.path} is damaged ({detail})"
+
+    @property
+    def restore(self) -> str:
+        """What to do about a damaged catalog (its documents' text lives nowhere else)."""
+        return (
+            f"restore {self.path} from a copy made with `rag backup`, then run `rag repair` "
+            "(SQLite's `.recover` command salvages what is readable)"
+        )
 
     def close(self) -> None:
         self._db.close()
@@ -140,13 +156,27 @@ class Catalog:
                 raise self._error(e) from None
 
     def quick_check(self) -> list[str]:
-        """SQLite's own consistency check of every page (`PRAGMA quick_check`); [] when sound."""
+        """SQLite's own consistency check of every page (`PRAGMA quick_check`): what it finds, [] when sound."""
+        with self._mutex:
+            try:
+                rows = self._db.execute("PRAGMA quick_check").fetchall()
+            except sqlite3.DatabaseError as e:
+                return [str(e)]
+        return [r[0] for r in rows if r[0] != "ok"]
+
+    def backup(self, dest: Path) -> None:
+        """A consistent copy of the catalog at `dest` (SQLite's online backup: readers and writers go on)."""
         try:
-            rows = self._query("PRAGMA quick_check")
-        except StoreDamagedError as e:
-            return [str(e)]
-        problems = [r[0] for r in rows if r[0] != "ok"]
-        return problems
+            target = sqlite3.connect(dest)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot write a backup to {dest}: {e}") from None
+        try:
+            with self._mutex:
+                self._db.backup(target)
+        except sqlite3.Error as e:
+            raise self._error(e) from None
+        finally:
+            target.close()
 
     # --- meta ---------------------------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -198,6 +228,10 @@ class Catalog:
     def generation(self) -> int:
         return int(self._query(f"SELECT {_GEN}")[0][0])
 
+    def doc_ids_in(self, gen: int) -> set[str]:
+        """The documents that have chunk rows in generation `gen`."""
+        return {r[0] for r in self._query("SELECT DISTINCT doc_id FROM chunks WHERE gen = ?", (gen,))}
+
     def chunk_ids(self, doc_id: str | None = None, gen: int | None = None) -> list[str]:
         """Chunk ids of one document (or of all), of the serving generation unless `gen` is given."""
         where = f"gen = {_GEN if gen is None else int(gen)}" + (" AND doc_id = ?" if doc_id else "")
@@ -236,12 +270,16 @@ class Catalog:
         Catalog.replace_facts(db, doc["doc_id"], facts)
 
     @staticmethod
-    def insert_chunk(db: sqlite3.Connection, doc_id: str, chunk: dict[str, Any], gen: int) -> None:
+    def insert_chunk(
+        db: sqlite3.Connection, doc_id: str, chunk: dict[str, Any], gen: int, staged: bool = False
+    ) -> None:
+        """Inside a transaction: a chunk row and its lexical terms (`staged`: held apart until `switch_generation`)."""
         cur = db.execute(
             'INSERT INTO chunks(chunk_id, gen, doc_id, idx, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
             (chunk["chunk_id"], gen, doc_id, chunk["idx"], chunk["start"], chunk["end"]),
         )
-        db.execute("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)", (cur.lastrowid, chunk["terms"]))
+        table = "staged_terms" if staged else "chunks_fts"
+        db.execute(f"INSERT INTO {table}(rowid, terms) VALUES (?, ?)", (cur.lastrowid, chunk["terms"]))
 
     @staticmethod
     def replace_facts(db: sqlite3.Connection, doc_id: str, facts: Sequence[dict[str, Any]]) -> None:
@@ -254,13 +292,21 @@ class Catalog:
     @staticmethod
     def delete_generation(db: sqlite3.Connection, gen: int) -> None:
         """Inside a transaction: every chunk row of generation `gen` and its lexical row."""
-        db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE gen = ?)", (gen,))
+        for table in ("chunks_fts", "staged_terms"):
+            db.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM chunks WHERE gen = ?)", (gen,))
         db.execute("DELETE FROM chunks WHERE gen = ?", (gen,))
 
     @staticmethod
     def switch_generation(db: sqlite3.Connection, gen: int) -> None:
-        """Inside a transaction: serve generation `gen`, drop the rows of every other one and recount chunks."""
+        """Inside a transaction: serve generation `gen` (its staged lexical rows join the index), drop the rows of
+        every other one and recount chunks."""
         db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE gen != ?)", (gen,))
+        db.execute(
+            "INSERT INTO chunks_fts(rowid, terms) SELECT rowid, terms FROM staged_terms "
+            "WHERE rowid IN (SELECT rowid FROM chunks WHERE gen = ?)",
+            (gen,),
+        )
+        db.execute("DELETE FROM staged_terms")
         db.execute("DELETE FROM chunks WHERE gen != ?", (gen,))
         Catalog.put_meta(db, "generation", str(gen))
         db.execute("UPDATE documents SET n_chunks = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.doc_id)")
@@ -268,7 +314,8 @@ class Catalog:
     @staticmethod
     def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
         """Inside a transaction: the document, its chunks (of every generation) and their lexical rows."""
-        db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
+        for table in ("chunks_fts", "staged_terms"):
+            db.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
@@ -322,8 +369,7 @@ class Catalog:
         return {r[0] for r in rows}
 
     def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many chunks contain each term (absent terms are omitted). While a reindex builds the next generation
-        its rows count too: IDF weights shift a little, for that time only."""
+        """How many chunks contain each term (absent terms are omitted)."""
         if not terms:
             return {}
         marks = ",".join("?" * len(terms))

@@ -21,7 +21,7 @@ class StoreUnavailableError(StoreError):
 
 
 class StoreDamagedError(StoreError):
-    """The catalog's file is damaged, or the catalog and the vectors disagree (run `rag check`, `rag repair`)."""
+    """The catalog's file is damaged, or the catalog and the vectors disagree (`rag check` says which; `rag repair`)."""
 
 
 class EmbedderMismatchError(StoreError):

@@ -8,13 +8,15 @@ Queries only see chunks present in the catalog, so vectors written before a cras
 `recover()` (run at the start of each write session) deletes journaled vectors that the catalog does not reference.
 
 Reindex protocol (`rebuild()`): generation N serves (collection `<name>` for 0, `<name>-g<N>` after) while N+1 is
-built beside it (new collection, new chunk rows); one transaction switches readers to N+1, then N's collection is
-dropped. Readers in other processes read the serving generation from the catalog and follow. A killed rebuild
-leaves N serving; the next writer drops what it had built.
+built beside it (new collection, new chunk rows, lexical rows staged apart so N's BM25 statistics are untouched),
+one document per short locked write; one transaction switches readers to N+1, then N's collection is dropped.
+Readers in other processes read the serving generation from the catalog and follow. A killed rebuild leaves N
+serving; the next writer drops what it had built (a live one holds `reindex.lock`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import Callable, Iterator, Sequence
@@ -61,22 +63,6 @@ class Health:
         return "; ".join(self.problems) + (f" — {self.fix}" if self.fix else "")
 
 
-class Generation:
-    """The next generation under construction (see `Store.rebuild`)."""
-
-    def __init__(self, store: Store, number: int, vectors: VectorIndex):
-        self.store, self.number, self.vectors = store, number, vectors
-
-    def put(self, doc_id: str, chunks: list[dict[str, Any]], embeddings: Any, facts: Sequence[dict[str, Any]]) -> None:
-        """A document's new chunks and vectors (serving only after the switch) and its new fact records (at once:
-        they do not depend on the embedder)."""
-        self.vectors.upsert([c["chunk_id"] for c in chunks], embeddings)
-        with self.store.catalog.transaction() as db:
-            for c in chunks:
-                Catalog.insert_chunk(db, doc_id, c, self.number)
-            Catalog.replace_facts(db, doc_id, facts)
-
-
 class Store:
     def __init__(
         self,
@@ -86,15 +72,33 @@ class Store:
         chroma_port: int = 8000,
         lock_timeout: float = 30.0,
     ):
+        if data_dir.exists() and not data_dir.is_dir():
+            raise StoreError(f"cannot use {data_dir} as the data directory: it is a file")
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot use {data_dir} as the data directory: {e.strerror or e}") from None
         self.data_dir, self.base = data_dir, collection
         self.catalog = Catalog(data_dir / "catalog.sqlite3")
-        self._gen = self.catalog.generation()
-        self.vectors = VectorIndex(self._name(self._gen), path=data_dir / "chroma", host=chroma_host, port=chroma_port)
+        self.vectors = VectorIndex(path=data_dir / "chroma", host=chroma_host, port=chroma_port)
         self._lock = WriteLock(data_dir / "write.lock", lock_timeout)
+        self._build_lock = WriteLock(data_dir / "reindex.lock", 0)  # held by a running reindex, start to end
+        self._building: int | None = None  # the generation this object is building
+        self._gen = self._open_serving()
+
+    def _open_serving(self) -> int:
+        """Open the serving generation's collection. It is created only when truly absent (a new store, or vectors
+        deleted: `check` then says so), never because a reindex switched and dropped it between two reads."""
+        for _ in range(3):
+            gen = self.catalog.generation()
+            try:
+                self.vectors.use(self._name(gen))
+                return gen
+            except CollectionGoneError:
+                if gen == self.catalog.generation():
+                    break
+        self.vectors.use(self._name(gen), create=True)
+        return gen
 
     def close(self) -> None:
         """Close the catalog (the vectors need no closing)."""
@@ -142,8 +146,8 @@ class Store:
 
     def recover(self) -> int:
         """Finish what crashed writers left: vectors of journaled writes that never committed (or were replaced),
-        the rows and collection of a rebuild killed before its switch, the old collection of one killed after it.
-        Returns the number of leftovers cleared."""
+        the rows and collection of a rebuild whose process died before its switch (a live one holds the reindex
+        lock), the old collection of one that died after it. Returns the number of leftovers cleared."""
         pending = self.catalog.journal_pending()
         for entry_id, _op, ids in pending:
             live = self.catalog.existing_chunk_ids(ids)
@@ -152,13 +156,45 @@ class Store:
         done = len(pending)
         for key in ("building", "retired"):
             gen = self.catalog.get_meta(key)
-            if gen is not None and int(gen) != self._gen:
-                with self.catalog.transaction() as db:
-                    Catalog.delete_generation(db, int(gen))
-                self.vectors.drop(self._name(int(gen)))
-                self.catalog.set_meta(key, None)
-                done += 1
+            if gen is None or int(gen) == self._gen or (key == "building" and self._build_alive(int(gen))):
+                continue
+            with self.catalog.transaction() as db:
+                Catalog.delete_generation(db, int(gen))
+            self.vectors.drop(self._name(int(gen)))
+            self.catalog.set_meta(key, None)
+            done += 1
         return done
+
+    def _build_alive(self, gen: int) -> bool:
+        """Whether a reindex is building `gen` now (this object, or any process holding the reindex lock)."""
+        if self._building == gen:
+            return True
+        try:
+            self._build_lock.acquire(0)
+        except StoreLockedError:
+            return True
+        self._build_lock.release()
+        return False
+
+    def _building_vectors(self) -> tuple[int, VectorIndex] | None:
+        """(generation, its collection) while a reindex builds one: writes of the serving one keep it in step."""
+        gen = self.catalog.get_meta("building")
+        if gen is None or int(gen) == self._gen:
+            return None
+        target = copy.copy(self.vectors)
+        try:
+            target.use(self._name(int(gen)))
+        except CollectionGoneError:
+            return None
+        return int(gen), target
+
+    def _forget_in_build(self, doc_id: str) -> None:
+        """A document leaving the serving generation leaves the one being built too (its catalog rows go with the
+        document; its vectors there are deleted here)."""
+        building = self._building_vectors()
+        if building:
+            gen, target = building
+            target.delete(self.catalog.chunk_ids(doc_id, gen=gen))
 
     def embedder(self) -> Identity | None:
         """The identity of the embedder that made the serving vectors (None before the first vectors)."""
@@ -199,6 +235,8 @@ class Store:
             raise StoreError(f"vectors of {len(embeddings[0])} dimensions from an embedder of {embedder['dim']}")
         new_ids = [c["chunk_id"] for c in chunks]
         old_ids = self.catalog.chunk_ids(replaces) if replaces else []
+        if replaces:
+            self._forget_in_build(replaces)
         entry = self.catalog.journal_add("put", new_ids + old_ids)
         self.vectors.upsert(new_ids, embeddings)
         with self.catalog.transaction() as db:
@@ -210,6 +248,7 @@ class Store:
         self.catalog.journal_clear(entry)
 
     def remove_document(self, doc_id: str) -> None:
+        self._forget_in_build(doc_id)
         ids = self.catalog.chunk_ids(doc_id)
         entry = self.catalog.journal_add("remove", ids)
         with self.catalog.transaction() as db:
@@ -217,27 +256,79 @@ class Store:
         self.vectors.delete(ids)
         self.catalog.journal_clear(entry)
 
-    @contextmanager
-    def rebuild(self, embedder: Identity) -> Iterator[Generation]:
-        """Build the next generation (every document `put` into it anew, vectors by `embedder`) while this one
-        serves, then switch in one transaction. Holds the write lock throughout; an error leaves this one serving."""
-        with self.writer():
-            old, new = self._gen, self._gen + 1
-            self.catalog.set_meta("building", str(new))
-            target = copy.copy(self.vectors)
-            target.use(self._name(new), create=True)
+    def rebuild(
+        self,
+        embedder: Identity,
+        prepare: Callable[[dict[str, Any]], tuple[list[dict[str, Any]], Any, list[dict[str, Any]]]],
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> int:
+        """Build the next generation while this one serves, then switch in one transaction. `prepare(document row)`
+        gives (chunk rows, their vectors by `embedder`, fact records); it runs outside the write lock, which is held
+        only for each document's write, so ingests and removals go on meanwhile. Documents they add are built in a
+        catch-up pass, the last one under the lock with the switch. One reindex at a time (the reindex lock); an
+        error leaves this generation serving. Returns the number of documents built."""
+        try:
+            self._build_lock.acquire(0)
+        except StoreLockedError:
+            raise StoreLockedError(f"a reindex of {self.data_dir} is already running") from None
+        try:
+            with self.writer():  # recover() first: what a dead reindex left goes
+                new = self._gen + 1
+                self._building = new
+                self.catalog.set_meta("building", str(new))
+                target = copy.copy(self.vectors)
+                target.use(self._name(new), create=True)
             try:
-                yield Generation(self, new, target)
+                built = self._build(new, target, prepare, progress)
+                built += self._build(new, target, prepare, progress)  # what was added during the first pass
+                with self.writer():
+                    built += self._build(new, target, prepare, progress)  # the last few, under the lock
+                    old = self._gen
+                    with self.catalog.transaction() as db:
+                        Catalog.switch_generation(db, new)
+                        Catalog.put_meta(db, "embedder", json.dumps(embedder, sort_keys=True))
+                        Catalog.put_meta(db, "building", None)
+                        Catalog.put_meta(db, "retired", str(old))
+                    self._building = None
+                    self._follow()
+                    self.recover()  # drops the retired collection
             except BaseException:
-                self.recover()  # drops the half-built generation
+                self._building = None
+                with contextlib.suppress(StoreError), self.writer():
+                    self.recover()  # drops the half-built generation (else the next writer does)
                 raise
-            with self.catalog.transaction() as db:
-                Catalog.switch_generation(db, new)
-                Catalog.put_meta(db, "embedder", json.dumps(embedder, sort_keys=True))
-                Catalog.put_meta(db, "building", None)
-                Catalog.put_meta(db, "retired", str(old))
-            self._follow()
-            self.recover()  # drops the retired collection
+            return built
+        finally:
+            self._building = None
+            self._build_lock.release()
+
+    def _build(
+        self,
+        gen: int,
+        target: VectorIndex,
+        prepare: Callable[[dict[str, Any]], tuple[list[dict[str, Any]], Any, list[dict[str, Any]]]],
+        progress: Callable[[int, int, str], None] | None,
+    ) -> int:
+        """One pass of `rebuild`: every document not yet in generation `gen` (its lexical rows staged)."""
+        done = self.catalog.doc_ids_in(gen)
+        todo = [d for d in self.catalog.documents() if d["doc_id"] not in done]
+        built = 0
+        for i, d in enumerate(todo):
+            if progress:
+                progress(i, len(todo), d["source"])
+            chunks, embeddings, facts = prepare(d)
+            with self.writer():
+                if self.catalog.document(d["doc_id"]) is None:  # removed meanwhile
+                    continue
+                target.upsert([c["chunk_id"] for c in chunks], embeddings)
+                with self.catalog.transaction() as db:
+                    for c in chunks:
+                        Catalog.insert_chunk(db, d["doc_id"], c, gen, staged=True)
+                    Catalog.replace_facts(db, d["doc_id"], facts)  # facts do not depend on the embedder
+            built += 1
+        if progress and todo:
+            progress(len(todo), len(todo), "")
+        return built
 
     # --- reading ------------------------------------------------------------------------------------------------
     def dense_search(self, embedding: Any, k: int, embedder: Identity) -> list[tuple[str, float]]:
@@ -252,7 +343,7 @@ class Store:
             except CollectionGoneError:  # switched and dropped between reading the generation and querying
                 if attempt == 2:
                     raise StoreDamagedError(
-                        f"the vector collection {self.vectors.name} is missing; run `rag check`"
+                        f"the vector collection {self.vectors.name} is missing; run `rag repair`"
                     ) from None
         live = self.catalog.existing_chunk_ids([i for i, _ in hits])
         return [(i, s) for i, s in hits if i in live]
@@ -297,15 +388,16 @@ class Store:
         records by default (run at open), every id with `full`."""
         quick = self.catalog.quick_check()
         if quick:  # nothing else can be read reliably
-            fix = f"restore {self.catalog.path} from a backup (SQLite's `.recover` command salvages what is readable)"
-            return Health(None, None, None, self._gen, None, [f"the catalog file is damaged ({quick[0]})"], fix)
+            return Health(None, None, None, self._gen, None, [self.catalog.damaged(quick[0])], self.catalog.restore)
         docs, chunks, vectors = self._counts()
         h = Health(docs, chunks, vectors, self._gen, self.embedder())
         pending = self.catalog.journal_pending()
         if pending:
             h.notes.append(f"{len(pending)} interrupted writes (the next write clears them)")
         building = self.catalog.get_meta("building")
-        if building:
+        if building and self._build_alive(int(building)):
+            h.notes.append(f"a reindex is running (generation {building})")
+        elif building:
             h.notes.append(f"an unfinished reindex (generation {building}; the next write clears it)")
         if pending:
             return h  # counts are not comparable while a write is in flight
@@ -332,6 +424,13 @@ class Store:
             h.fix = "run `rag repair`"
         return h
 
+    def backup(self, dest: Path) -> None:
+        """A consistent copy of the catalog (documents with their text, chunks, facts) at `dest`, which must not
+        exist. Vectors are not copied: `repair` rebuilds them from a restored catalog."""
+        if dest.exists():
+            raise StoreError(f"{dest} exists; name a new file for the backup")
+        self.catalog.backup(dest)
+
     def _counts(self) -> tuple[int, int, int]:
         """(documents, chunks, vectors), read again once when chunks and vectors differ: a write in another process
         may have finished between the two reads."""
@@ -344,7 +443,7 @@ class Store:
                 continue
             if chunks == vectors or attempt:
                 return docs, chunks, vectors
-        raise StoreDamagedError(f"the vector collection {self.vectors.name} is missing; run `rag check`")
+        raise StoreDamagedError(f"the vector collection {self.vectors.name} is missing; run `rag repair`")
 
     def _differences(self) -> tuple[set[str], set[str]]:
         """(chunk ids without a vector, vector ids without a chunk) of the serving generation."""
@@ -361,6 +460,9 @@ class Store:
         `embedder`) and delete vectors that belong to no chunk; `progress(done, total, "")` after each batch of
         re-embedded chunks. Returns (re-embedded, deleted)."""
         with self.writer():
+            damage = self.catalog.quick_check()
+            if damage:  # nothing to rebuild vectors from
+                raise StoreDamagedError(f"{self.catalog.damaged(damage[0])} — {self.catalog.restore}")
             self.check_embedder(embedder)
             missing, orphans = self._differences()
             dropped = sorted(orphans)

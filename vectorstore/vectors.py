@@ -4,11 +4,16 @@ Only ids and vectors live here (cosine space); texts and metadata live in the ca
 
 from __future__ import annotations
 
+import re
+import shutil
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .errors import StoreError, StoreUnavailableError
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _first_line(e: BaseException) -> str:
@@ -17,9 +22,11 @@ def _first_line(e: BaseException) -> str:
 
 
 class VectorIndex:
-    """One client; `name` is the collection in use (`use()` switches it: a reindex builds the next one beside it)."""
+    """One client; `name` is the collection in use, chosen by `use()` (a reindex builds the next one beside it)."""
 
-    def __init__(self, collection: str, path: Path | None = None, host: str | None = None, port: int = 8000):
+    name = ""
+
+    def __init__(self, path: Path | None = None, host: str | None = None, port: int = 8000):
         import chromadb
 
         settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
@@ -32,7 +39,7 @@ class VectorIndex:
                 self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         except Exception as e:
             raise StoreUnavailableError(f"cannot reach {self.where}: {_first_line(e)}") from None
-        self.use(collection, create=True)
+        self._path = None if host else path
 
     def use(self, name: str, create: bool = False) -> None:
         """Work on collection `name` from now on; a reader never creates one (it may just have been dropped)."""
@@ -56,8 +63,15 @@ class VectorIndex:
             text = f"{type(e).__name__} {e}".lower()
             if "does not exist" in text or "notfound" in text:
                 raise CollectionGoneError(f"{self.where}: {_first_line(e)}") from None
-            unreachable = isinstance(e, (ConnectionError, OSError)) or "connect" in text
-            raise (StoreUnavailableError if unreachable else StoreError)(f"{self.where}: {_first_line(e)}") from None
+            if isinstance(e, (ConnectionError, OSError)) or "connect" in text:
+                raise StoreUnavailableError(f"{self.where}: {_first_line(e)}") from None
+            hint = (
+                f" (if its files are damaged: move {self._path} away and run `rag repair`, which re-embeds every "
+                "chunk from the catalog)"
+                if self._path
+                else ""
+            )
+            raise StoreError(f"{self.where}: {_first_line(e)}{hint}") from None
 
     def upsert(self, ids: Sequence[str], embeddings: Any) -> None:
         if len(ids):
@@ -89,11 +103,26 @@ class VectorIndex:
         return [getattr(c, "name", c) for c in self._call(self._client.list_collections)]
 
     def drop(self, name: str) -> None:
-        """Delete collection `name` (absent already: nothing to do)."""
+        """Delete collection `name` (absent already: nothing to do), and its folder on disk."""
         try:
             self._call(self._client.delete_collection, name)
         except CollectionGoneError:
             pass
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Chroma (local) leaves a dropped collection's segment folders on disk (chroma-core/chroma#1309): remove the
+        UUID-named folders its own catalog no longer lists. Skipped when that catalog cannot be read as expected."""
+        if self._path is None:
+            return
+        try:
+            with sqlite3.connect(f"file:{self._path / 'chroma.sqlite3'}?mode=ro", uri=True) as db:
+                live = {r[0] for r in db.execute("SELECT id FROM segments")}
+        except sqlite3.Error:
+            return
+        for d in self._path.iterdir():
+            if d.is_dir() and _UUID.fullmatch(d.name) and d.name not in live:
+                shutil.rmtree(d, ignore_errors=True)
 
 
 class CollectionGoneError(StoreError):
