@@ -21,7 +21,7 @@ from .answers.citations import refusal
 from .answers.extractive import extractive_answer
 from .answers.facts import Event, events_of, fact_answer
 from .answers.llm import build_messages, condense, gather_sources, key_values, left_out, verify
-from .embeddings import Embedder, make_embedder
+from .embeddings import Embedder, make_embedder, precision
 from .errors import EmbedderMismatchError, QueryError, RagError, StoreDamagedError
 from .facts import EXTRACTOR_VERSION, ArticleFacts, InspectionRecord, extract_facts
 from .followups import standalone_question
@@ -75,7 +75,8 @@ class Assistant:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return make_embedder(self.settings.embedder)
+        s = self.settings
+        return make_embedder(s.embedder, Path(s.models_dir).expanduser(), s.embed_threads)
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -373,6 +374,7 @@ class Assistant:
             "chunks": health.chunks,
             "vectors": health.vectors,
             "embedder": (health.embedder or {}).get("name", self.settings.embedder),
+            "precision": precision(self.settings.embedder),
             "dim": (health.embedder or {}).get("dim"),
             "generation": health.generation,
             "integrity": health.line() + "".join(f"; {n}" for n in health.notes),
