@@ -64,6 +64,15 @@ class WriteLock:
             self._fd = None
         self._thread.release()
 
+    def busy(self) -> bool:
+        """Whether another thread or process holds the lock now (probed without waiting)."""
+        try:
+            self.acquire(0)
+        except StoreLockedError:
+            return True
+        self.release()
+        return False
+
     def __enter__(self) -> WriteLock:
         self.acquire()
         return self

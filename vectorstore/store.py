@@ -137,12 +137,7 @@ class Store:
 
     def try_writer(self) -> Any:
         """`writer()` if nobody writes now, else None (for work that may be skipped, like seeding)."""
-        try:
-            self._lock.acquire(0)
-        except StoreLockedError:
-            return None
-        self._lock.release()  # re-taken (re-entrant, same thread) by writer(); a race only means waiting
-        return self.writer()
+        return None if self._lock.busy() else self.writer()  # a race in between only means waiting
 
     def recover(self) -> int:
         """Finish what crashed writers left: vectors of journaled writes that never committed (or were replaced),
@@ -167,14 +162,7 @@ class Store:
 
     def _build_alive(self, gen: int) -> bool:
         """Whether a reindex is building `gen` now (this object, or any process holding the reindex lock)."""
-        if self._building == gen:
-            return True
-        try:
-            self._build_lock.acquire(0)
-        except StoreLockedError:
-            return True
-        self._build_lock.release()
-        return False
+        return self._building == gen or self._build_lock.busy()
 
     def _building_vectors(self) -> tuple[int, VectorIndex] | None:
         """(generation, its collection) while a reindex builds one: writes of the serving one keep it in step."""
