@@ -1,8 +1,9 @@
 """Latency and scale: warm `ask()` p50/p95, peak memory, and cold `rag ask`, at 2 / 100 / 1,000 / 2,655 articles
-(the seeds, plus news-dantri-2020). Document vectors come from bench/.cache (bench/embed_corpus.py computes them
-once); question vectors are always computed live by the product's embedder. Articles the cache does not cover yet
-borrow cached vectors (reported per row): latency and memory depend on the index's size, not on which vector
-each chunk has; their text, lexical index and records are real.
+(the seeds, plus news-dantri-2020) and ~20,000 (the corpus repeated, each copy's text and so its id changed).
+Document vectors come from bench/.cache (bench/embed_corpus.py computes them once, with the product's embedder);
+question vectors are always computed live by the product's embedder. Chunks the cache does not hold (a copy's
+changed last chunk, or articles not embedded yet) borrow cached vectors (reported per row): latency and memory
+depend on the index's size, not on which vector each chunk has; their text, lexical index and records are real.
 
     python bench/embed_corpus.py && python bench/latency_scale.py [SIZES...]
 """
@@ -22,7 +23,7 @@ from common import RESULTS, ROOT, CachedEmbedder, corpus_order, save, table
 
 from rag import Assistant, Settings
 
-SIZES = [int(x) for x in sys.argv[1:]] or [2, 100, 1000, 2655]
+SIZES = [int(x) for x in sys.argv[1:]] or [2, 100, 1000, 2655, 20000]
 GOLD = ROOT / "tests" / "data" / "seed_questions.jsonl"
 COLD_QUESTION = "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"
 
@@ -47,8 +48,17 @@ print(json.dumps({**{f"{k}_{name}": p(v, f) for k, v in times.items() for name, 
 
 
 def corpus(size: int) -> list[Path]:
-    """The seeds plus the first size-2 articles of the topic-interleaved order."""
-    return sorted((ROOT / "seeds").glob("*.txt")) + corpus_order()[: size - 2]
+    """The seeds plus the first size-2 articles of the topic-interleaved order; past the corpus, copies of it whose
+    text ends with a line naming the copy (so each copy is a new document with its own id)."""
+    files = sorted((ROOT / "seeds").glob("*.txt")) + corpus_order()
+    copies = Path(tempfile.mkdtemp(prefix="copies-"))
+    for n in range(len(files), size):
+        original = files[n % len(files)]
+        copy = copies / f"{n // len(files)}" / original.name
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_text(original.read_text(encoding="utf-8") + f"\n(Bản sao {n // len(files)}.)\n", encoding="utf-8")
+        files.append(copy)
+    return files[:size]
 
 
 def main() -> None:

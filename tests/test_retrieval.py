@@ -76,6 +76,15 @@ def test_terms_in_more_than_half_the_chunks_are_not_searched_unless_nothing_else
     assert r.store.searched == ["chung"]
 
 
+def test_only_the_rarest_terms_are_searched_in_question_order():
+    r = _retriever()
+    r.store.counts = lambda: (1, 100)
+    r.store.doc_freqs = lambda terms: {"mot": 9, "hai": 2, "ba": 40, "bon": 5, "nam": 1}
+    r.settings = Settings(lexical_terms=3)
+    r.lexical(dataclasses.replace(analyze("x"), terms=["mot", "hai", "ba", "bon", "nam", "sau"]), 5)
+    assert r.store.searched == ["hai", "bon", "nam"]  # "sau" is in no chunk; "mot" and "ba" are the commonest
+
+
 def test_an_over_long_sentence_is_trimmed_to_the_clauses_that_answer():
     filler = ", ".join(f"nội dung thứ {i} của kế hoạch kiểm tra được triển khai đầy đủ" for i in range(12))
     text = f"Theo kế hoạch, {filler}, đồng chí Lê Văn Tám làm Trưởng đoàn, {filler}."

@@ -252,15 +252,16 @@ def extractive_answer(
             if fields and not held:
                 continue
             context = _context(text, p.title, p.start + a, p.start + b)
-            if stage and not re.search(stage, fold(s + " " + context)):
+            folded, framed = fold(s), fold(s + " " + context)  # once, not once per residual word below
+            if stage and not re.search(stage, framed):
                 continue  # asked about the results (or a draft report) of an inspection: this is not about them
             # the residual words (most of them: a synonym may stand for one) in the sentence or what frames it
-            in_sentence = sum(holds(fold(s), w) for w in residual)
+            in_sentence = sum(holds(folded, w) for w in residual)
             before = (
                 p.text[spans[i - 1][0] : spans[i - 1][1]] if i and "\n\n" not in p.text[spans[i - 1][1] : a] else ""
             )
             nearby = fold(before + " " + s)  # the sentence and the one before it in its paragraph
-            around = sum(holds(fold(s + " " + context), w) for w in residual)
+            around = sum(holds(framed, w) for w in residual)
             if residual and (around < math.ceil(0.6 * len(residual)) or len(residual) > 1 and not in_sentence):
                 continue
             if not _in_scope(query, s, context, p.date):

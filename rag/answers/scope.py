@@ -4,8 +4,7 @@ an article names each entity, and how a refusal names what was asked for."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ..questions import GLOSSARY, Query
 from ..vn.dates import display_date, find_dates
@@ -39,30 +38,45 @@ def names(folded_doc: str, name: str) -> bool:
     return bool(re.search(rf"\b{re.escape(fold(name))}\b", folded_doc))
 
 
-@dataclass(frozen=True)
 class _Named:
-    """What an article names (computed once per article text: every question reads the same candidates)."""
+    """What an article names, each kind found on first use: a question naming no date never looks for dates, and
+    most free-form questions name nothing at all. Kept per article text (every question reads the same candidates)."""
 
-    folded: str
-    provinces: tuple[Province, ...]
-    teams: frozenset[int | None]
-    legal: frozenset[str]
-    orgs: frozenset[str]
-    bodies: frozenset[str]
-    days: frozenset[tuple[int | None, int]]
+    def __init__(self, text: str):
+        self.text = text
+
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.text)
+
+    @cached_property
+    def provinces(self) -> tuple[Province, ...]:
+        return tuple(p for p, _, _ in find_provinces(self.text))
+
+    @cached_property
+    def teams(self) -> frozenset[int | None]:
+        return frozenset(t.number for t in find_teams(self.text))
+
+    @cached_property
+    def legal(self) -> frozenset[str]:
+        return frozenset(r.key for r in find_legal_refs(self.text))
+
+    @cached_property
+    def orgs(self) -> frozenset[str]:
+        return frozenset(o.name for o, _, _ in find_units(self.text))
+
+    @cached_property
+    def bodies(self) -> frozenset[str]:
+        return frozenset(o.name for o, _, _ in find_bodies(self.text))
+
+    @cached_property
+    def days(self) -> frozenset[tuple[int | None, int]]:
+        return frozenset((d.day, d.month) for d in find_dates(self.text))
 
 
 @lru_cache(maxsize=512)
 def _named(text: str) -> _Named:
-    return _Named(
-        fold(text),
-        tuple(p for p, _, _ in find_provinces(text)),
-        frozenset(t.number for t in find_teams(text)),
-        frozenset(r.key for r in find_legal_refs(text)),
-        frozenset(o.name for o, _, _ in find_units(text)),
-        frozenset(o.name for o, _, _ in find_bodies(text)),
-        frozenset((d.day, d.month) for d in find_dates(text)),
-    )
+    return _Named(text)
 
 
 def names_province(text: str, name: str, date: str | None) -> bool:
@@ -73,12 +87,11 @@ def names_province(text: str, name: str, date: str | None) -> bool:
 def missing_entity(doc_text: str, q: Query, date: str | None = None) -> str | None:
     """The first entity of the question that `doc_text` (published on `date`) does not name, else None."""
     named = _named(doc_text)
-    folded = named.folded
     for p in q.provinces:
         if not names_province(doc_text, p.name, date):
             return p.name
     for n in q.teams:
-        if n not in named.teams and not re.search(rf"\b(?:so|no\.?) 0*{n}\b", folded):
+        if n not in named.teams and not re.search(rf"\b(?:so|no\.?) 0*{n}\b", named.folded):
             return f"Đoàn kiểm tra số {n}" if q.language == "vi" else f"inspection team no. {n}"
     for ref in q.legal:
         if ref.key not in named.legal:
@@ -86,16 +99,16 @@ def missing_entity(doc_text: str, q: Query, date: str | None = None) -> str | No
     for u in q.units:
         if u.key.startswith("org:") and u.key[4:] not in named.orgs and not (u.same_as and u.same_as in named.orgs):
             return u.name
-        if u.key.startswith("local:") and not names(folded, u.key[6:]):
+        if u.key.startswith("local:") and not names(named.folded, u.key[6:]):
             return u.name
     for name in q.persons:
-        if not names(folded, name):
+        if not names(named.folded, name):
             return name
     for b in q.bodies:
-        if b not in named.bodies and not names(folded, b):
+        if b not in named.bodies and not names(named.folded, b):
             return b
     for y in q.years:
-        if not re.search(rf"\b{y}\b", folded):
+        if not re.search(rf"\b{y}\b", named.folded):
             return str(y)
     for d in q.dates:
         if (d.day, d.month) not in named.days:
