@@ -6,7 +6,7 @@ import pytest
 from rag.errors import LoadError
 from rag.loaders import load_file
 
-from conftest import write
+from conftest import SEEDS, write
 
 VI = "Đoàn kiểm tra số 4 làm việc tại Đắk Lắk. Trưởng đoàn là ông Nguyễn Quang Dương, Huỳnh Văn Thịnh."
 TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -86,7 +86,8 @@ def test_json_and_jsonl_records_each_a_document_bad_records_rejected_alone(tmp_p
         ("blank.txt", b" \n\t", "empty"),
         ("nul.txt", b"ab\x00cd", "binary"),
         ("ctl.txt", b"ab\x01\x02\x03\x04cd", "binary"),
-        ("a.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("a.odt", b"PK\x03\x04", "unsupported file type '.odt'"),
+        ("a.pdf", b"%PDF-1.4", "broken PDF"),
         ("bad.txt", bytes(range(0x80, 0x100)) * 4, "no encoding"),
         ("x.json", b"{", "invalid JSON"),
         ("big.txt", b"a" * 2_000, "too large"),
@@ -102,3 +103,90 @@ def test_a_stray_control_character_in_an_article_is_kept(tmp_path):
     text = "Đoàn kiểm tra làm việc\x08 tại Đắk Lắk. " + "Ông Lê Hải Bình phát biểu. " * 20
     [doc] = load_file(write(tmp_path / "a.txt", text), 10**6)
     assert doc.text == text.strip()
+
+
+HEADLINE = "Sở Giáo dục tổ chức tập huấn cho giáo viên vùng cao"
+BODY = "Sáng nay, hơn 200 giáo viên tham dự lớp tập huấn kéo dài ba ngày. Lớp học do Sở Giáo dục chủ trì."
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        pytest.param("Giáo dục\n\n", id="section-label"),
+        pytest.param("Trang chủ > Thời sự > Giáo dục\n", id="breadcrumb"),
+        pytest.param("Kinh tế - Xã hội\nGiáo dục\n", id="two-labels"),
+        pytest.param("Theo Báo Lao Động\n", id="theo-source"),
+        pytest.param("Nguồn: Cổng thông tin tỉnh\n", id="nguon-source"),
+        pytest.param("PV\n", id="pv"),
+        pytest.param("Hoài Thương - PV\n", id="author-pv"),
+        pytest.param("Ngọc Minh/TTXVN\n", id="author-agency"),
+        pytest.param("(Baochinhphu.vn) -\n", id="agency-tag-alone"),
+        pytest.param("Thứ Hai, 02/11/2020 14:30\n", id="dateline"),
+        pytest.param("Giáo dục | Thứ Hai, 02/11/2020 - 14:30 (GMT+7)\n", id="label-and-dateline"),
+        pytest.param("## Giáo dục\n", id="markdown-heading-label"),
+    ],
+)
+def test_title_is_the_headline_not_a_label_byline_or_dateline(tmp_path, top):
+    [doc] = load_file(write(tmp_path / "a.txt", f"{top}{HEADLINE}\n\n{BODY}\n"), 10**6)
+    assert doc.title == HEADLINE and doc.text.startswith(top.strip())
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        # a short first line above body text only: there is no headline to prefer, the label is what there is
+        pytest.param(f"Giáo dục\n{BODY}", "Giáo dục", id="label-above-body-only"),
+        # "Theo" + a lower-case word starts a headline, not a byline; "PV" before a name is a company
+        pytest.param(
+            f"Theo dõi sát tình hình lũ trên sông Hồng\n{BODY}",
+            "Theo dõi sát tình hình lũ trên sông Hồng",
+            id="theo-doi",
+        ),
+        pytest.param(
+            f"PV Gas ký hợp đồng cung cấp khí mới\n{BODY}", "PV Gas ký hợp đồng cung cấp khí mới", id="pv-company"
+        ),
+        # a lead that starts with its date is a sentence, not a dateline
+        pytest.param(
+            "Ngày 3/4/2021, Sở Giáo dục họp với các trường.\nCâu hai.",
+            "Ngày 3/4/2021, Sở Giáo dục họp với các trường.",
+            id="lead",
+        ),
+    ],
+)
+def test_title_rules_leave_real_first_lines_alone(tmp_path, text, title):
+    [doc] = load_file(write(tmp_path / "a.txt", text), 10**6)
+    assert doc.title == title
+
+
+@pytest.mark.parametrize(
+    "name, title",
+    [
+        ("000_b584f524cb46930b.txt", "Triển khai kế hoạch kiểm tra công tác bảo vệ chính trị nội bộ ở Trà Vinh"),
+        ("001_cb98ca3c559514ce.txt", "Tiểu ban Bảo vệ chính trị nội bộ Trung ương kiểm tra tại tỉnh Đắk Lắk"),
+    ],
+)
+def test_seed_articles_get_their_headline_as_title(name, title):
+    [doc] = load_file(SEEDS / name, 10**6)
+    assert doc.title == title
+
+
+@pytest.mark.parametrize(
+    "top, date",
+    [
+        pytest.param("Thứ Hai, 02/11/2020 14:30\n", "2020-11-02", id="weekday-time"),
+        pytest.param("Ngày 2/11/2020\n", "2020-11-02", id="ngay"),
+        pytest.param("Cập nhật: 02/11/2020 | 14:30\n", "2020-11-02", id="cap-nhat"),
+        pytest.param("Thứ Hai, ngày 2 tháng 11 năm 2020\n", "2020-11-02", id="in-words"),
+        pytest.param("Thứ Hai, 2/11 14:30\n", None, id="no-year-stays-unknown"),
+        pytest.param("Ngày 3/4/2021, Sở Giáo dục họp với các trường.\n", None, id="lead-sentence-is-no-dateline"),
+        pytest.param("# date = 2021-01-05\nThứ Hai, 02/11/2020 14:30\n", "2021-01-05", id="header-wins"),
+    ],
+)
+def test_publication_date_from_a_dateline_at_the_top(tmp_path, top, date):
+    [doc] = load_file(write(tmp_path / "a.txt", f"{top}{HEADLINE}\n{BODY}"), 10**6)
+    assert doc.date == date and doc.title == (HEADLINE if "Sở" not in top else top.strip())
+
+
+def test_front_matter_date_in_words_read_by_the_shared_date_parser(tmp_path):
+    [doc] = load_file(write(tmp_path / "a.md", f"---\ndate: ngày 2 tháng 11 năm 2020\n---\n{BODY}"), 10**6)
+    assert doc.date == "2020-11-02"
