@@ -7,11 +7,13 @@
 `ingest`, `ask` and `retrieve` use the settings from the environment (`RAG_*`), or pass `settings=`.
 """
 
-from __future__ import annotations
-
-import threading
-from collections.abc import Iterable
-from pathlib import Path
+# The names this module imports for its own use are private (`_Path`), so that `dir(rag)` is the public API; no
+# `from __future__ import annotations` either (it would add `annotations`): the annotations stay evaluated, and
+# help() shows them with their real names.
+import threading as _threading
+from collections.abc import Iterable as _Iterable
+from importlib import metadata as _metadata
+from pathlib import Path as _Path
 
 from .assistant import Assistant
 from .errors import (
@@ -28,7 +30,7 @@ from .errors import (
     StoreLockedError,
     StoreUnavailableError,
 )
-from .ingest import Progress
+from .ingest import Progress as _Progress
 from .results import Answer, Citation, FileResult, IngestReport, Passage
 from .settings import Settings
 
@@ -58,8 +60,19 @@ __all__ = [
     "StoreUnavailableError",
 ]
 
+
+def _version() -> str:
+    """The installed distribution's version; a checkout that was never installed says so."""
+    try:
+        return _metadata.version("rag-vn-news")
+    except _metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _version()
+
 _assistants: dict[str, Assistant] = {}
-_lock = threading.Lock()
+_lock = _threading.Lock()
 
 
 def get_assistant(settings: Settings | None = None) -> Assistant:
@@ -73,16 +86,18 @@ def get_assistant(settings: Settings | None = None) -> Assistant:
 
 
 def ingest(
-    paths: Iterable[str | Path] | str | Path, *, settings: Settings | None = None, progress: Progress | None = None
+    paths: _Iterable[str | _Path] | str | _Path, *, settings: Settings | None = None, progress: _Progress | None = None
 ) -> IngestReport:
     """Ingest files or folders (recursive). Bad files are reported in the result, never raised."""
-    if isinstance(paths, (str, Path)):
+    if isinstance(paths, (str, _Path)):
         paths = [paths]
     return get_assistant(settings).ingest(paths, progress)
 
 
 def ask(question: str, history: list[dict[str, str]] | None = None, *, settings: Settings | None = None) -> Answer:
-    """Answer with verbatim citations; `found=False` when the articles do not say."""
+    """Answer with verbatim citations; `found=False` when the articles do not say. `history` is the conversation so
+    far, oldest first, as chat messages {"role": "user" | "assistant", "content": text}: a follow-up ("Còn ở Đắk Lắk
+    thì sao?") is answered as the self-contained question `Answer.standalone`."""
     return get_assistant(settings).ask(question, history)
 
 

@@ -215,6 +215,12 @@ class Assistant:
         retriever = self.retriever  # refuses an index built by another embedder, whichever route answers
         if self.llm is not None and history:
             standalone = condense(self.llm, question, history, standalone)
+        answer = self._answer(standalone, retriever, on_token)
+        # the answer was built for the rewritten question; the user's own words stay its question
+        answer.question, answer.standalone = question, standalone
+        return answer
+
+    def _answer(self, standalone: str, retriever: Retriever, on_token: Callable[[str], None] | None) -> Answer:
         query = self._query(standalone)
         unknown = next((name for name in query.unknown if not self._mentioned(name)), None)
         if unknown:  # "Kẻ Gian là ai?", "tỉnh Hà Tây": nothing to answer from, and nothing to list instead

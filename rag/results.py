@@ -49,7 +49,7 @@ class Citation:
 
 @dataclass
 class Answer:
-    question: str
+    question: str  # what the user asked, as typed
     answer: str
     found: bool
     citations: list[Citation] = field(default_factory=list)
@@ -59,10 +59,17 @@ class Answer:
     )
     facts: list[dict[str, Any]] = field(default_factory=list)  # the inspection records used
     note: str | None = None  # e.g. why an LLM answer was replaced by the exact one
+    # The self-contained question that was answered: a follow-up rewritten from the conversation ("Còn ở Đắk Lắk thì
+    # sao?" -> "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?"); the question itself when it needed no rewriting.
+    standalone: str = ""
+
+    def __post_init__(self) -> None:
+        self.standalone = self.standalone or self.question
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "standalone": self.standalone,
             "answer": self.answer,
             "found": self.found,
             "citations": [c.to_dict() for c in self.citations],

@@ -132,7 +132,8 @@ def test_follow_up_is_condensed_by_the_llm_before_retrieval(tmp_path):
         "Thế còn phó trưởng đoàn ở Đắk Lắk?",
         history=[{"role": "user", "content": Q}, {"role": "assistant", "content": "…"}],
     )
-    assert answer.question == "Ai là phó trưởng đoàn kiểm tra tại Đắk Lắk?"
+    assert answer.standalone == "Ai là phó trưởng đoàn kiểm tra tại Đắk Lắk?"
+    assert answer.question == "Thế còn phó trưởng đoàn ở Đắk Lắk?"
     assert answer.mode == "llm" and "Lê Hải Bình" in answer.citations[0].quote
 
 

@@ -1,5 +1,7 @@
 """The `rag` command: readable output, --json, one-line errors with a non-zero exit."""
 
+import argparse
+import io
 import json
 import os
 import shutil
@@ -9,7 +11,7 @@ import sys
 
 import pytest
 
-from ui.cli import main
+from ui.cli import build_parser, main
 
 from conftest import ROOT, SEEDS, write
 
@@ -220,3 +222,114 @@ def test_the_progress_bar_shows_files_time_left_and_tokens_per_second(monkeypatc
         (0, "first.txt", "0 tokens/s"),
         (1, "second.txt", "1,500 tokens/s"),
     ]
+
+
+TRA_VINH = "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"
+
+
+@pytest.fixture
+def hashed(env, monkeypatch):
+    """`rag` commands on the hash embedding (instant): the Assistant of each data dir the CLI asks for, and the
+    settings it asked with."""
+    import rag
+    from rag import Assistant
+
+    from conftest import HashEmbedding
+
+    made: dict[str, Assistant] = {}
+
+    def get_assistant(settings=None):
+        key = str(settings.data_dir)
+        made.setdefault(key, Assistant(settings, embedder=HashEmbedding()))
+        return made[key]
+
+    monkeypatch.setattr(rag, "get_assistant", get_assistant)
+    yield made
+    for assistant in made.values():
+        assistant.store.close()
+
+
+def test_chat_answers_follow_ups_with_the_conversation(hashed, env, capsys, monkeypatch):
+    lines = [TRA_VINH, "Còn ở Đắk Lắk thì sao?", "/reset", "Còn ở Đắk Lắk thì sao?", ""]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines)))
+    assert main(["chat"]) == 0  # ends at EOF
+    out, err = capsys.readouterr()
+    turns = out.split("> ")
+    assert len(turns) == 6 and err == ""
+    assert "Nguyễn Quang Dương" in turns[1] and "[1]" in turns[1] and "000_b584f524cb46930b.txt" in turns[1]
+    assert "“" in turns[1]  # the quote of each numbered source
+    # the follow-up is the Trà Vinh question asked of Đắk Lắk, and says so; that article names only a deputy head
+    assert turns[2].startswith("(Ai là trưởng đoàn kiểm tra tại Đắk Lắk?)\n") and "không nêu trưởng đoàn" in turns[2]
+    assert "conversation cleared" in turns[3]
+    assert "(Ai là trưởng đoàn" not in turns[4]  # after /reset it is not read as a follow-up any more
+
+
+@pytest.mark.parametrize("typed", ["exit", "quit", ":q", "QUIT"])
+def test_chat_leaves_on_exit_words_and_ctrl_c_without_a_traceback(hashed, capsys, monkeypatch, typed):
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{typed}\n{TRA_VINH}\n"))
+    assert main(["chat"]) == 0
+    assert "Nguyễn Quang Dương" not in capsys.readouterr().out
+
+    class CtrlC(io.StringIO):
+        def readline(self, *args):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.stdin", CtrlC())
+    assert main(["chat"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_chat_says_a_bad_question_and_goes_on(hashed, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("x" * 3000 + f"\n{TRA_VINH}\n"))
+    assert main(["chat"]) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("error: the question is 3000 characters long") and "Nguyễn Quang Dương" in out
+
+
+def test_data_dir_overrides_rag_data_dir_before_or_after_the_command(hashed, env, capsys):
+    other = env / "other"
+    for argv in (["--data-dir", str(other), "stats", "--json"], ["stats", "--json", "--data-dir", str(other)]):
+        assert main(argv) == 0
+        assert json.loads(capsys.readouterr().out)["data_dir"] == str(other)
+    assert main(["stats", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["data_dir"] == str(env / "data")  # RAG_DATA_DIR otherwise
+    assert sorted(hashed) == [str(env / "data"), str(other)]
+
+
+def test_version_is_the_installed_package_version(capsys, monkeypatch):
+    from importlib import metadata
+
+    import rag
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0 and capsys.readouterr().out == f"rag {metadata.version('rag-vn-news')}\n"
+
+    def not_installed(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    assert rag._version() == "0+unknown"
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def test_every_option_says_what_it_does_and_its_default():
+    parser = build_parser()
+    for name, p in [("rag", parser), *_subcommands(parser).items()]:
+        formatter = p._get_formatter()
+        for action in p._actions:
+            if action.option_strings and action.dest not in ("help", "version"):
+                text = formatter._expand_help(action)
+                assert len(text.split("(default")[0]) > 10 and "default: " in text, (name, action.option_strings)
+    assert set(_subcommands(parser)) >= {"chat", "ask", "eval", "serve"}
+
+
+def test_eval_help_describes_the_gold_format_not_a_file(capsys):
+    with pytest.raises(SystemExit):
+        main(["eval", "--help"])
+    text = capsys.readouterr().out
+    assert '"question"' in text and '"not_found"' in text and '"cite_any"' in text
+    assert "shared" not in text and ".py" not in text and "dev corpus" not in text

@@ -35,4 +35,5 @@ def test_ask_answers_the_follow_up_for_the_new_province(seeded):
         {"role": "assistant", "content": "… ngày 2/11 [1]."},
     ]
     answer = seeded.ask("Còn ở Đắk Lắk thì sao?", history=history)
-    assert answer.found and "24/4/2024" in answer.answer and "Đắk Lắk" in answer.question
+    assert answer.found and "24/4/2024" in answer.answer and "Đắk Lắk" in answer.standalone
+    assert answer.question == "Còn ở Đắk Lắk thì sao?"

@@ -19,10 +19,17 @@ from rag.errors import RagError
 __all__ = ["main"]
 
 
-def _assistant() -> Any:
+def _settings(args: argparse.Namespace) -> Any:
+    """The settings from the environment (`RAG_*`), with `--data-dir` in place of RAG_DATA_DIR when given."""
+    from rag import Settings
+
+    return Settings(data_dir=args.data_dir) if args.data_dir is not None else Settings()
+
+
+def _assistant(args: argparse.Namespace) -> Any:
     from rag import get_assistant
 
-    return get_assistant()
+    return get_assistant(_settings(args))
 
 
 @contextmanager
@@ -66,7 +73,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from rag.errors import IngestAbortedError
 
     try:
-        assistant = _assistant()
+        assistant = _assistant(args)
         with _progress("ingest", assistant.embedder, enabled=not args.json) as progress:
             report = assistant.ingest(args.paths, progress)
     except IngestAbortedError as e:  # the files done before the failure, then the one-line error (with the summary)
@@ -90,6 +97,8 @@ def _print_report(args: argparse.Namespace, report: Any, summary: bool = True) -
 
 
 def _print_answer(answer: Any) -> None:
+    if answer.standalone != answer.question:  # a follow-up: say which question was answered
+        print(f"({answer.standalone})")
     print(answer.answer)
     if answer.note:
         print(f"({answer.note})")
@@ -100,29 +109,82 @@ def _print_answer(answer: Any) -> None:
             print(textwrap.indent(textwrap.fill(f"“{c.quote}”", 100), "      "))
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    assistant = _assistant()
-    if args.stream and not args.json:
-        streamed = ""
-        for item in assistant.ask_stream(args.question):
-            if isinstance(item, str):  # the LLM's text as it comes, before verification
-                streamed += item
-                print(item, end="", flush=True)
-                continue
-            if streamed:
-                print("\n\n" + ("Verified answer:" if item.language == "en" else "Câu trả lời đã kiểm chứng:"))
-            _print_answer(item)
-        return 0
-    answer = assistant.ask(args.question)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
+def _ask_and_print(assistant: Any, question: str, history: list[dict[str, str]], stream: bool) -> Any:
+    """Print the answer with its sources (with `stream`, the LLM's text first, as it comes) and return it."""
+    if not stream:
+        answer = assistant.ask(question, history)
         _print_answer(answer)
+        return answer
+    streamed = ""
+    for item in assistant.ask_stream(question, history):
+        if isinstance(item, str):  # the LLM's text as it comes, before verification
+            streamed += item
+            print(item, end="", flush=True)
+            continue
+        if streamed:
+            print("\n\n" + ("Verified answer:" if item.language == "en" else "Câu trả lời đã kiểm chứng:"))
+        _print_answer(item)
+    return item
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    if args.json:
+        print(json.dumps(assistant.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _ask_and_print(assistant, args.question, [], args.stream)
+    return 0
+
+
+_QUIT = ("exit", "quit", ":q")
+
+
+def _questions() -> Iterator[str]:
+    """The lines typed at the "> " prompt, until Ctrl-D or exit, quit, :q."""
+    if sys.stdin.isatty():  # line editing and ↑ for earlier questions, where the platform has it
+        try:
+            import readline  # noqa: F401
+        except ImportError:
+            pass
+    while True:
+        try:
+            line = input("> ").strip()
+        except EOFError:
+            print()
+            return
+        if line.lower() in _QUIT:
+            return
+        if line:
+            yield line
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from rag.errors import QueryError
+
+    assistant = _assistant(args)
+    stream = assistant.llm is not None  # an LLM's text is shown as it comes, as on the chat page
+    print("Ask about the articles; follow-ups use the conversation. /reset starts over; exit or Ctrl-D leaves.")
+    history: list[dict[str, str]] = []  # what Assistant.ask takes: chat messages, oldest first
+    try:
+        for question in _questions():
+            if question == "/reset":
+                history.clear()
+                print("(conversation cleared)")
+                continue
+            try:  # a question that cannot be asked (too long) is said, and the conversation goes on
+                answer = _ask_and_print(assistant, question, history, stream)
+            except QueryError as e:
+                print(f"error: {e}", file=sys.stderr)
+                continue
+            history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
+            print()
+    except KeyboardInterrupt:  # Ctrl-C, at the prompt or while answering, is a way out like Ctrl-D
+        print()
     return 0
 
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
-    passages = _assistant().retrieve(args.question, args.k)
+    passages = _assistant(args).retrieve(args.question, args.k)
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
     for i, p in enumerate(passages if not args.json else [], 1):
@@ -132,7 +194,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    assistant = _assistant()
+    assistant = _assistant(args)
     for target in args.targets:
         for source in assistant.remove(target):
             print(f"removed   {source}")
@@ -140,7 +202,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    assistant = _assistant()
+    assistant = _assistant(args)
     with _progress("reindex", assistant.embedder) as progress:
         n = assistant.reindex(progress)
     print(f"reindexed {n} documents with {assistant.embedder.name} (the old index answered until the switch)")
@@ -148,7 +210,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    health = _assistant().check(full=True)
+    health = _assistant(args).check(full=True)
     for note in health.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.json:
@@ -161,13 +223,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    path = _assistant().backup(args.file)
+    path = _assistant(args).backup(args.file)
     print(f"catalog copied to {path} (restore: stop writers, copy it to the data dir's catalog.sqlite3, `rag repair`)")
     return 0
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    assistant = _assistant()
+    assistant = _assistant(args)
     if not assistant.check(full=True).problems:
         print("nothing to repair: " + assistant.check(full=False).line())
         return 0
@@ -183,7 +245,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    assistant = _assistant()
+    assistant = _assistant(args)
     stats = assistant.stats()
     docs = assistant.documents() if args.docs else []
     if args.json:
@@ -201,7 +263,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_facts(args: argparse.Namespace) -> int:
     from rag.facts import RECORD_COLUMNS, record_rows
 
-    records = _assistant().records()
+    records = _assistant(args).records()
     if args.json:
         print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=2))
     elif args.csv:
@@ -228,7 +290,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     gold = load_gold(args.gold)
     if args.store:  # the user's own store, as it is
-        report = evaluate(_assistant(), gold)
+        report = evaluate(_assistant(args), gold)
     else:  # a fresh store of exactly the given articles, so nothing else changes the score
         with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
             settings = Settings().model_copy(update={"data_dir": Path(tmp), "auto_seed": False, "chroma_host": None})
@@ -263,22 +325,64 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
-    serve(host=args.host, port=args.port)
+    serve(host=args.host, port=args.port, assistant=_assistant(args))
     return 0
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Every option's help ends with its default: "off" for a flag, else the value (unless the help says it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if not action.option_strings or action.default is argparse.SUPPRESS or "default" in text:
+            return text
+        return f"{text} (default: {'off' if action.nargs == 0 else '%(default)s'})"
+
+
+def _data_dir_help() -> str:
+    from rag import Settings
+
+    fallback = Settings.model_fields["data_dir"].get_default(call_default_factory=True)
+    return f"the data directory for this run, in place of RAG_DATA_DIR (default: RAG_DATA_DIR, else {fallback})"
+
+
+def _version() -> str:
+    import rag
+
+    return f"rag {rag.__version__}"
+
+
+GOLD_HELP = (
+    "a JSONL file, one question a line: "
+    '{"question": text, "expect": [texts the answer must contain; a list in it is any-of], '
+    '"forbid": [texts it must not contain], "sources": [file names it must cite], "not_found": true when it must '
+    'refuse}; or {"id", "q", "found": bool, "expect": [[any-of texts]], "cite": [file-name prefixes to cite], '
+    '"cite_any": [one of these], "forbid"}, which compares ignoring case and diacritics'
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Cited answers about Vietnamese news articles.")
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Cited answers about Vietnamese news articles.", formatter_class=_Formatter
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help=_data_dir_help())
+    # after the command name too (`rag ask --data-dir DIR ...`); SUPPRESS keeps a value given before it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=_data_dir_help())
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="add or update articles (files or folders, recursive)")
-    p.add_argument("paths", nargs="+")
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], formatter_class=_Formatter, **kwargs)
+
+    p = command("ingest", help="add or update articles (files or folders, recursive)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="article files, or folders to search recursively")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="list unchanged files too")
     p.set_defaults(fn=cmd_ingest)
 
-    p = sub.add_parser("ask", help="answer a question with cited sources")
-    p.add_argument("question")
+    p = command("ask", help="answer a question with cited sources")
+    p.add_argument("question", help="in Vietnamese (with or without diacritics) or English")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
     p.add_argument(
         "--stream",
@@ -287,29 +391,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(fn=cmd_ask)
 
-    p = sub.add_parser("retrieve", help="show the passages retrieval finds for a question")
-    p.add_argument("question")
-    p.add_argument("-k", type=int, default=5)
-    p.add_argument("--json", action="store_true")
+    p = command(
+        "chat",
+        help="ask questions one after another; follow-ups use the conversation",
+        description="One question a line at the > prompt; each answer comes with its numbered sources. A follow-up "
+        "such as 'Còn ở Đắk Lắk thì sao?' is read with the conversation (the question answered is shown in "
+        "brackets). /reset forgets the conversation; exit, quit, :q, Ctrl-D or Ctrl-C leave.",
+    )
+    p.set_defaults(fn=cmd_chat)
+
+    p = command("retrieve", help="show the passages retrieval finds for a question")
+    p.add_argument("question", help="in Vietnamese (with or without diacritics) or English")
+    p.add_argument("-k", type=int, default=5, help="how many passages to show")
+    p.add_argument("--json", action="store_true", help="print the passages (text, offsets, scores) as JSON")
     p.set_defaults(fn=cmd_retrieve)
 
-    p = sub.add_parser("remove", help="remove articles by path (file or folder) or document id")
-    p.add_argument("targets", nargs="+", metavar="PATH|DOC_ID")
+    p = command("remove", help="remove articles by path (file or folder) or document id")
+    p.add_argument(
+        "targets", nargs="+", metavar="PATH|DOC_ID", help="an ingested file, a folder, or an id (see rag stats --docs)"
+    )
     p.set_defaults(fn=cmd_remove)
 
-    p = sub.add_parser("reindex", help="re-chunk and re-embed every article (after changing RAG_EMBEDDER)")
+    p = command("reindex", help="re-chunk and re-embed every article (after changing RAG_EMBEDDER)")
     p.set_defaults(fn=cmd_reindex)
 
-    p = sub.add_parser(
+    p = command(
         "check",
         help="check the index: catalog file, catalog against vectors, embedder",
         description="SQLite's page check of the catalog, every chunk against the vector index (missing and orphan "
         "vectors) and the embedder that built it. Prints what is wrong and what to run; exit status 1 then.",
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.set_defaults(fn=cmd_check)
 
-    p = sub.add_parser(
+    p = command(
         "repair",
         help="re-embed missing vectors from the stored text, delete orphan vectors",
         description="Re-embeds every chunk whose vector is missing (from the catalog's text, with the current "
@@ -317,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(fn=cmd_repair)
 
-    p = sub.add_parser(
+    p = command(
         "backup",
         help="copy the catalog (every article's text, chunks, facts) to FILE, safely while the page runs",
         description="A consistent copy of the catalog, taken with SQLite's online backup while readers and writers "
@@ -327,38 +442,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a new file (an existing one is never overwritten)")
     p.set_defaults(fn=cmd_backup)
 
-    p = sub.add_parser("stats", help="what the index holds")
+    p = command("stats", help="what the index holds")
     p.add_argument("--docs", action="store_true", help="list the documents")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(fn=cmd_stats)
 
-    p = sub.add_parser("facts", help="export the inspection records (team, people, units, date, legal basis)")
+    p = command("facts", help="export the inspection records (team, people, units, date, legal basis)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="every record with every field and its source span")
     out.add_argument("--csv", action="store_true", help="one row per record")
     p.set_defaults(fn=cmd_facts)
 
-    p = sub.add_parser(
+    p = command(
         "eval",
         help="score answers against a gold file (accuracy, citations, refusals, latency)",
         description="Ask every question of a gold file and score the answers, in total and by category. "
         "By default a fresh temporary store is built from --docs (the bundled seeds when none are "
         "given), so the articles you have ingested do not change the score; --store uses your store.",
     )
+    p.add_argument("gold", help=GOLD_HELP)
     p.add_argument(
-        "gold",
-        help="JSONL, one question a line: the project's format (question, expect, forbid, sources, "
-        "not_found) or the dev corpus format (id, q, found, expect, cite, cite_any, forbid)",
+        "--docs",
+        nargs="+",
+        metavar="PATH",
+        help="files or folders to build the evaluation store from (default: the bundled seeds)",
     )
-    p.add_argument("--docs", nargs="+", metavar="PATH", help="files or folders to build the evaluation store from")
-    p.add_argument("--store", action="store_true", help="evaluate on your own store (RAG_DATA_DIR) instead")
-    p.add_argument("--min", type=float, metavar="ACCURACY", help="exit with status 1 when answer accuracy is lower")
+    p.add_argument(
+        "--store", action="store_true", help="evaluate on your own store (--data-dir or RAG_DATA_DIR) instead"
+    )
+    p.add_argument(
+        "--min",
+        type=float,
+        metavar="ACCURACY",
+        help="exit with status 1 when answer accuracy is lower (default: no minimum)",
+    )
     p.add_argument("--json", action="store_true", help="print the report (totals, by category, results) as JSON")
     p.set_defaults(fn=cmd_eval)
 
-    p = sub.add_parser("serve", help="open the chat page")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7860)
+    p = command("serve", help="open the chat page")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on; 0.0.0.0 opens the page to the network"
+    )
+    p.add_argument("--port", type=int, default=7860, help="the port to listen on")
     p.set_defaults(fn=cmd_serve)
     return parser
 
