@@ -135,3 +135,11 @@ def test_retrieve_returns_passages_with_offsets(seeded):
     top = passages[0]
     assert "Lê Hải Bình" in top.text and 0 < top.score <= 1
     assert seeded.store.document_text(top.doc_id)[top.start : top.end] == top.text
+
+
+def test_citations_stop_at_the_sentence_and_leave_photo_credits_out(seeded):
+    answer = seeded.ask("Đoàn kiểm tra số 4 kiểm tra những đơn vị nào?")
+    assert answer.found and answer.citations
+    for c in answer.citations:  # each quote is one sentence of one paragraph: no credit line, no run across lines
+        assert "Ảnh:" not in c.quote and "\n" not in c.quote and len(c.quote) < 400
+    assert any("Huyện ủy Cư M’Gar" in c.quote for c in answer.citations)

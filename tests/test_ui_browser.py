@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import types
+import urllib.parse
 import urllib.request
 
 import httpx
@@ -47,9 +48,8 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("server")
     port = _free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "GRADIO_ANALYTICS_ENABLED"},  # the product turns it off
         "RAG_DATA_DIR": str(root / "data"),
-        "GRADIO_ANALYTICS_ENABLED": "False",
         "GRADIO_TEMP_DIR": str(root / "gradio"),  # where Gradio keeps uploads: looked at by the upload test
         "TMPDIR": str(root / "tmp"),  # where the page's CSV exports go: looked at when the server stops
     }
@@ -133,6 +133,66 @@ def test_ask_see_highlighted_source_upload_and_list(server, browser, tmp_path):
     expect(page.locator("#rag-library")).to_contain_text("Đoàn kiểm tra số 11 tại Sơn La", timeout=30_000)
     page.screenshot(path=str(tmp_path / "library.png"), full_page=True)
     assert (tmp_path / "chat.png").stat().st_size > 10_000
+
+
+def _loopback(url):
+    host = urllib.parse.urlsplit(url).hostname
+    return url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost", "::1")
+
+
+def test_the_page_is_vietnamese_readable_on_a_phone_and_talks_only_to_this_machine(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server.url)
+    page.get_by_text("Ai là trưởng đoàn kiểm tra tại Trà Vinh?").click()  # an example asks itself
+    expect(page.locator("#rag-chat")).to_contain_text("Nguyễn Quang Dương", timeout=60_000)
+
+    page.get_by_role("tab", name="Thư viện").click()
+    expect(page.locator("#rag-upload")).to_contain_text("Thả tệp vào đây")
+    body = page.locator("body").inner_text()
+    for english in ("Drop File Here", "Click to Upload", "Built with Gradio", "Use via API", "Settings"):
+        assert english not in body
+    # a diacritic-heavy cell is drawn with one of the page's proportional fonts, not a monospace one
+    cell = page.locator("#rag-library").get_by_text("Trà Vinh", exact=False).locator("visible=true").first
+    cell.wait_for()
+    cell.evaluate("e => e.setAttribute('data-font-probe', '')")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-font-probe]"})["nodeId"]
+    fonts = [f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]]
+    assert fonts and all("Mono" not in f for f in fonts), fonts
+    assert set(fonts) <= set(FONTS_HERE), fonts
+
+    # remove asks first: declined, the article stays; accepted, it goes
+    article = write(tmp_path / "xoa.txt", "Đoàn kiểm tra số 14 làm việc tại Hà Nam ngày 3/6/2024.\n")
+    page.locator("#rag-upload input[type=file]").set_input_files(str(article))
+    expect(page.locator("#rag-library")).to_contain_text("Đoàn kiểm tra số 14", timeout=60_000)
+    answers = iter([False, True])
+    page.on("dialog", lambda d: d.accept() if next(answers) else d.dismiss())
+    for accepted in (False, True):
+        page.locator("#rag-remove-doc input").click()
+        page.get_by_role("option", name="Đoàn kiểm tra số 14", exact=False).first.click()
+        page.locator("#rag-remove").click()
+        status = "Đã xóa: xoa.txt" if accepted else "Chưa xóa gì"
+        expect(page.locator("#rag-library-status")).to_contain_text(status, timeout=30_000)
+    expect(page.locator("#rag-library")).not_to_contain_text("Đoàn kiểm tra số 14", timeout=30_000)
+
+    phone = browser.new_page(viewport={"width": 400, "height": 900})
+    phone.on("request", lambda r: requests.append(r.url))
+    phone.goto(server.url)
+    box = phone.locator("#rag-question").bounding_box()
+    assert box["width"] >= 320  # the question box takes the row on a narrow screen (page margins aside)
+    phone.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+    assert requests and [u for u in requests if not _loopback(u)] == []
+
+
+# fonts of ui.app.FONTS that a Debian machine has (fc-list): what Chromium may draw the page with
+FONTS_HERE = {"Liberation Sans", "DejaVu Sans", "Noto Sans", "Roboto", "Arial"}
 
 
 class _Trap(http.server.BaseHTTPRequestHandler):

@@ -134,14 +134,33 @@ def test_upload_copies_into_data_dir_and_reports_each_file(fake_assistant, tmp_p
     bad = write(tmp_path / "in" / "rong.txt", "")
     uploads = tmp_path / "uploads"
     rows = up.upload(fake_assistant, [str(good), str(bad)], uploads)
-    assert rows == [["bai.md", "đã thêm", ""], ["rong.txt", "bị từ chối", "empty file"]]
+    assert rows == [["bai.md", "đã thêm", ""], ["rong.txt", "bị từ chối", "tệp rỗng"]]
     assert (uploads / "bai.md").exists()
     table, choices = h.library(fake_assistant)
     assert "Bài mới" in [r[0] for r in table]
     doc_id = next(v for label, v in choices if "Bài mới" in label)
     assert h.reembed(fake_assistant).startswith("Đã nhúng lại 1 bài")
-    assert h.plain(h.remove(fake_assistant, doc_id)) == "Đã xóa: bai.md"
-    assert h.library(fake_assistant)[0] == []
+    assert h.plain(h.remove(fake_assistant, None, uploads)) == "Chưa xóa gì: chọn một bài, rồi xác nhận."
+    assert h.plain(h.remove(fake_assistant, doc_id, uploads)) == "Đã xóa: bai.md"
+    assert h.library(fake_assistant)[0] == [] and not (uploads / "bai.md").exists()  # the uploaded copy goes too
+
+
+def test_removing_one_record_of_an_uploaded_jsonl_keeps_the_file_for_the_other(fake_assistant, tmp_path):
+    lines = [
+        '{"title": "Một", "text": "Đoàn kiểm tra số 2 làm việc tại Sơn La."}',
+        '{"title": "Hai", "text": "Đoàn kiểm tra số 3 làm việc tại Lai Châu."}',
+    ]
+    uploads = tmp_path / "uploads"
+    up.upload(fake_assistant, [str(write(tmp_path / "in" / "hai.jsonl", "\n".join(lines)))], uploads)
+    ids = [v for _, v in h.library(fake_assistant)[1]]
+    h.remove(fake_assistant, ids[0], uploads)
+    assert (uploads / "hai.jsonl").exists()
+    h.remove(fake_assistant, ids[1], uploads)
+    assert not (uploads / "hai.jsonl").exists()
+    outside = write(tmp_path / "elsewhere" / "giu.txt", "Đoàn kiểm tra số 5 làm việc tại Điện Biên.")
+    fake_assistant.ingest([outside])  # ingested from the user's own folder: never deleted by a removal
+    h.remove(fake_assistant, h.library(fake_assistant)[1][0][1], uploads)
+    assert outside.exists()
 
 
 def test_upload_refuses_other_types_per_file_and_keeps_none(fake_assistant, tmp_path):
@@ -483,3 +502,38 @@ def test_serve_on_an_invalid_port_is_a_one_line_error(fake_assistant, port):
 def test_serve_on_a_host_that_cannot_be_bound_is_a_one_line_error(fake_assistant):
     with pytest.raises(rag.ConfigError, match=r"^cannot listen on 192\.0\.2\.1:\d+: "):  # TEST-NET: not ours
         serve(host="192.0.2.1", port=_free_port(), assistant=fake_assistant, block=False)
+
+
+def _messages(module):
+    """Every reason `module` gives a LoadError or a FileResult, its f-string fields filled with "1"."""
+    import ast
+    import inspect
+
+    def text(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            return "".join(v.value if isinstance(v, ast.Constant) else "1" for v in node.values)
+        return None
+
+    out = []
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("LoadError", "FileResult"):
+            out += [t for t in map(text, node.args[1:]) if t and t not in ("rejected", "unchanged")]
+        if isinstance(node, ast.Return) and node.value is not None:  # _unfollowed's reasons
+            values = [node.value.body, node.value.orelse] if isinstance(node.value, ast.IfExp) else [node.value]
+            out += [t for t in map(text, values) if t]
+    return out
+
+
+def test_every_rejection_reason_the_loaders_give_is_shown_in_vietnamese():
+    import rag.ingest
+    import rag.loaders
+
+    reasons = [m for mod in (rag.loaders, rag.ingest) for m in _messages(mod) if " " in m]
+    assert len(reasons) >= 25
+    untranslated = [r for r in reasons if h.reason_vi(r) == r]
+    assert untranslated == []
+    assert h.reason_vi("invalid JSON: Expecting value at line 3") == "JSON không hợp lệ: Expecting value at line 3"
+    assert h.reason_vi("too large: 31.5 MB, over the 20 MB limit (RAG_MAX_FILE_MB)").startswith("quá lớn: 31.5 MB")
+    assert h.reason_vi("a reason nobody wrote a pattern for") == "a reason nobody wrote a pattern for"

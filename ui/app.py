@@ -10,6 +10,7 @@ import hmac
 import html
 import json
 import logging
+import os
 import signal
 import socket
 import threading
@@ -17,16 +18,21 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
-from starlette.middleware import Middleware
-from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+# Nothing leaves the machine: Gradio's usage telemetry and its version check (both on by default) read this at import
+# time and at every Blocks; set before gradio is imported. A user's explicit setting wins.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-import rag
-from rag.loaders import SUPPORTED_SUFFIXES
+import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+from starlette.responses import PlainTextResponse  # noqa: E402
+from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
-from . import handlers as h
-from . import uploads
+import rag  # noqa: E402
+from rag.loaders import SUPPORTED_SUFFIXES  # noqa: E402
+
+from . import handlers as h  # noqa: E402
+from . import uploads  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +42,51 @@ EXAMPLES = [
     "doan kiem tra so 4 lam viec o dak lak ngay nao",
     "Who led the inspection team in Tra Vinh?",
 ]
+# Fonts with every Vietnamese glyph (stacked diacritics: "Nguồn", "Số đoạn", "Kết quả"), proportional everywhere:
+# Gradio's monospace default for tables stacks them wrongly. System fonts only: nothing is fetched.
+FONTS = ["Noto Sans", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans", "sans-serif"]
+# Gradio's own strings on this page, in Vietnamese (Gradio ships no Vietnamese). Given for "en" too: a browser in a
+# language Gradio does not translate falls back to "en", and the page is Vietnamese whatever the browser says.
+GRADIO_VI = {
+    "upload_text.drop_file": "Thả tệp vào đây",
+    "upload_text.click_to_upload": "Bấm để chọn tệp",
+    "upload_text.or": "hoặc",
+    "common.or": "hoặc",
+    "common.clear": "Xóa",
+    "common.download": "Tải xuống",
+    "common.empty": "Trống",
+    "common.error": "Lỗi",
+    "common.loading": "Đang tải",
+    "common.remove": "Bỏ",
+    "common.submit": "Gửi",
+    "common.undo": "Hoàn tác",
+    "common.edit": "Sửa",
+    "common.progress": "Tiến độ",
+    "file.uploading": "Đang tải lên…",
+    "chatbot.copy_message": "Chép tin nhắn",
+    "chatbot.copied_message": "Đã chép",
+    "dataframe.sort_column": "Sắp xếp cột",
+    "dataframe.sort_ascending": "Tăng dần",
+    "dataframe.sort_descending": "Giảm dần",
+    "blocks.lost_connection": "Mất kết nối vì rời trang. Đang vào lại hàng đợi…",
+    "blocks.waiting_for_inputs": "Đang chờ tải tệp lên xong, hãy thử lại.",
+    "blocks.connection_can_break": "Trên điện thoại, kết nối có thể ngắt khi thẻ này không được mở hoặc máy ngủ.",
+}
 CSS = """
 .rag-sources mark { background: #ffe066; padding: 0 2px; }
 .rag-source { border-left: 3px solid #d0a000; padding: 4px 10px; margin: 8px 0; }
 .rag-source blockquote { margin: 4px 0; }
 .rag-meta { color: #666; font-size: 0.9em; }
 .rag-article { max-height: 360px; overflow-y: auto; font-size: 0.92em; }
+/* tables: proportional text, words never cut (ids and titles wrap between words) */
+#rag-facts *, #rag-library *, #rag-upload-results * { font-family: var(--font) !important; }
+#rag-facts td, #rag-library td { word-break: normal; overflow-wrap: normal; hyphens: none; }
+/* narrow screens (down to 400 px): the question box takes the row, the button goes under it */
+@media (max-width: 600px) {
+  #rag-ask-row { flex-wrap: wrap; }
+  #rag-question { min-width: 100% !important; }
+  #rag-send { min-width: 100% !important; }
+}
 """
 
 
@@ -87,7 +132,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
         log.warning("the store cannot be opened: %s", e)
         problem = e
 
-    with gr.Blocks(title="Hỏi đáp kiểm tra bảo vệ chính trị nội bộ") as demo:
+    with gr.Blocks(title="Hỏi đáp kiểm tra bảo vệ chính trị nội bộ", analytics_enabled=False) as demo:
         gr.Markdown(
             "## Hỏi đáp tin tức: kiểm tra công tác bảo vệ chính trị nội bộ\n"
             "Câu trả lời trích dẫn nguyên văn các bài báo đã nạp; mỗi ý có số nguồn [n]."
@@ -98,7 +143,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
             # Messages are md_text-escaped Markdown (h.chat_stream); no LaTeX, and no copy buttons, which would copy
             # the escaped source rather than the text shown (selecting the text copies it as shown).
             chatbot = gr.Chatbot(label="Hội thoại", height=380, elem_id="rag-chat", latex_delimiters=[], buttons=[])
-            with gr.Row():
+            with gr.Row(elem_id="rag-ask-row"):
                 box = gr.Textbox(
                     placeholder="Đặt câu hỏi, có dấu hoặc không dấu, tiếng Việt hoặc tiếng Anh…",
                     show_label=False,
@@ -106,7 +151,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                     elem_id="rag-question",
                 )
                 send = gr.Button("Gửi", variant="primary", scale=1, elem_id="rag-send")
-            gr.Examples(EXAMPLES, inputs=box, label="Câu hỏi mẫu")
+            examples = gr.Examples(EXAMPLES, inputs=box, label="Câu hỏi mẫu")
             sources = gr.HTML(elem_id="rag-sources")
             new_chat = gr.Button("Cuộc trò chuyện mới", size="sm")
 
@@ -116,6 +161,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
 
             send.click(on_chat, [box, chatbot], [chatbot, sources, box])
             box.submit(on_chat, [box, chatbot], [chatbot, sources, box])
+            examples.load_input_event.then(on_chat, [box, chatbot], [chatbot, sources, box])  # a click asks it
             new_chat.click(lambda: ([], "", ""), None, [chatbot, sources, box])
 
         with gr.Tab("Dữ kiện", id="facts"):
@@ -171,8 +217,8 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
             ticker = gr.Timer(2.0, active=False)
             ended_seen = gr.State(0)  # background jobs ended when this page last refreshed its tables for them
             with gr.Row():
-                to_remove = gr.Dropdown([], label="Bài báo", scale=4)
-                remove_btn = gr.Button("Xóa bài", variant="stop", scale=1)
+                to_remove = gr.Dropdown([], label="Bài báo", scale=4, elem_id="rag-remove-doc")
+                remove_btn = gr.Button("Xóa bài", variant="stop", scale=1, elem_id="rag-remove")
             reembed_btn = gr.Button("Nhúng lại toàn bộ")
             status = gr.Markdown(elem_id="rag-library-status")
 
@@ -234,7 +280,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
 
         @_guard
         def on_remove(doc_id: str | None) -> str:
-            return h.remove(a, doc_id)
+            return h.remove(a, doc_id, uploads_dir)
 
         @_guard
         def on_reembed(progress: gr.Progress = gr.Progress()) -> str:
@@ -248,7 +294,9 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
         )
         ticker.tick(on_tick, ended_seen, [jobs_status, results, ended_seen, ticker, *refreshed], show_progress="hidden")
         demo.load(on_open, None, [jobs_status, ended_seen, ticker])
-        remove_btn.click(on_remove, to_remove, status).then(refresh, None, refreshed)
+        # asked in the browser first; declined, the id becomes null and nothing is removed
+        confirm = "(doc) => (doc && confirm('Xóa bài này khỏi kho? Tệp đã tải lên của nó cũng bị xóa.')) ? doc : null"
+        remove_btn.click(on_remove, to_remove, status, js=confirm).then(refresh, None, refreshed)
         reembed_btn.click(on_reembed, None, status).then(refresh, None, refreshed)
         if not problem:
             demo.load(refresh, None, refreshed)
@@ -341,12 +389,19 @@ def _check_port(host: str, port: int) -> None:
 
 
 def serve(
-    host: str = "127.0.0.1", port: int = 7860, assistant: rag.Assistant | None = None, block: bool = True
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    assistant: rag.Assistant | None = None,
+    block: bool = True,
+    say: Callable[[str], None] = lambda line: print(line, flush=True),
 ) -> gr.Blocks:
-    """Build and launch the page (never shared publicly; loopback unless `host` says otherwise)."""
+    """Build and launch the page (never shared publicly; loopback unless `host` says otherwise). `say` gets the
+    start lines: where the data lives (before a first start indexes the seeds, which takes a while), then the URL
+    and the number of articles."""
     _check_port(host, port)
     a = assistant or rag.get_assistant()
     s = a.settings
+    say(f"opening the store in {Path(s.data_dir).expanduser()} (a first start indexes the bundled seeds: ~20 s)")
     user, _, password = (s.ui_auth or "").partition(":")
     auth: Any = make_auth(user, password) if s.ui_auth else None  # Gradio awaits an async check (hinted as bool)
     demo = build(a)
@@ -363,7 +418,11 @@ def serve(
             auth=auth,
             max_file_size=f"{s.max_file_mb:g}mb",
             css=CSS,
-            prevent_thread_lock=not block,
+            theme=gr.themes.Default(font=FONTS, font_mono=FONTS),
+            i18n=gr.I18n(en=GRADIO_VI, vi=GRADIO_VI),
+            footer_links=[],  # Gradio's English footer (API page, "Built with Gradio", settings)
+            quiet=True,  # Gradio's own start lines ("set `share=True`"); ours says where the page and data are
+            prevent_thread_lock=True,  # the start line first; then block below
             show_error=False,
             app_kwargs={"middleware": [Middleware(UploadTypes)]},
             num_workers=0,  # no static-file worker processes: every upload goes through UploadTypes
@@ -372,4 +431,9 @@ def serve(
         if "empty port" not in str(e):  # Gradio's words when the port was taken between the check and the launch
             raise
         raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
+    with contextlib.suppress(rag.RagError):  # a damaged store: the page shows the banner, the line no count
+        count = a.stats()["documents"]
+        say(f"{demo.local_url} · data {Path(s.data_dir).expanduser()} · {count} articles · Ctrl-C stops")
+    if block:
+        demo.block_thread()
     return demo

@@ -125,8 +125,8 @@ def chat_stream(
                 yield history + [dict(m) for m in turn], ""
                 continue
             shown = md_text(item.answer) + (f"\n\n_{md_text(item.note)}_" if item.note else "")
-            if item.question != message.strip():
-                shown = f"({md_text(item.question)})\n\n{shown}"
+            if item.standalone != item.question:  # a follow-up: say which question was answered
+                shown = f"({md_text(item.standalone)})\n\n{shown}"
             turn[1]["content"] = shown
             yield history + turn, sources_html(assistant, item)
     except Exception as e:  # the page's edge: any failure is a reply (its trace goes to the log)
@@ -212,15 +212,78 @@ def library(assistant: rag.Assistant) -> tuple[list[list[Any]], list[tuple[str, 
     return rows, [(f"{d['title'][:70]} — {Path(d['source']).name}", d["doc_id"]) for d in docs]
 
 
+# The reasons a file is rejected (rag.loaders, rag.ingest: English, as the CLI prints them), in Vietnamese for the
+# page: a pattern per message, its details (numbers, a parser's words) carried over. tests/test_ui_handlers.py checks
+# that every message those modules can give has its pattern here.
+_REASONS_VI: list[tuple[str, str]] = [
+    (r"empty file", "tệp rỗng"),
+    (r"empty: no text to index", "rỗng: không có chữ nào để lập chỉ mục"),
+    (r"empty: the JSON list has no records", "rỗng: danh sách JSON không có bản ghi nào"),
+    (r"empty: no records", "rỗng: không có bản ghi nào"),
+    (r"binary file \(contains NUL bytes\)", "tệp nhị phân (có byte NUL)"),
+    (r"binary file \(contains control characters\)", "tệp nhị phân (có ký tự điều khiển)"),
+    (r"not valid UTF-8 and no encoding could decode every byte", "không phải UTF-8, và không bảng mã nào đọc được hết"),
+    (r"starts with a (\S+) byte-order mark but is not valid \S+: (.*)", r"có BOM \1 nhưng không phải \1 hợp lệ: \2"),
+    (r"bad YAML front matter: (.*)", r"phần đầu YAML hỏng: \1"),
+    (r"record is not an object", "bản ghi không phải một đối tượng JSON"),
+    (r"record has no non-empty string 'text'", "bản ghi thiếu trường 'text' (chuỗi khác rỗng)"),
+    (r"invalid JSON: (.*)", r"JSON không hợp lệ: \1"),
+    (r"reading \.pdf files needs the pypdf package: (.*)", r"cần gói pypdf để đọc tệp .pdf: \1"),
+    (r"encrypted PDF that needs a password to open; .*", "PDF có mật khẩu mở; hãy lưu một bản không mật khẩu"),
+    (r"encrypted PDF: (.*)", r"PDF được mã hóa: \1"),
+    (r"broken PDF, cannot be read: (.*)", r"PDF hỏng, không đọc được: \1"),
+    (
+        r"no text layer on any of its (\d+) pages .*",
+        r"không trang nào trong \1 trang có lớp chữ (bản quét?); không nhận dạng chữ (OCR), nên không có gì để "
+        "lập chỉ mục",
+    ),
+    (r"reading \.docx files needs python-docx: (.*)", r"cần gói python-docx để đọc tệp .docx: \1"),
+    (r"a Word lock file .*", "tệp khóa của Word (tài liệu đang mở trong Word), không phải tài liệu"),
+    (r"not a \.docx: .*", "không phải .docx: tệp .doc cũ hoặc tệp có mật khẩu; hãy lưu thành .docx không mật khẩu"),
+    (r"broken \.docx, cannot be read: (.*)", r".docx hỏng, không đọc được: \1"),
+    (
+        r"unsupported file type '?([^';]*)'?; supported: ([^;]*); save it as (.*)",
+        r"loại tệp \1 không được hỗ trợ; chỉ nhận \2; hãy lưu thành \3",
+    ),
+    (r"unsupported file type '?([^';]*)'?; supported: (.*)", r"loại tệp \1 không được hỗ trợ; chỉ nhận \2"),
+    (r"too large: ([\d.]+) MB, over the ([\d.]+) MB limit .*", r"quá lớn: \1 MB, quá giới hạn \2 MB (RAG_MAX_FILE_MB)"),
+    (r"cannot read: (.*)", r"không đọc được: \1"),
+    (
+        r"too long: (\d+) chunks of up to (\d+) characters, the limit is (\d+) .*",
+        r"quá dài: \1 đoạn (mỗi đoạn tối đa \2 ký tự), giới hạn là \3 (RAG_MAX_CHUNKS_PER_DOC)",
+    ),
+    (r"no such file or directory", "không có tệp hay thư mục này"),
+    (r"same content as (.*)", r"cùng nội dung với \1"),
+    (r"broken or looping symbolic link", "liên kết tượng trưng hỏng hoặc lặp vòng"),
+    (r"symbolic link to a folder: .*", "liên kết tượng trưng tới thư mục: không đi theo (hãy chọn chính thư mục đó)"),
+]
+
+
+def reason_vi(reason: str) -> str:
+    """A rejection's reason in Vietnamese (the English one when no pattern knows it: never lose what it says)."""
+    for pattern, vietnamese in _REASONS_VI:
+        if m := re.fullmatch(pattern, reason, re.DOTALL):
+            return m.expand(vietnamese)
+    return reason
+
+
 def unsupported_reason(name: str) -> str:
     suffix = Path(name).suffix or "không có đuôi"
     return f"loại tệp không được hỗ trợ ({suffix}); chỉ nhận {', '.join(SUPPORTED_SUFFIXES)}"
 
 
-def remove(assistant: rag.Assistant, doc_id: str | None) -> str:
+def remove(assistant: rag.Assistant, doc_id: str | None, uploads_dir: Path | None = None) -> str:
+    """Remove an article; its uploaded file (a copy in `uploads_dir`) goes too, once no other article comes from
+    it (a JSONL upload holds several)."""
     if not doc_id:
-        return "Chọn một bài để xóa."
+        return "Chưa xóa gì: chọn một bài, rồi xác nhận."
     removed = assistant.remove(doc_id)
+    files = {Path(s.split("#", 1)[0]) for s in removed}
+    if uploads_dir is not None:
+        still = {Path(d["source"].split("#", 1)[0]) for d in assistant.documents()}
+        for f in files - still:
+            if f.parent.resolve() == uploads_dir.expanduser().resolve():
+                f.unlink(missing_ok=True)
     return f"Đã xóa: {md_text(', '.join(Path(s).name for s in removed))}"  # shown as Markdown
 
 
