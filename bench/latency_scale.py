@@ -59,13 +59,13 @@ print(json.dumps({**{f"{k}_{name}": p(v, f) for k, v in times.items() for name, 
 def corpus(size: int) -> list[Path]:
     """The seeds plus the first size-2 articles of the topic-interleaved order; past the corpus, copies of it whose
     text ends with a line naming the copy (so each copy is a new document with its own id)."""
-    files = sorted((ROOT / "seeds").glob("*.txt")) + corpus_order()
-    copies = Path(tempfile.mkdtemp(prefix="copies-"))
-    for n in range(len(files), size):
-        original = files[n % len(files)]
-        copy = copies / f"{n // len(files)}" / original.name
+    base = sorted((ROOT / "seeds").glob("*.txt")) + corpus_order()
+    files, copies = list(base), Path(tempfile.mkdtemp(prefix="copies-"))
+    for n in range(len(base), size):
+        original = base[n % len(base)]
+        copy = copies / f"{n // len(base)}" / original.name
         copy.parent.mkdir(exist_ok=True)
-        copy.write_text(original.read_text(encoding="utf-8") + f"\n(Bản sao {n // len(files)}.)\n", encoding="utf-8")
+        copy.write_text(original.read_text(encoding="utf-8") + f"\n(Bản sao {n // len(base)}.)\n", encoding="utf-8")
         files.append(copy)
     return files[:size]
 

@@ -168,6 +168,13 @@ def test_the_page_is_vietnamese_readable_on_a_phone_and_talks_only_to_this_machi
     assert fonts and all("Mono" not in f for f in fonts), fonts
     assert set(fonts) <= set(FONTS_HERE), fonts
 
+    # the Dữ kiện tab draws the records: a timeline and a map of the provinces (Plotly, drawn in the page)
+    page.get_by_role("tab", name="Dữ kiện").click()
+    expect(page.locator("#rag-map .js-plotly-plot")).to_be_visible(timeout=30_000)
+    expect(page.locator("#rag-map")).to_contain_text("Đắk Lắk")
+    expect(page.locator("#rag-timeline")).to_contain_text("Dòng thời gian")
+    page.get_by_role("tab", name="Thư viện").click()
+
     # remove asks first: declined, the article stays; accepted, it goes
     article = write(tmp_path / "xoa.txt", "Đoàn kiểm tra số 14 làm việc tại Hà Nam ngày 3/6/2024.\n")
     page.locator("#rag-upload input[type=file]").set_input_files(str(article))
@@ -182,9 +189,12 @@ def test_the_page_is_vietnamese_readable_on_a_phone_and_talks_only_to_this_machi
         expect(page.locator("#rag-library-status")).to_contain_text(status, timeout=30_000)
     expect(page.locator("#rag-library")).not_to_contain_text("Đoàn kiểm tra số 14", timeout=30_000)
 
-    phone = browser.new_page(viewport={"width": 400, "height": 900})
+    phone = browser.new_page(viewport={"width": 400, "height": 900}, locale="fr-FR")  # a language Gradio translates
     phone.on("request", lambda r: requests.append(r.url))
     phone.goto(server.url)
+    phone.get_by_role("tab", name="Thư viện").click()
+    expect(phone.locator("#rag-upload")).to_contain_text("Thả tệp vào đây")  # still Vietnamese
+    phone.get_by_role("tab", name="Hỏi đáp").click()
     box = phone.locator("#rag-question").bounding_box()
     assert box["width"] >= 320  # the question box takes the row on a narrow screen (page margins aside)
     phone.screenshot(path=str(tmp_path / "phone.png"), full_page=True)

@@ -97,11 +97,11 @@ def test_chat_errors_become_a_reply(fake_assistant):
 def test_facts_table_filters_and_csv(tmp_path):
     a = Assistant(make_settings(tmp_path / "data"), embedder=HashEmbedding())
     a.ingest([SEEDS, DATA / "conflict"])
-    rows, path = h.facts_table(a)
+    rows, path, _, _ = h.facts_view(a)
     assert len(rows) == 4 and {r[4] for r in rows} == {"Trà Vinh", "Đắk Lắk", "Quảng Ninh"}
-    assert h.facts_table(a, province="Đắk Lắk")[0][0][3] == "Lê Hải Bình"
-    assert [r[0] for r in h.facts_table(a, year="2024")[0]] == [4, 9, 9]
-    assert [r[0] for r in h.facts_table(a, person="tran thu ha")[0]] == [9]
+    assert h.facts_view(a, province="Đắk Lắk")[0][0][3] == "Lê Hải Bình"
+    assert [r[0] for r in h.facts_view(a, year="2024")[0]] == [4, 9, 9]
+    assert [r[0] for r in h.facts_view(a, person="tran thu ha")[0]] == [9]
     assert "2/11 (bài không nêu năm)" in [r[5] for r in rows]
     with open(path, encoding="utf-8-sig") as f:
         assert len(list(csv.DictReader(f))) == 4
@@ -115,9 +115,9 @@ def test_facts_csv_exports_share_one_folder(fake_assistant, tmp_path, monkeypatc
     h._export_dir.cache_clear()
     fake_assistant.ingest([SEEDS])
     try:
-        paths = {h.facts_table(fake_assistant, province=p)[1] for p in (None, "Trà Vinh", None, "Đắk Lắk") * 3}
+        paths = {h.facts_view(fake_assistant, province=p)[1] for p in (None, "Trà Vinh", None, "Đắk Lắk") * 3}
         assert len(paths) == 3 and len(list((tmp_path / "tmp").glob("rag-facts-*"))) == 1
-        with open(h.facts_table(fake_assistant, province="Trà Vinh")[1], encoding="utf-8-sig") as f:
+        with open(h.facts_view(fake_assistant, province="Trà Vinh")[1], encoding="utf-8-sig") as f:
             assert [r["province"] for r in csv.DictReader(f)] == ["Trà Vinh"]
         assert {os.path.basename(p) for p in paths} == {"inspections.csv"}  # the name the download keeps
         assert not list((tmp_path / "tmp").rglob("*.tmp"))  # written aside, then renamed
@@ -371,7 +371,7 @@ def test_store_errors_show_one_clear_message(fake_assistant, monkeypatch, tmp_pa
         monkeypatch.setattr(fake_assistant, method, broken)
     banner, *rest = fns["refresh"]()  # the library tab's refresh (page load, after upload/remove/re-embed)
     assert banner.visible and "Không mở được kho dữ liệu:** database disk image is malformed" in banner.value
-    assert len(rest) == 6 and all(r == gr.skip() for r in rest)
+    assert len(rest) == 8 and all(r == gr.skip() for r in rest)
     with pytest.raises(gr.Error) as e:
         fns["on_facts"](h.ALL, h.ALL, "")
     assert e.value.message == "kho dữ liệu gặp lỗi: database disk image is malformed" and e.value.title == "Lỗi"
@@ -537,3 +537,11 @@ def test_every_rejection_reason_the_loaders_give_is_shown_in_vietnamese():
     assert h.reason_vi("invalid JSON: Expecting value at line 3") == "JSON không hợp lệ: Expecting value at line 3"
     assert h.reason_vi("too large: 31.5 MB, over the 20 MB limit (RAG_MAX_FILE_MB)").startswith("quá lớn: 31.5 MB")
     assert h.reason_vi("a reason nobody wrote a pattern for") == "a reason nobody wrote a pattern for"
+
+
+def test_a_long_title_in_the_remove_list_is_cut_between_words():
+    title = "Triển khai kế hoạch kiểm tra công tác bảo vệ chính trị nội bộ ở tỉnh Trà Vinh năm 2024"
+    short = h._shorten(title, 70)
+    assert len(short) <= 70 and short.endswith("…") and title.startswith(short[:-1])
+    assert title[len(short) - 1] == " "  # the cut falls before a space: no word is broken
+    assert h._shorten("ngắn", 70) == "ngắn"

@@ -45,8 +45,11 @@ EXAMPLES = [
 # Fonts with every Vietnamese glyph (stacked diacritics: "Nguồn", "Số đoạn", "Kết quả"), proportional everywhere:
 # Gradio's monospace default for tables stacks them wrongly. System fonts only: nothing is fetched.
 FONTS = ["Noto Sans", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans", "sans-serif"]
-# Gradio's own strings on this page, in Vietnamese (Gradio ships no Vietnamese). Given for "en" too: a browser in a
-# language Gradio does not translate falls back to "en", and the page is Vietnamese whatever the browser says.
+# Gradio's own strings on this page, in Vietnamese (Gradio ships no Vietnamese). Given for every language Gradio 6
+# translates too (it picks one from the browser's, else "en"): the page is Vietnamese whatever the browser says.
+GRADIO_LOCALES = (
+    "vi en ar ca ckb de es et eu fa fi fr he hi ja ko lt nb nl pl pt pt-BR ro ru sv ta th tr uk ur uz zh-CN zh-TW"
+).split()
 GRADIO_VI = {
     "upload_text.drop_file": "Thả tệp vào đây",
     "upload_text.click_to_upload": "Bấm để chọn tệp",
@@ -80,7 +83,9 @@ CSS = """
 .rag-article { max-height: 360px; overflow-y: auto; font-size: 0.92em; }
 /* tables: proportional text, words never cut (ids and titles wrap between words) */
 #rag-facts *, #rag-library *, #rag-upload-results * { font-family: var(--font) !important; }
-#rag-facts td, #rag-library td { word-break: normal; overflow-wrap: normal; hyphens: none; }
+#rag-facts td *, #rag-facts .body-cell *, #rag-library td *, #rag-library .body-cell * {
+  word-break: normal !important; overflow-wrap: normal !important; hyphens: none !important;
+}
 /* narrow screens (down to 400 px): the question box takes the row, the button goes under it */
 @media (max-width: 600px) {
   #rag-ask-row { flex-wrap: wrap; }
@@ -175,18 +180,22 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                 interactive=False,
                 wrap=True,
                 elem_id="rag-facts",
-                column_widths=["6%", "19%", "13%", "13%", "12%", "11%", "12%", "14%"],
+                # in pixels: on a narrow screen the table scrolls sideways instead of breaking words apart
+                column_widths=["60px", "200px", "150px", "150px", "150px", "120px", "140px", "220px"],
             )
             download = gr.DownloadButton("Tải CSV", elem_id="rag-facts-csv")
+            # the same records as the table, after the same filters; PNG export from each figure's toolbar
+            timeline = gr.Plot(label="Dòng thời gian", elem_id="rag-timeline")
+            vn_map = gr.Plot(label="Bản đồ", elem_id="rag-map")
+            facts_out = [facts, download, timeline, vn_map]
 
             @_guard
-            def on_facts(province: str, year: str, person: str) -> tuple[Any, Any]:
-                rows, path = h.facts_table(a, province, year, person)
-                return rows, path
+            def on_facts(province: str, year: str, person: str) -> tuple[Any, ...]:
+                return h.facts_view(a, province, year, person)
 
             for control in (f_province, f_year):
-                control.change(on_facts, [f_province, f_year, f_person], [facts, download])
-            f_person.submit(on_facts, [f_province, f_year, f_person], [facts, download])
+                control.change(on_facts, [f_province, f_year, f_person], facts_out)
+            f_person.submit(on_facts, [f_province, f_year, f_person], facts_out)
 
         with gr.Tab("Thư viện", id="library"):
             docs = gr.Dataframe(
@@ -195,7 +204,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                 interactive=False,
                 wrap=True,
                 elem_id="rag-library",
-                column_widths=["42%", "12%", "26%", "8%", "12%"],
+                column_widths=["480px", "110px", "240px", "80px", "170px"],
             )
             files = gr.File(
                 label=f"Thêm bài báo ({', '.join(SUPPORTED_SUFFIXES)}; tối đa {a.settings.max_file_mb:g} MB mỗi tệp)",
@@ -228,21 +237,23 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
             try:
                 rows, choices = h.library(a)
                 provinces, years = h.fact_filters(a)
-                table, path = h.facts_table(a)
+                table, path, timeline_fig, map_fig = h.facts_view(a)
             except rag.StoreError as e:
                 log.warning("the store failed on refresh: %s", e)
-                return (_banner(e), *[gr.skip()] * 6)
+                return (_banner(e), *[gr.skip()] * 8)
             return (
                 _banner(None),
                 rows,
                 gr.Dropdown(choices=choices, value=None),
                 table,
                 path,
+                timeline_fig,
+                map_fig,
                 gr.Dropdown(choices=provinces, value=h.ALL),
                 gr.Dropdown(choices=years, value=h.ALL),
             )
 
-        refreshed = [banner, docs, to_remove, facts, download, f_province, f_year]
+        refreshed = [banner, docs, to_remove, *facts_out, f_province, f_year]
 
         @_guard
         def on_upload(
@@ -419,7 +430,7 @@ def serve(
             max_file_size=f"{s.max_file_mb:g}mb",
             css=CSS,
             theme=gr.themes.Default(font=FONTS, font_mono=FONTS),
-            i18n=gr.I18n(en=GRADIO_VI, vi=GRADIO_VI),
+            i18n=gr.I18n(**{locale: GRADIO_VI for locale in GRADIO_LOCALES}),
             footer_links=[],  # Gradio's English footer (API page, "Built with Gradio", settings)
             quiet=True,  # Gradio's own start lines ("set `share=True`"); ours says where the page and data are
             prevent_thread_lock=True,  # the start line first; then block below

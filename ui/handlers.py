@@ -23,8 +23,10 @@ import rag
 from rag.facts import record_rows
 from rag.followups import message_text
 from rag.loaders import SUPPORTED_SUFFIXES
-from rag.vn.dates import display_date
+from rag.vn.dates import shown_date
 from rag.vn.text import fold
+
+from . import charts
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +156,10 @@ def fact_filters(assistant: rag.Assistant) -> tuple[list[str], list[str]]:
     return [ALL] + provinces, [ALL] + years
 
 
-def facts_table(
+def facts_view(
     assistant: rag.Assistant, province: str | None = None, year: str | None = None, person: str | None = None
-) -> tuple[list[list[Any]], str]:
-    """(table rows, CSV file path) of the records that pass the filters."""
+) -> tuple[list[list[Any]], str, Any, Any]:
+    """(table rows, CSV file path, timeline figure, map figure) of the records that pass the filters."""
     records = [
         r
         for r in assistant.records()
@@ -173,7 +175,7 @@ def facts_table(
             r["leader"],
             r["deputy"],
             r["province"] or r["units"],
-            display_date(r["date"]) if r["date"] else "",
+            shown_date(r["date"]),
             r["legal"],
             Path(r["source"].split("#", 1)[0]).name,
         ]
@@ -190,7 +192,7 @@ def facts_table(
         writer.writeheader()
         writer.writerows(rows)
     os.replace(f.name, folder / "inspections.csv")
-    return table, str(folder / "inspections.csv")
+    return table, str(folder / "inspections.csv"), charts.timeline_figure(rows), charts.map_figure(rows)
 
 
 @functools.cache
@@ -209,7 +211,15 @@ def library(assistant: rag.Assistant) -> tuple[list[list[Any]], list[tuple[str, 
     rows = [
         [d["title"], d["date"] or "", Path(d["source"].split("#", 1)[0]).name, d["n_chunks"], d["doc_id"]] for d in docs
     ]
-    return rows, [(f"{d['title'][:70]} — {Path(d['source']).name}", d["doc_id"]) for d in docs]
+    return rows, [(f"{_shorten(d['title'], 70)} — {Path(d['source']).name}", d["doc_id"]) for d in docs]
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters between two words, marked with "…" (never "…ở Trà Vi")."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:–-") + "…"
 
 
 # The reasons a file is rejected (rag.loaders, rag.ingest: English, as the CLI prints them), in Vietnamese for the

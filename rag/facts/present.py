@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..vn.dates import row_date
 from .model import InspectionRecord
 
 __all__ = ["RECORD_COLUMNS", "record_rows"]
@@ -31,7 +32,7 @@ def record_rows(records: list[InspectionRecord]) -> list[dict[str, Any]]:
             "team": r.team if r.team is not None else "",
             "body": r.body or "",
             "province": r.province or "",
-            "date": r.date or "",
+            "date": row_date(r.date),
             "year": r.year or "",
             **{
                 role: "; ".join(dict.fromkeys(p.name for p in r.person(role)))

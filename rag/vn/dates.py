@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .text import fold
 
-__all__ = ["DateRef", "find_dates", "find_months", "find_years", "display_date", "MONTHS_EN"]
+__all__ = ["DateRef", "find_dates", "find_months", "find_years", "display_date", "row_date", "shown_date", "MONTHS_EN"]
 
 MONTHS_EN = {
     m: i
@@ -189,3 +189,16 @@ def display_date(iso: str, end_iso: str | None = None, en: bool = False) -> str:
     else:
         text, year_known = one(iso), bool(iso[:-6].strip("-"))
     return text if year_known else f"{text} ({'year not stated' if en else 'bài không nêu năm'})"
+
+
+def row_date(iso: str | None) -> str:
+    """A record's date for a table or CSV row: ISO when its year is known (sortable), else said in words
+    ('--11-02' -> '2/11 (bài không nêu năm)'), never ISO's year-less form; '' when there is none."""
+    if not iso:
+        return ""
+    return iso if iso[:4].isdigit() else display_date(iso)
+
+
+def shown_date(row: str) -> str:
+    """A row's date (`row_date`) as the page shows it: '2024-04-24' -> '24/4/2024'; words are already shown."""
+    return display_date(row) if row[:4].isdigit() else row
