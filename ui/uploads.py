@@ -21,7 +21,7 @@ from pathlib import Path
 import rag
 from rag.loaders import SUPPORTED_SUFFIXES
 
-from .handlers import STATUS_VI, error_text, md_text, reason_vi, unsupported_reason
+from .handlers import STATUS_VI, error_text, md_text, unsupported_reason, vietnamese
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def result_rows(report: rag.IngestReport) -> list[list[str]]:
         [
             Path(r.source.split("#", 1)[0]).name + ("#" + r.source.split("#", 1)[1] if "#" in r.source else ""),
             STATUS_VI[r.status],
-            reason_vi(r.reason) if r.reason else "",
+            vietnamese(r.reason) if r.reason else "",
         ]
         for r in report.results
     ]
