@@ -6,7 +6,7 @@ import pytest
 from rag.errors import LoadError
 from rag.loaders import load_file
 
-from conftest import SEEDS, write
+from conftest import SEEDS, SHARED_DATA, write
 
 VI = "Đoàn kiểm tra số 4 làm việc tại Đắk Lắk. Trưởng đoàn là ông Nguyễn Quang Dương, Huỳnh Văn Thịnh."
 TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -190,3 +190,17 @@ def test_publication_date_from_a_dateline_at_the_top(tmp_path, top, date):
 def test_front_matter_date_in_words_read_by_the_shared_date_parser(tmp_path):
     [doc] = load_file(write(tmp_path / "a.md", f"---\ndate: ngày 2 tháng 11 năm 2020\n---\n{BODY}"), 10**6)
     assert doc.date == "2020-11-02"
+
+
+DEV_DOCS = SHARED_DATA / "inspections-dev" / "docs"
+
+
+@pytest.mark.skipif(not DEV_DOCS.exists(), reason="needs ../shared/data/inspections-dev (a user's clone has none)")
+def test_every_dev_corpus_article_gets_a_headline_as_title():
+    from rag import loaders
+
+    titles = [d.title for f in sorted(DEV_DOCS.iterdir()) for d in load_file(f, 10**7)]
+    assert len(titles) >= 41
+    for title in titles:  # a headline: a sentence's worth of words, not a label, byline or dateline
+        assert len(title.split()) >= 6, title
+        assert not (loaders._is_byline(title) or loaders._is_label(title) or loaders._dateline(title)), title
