@@ -504,25 +504,29 @@ def test_serve_on_a_host_that_cannot_be_bound_is_a_one_line_error(fake_assistant
         serve(host="192.0.2.1", port=_free_port(), assistant=fake_assistant, block=False)
 
 
+def _literal(node):
+    """A string literal's text, an f-string's with its fields filled with "1"; None for anything else."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "1" for v in node.values)
+    return None
+
+
 def _messages(module):
     """Every reason `module` gives a LoadError or a FileResult, its f-string fields filled with "1"."""
     import ast
     import inspect
 
-    def text(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.JoinedStr):
-            return "".join(v.value if isinstance(v, ast.Constant) else "1" for v in node.values)
-        return None
-
     out = []
     for node in ast.walk(ast.parse(inspect.getsource(module))):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("LoadError", "FileResult"):
-            out += [t for t in map(text, node.args[1:]) if t and t not in ("rejected", "unchanged")]
+            out += [t for t in map(_literal, node.args[1:]) if t and t not in ("rejected", "unchanged")]
         if isinstance(node, ast.Return) and node.value is not None:  # _unfollowed's reasons
             values = [node.value.body, node.value.orelse] if isinstance(node.value, ast.IfExp) else [node.value]
-            out += [t for t in map(text, values) if t]
+            out += [t for t in map(_literal, values) if t]
     return out
 
 
@@ -533,13 +537,6 @@ def _errors(package):
     import importlib
     import inspect
     import pkgutil
-
-    def text(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.JoinedStr):
-            return "".join(v.value if isinstance(v, ast.Constant) else "1" for v in node.values)
-        return None
 
     builtin = {"ValueError", "TypeError", "KeyError", "OSError", "RuntimeError", "NotImplementedError", "LoadError"}
     out = []
@@ -552,11 +549,11 @@ def _errors(package):
                 if (name.endswith("Error") and name not in builtin) or name == "append" and "problems" in ast.unparse(
                     node.func
                 ):
-                    out.append(text(node.args[0]))
+                    out.append(_literal(node.args[0]))
             if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]).endswith(".fix"):
-                out.append(text(node.value))
+                out.append(_literal(node.value))
             if isinstance(node, ast.FunctionDef) and node.name in ("damaged", "restore", "_busy"):
-                out += [text(n) for n in ast.walk(node) if isinstance(n, ast.JoinedStr)]
+                out += [_literal(n) for n in ast.walk(node) if isinstance(n, ast.JoinedStr)]
     # a message with words of its own (not one assembled only from others, like "{where}: {detail}")
     return [m for m in out if m and len(re.findall(r"[a-z]{3,}", m)) >= 2]
 
