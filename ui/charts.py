@@ -34,7 +34,8 @@ def _hover(row: dict[str, Any]) -> str:
     place = row["province"] or row["units"] or "không rõ nơi"
     day = shown_date(row["date"]) or "không rõ ngày"
     leader = row["leader"] or "không rõ trưởng đoàn"
-    return html.escape(f"{_team(row)} · {day} · {leader} · {place} · {Path(row['source'].split('#', 1)[0]).name}")
+    text = f"{_team(row)} · {day} · {leader} · {place} · {Path(row['source'].split('#', 1)[0]).name}"
+    return html.escape(text, quote=False)  # plotly.js decodes &lt; &gt; &amp; but not &quot;
 
 
 def timeline_points(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
@@ -42,9 +43,18 @@ def timeline_points(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], i
     points = [
         {"date": r["date"], "team": _team(r), "body": r["body"] or "không rõ cơ quan", "hover": _hover(r)}
         for r in rows
-        if r["date"] and r["date"][:4].isdigit()
+        if _day(r["date"])
     ]
     return sorted(points, key=lambda p: p["date"]), len(rows) - len(points)
+
+
+def _day(value: str) -> date | None:
+    """A row's date as a day, when it is a real one with its year (not '2/11 (bài không nêu năm)', nor a 31 April
+    an article misprinted)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def map_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -73,15 +83,15 @@ def timeline_figure(rows: list[dict[str, Any]]) -> Any:
                 x=[p["date"] for p in mine],
                 y=[p["team"] for p in mine],
                 mode="markers",
-                name=body,
+                name=html.escape(body, quote=False),
                 marker={"size": 12},
                 hovertext=[p["hover"] for p in mine],
                 hoverinfo="text",
             )
         )
-    note = f"<br><sup>{undated} bản ghi không rõ năm không có trên trục</sup>" if undated else ""  # own line
+    note = f"<br><sup>{undated} bản ghi không rõ ngày đủ (năm) không có trên trục</sup>" if undated else ""
     if points:  # at least a month around the dates: one point alone would zoom into milliseconds
-        first, last = date.fromisoformat(points[0]["date"]), date.fromisoformat(points[-1]["date"])
+        first, last = date.fromisoformat(points[0]["date"]), date.fromisoformat(points[-1]["date"])  # valid: _day
         fig.update_xaxes(type="date", tickformat="%d/%m/%Y", range=[first - _MARGIN, last + _MARGIN])
     fig.update_layout(
         title=f"Dòng thời gian các cuộc kiểm tra{note}",

@@ -159,7 +159,7 @@ def _questions() -> Iterator[str]:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from rag.errors import QueryError
+    from rag.errors import RagError
 
     assistant = _assistant(args)
     stream = assistant.llm is not None  # an LLM's text is shown as it comes, as on the chat page
@@ -171,9 +171,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 history.clear()
                 print("(conversation cleared)")
                 continue
-            try:  # a question that cannot be asked (too long) is said, and the conversation goes on
+            try:  # a question that cannot be asked (too long), a store busy for now: said, and the chat goes on
                 answer = _ask_and_print(assistant, question, history, stream)
-            except QueryError as e:
+            except RagError as e:
                 print(f"error: {e}", file=sys.stderr)
                 continue
             history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]

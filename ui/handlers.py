@@ -351,15 +351,18 @@ _ERRORS = [
     (r"bundled folder (.+?) not found next to (.+)", r"không thấy thư mục đi kèm \1 cạnh \2"),
     (r"\brun `rag (reindex|repair)`", r"hãy chạy `rag \1`"),
 ]
-_VIETNAMESE = [(re.compile(rf"^(?:{p})$", re.DOTALL), vi) for p, vi in _REASONS] + [
-    (re.compile(p, re.DOTALL), vi) for p, vi in _ERRORS
-]
+_WHOLE = [(re.compile(rf"(?:{p})", re.DOTALL), vi) for p, vi in _REASONS]
+_PHRASES = [(re.compile(p, re.DOTALL), vi) for p, vi in _ERRORS]
 
 
 def vietnamese(message: str) -> str:
-    """A message of the product in Vietnamese, phrase by phrase; what no pattern knows stays as it is (never lose
-    what it says)."""
-    for pattern, vi in _VIETNAMESE:
+    """A message of the product in Vietnamese: a rejection reason whole (its details, such as a file's name, are
+    then left alone), else an error phrase by phrase; what no pattern knows stays as it is (never lose what it
+    says)."""
+    for pattern, vi in _WHOLE:
+        if m := pattern.fullmatch(message):
+            return m.expand(vi)
+    for pattern, vi in _PHRASES:
         message = pattern.sub(vi, message)
     return message
 
@@ -369,15 +372,17 @@ def unsupported_reason(name: str) -> str:
     return f"loại tệp không được hỗ trợ ({suffix}); chỉ nhận {', '.join(SUPPORTED_SUFFIXES)}"
 
 
-def remove(assistant: rag.Assistant, doc_id: str | None, uploads_dir: Path | None = None) -> str:
+def remove(
+    assistant: rag.Assistant, doc_id: str | None, uploads_dir: Path | None = None, in_use: frozenset[Path] = frozenset()
+) -> str:
     """Remove an article; its uploaded file (a copy in `uploads_dir`) goes too, once no other article comes from
-    it (a JSONL upload holds several)."""
+    it (a JSONL upload holds several) and no background upload (`in_use`) is about to read it."""
     if not doc_id:
         return "Chưa xóa gì: chọn một bài, rồi xác nhận."
     removed = assistant.remove(doc_id)
     files = {Path(s.split("#", 1)[0]) for s in removed}
     if uploads_dir is not None:
-        still = {Path(d["source"].split("#", 1)[0]) for d in assistant.documents()}
+        still = {Path(d["source"].split("#", 1)[0]) for d in assistant.documents()} | {p.resolve() for p in in_use}
         for f in files - still:
             if f.parent.resolve() == uploads_dir.expanduser().resolve():
                 f.unlink(missing_ok=True)

