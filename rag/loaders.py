@@ -461,24 +461,27 @@ _PARSERS: dict[str, Callable[[str, str], Sequence[LoadedDocument | LoadError]]] 
 _SAVE_AS = {".doc": ".docx", ".odt": ".docx", ".rtf": ".docx"}
 
 
+def file_problem(name: str, size: int, max_bytes: int) -> str | None:
+    """Why a file of this name and size is refused before it is read (its type, its size), or None."""
+    suffix = Path(name).suffix
+    if suffix.lower() not in SUPPORTED_SUFFIXES:
+        hint = f"; save it as {_SAVE_AS[suffix.lower()]}" if suffix.lower() in _SAVE_AS else ""
+        return f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}{hint}"
+    if size > max_bytes:
+        return f"too large: {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit (RAG_MAX_FILE_MB)"
+    return None
+
+
 def load_file(path: str | Path, max_bytes: int) -> list[LoadedDocument | LoadError]:
     """Load one file. A file-level problem raises LoadError; a JSON/JSONL file may return some records as
     LoadError items (each record is its own document, so one bad record does not lose the others)."""
     path = Path(path)
     source = str(path.resolve())
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        hint = f"; save it as {_SAVE_AS[suffix]}" if suffix in _SAVE_AS else ""
-        raise LoadError(
-            source,
-            f"unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}{hint}",
-        )
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoadError(
-                source, f"too large: {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit (RAG_MAX_FILE_MB)"
-            )
+        problem = file_problem(path.name, path.stat().st_size if suffix in SUPPORTED_SUFFIXES else 0, max_bytes)
+        if problem:
+            raise LoadError(source, problem)
         data = path.read_bytes()
     except OSError as e:
         raise LoadError(source, f"cannot read: {e.strerror or e}") from None

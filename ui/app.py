@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import errno
 import functools
-import hmac
 import html
 import json
 import logging
 import os
 import signal
-import socket
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +29,9 @@ from rag.loaders import SUPPORTED_SUFFIXES  # noqa: E402
 
 from . import handlers as h  # noqa: E402
 from . import uploads  # noqa: E402
+from .api import build_api  # noqa: E402
+from .auth import make_auth  # noqa: E402
+from .server import ApiRoutes, background, check_port  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -295,8 +294,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
 
         @_guard
         def on_remove(doc_id: str | None) -> str:
-            waiting = frozenset(uploads_dir / name for j in uploads.jobs(a) if j.ended is None for name in j.files)
-            return h.remove(a, doc_id, uploads_dir, waiting)
+            return h.remove(a, doc_id, uploads_dir, uploads.in_use(a, uploads_dir))
 
         @_guard
         def on_reembed(progress: gr.Progress = gr.Progress()) -> str:
@@ -317,39 +315,6 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
         if not problem:
             demo.load(refresh, None, refreshed)
     return demo
-
-
-def make_auth(
-    user: str,
-    password: str,
-    base: float = 1.0,
-    cap: float = 10.0,
-    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-) -> Callable[[str, str], Awaitable[bool]]:
-    """Gradio's login check: constant-time comparison, and each failure answered after a delay that doubles with
-    the failures in a row (base, 2*base, ... up to cap; a success starts over). Nothing is serialized: the count
-    and the delay are settled the moment an attempt arrives (no await in between, so no lock is needed) and only
-    that attempt then sleeps, so parallel guesses never queue behind one another (none waits longer than cap) and
-    a correct password is answered at once, even in the middle of a flood of wrong ones.
-    Async, so the delay is awaited: Gradio calls the check on its event loop, where time.sleep would stop the
-    whole server."""
-    failures = 0
-
-    async def check(username: str, given: str) -> bool:
-        nonlocal failures
-        ok = hmac.compare_digest(username.encode(), user.encode()) & hmac.compare_digest(
-            given.encode(), password.encode()
-        )
-        if ok:
-            failures = 0
-            return True
-        failures += 1
-        delay = min(cap, base * 2 ** min(failures - 1, 64))  # the exponent is bounded: a long flood never overflows
-        log.warning("failed login as %r (%d in a row); answering in %g s", username, failures, delay)
-        await sleep(delay)
-        return False
-
-    return check
 
 
 class UploadTypes:
@@ -388,22 +353,6 @@ class UploadTypes:
         await PlainTextResponse(f"Tệp bị từ chối: {reason}", status_code=415)(scope, receive, send)
 
 
-def _check_port(host: str, port: int) -> None:
-    """Fail early with one line (Gradio raises a bare OSError with advice about its own environment variable;
-    the socket module an OverflowError for a port out of range)."""
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise rag.ConfigError(f"port {port} is not a valid port (1-65535)")
-    try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        socket.create_server((host, port), family=family).close()  # SO_REUSEADDR, as uvicorn binds
-    except OSError as e:
-        if e.errno == errno.EADDRINUSE:
-            raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
-        raise rag.ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
-    except (OverflowError, ValueError, IndexError) as e:  # a host the resolver or bind() rejects outright
-        raise rag.ConfigError(f"cannot listen on {host}:{port}: {e}") from None
-
-
 def serve(
     host: str = "127.0.0.1",
     port: int = 7860,
@@ -414,7 +363,7 @@ def serve(
     """Build and launch the page (never shared publicly; loopback unless `host` says otherwise). `say` gets the
     start lines: where the data lives (before a first start indexes the seeds, which takes a while), then the URL
     and the number of articles."""
-    _check_port(host, port)
+    check_port(host, port)
     a = assistant or rag.get_assistant()
     s = a.settings
     say(f"opening the store in {Path(s.data_dir).expanduser()} (a first start indexes the bundled seeds: ~20 s)")
@@ -440,7 +389,8 @@ def serve(
             quiet=True,  # Gradio's own start lines ("set `share=True`"); ours says where the page and data are
             prevent_thread_lock=True,  # the start line first; then block below
             show_error=False,
-            app_kwargs={"middleware": [Middleware(UploadTypes)]},
+            # the HTTP API (/api, /v1) in the same server, behind the same login
+            app_kwargs={"middleware": [Middleware(UploadTypes), Middleware(ApiRoutes, api=build_api(a, login=auth))]},
             num_workers=0,  # no static-file worker processes: every upload goes through UploadTypes
         )
     except OSError as e:
@@ -449,7 +399,11 @@ def serve(
         raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
     with contextlib.suppress(rag.RagError):  # a damaged store: the page shows the banner, the line no count
         count = a.stats()["documents"]
-        say(f"{demo.local_url} · data {Path(s.data_dir).expanduser()} · {count} articles · Ctrl-C stops")
+        say(
+            f"{demo.local_url} · API {demo.local_url}api/docs · data {Path(s.data_dir).expanduser()} · "
+            f"{count} articles · Ctrl-C stops"
+        )
     if block:
-        demo.block_thread()
+        with background(a):  # RAG_WATCH, the feeds
+            demo.block_thread()
     return demo

@@ -329,6 +329,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_api(args: argparse.Namespace) -> int:
+    from ui.server import run_api
+
+    run_api(host=args.host, port=args.port, assistant=_assistant(args))
+    return 0
+
+
 class _Formatter(argparse.HelpFormatter):
     """Every option's help ends with its default: "off" for a flag, else the value (unless the help says it)."""
 
@@ -479,12 +486,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report (totals, by category, results) as JSON")
     p.set_defaults(fn=cmd_eval)
 
-    p = command("serve", help="open the chat page")
+    p = command("serve", help="open the chat page (and the HTTP API under /api and /v1)")
     p.add_argument(
         "--host", default="127.0.0.1", help="the address to listen on; 0.0.0.0 opens the page to the network"
     )
     p.add_argument("--port", type=int, default=7860, help="the port to listen on")
     p.set_defaults(fn=cmd_serve)
+
+    p = command(
+        "api",
+        help="serve the HTTP API alone (rag serve serves it next to the page)",
+        description="REST under /api (ask, retrieve, facts, documents, health), OpenAI-compatible chat completions "
+        "under /v1, the schema at /api/docs. RAG_API_TOKEN requires `Authorization: Bearer <token>`; RAG_UI_AUTH "
+        "also accepts its user and password (HTTP Basic). RAG_WATCH and the feeds work in the background, as in "
+        "rag serve.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on; 0.0.0.0 opens it to the network")
+    p.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    p.set_defaults(fn=cmd_api)
     return parser
 
 

@@ -379,6 +379,14 @@ def remove(
     it (a JSONL upload holds several) and no background upload (`in_use`) is about to read it."""
     if not doc_id:
         return "Chưa xóa gì: chọn một bài, rồi xác nhận."
+    removed = remove_article(assistant, doc_id, uploads_dir, in_use)
+    return f"Đã xóa: {md_text(', '.join(Path(s).name for s in removed))}"  # shown as Markdown
+
+
+def remove_article(
+    assistant: rag.Assistant, doc_id: str, uploads_dir: Path | None = None, in_use: frozenset[Path] = frozenset()
+) -> list[str]:
+    """`remove`'s work (the page's and the HTTP API's): the sources removed."""
     removed = assistant.remove(doc_id)
     files = {Path(s.split("#", 1)[0]) for s in removed}
     if uploads_dir is not None:
@@ -386,7 +394,7 @@ def remove(
         for f in files - still:
             if f.parent.resolve() == uploads_dir.expanduser().resolve():
                 f.unlink(missing_ok=True)
-    return f"Đã xóa: {md_text(', '.join(Path(s).name for s in removed))}"  # shown as Markdown
+    return removed
 
 
 def reembed(assistant: rag.Assistant, progress: Callable[[int, int, str], None] | None = None) -> str:

@@ -17,6 +17,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import rag
 from rag.loaders import SUPPORTED_SUFFIXES
@@ -62,7 +63,7 @@ def start_upload(
             continue
         accepted.append(Path(f))
     estimate = estimate_chunks(accepted, assistant.settings.chunk_chars)
-    paths = [_copy_into(f, uploads_dir) for f in accepted]
+    paths = [copy_into(f, uploads_dir) for f in accepted]
     if estimate <= BACKGROUND_CHUNKS or not paths:
         report = assistant.ingest(paths, progress) if paths else rag.IngestReport()
         return result_rows(report) + refused, None
@@ -73,14 +74,22 @@ def start_upload(
     return [[p.name, BACKGROUND_VI, why] for p in paths] + refused, job.id
 
 
-def _copy_into(source: Path, folder: Path) -> Path:
-    """`source` copied to folder/<its name>: written aside and renamed, so that a background job reading a file
-    of the same name (an earlier upload) reads the old or the new one whole, never half of each."""
-    target = folder / source.name
+def copy_into(source: Path | BinaryIO, folder: Path, name: str | None = None) -> Path:
+    """`source` (a file, or an open binary stream) copied to folder/<name, default its name>: written aside and
+    renamed, so that a background job reading a file of the same name (an earlier upload) reads the old or the new
+    one whole, never half of each."""
+    target = folder / (name or Path(str(source)).name)
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".", suffix=".part", delete=False) as f:
         part = Path(f.name)
+        try:
+            if isinstance(source, Path):
+                shutil.copyfile(source, part)
+            else:
+                shutil.copyfileobj(source, f)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
     try:
-        shutil.copyfile(source, part)
         os.replace(part, target)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -310,6 +319,11 @@ def background_status(assistant: rag.Assistant, recent_s: float = 3600) -> str:
     ended = [j for j in all_jobs if j.ended is not None and now - j.ended <= recent_s]
     last = [max(ended, key=lambda j: j.ended or 0)] if ended else []
     return "\n\n".join(job_line(j, now) for j in last + [j for j in all_jobs if j.ended is None])
+
+
+def in_use(assistant: rag.Assistant, uploads_dir: Path) -> frozenset[Path]:
+    """The uploaded files a background job has yet to read (removing an article must not delete them)."""
+    return frozenset(uploads_dir / name for j in jobs(assistant) if j.ended is None for name in j.files)
 
 
 def busy(assistant: rag.Assistant) -> bool:
