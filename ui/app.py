@@ -371,39 +371,40 @@ def serve(
     auth: Any = make_auth(user, password) if s.ui_auth else None  # Gradio awaits an async check (hinted as bool)
     demo = build(a)
     demo.queue(default_concurrency_limit=s.ui_concurrency)
+    api = Middleware(ApiRoutes, api=build_api(a, login=auth))  # /api and /v1 in the same server, same login
     if block and threading.current_thread() is threading.main_thread():
         # SIGTERM (service managers, `kill`) then stops the server the way Ctrl-C does, so exit handlers run (the
         # CSV export folder is removed) instead of the process dying on the spot.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        demo.launch(
-            server_name=host,
-            server_port=port,
-            share=False,
-            auth=auth,
-            max_file_size=f"{s.max_file_mb:g}mb",
-            css=CSS,
-            theme=gr.themes.Default(font=FONTS, font_mono=FONTS),
-            i18n=gr.I18n(**{locale: GRADIO_VI for locale in GRADIO_LOCALES}),
-            footer_links=[],  # Gradio's English footer (API page, "Built with Gradio", settings)
-            quiet=True,  # Gradio's own start lines ("set `share=True`"); ours says where the page and data are
-            prevent_thread_lock=True,  # the start line first; then block below
-            show_error=False,
-            # the HTTP API (/api, /v1) in the same server, behind the same login
-            app_kwargs={"middleware": [Middleware(UploadTypes), Middleware(ApiRoutes, api=build_api(a, login=auth))]},
-            num_workers=0,  # no static-file worker processes: every upload goes through UploadTypes
-        )
-    except OSError as e:
-        if "empty port" not in str(e):  # Gradio's words when the port was taken between the check and the launch
-            raise
-        raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
-    with contextlib.suppress(rag.RagError):  # a damaged store: the page shows the banner, the line no count
-        count = a.stats()["documents"]
-        say(
-            f"{demo.local_url} · API {demo.local_url}api/docs · data {Path(s.data_dir).expanduser()} · "
-            f"{count} articles · Ctrl-C stops"
-        )
-    if block:
-        with background(a):  # RAG_WATCH, the feeds
+    # RAG_WATCH's folders and the feeds, while the server runs (a folder that is not there stops it first)
+    with background(a) if block else contextlib.nullcontext():
+        try:
+            demo.launch(
+                server_name=host,
+                server_port=port,
+                share=False,
+                auth=auth,
+                max_file_size=f"{s.max_file_mb:g}mb",
+                css=CSS,
+                theme=gr.themes.Default(font=FONTS, font_mono=FONTS),
+                i18n=gr.I18n(**{locale: GRADIO_VI for locale in GRADIO_LOCALES}),
+                footer_links=[],  # Gradio's English footer (API page, "Built with Gradio", settings)
+                quiet=True,  # Gradio's own start lines ("set `share=True`"); ours says where the page and data are
+                prevent_thread_lock=True,  # the start line first; then block below
+                show_error=False,
+                app_kwargs={"middleware": [Middleware(UploadTypes), api]},
+                num_workers=0,  # no static-file worker processes: every upload goes through UploadTypes
+            )
+        except OSError as e:
+            if "empty port" not in str(e):  # Gradio's words when the port was taken between the check and the launch
+                raise
+            raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
+        with contextlib.suppress(rag.RagError):  # a damaged store: the page shows the banner, the line no count
+            count = a.stats()["documents"]
+            say(
+                f"{demo.local_url} · API {demo.local_url}api/docs · data {Path(s.data_dir).expanduser()} · "
+                f"{count} articles · Ctrl-C stops"
+            )
+        if block:
             demo.block_thread()
     return demo

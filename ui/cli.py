@@ -329,6 +329,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    import signal
+
+    from rag.watch import Watcher
+
+    assistant = _assistant(args)
+    watcher = Watcher(assistant, args.dirs, debounce=args.debounce, polling=args.polling)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop is a Ctrl-C
+    print(
+        f"watching {', '.join(map(str, watcher.dirs))} · data {assistant.settings.data_dir} · Ctrl-C stops",
+        flush=True,
+    )
+    watcher.start()
+    try:
+        watcher.join()
+    except KeyboardInterrupt:  # the way to stop watching, not an error
+        watcher.stop()
+    return 0
+
+
 def cmd_api(args: argparse.Namespace) -> int:
     from ui.server import run_api
 
@@ -492,6 +512,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, default=7860, help="the port to listen on")
     p.set_defaults(fn=cmd_serve)
+
+    p = command(
+        "watch",
+        help="keep the index in step with folders: ingest new and changed files, remove deleted ones",
+        description="Ingests what the folders hold now and removes the documents whose file is gone, then follows "
+        "every change (native file events, else polling): a file is ingested once it has been quiet for --debounce "
+        "seconds, a deleted one removed; one log line per file on stderr. RAG_WATCH makes rag serve and rag api do "
+        "the same. Ctrl-C stops.",
+    )
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="folders to watch (recursively)")
+    p.add_argument("--debounce", type=float, default=1.0, help="seconds a file must be quiet before it is ingested")
+    p.add_argument("--polling", action="store_true", help="poll the folders every second instead of file events")
+    p.set_defaults(fn=cmd_watch)
 
     p = command(
         "api",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -100,5 +101,7 @@ def run_api(
         f"http://{shown}:{port}/api · docs http://{shown}:{port}/api/docs · {a.stats()['documents']} articles · "
         "Ctrl-C stops"
     )
-    with background(a):
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop is a Ctrl-C
+    with background(a), contextlib.suppress(KeyboardInterrupt):  # uvicorn stops, then raises the signal again
         server.run()
