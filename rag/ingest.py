@@ -2,7 +2,7 @@
 document.
 
 A document's id is a hash of its normalized text, so identical content is a no-op wherever it comes from;
-a changed file at a known path replaces that path's document.
+a changed file at a known path (its text, or only its title, URL, date or metadata) replaces that path's document.
 """
 
 from __future__ import annotations
@@ -113,8 +113,13 @@ def _ingest_one(store: Store, embedder: Embedder, settings: Settings, doc: Loade
         same = store.document(doc_id)
         if same is None:
             return None
-        note = None if same["source"] == doc.source else f"same content as {same['source']}"
-        return FileResult(doc.source, "unchanged", note, doc_id, same["n_chunks"])
+        if same["source"] != doc.source:
+            return FileResult(doc.source, "unchanged", f"same content as {same['source']}", doc_id, same["n_chunks"])
+        # the same text with other front matter (a title corrected, a URL added) is an update: the fields follow it
+        fields = (same["title"], same["url"], same["date"], same["metadata"])
+        if fields != (doc.title, doc.url, doc.date, doc.metadata):
+            return None
+        return FileResult(doc.source, "unchanged", None, doc_id, same["n_chunks"])
 
     done = unchanged()
     if done:

@@ -45,6 +45,24 @@ def test_ingest_dedupe_update_remove(fake_assistant, tmp_path):
         a.remove(str(f))
 
 
+def test_a_file_whose_front_matter_alone_changed_is_updated(fake_assistant, tmp_path):
+    a = fake_assistant
+    body = "Chiều 12/6, Sở Xây dựng tỉnh Bình Định công bố kết quả kiểm tra chất lượng 14 công trình giao thông."
+    f = write(tmp_path / "in" / "a.md", f"---\ntitle: Kiểm tra công trình\nurl: https://a.example/1\n---\n{body}")
+    first = a.ingest([f]).results[0]
+    front = "title: 'Bình Định: kiểm tra 14 công trình'\nurl: https://a.example/1\ndate: 2024-06-12\nurls: u1 u2"
+    write(f, f"---\n{front}\n---\n{body}")
+    r = a.ingest([f]).results[0]
+    assert (r.status, r.doc_id) == ("updated", first.doc_id)  # same text, hence the same id, replaced by itself
+    [d] = a.store.documents()
+    assert (d["title"], d["date"]) == ("Bình Định: kiểm tra 14 công trình", "2024-06-12")
+    assert d["metadata"] == {"urls": "u1 u2"}
+    assert a.store.counts() == (1, first.chunks) and a.store.vectors.count() == first.chunks
+    assert a.ingest([f]).results[0].status == "unchanged"
+    copy = write(tmp_path / "copy.md", f"---\ntitle: Khác\n---\n{body}")  # another path: still the same content
+    assert a.ingest([copy]).results[0].reason == f"same content as {f.resolve()}"
+
+
 def test_bad_files_are_reported_and_the_batch_goes_on(fake_assistant, tmp_path):
     write(tmp_path / "in" / "good.md", "---\ntitle: Tốt\n---\nĐoàn kiểm tra làm việc.")
     write(tmp_path / "in" / "empty.txt", "")

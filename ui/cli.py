@@ -349,6 +349,48 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from rag.feeds import Feeds
+
+    feeds = Feeds(_assistant(args))
+    if args.action == "add":
+        info = feeds.add(args.url, check=not args.no_check)
+        print(f"added feed {info.url}" + (f" ({info.title})" if info.title else "") + "; `rag feeds poll` fetches it")
+    elif args.action == "remove":
+        feeds.remove(args.url)
+        print(f"removed feed {args.url} (its articles stay; `rag remove` takes one out)")
+    elif args.action == "list":
+        infos = feeds.list()
+        if args.json:
+            print(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
+        for i in infos if not args.json else []:
+            polled = time.strftime("%Y-%m-%d %H:%M", time.localtime(i.last_polled)) if i.last_polled else "never"
+            print(f"{i.url}  {i.title or ''}".rstrip())
+            print(
+                f"    polled {polled} · {i.articles} articles, {i.duplicates} duplicates, {i.skipped} skipped, "
+                f"{i.failing} failing" + (f" · last error: {i.last_error}" if i.last_error else "")
+            )
+        if not infos and not args.json:
+            print("no feeds (add one with `rag feeds add URL`)")
+    else:
+        results = feeds.poll()
+        if args.json:
+            print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        for r in results if not args.json else []:
+            print(r.line())
+            for url in r.added:
+                print(f"    added     {url}")
+            for url, story in r.duplicates.items():
+                print(f"    duplicate {url} (the story of {story})")
+            for kind, items in (("skipped", r.skipped), ("failed", r.failed)):
+                for url, why in items.items():
+                    print(f"    {kind:<9} {url}: {why}")
+        if not results and not args.json:
+            print("no feeds (add one with `rag feeds add URL`)")
+        return 1 if any(r.error for r in results) else 0  # every feed was polled; the failing ones are named
+    return 0
+
+
 def cmd_api(args: argparse.Namespace) -> int:
     from ui.server import run_api
 
@@ -525,6 +567,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debounce", type=float, default=1.0, help="seconds a file must be quiet before it is ingested")
     p.add_argument("--polling", action="store_true", help="poll the folders every second instead of file events")
     p.set_defaults(fn=cmd_watch)
+
+    p = command(
+        "feeds",
+        help="news feeds (RSS, Atom): add, list, remove, poll",
+        description="A poll fetches every feed (conditional GET: an unchanged feed costs one request), then the page "
+        "of each new item, reads its article text and ingests it with its URL, title and date. The same story from "
+        "several outlets is kept once, with all its URLs. One feed's failure never stops the others; poll exits 1 "
+        "when a feed could not be read. rag serve and rag api poll every RAG_FEED_INTERVAL seconds.",
+    )
+    actions = p.add_subparsers(dest="action", required=True)
+
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        return actions.add_parser(name, parents=[common], help=help, formatter_class=_Formatter)
+
+    a = action("add", "add a feed (checked: it must be RSS or Atom)")
+    a.add_argument("url", help="the feed's http(s) address")
+    a.add_argument("--no-check", action="store_true", help="add it without fetching it first")
+    a = action("remove", "stop polling a feed (its articles stay)")
+    a.add_argument("url", help="the feed's address, as `rag feeds list` shows it")
+    a = action("list", "the feeds, when they were polled and what came of them")
+    a.add_argument("--json", action="store_true", help="print as JSON")
+    a = action("poll", "poll every feed once and ingest what is new")
+    a.add_argument("--json", action="store_true", help="print each feed's result as JSON")
+    p.set_defaults(fn=cmd_feeds)
 
     p = command(
         "api",

@@ -1,0 +1,530 @@
+"""News feeds: RSS and Atom feeds polled for new articles. Each new item's page is fetched, its article text read
+(trafilatura) and ingested with its URL, title and date. The same story syndicated by several outlets (near-duplicate
+text) is kept once, with all its URLs.
+
+State, under `<data_dir>/feeds/`: `feeds.sqlite3` (WAL; several processes may use it at once) holds the feeds, the
+items seen, the stories kept and their text signatures; `articles/*.md` holds one Markdown file per story (YAML front
+matter: title, url, date, feed, urls), which is what is ingested; `poll.lock` lets one poll run at a time.
+
+Limits: every wait on a server is at most `feed_timeout` seconds, a whole download at most 5 times that; feeds and
+pages past `feed_max_page_mb` are not read further; connection failures, time-outs, HTTP 429 and 5xx are tried
+3 times with exponential backoff (Retry-After honoured up to 30 s). A page with fewer than 40 words of article text
+is not an article. Feed entries' own summaries or content are never ingested in place of the page.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from vectorstore.lock import WriteLock
+
+from .errors import FeedError, RagError, StoreLockedError
+from .ingest import Progress
+from .vn.text import syllables
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
+
+__all__ = ["Feeds", "FeedInfo", "FeedResult", "NEAR_DUPLICATE"]
+
+log = logging.getLogger("rag.feeds")
+
+NEAR_DUPLICATE = 0.8  # share of the shorter text's shingles found in a kept story that makes it the same story
+_SHINGLE = 5  # syllables per shingle: long enough that common phrases alone never make two stories alike
+_MIN_WORDS = 40  # syllables: fewer is a notice or an error page, not an article (trafilatura keeps any text)
+_MAX_WAIT = 30.0  # the longest Retry-After obeyed
+_WHOLE = 5  # a download may take this many times feed_timeout in all (a server dripping bytes)
+_SEEN = ("added", "duplicate", "skipped")  # item states never fetched again; "failed" ones are retried
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds(url TEXT PRIMARY KEY, title TEXT, etag TEXT, last_modified TEXT,
+    added_at REAL NOT NULL, last_polled REAL, last_error TEXT);
+CREATE TABLE IF NOT EXISTS items(feed TEXT NOT NULL, key TEXT NOT NULL, url TEXT NOT NULL, status TEXT NOT NULL,
+    reason TEXT, story INTEGER, at REAL NOT NULL, PRIMARY KEY(feed, key));
+CREATE TABLE IF NOT EXISTS stories(id INTEGER PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL UNIQUE,
+    doc_id TEXT, shingles INTEGER NOT NULL, added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS story_urls(url TEXT PRIMARY KEY, story INTEGER NOT NULL, added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS shingles(hash INTEGER NOT NULL, story INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS shingles_hash ON shingles(hash);
+CREATE INDEX IF NOT EXISTS story_urls_story ON story_urls(story);
+"""
+
+
+@dataclass
+class FeedInfo:
+    url: str
+    title: str | None
+    added_at: float  # seconds since the epoch, as all times here
+    last_polled: float | None
+    last_error: str | None  # why the last poll could not read the feed; None when it could
+    articles: int  # items ingested as new stories
+    duplicates: int  # items that joined a story already kept
+    skipped: int  # items given up for good, with their reason
+    failing: int  # items that failed for now; tried again at the next poll
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class FeedResult:
+    """What one poll did with one feed."""
+
+    url: str
+    error: str | None = None  # the feed itself could not be read: nothing else was done
+    not_modified: bool = False  # the server answered 304: nothing new
+    added: list[str] = field(default_factory=list)  # URLs of the new stories ingested
+    duplicates: dict[str, str] = field(default_factory=dict)  # URL -> URL of the story it joined
+    skipped: dict[str, str] = field(default_factory=dict)  # URL -> reason; never tried again
+    failed: dict[str, str] = field(default_factory=dict)  # URL -> reason; tried again at the next poll
+    seen: int = 0  # items handled by earlier polls
+
+    def line(self) -> str:
+        if self.error:
+            return f"{self.url}: error: {self.error}"
+        if self.not_modified:
+            return f"{self.url}: not modified"
+        counts = (
+            f"{len(self.added)} added, {len(self.duplicates)} duplicate, {len(self.skipped)} skipped, "
+            f"{len(self.failed)} failed, {self.seen} seen before"
+        )
+        return f"{self.url}: {counts}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "summary": self.line()}
+
+
+class _FetchError(Exception):
+    """A feed or page that could not be fetched; `transient` ones are worth trying again later."""
+
+    def __init__(self, reason: str, transient: bool, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason, self.transient, self.retry_after = reason, transient, retry_after
+
+
+@dataclass
+class _Page:
+    url: str  # after redirects
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
+def _one_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date), None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _entry_date(entry: Any) -> str | None:
+    """The entry's publication day as written: feedparser's parsed times are UTC, which moves an article published
+    at 06:00 in Vietnam (+07:00) to the day before."""
+    get = dict.get  # not the entry's own get(), which maps a missing `published` to `updated` with a warning
+    for raw in (get(entry, "published"), get(entry, "updated")):
+        if not raw:
+            continue
+        try:
+            return parsedate_to_datetime(raw).date().isoformat()  # RSS: RFC 822
+        except (TypeError, ValueError):
+            pass
+        if m := re.match(r"\d{4}-\d{2}-\d{2}", raw.strip()):  # Atom: RFC 3339
+            return m.group(0)
+    parsed = get(entry, "published_parsed") or get(entry, "updated_parsed")
+    return date(*parsed[:3]).isoformat() if parsed else None
+
+
+def _signature(text: str) -> set[int]:
+    """The text's shingles (runs of folded syllables), hashed to 63 bits (an SQLite integer)."""
+    syl = syllables(text)
+    runs = (" ".join(syl[i : i + _SHINGLE]) for i in range(max(1, len(syl) - _SHINGLE + 1)))
+    return {int.from_bytes(hashlib.blake2b(r.encode(), digest_size=8).digest(), "big") >> 1 for r in runs}
+
+
+def _article_path(folder: Path, url: str) -> Path:
+    host = re.sub(r"[^a-z0-9.-]+", "-", (urlsplit(url).hostname or "page").lower())
+    return folder / f"{host}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.md"
+
+
+def _write_article(path: Path, meta: dict[str, str | None], text: str) -> None:
+    """The Markdown file that is ingested: written aside, then renamed, so a folder watcher never reads half."""
+    import yaml
+
+    head = yaml.safe_dump({k: v for k, v in meta.items() if v}, allow_unicode=True, sort_keys=False, width=10**6)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(f"---\n{head}---\n{text}\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class Feeds:
+    """The news feeds of one Assistant's data directory. Safe to use from several threads and processes (one poll
+    at a time per data directory; the others wait up to `lock_timeout`)."""
+
+    def __init__(self, assistant: Assistant, *, tries: int = 3, backoff: float = 1.0):
+        """`tries`: attempts per request on transient failures, `backoff`: seconds before the second (doubling)."""
+        from . import __version__
+
+        self.assistant, self.settings = assistant, assistant.settings
+        self.tries, self.backoff = max(1, tries), backoff
+        self.user_agent = f"rag-vn-news/{__version__} (+feeds)"
+        self.dir = Path(self.settings.data_dir).expanduser() / "feeds"
+        self.articles_dir = self.dir / "articles"
+        self.articles_dir.mkdir(parents=True, exist_ok=True)
+        self._path = self.dir / "feeds.sqlite3"
+        self._lock = WriteLock(self.dir / "poll.lock", self.settings.lock_timeout)
+        with self._db() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own for each use (threads never share one), committed at the end."""
+        with closing(sqlite3.connect(self._path, timeout=30)) as db, db:
+            db.row_factory = sqlite3.Row
+            yield db
+
+    # --- the list of feeds --------------------------------------------------------------------------------------
+    def add(self, url: str, check: bool = True) -> FeedInfo:
+        """Add a feed (an http(s) address). With `check`, it is fetched first and must be an RSS or Atom feed (its
+        title is kept); nothing is ingested until a poll. Raises FeedError for another scheme, a feed already
+        added, or (with `check`) one that cannot be read."""
+        url = url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FeedError(f"{url!r} is not an http(s) address")
+        if self._info(url):
+            raise FeedError(f"{url} is already a feed (see `rag feeds list`)")
+        title = None
+        if check:
+            with self._client() as client:
+                try:
+                    title = self._parse(self._fetch(client, url)).feed.get("title")
+                except _FetchError as e:
+                    raise FeedError(f"cannot add {url}: {e.reason}") from None
+        with self._db() as db:
+            db.execute("INSERT OR IGNORE INTO feeds(url, title, added_at) VALUES (?, ?, ?)", (url, title, time.time()))
+        info = self._info(url)
+        assert info is not None
+        return info
+
+    def remove(self, url: str) -> None:
+        """Stop polling a feed and forget its items. The articles already ingested from it stay in the library (as
+        `rag remove` would take any document out). Raises FeedError for a feed that was not added."""
+        with self._db() as db:
+            if not db.execute("DELETE FROM feeds WHERE url = ?", (url.strip(),)).rowcount:
+                raise FeedError(f"{url} is not a feed that was added (see `rag feeds list`)")
+            db.execute("DELETE FROM items WHERE feed = ?", (url.strip(),))
+
+    def list(self) -> list[FeedInfo]:
+        """The feeds in the order they were added, with what their items became."""
+        with self._db() as db:
+            urls = [r[0] for r in db.execute("SELECT url FROM feeds ORDER BY added_at, url")]
+        return [info for url in urls if (info := self._info(url))]
+
+    def _info(self, url: str) -> FeedInfo | None:
+        with self._db() as db:
+            row = db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+            counts = dict(db.execute("SELECT status, count(*) FROM items WHERE feed = ? GROUP BY status", (url,)))
+        if row is None:
+            return None
+        n = {k: counts.get(k, 0) for k in ("added", "duplicate", "skipped", "failed")}
+        return FeedInfo(url, row["title"], row["added_at"], row["last_polled"], row["last_error"], *n.values())
+
+    # --- polling ------------------------------------------------------------------------------------------------
+    def poll(self, progress: Progress | None = None, stop: threading.Event | None = None) -> builtins.list[FeedResult]:
+        """Poll every feed once: one result per feed, in order. One feed failing never stops the others, one item
+        failing never stops its feed. With `stop` set, the poll ends after the item in hand (what is left stays new
+        for the next poll). Raises FeedError when another poll of this data directory runs past `lock_timeout`."""
+        urls = [f.url for f in self.list()]
+        try:
+            self._lock.acquire()
+        except StoreLockedError as e:
+            raise FeedError(f"another poll of the feeds is running ({e})") from None
+        try:
+            results = []
+            with self._client() as client:
+                for i, url in enumerate(urls):
+                    if stop is not None and stop.is_set():
+                        break
+                    if progress:
+                        progress(i, len(urls), url)
+                    results.append(self._poll_feed(client, url, stop))
+            if progress:
+                progress(len(results), len(urls), "")
+            return results
+        finally:
+            self._lock.release()
+
+    def poll_forever(self, interval: float, stop: threading.Event) -> None:
+        """Poll now and then every `interval` seconds until `stop` is set (for a background thread of `rag serve`):
+        each feed's result is logged; nothing it meets ends the loop."""
+        while not stop.is_set():
+            try:
+                for result in self.poll(stop=stop):
+                    (log.warning if result.error else log.info)("feed %s", result.line())
+            except Exception:
+                log.exception("feeds: the poll failed")
+            stop.wait(interval)
+
+    def _poll_feed(self, client: httpx.Client, url: str, stop: threading.Event | None) -> FeedResult:
+        result = FeedResult(url)
+        with self._db() as db:
+            row = db.execute("SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row is None:  # removed meanwhile
+            return result
+        condition = {"If-None-Match": row["etag"], "If-Modified-Since": row["last_modified"]}
+        etag = last_modified = title = None
+        try:
+            page = self._fetch(client, url, {k: v for k, v in condition.items() if v})
+            if page.status == 304:
+                result.not_modified = True
+                etag, last_modified = row["etag"], row["last_modified"]
+            else:
+                parsed = self._parse(page)
+                title = parsed.feed.get("title")
+                complete = True
+                for entry in parsed.entries:
+                    if stop is not None and stop.is_set():
+                        complete = False
+                        break
+                    self._item(client, url, page.url, entry, result)
+                # a conditional GET would hide the items to try again: only a complete poll keeps the validators
+                if complete and not result.failed:
+                    etag, last_modified = page.headers.get("etag"), page.headers.get("last-modified")
+        except _FetchError as e:
+            result.error = e.reason
+        except Exception as e:  # a bug or a library's surprise: reported on this feed, the others go on
+            log.exception("feed %s", url)
+            result.error = f"unexpected error: {_one_line(e)}"
+        with self._db() as db:
+            db.execute(
+                "UPDATE feeds SET last_polled = ?, last_error = ?, title = coalesce(?, title), etag = ?, "
+                "last_modified = ? WHERE url = ?",
+                (time.time(), result.error, title, etag, last_modified, url),
+            )
+        return result
+
+    def _parse(self, page: _Page) -> Any:
+        import feedparser
+
+        headers = {"content-location": page.url, "content-type": page.headers.get("content-type", "")}
+        parsed = feedparser.parse(page.body, response_headers=headers)
+        if not parsed.get("version") and not parsed.entries:
+            why = parsed.get("bozo_exception")
+            raise _FetchError(f"not an RSS or Atom feed{f' ({_one_line(why)})' if why else ''}", False)
+        return parsed
+
+    # --- items --------------------------------------------------------------------------------------------------
+    def _item(self, client: httpx.Client, feed: str, base: str, entry: Any, result: FeedResult) -> None:
+        link = urljoin(base, raw) if (raw := (entry.get("link") or "").strip()) else ""
+        key = entry.get("id") or link or entry.get("title") or ""
+        with self._db() as db:
+            seen = db.execute("SELECT status FROM items WHERE feed = ? AND key = ?", (feed, key)).fetchone()
+            known = db.execute(
+                "SELECT s.url, s.id FROM story_urls u JOIN stories s ON s.id = u.story WHERE u.url = ?", (link,)
+            ).fetchone()
+        if seen and seen[0] in _SEEN:
+            result.seen += 1
+            return
+        status, reason, story = "failed", "", None
+        try:
+            if urlsplit(link).scheme not in ("http", "https"):
+                status, reason = "skipped", "the item has no http(s) link"
+            elif known:  # the same page in another feed, or one that joined a story from another outlet
+                status, reason, story = "duplicate", known[0], known[1]
+            else:
+                status, reason, story = self._article(client, feed, link, entry)
+        except _FetchError as e:
+            status, reason = ("failed" if e.transient else "skipped"), e.reason
+        except Exception as e:  # the store (locked, unreachable) or a library: tried again at the next poll
+            log.warning("feed %s: %s", feed, link, exc_info=not isinstance(e, RagError))
+            reason = _one_line(e)
+        if status == "added":
+            result.added.append(link)
+        else:
+            {"duplicate": result.duplicates, "skipped": result.skipped, "failed": result.failed}[status][link] = reason
+        log.info("feed %s: %s %s%s", feed, status, link, f" ({reason})" if reason else "")
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO items(feed, key, url, status, reason, story, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (feed, key, link, status, reason or None, story, time.time()),
+            )
+
+    def _article(self, client: httpx.Client, feed: str, url: str, entry: Any) -> tuple[str, str, int | None]:
+        """Fetch, read and ingest one item's page: (status, reason or the joined story's URL, story id)."""
+        page = self._fetch(client, url)
+        kind = page.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind and not (kind in ("text/plain", "application/xml", "text/xml") or "html" in kind):
+            raise _FetchError(f"not a web page ({kind})", False)
+        title, text, day = self._extract(page, entry)
+        words = len(syllables(text))
+        if words < _MIN_WORDS:
+            raise _FetchError(f"no article text on the page ({words} words)", False)
+        signature = _signature(text)
+        match = self._near_duplicate(signature)
+        if match:
+            return self._join(match, url)
+        path = _article_path(self.articles_dir, url)
+        meta = {"title": title, "url": url, "date": day, "feed": feed, "urls": url}
+        _write_article(path, meta, text)
+        try:
+            done = self.assistant.ingest([path]).results[0]
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        if done.status == "rejected":
+            path.unlink(missing_ok=True)
+            return "skipped", done.reason or "rejected", None
+        with self._db() as db:
+            story = db.execute(
+                "INSERT INTO stories(url, path, doc_id, shingles, added_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET doc_id = excluded.doc_id, shingles = excluded.shingles RETURNING id",
+                (url, str(path), done.doc_id, len(signature), time.time()),
+            ).fetchone()[0]
+            db.execute("DELETE FROM shingles WHERE story = ?", (story,))
+            db.executemany("INSERT INTO shingles(hash, story) VALUES (?, ?)", ((h, story) for h in signature))
+            db.execute(
+                "INSERT OR REPLACE INTO story_urls(url, story, added_at) VALUES (?, ?, ?)", (url, story, time.time())
+            )
+        return "added", "", story
+
+    def _extract(self, page: _Page, entry: Any) -> tuple[str, str, str | None]:
+        """(title, text, ISO day) of the page's article; the feed entry's title and date where the page has none."""
+        import trafilatura
+
+        charset = page.headers.get("content-type", "").partition("charset=")[2].strip("\"' ")
+        try:
+            html: str | bytes = page.body.decode(charset, errors="replace") if charset else page.body
+        except LookupError:
+            html = page.body
+        doc = trafilatura.bare_extraction(
+            html,
+            url=page.url,
+            with_metadata=True,
+            include_comments=False,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+        fields = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else dict(doc or {})
+        lines = (" ".join(line.split()) for line in (fields.get("text") or "").splitlines())
+        text = "\n\n".join(line for line in lines if line)
+        title = " ".join(str(fields.get("title") or entry.get("title") or "").split())
+        day = fields.get("date") or _entry_date(entry)
+        return title, text, day
+
+    def _near_duplicate(self, signature: set[int]) -> tuple[int, str, str] | None:
+        """The kept story this text is a version of, (id, first URL, file), or None: the one holding the largest share
+        of the shorter text's shingles, at least NEAR_DUPLICATE."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT s.id, s.url, s.path, s.shingles, count(*) AS common FROM shingles h "
+                "JOIN stories s ON s.id = h.story WHERE h.hash IN (SELECT value FROM json_each(?)) GROUP BY s.id",
+                (json.dumps(sorted(signature)),),
+            ).fetchall()
+        scored = [(r["common"] / max(1, min(len(signature), r["shingles"])), r) for r in rows]
+        best = max(scored, key=lambda x: x[0], default=None)
+        return (best[1]["id"], best[1]["url"], best[1]["path"]) if best and best[0] >= NEAR_DUPLICATE else None
+
+    def _join(self, match: tuple[int, str, str], url: str) -> tuple[str, str, int]:
+        """Add `url` to a kept story: its file's `urls` and the stored document follow (re-ingested)."""
+        import frontmatter
+
+        story, first, file = match
+        with self._db() as db:
+            urls = [
+                r[0]
+                for r in db.execute("SELECT url FROM story_urls WHERE story = ? ORDER BY added_at, rowid", (story,))
+            ]
+        path = Path(file)
+        if path.exists():  # else the user deleted it: the URL is still recorded
+            post = frontmatter.loads(path.read_text(encoding="utf-8"))
+            meta = {k: str(v) for k, v in post.metadata.items()}
+            _write_article(path, {**meta, "urls": " ".join(dict.fromkeys([*urls, url]))}, post.content)
+            done = self.assistant.ingest([path]).results[0]
+            if done.status == "rejected":
+                raise _FetchError(done.reason or "rejected", False)
+        with self._db() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO story_urls(url, story, added_at) VALUES (?, ?, ?)", (url, story, time.time())
+            )
+        return "duplicate", first, story
+
+    # --- HTTP ---------------------------------------------------------------------------------------------------
+    def _client(self) -> httpx.Client:
+        return httpx.Client(
+            timeout=self.settings.feed_timeout,
+            follow_redirects=True,
+            max_redirects=5,
+            headers={"User-Agent": self.user_agent},
+        )
+
+    def _fetch(self, client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> _Page:
+        """GET `url` (2xx or 304), trying transient failures again after `backoff`, doubling, or the server's
+        Retry-After (at most 30 s). Raises _FetchError with a one-line reason."""
+        for attempt in range(1, self.tries + 1):
+            try:
+                return self._get(client, url, headers)
+            except _FetchError as e:
+                if not e.transient or attempt == self.tries:
+                    tries = f" (after {attempt} tries)" if attempt > 1 else ""
+                    raise _FetchError(f"{e.reason}{tries}", e.transient) from None
+                wait = min(_MAX_WAIT, e.retry_after if e.retry_after is not None else self.backoff * 2 ** (attempt - 1))
+                log.debug("%s: %s; trying again in %.1f s", url, e.reason, wait)
+                time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _get(self, client: httpx.Client, url: str, headers: dict[str, str] | None) -> _Page:
+        limit = int(self.settings.feed_max_page_mb * 1_000_000)
+        too_large = f"larger than {self.settings.feed_max_page_mb:g} MB (RAG_FEED_MAX_PAGE_MB)"
+        timeout = self.settings.feed_timeout
+        deadline = time.monotonic() + _WHOLE * timeout
+        try:
+            with client.stream("GET", url, headers=headers) as r:
+                if r.status_code == 429 or r.status_code >= 500:
+                    raise _FetchError(
+                        f"HTTP {r.status_code} {r.reason_phrase}", True, _retry_after(r.headers.get("retry-after"))
+                    )
+                if r.status_code >= 400:
+                    raise _FetchError(f"HTTP {r.status_code} {r.reason_phrase}", False)
+                if int(r.headers.get("content-length") or 0) > limit:
+                    raise _FetchError(too_large, False)
+                body = bytearray()
+                for chunk in r.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:  # stop reading: the rest is never downloaded
+                        raise _FetchError(too_large, False)
+                    if time.monotonic() > deadline:
+                        raise _FetchError(f"took longer than {_WHOLE * timeout:g} s", True)
+                return _Page(str(r.url), r.status_code, r.headers, bytes(body))
+        except httpx.TimeoutException:
+            raise _FetchError(f"timed out after {timeout:g} s", True) from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as e:
+            raise _FetchError(f"connection failed: {_one_line(e)}", True) from None
+        except httpx.HTTPError as e:  # too many redirects, a redirect to another scheme, a malformed URL
+            raise _FetchError(f"cannot fetch: {_one_line(e)}", False) from None
