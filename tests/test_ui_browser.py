@@ -135,6 +135,28 @@ def test_ask_see_highlighted_source_upload_and_list(server, browser, tmp_path):
     assert (tmp_path / "chat.png").stat().st_size > 10_000
 
 
+def test_uploads_and_deletes_through_the_api_show_on_the_page(server, browser):
+    """The HTTP API answers in the page's server; what it adds or removes is what the library shows."""
+    from playwright.sync_api import expect
+
+    text = "Ngày 3/7/2024, Đoàn kiểm tra số 12 làm việc với Ban Thường vụ Tỉnh ủy Yên Bái.\n"
+    files = {"files": ("yen-bai.md", f"---\ntitle: Đoàn kiểm tra số 12 tại Yên Bái\n---\n{text}".encode())}
+    api = server.url.rstrip("/") + "/api"
+    r = httpx.post(f"{api}/documents", files=files, timeout=60)
+    assert r.status_code == 200, r.text
+    (added,) = r.json()["results"]
+    assert added["status"] == "added"
+    page = browser.new_page()
+    page.goto(server.url)
+    page.get_by_role("tab", name="Thư viện").click()
+    expect(page.locator("#rag-library")).to_contain_text("Đoàn kiểm tra số 12 tại Yên Bái", timeout=30_000)
+    assert httpx.delete(f"{api}/documents/{added['doc_id']}", timeout=30).status_code == 200
+    page.reload()
+    page.get_by_role("tab", name="Thư viện").click()
+    expect(page.locator("#rag-library")).to_contain_text("Trà Vinh", timeout=30_000)
+    expect(page.locator("#rag-library")).not_to_contain_text("Yên Bái")
+
+
 def _loopback(url):
     host = urllib.parse.urlsplit(url).hostname
     return url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost", "::1")
