@@ -37,6 +37,7 @@ import httpx
 from vectorstore.lock import WriteLock
 
 from .errors import FeedError, RagError, StoreLockedError
+from .facts import extract_facts
 from .ingest import Progress
 from .vn.text import syllables
 
@@ -46,6 +47,10 @@ if TYPE_CHECKING:
 __all__ = ["Feeds", "FeedInfo", "FeedResult", "NEAR_DUPLICATE"]
 
 log = logging.getLogger("rag.feeds")
+# trafilatura and htmldate log a page without article text as an ERROR ("empty HTML tree"); the item's own line
+# says why it was skipped
+for _name in ("trafilatura", "htmldate", "courlan"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 NEAR_DUPLICATE = 0.8  # share of the shorter text's shingles found in a kept story that makes it the same story
 _SHINGLE = 5  # syllables per shingle: long enough that common phrases alone never make two stories alike
@@ -166,6 +171,41 @@ def _signature(text: str) -> set[int]:
     syl = syllables(text)
     runs = (" ".join(syl[i : i + _SHINGLE]) for i in range(max(1, len(syl) - _SHINGLE + 1)))
     return {int.from_bytes(hashlib.blake2b(r.encode(), digest_size=8).digest(), "big") >> 1 for r in runs}
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _specifics(text: str) -> dict[str, frozenset[str]]:
+    """What sets one report apart from another written on the same pattern: its inspection events' teams,
+    provinces and people (the product's own fact extraction), and the numbers it states."""
+    events = extract_facts(text, "", "").events
+    return {
+        "teams": frozenset(str(e.team) for e in events if e.team is not None),
+        "provinces": frozenset(e.province for e in events if e.province),
+        "people": frozenset(p.name for e in events for p in e.people),
+        "numbers": frozenset(str(int(n)) for n in _NUMBER.findall(text)),
+    }
+
+
+def _conflict(a: str, b: str) -> str | None:
+    """Why two texts that share most of their wording are still two stories, or None. The same story from another
+    outlet may say less (a sentence dropped) or more (an intro, a byline, a dateline): one side's teams, provinces,
+    people and numbers then hold the other's. Two reports on one template (another team, leader, province or
+    figure) each state something the other does not."""
+    sa, sb = _specifics(a), _specifics(b)
+    for kind in sa:
+        if sa[kind] and sb[kind] and not (sa[kind] <= sb[kind] or sb[kind] <= sa[kind]):
+            only = sorted(sa[kind] - sb[kind])[:3], sorted(sb[kind] - sa[kind])[:3]
+            return f"{kind} {', '.join(only[0])} against {', '.join(only[1])}"
+    return None
+
+
+def _body(markdown: str) -> str:
+    """A kept story's text: its file without the front matter."""
+    import frontmatter
+
+    return str(frontmatter.loads(markdown).content)
 
 
 def _article_path(folder: Path, url: str) -> Path:
@@ -336,7 +376,7 @@ class Feeds:
 
         headers = {"content-location": page.url, "content-type": page.headers.get("content-type", "")}
         parsed = feedparser.parse(page.body, response_headers=headers)
-        if not parsed.get("version") and not parsed.entries:
+        if not parsed.entries and (not parsed.get("version") or parsed.get("bozo")):  # none, or cut short
             why = parsed.get("bozo_exception")
             raise _FetchError(f"not an RSS or Atom feed{f' ({_one_line(why)})' if why else ''}", False)
         return parsed
@@ -388,7 +428,7 @@ class Feeds:
         if words < _MIN_WORDS:
             raise _FetchError(f"no article text on the page ({words} words)", False)
         signature = _signature(text)
-        match = self._near_duplicate(signature)
+        match = self._near_duplicate(signature, text)
         if match:
             return self._join(match, url)
         path = _article_path(self.articles_dir, url)
@@ -438,9 +478,9 @@ class Feeds:
         day = fields.get("date") or _entry_date(entry)
         return title, text, day
 
-    def _near_duplicate(self, signature: set[int]) -> tuple[int, str, str] | None:
+    def _near_duplicate(self, signature: set[int], text: str) -> tuple[int, str, str] | None:
         """The kept story this text is a version of, (id, first URL, file), or None: the one holding the largest share
-        of the shorter text's shingles, at least NEAR_DUPLICATE."""
+        of the shorter text's shingles, at least NEAR_DUPLICATE, that states nothing else (`_conflict`)."""
         with self._db() as db:
             rows = db.execute(
                 "SELECT s.id, s.url, s.path, s.shingles, count(*) AS common FROM shingles h "
@@ -448,8 +488,16 @@ class Feeds:
                 (json.dumps(sorted(signature)),),
             ).fetchall()
         scored = [(r["common"] / max(1, min(len(signature), r["shingles"])), r) for r in rows]
-        best = max(scored, key=lambda x: x[0], default=None)
-        return (best[1]["id"], best[1]["url"], best[1]["path"]) if best and best[0] >= NEAR_DUPLICATE else None
+        for share, row in sorted(scored, key=lambda x: -x[0]):
+            if share < NEAR_DUPLICATE:
+                break
+            path = Path(row["path"])
+            kept = _body(path.read_text(encoding="utf-8")) if path.exists() else ""
+            why = _conflict(text, kept) if kept else None
+            if why is None:
+                return row["id"], row["url"], row["path"]
+            log.info("not the same story as %s although %.0f%% alike: %s", row["url"], 100 * share, why)
+        return None
 
     def _join(self, match: tuple[int, str, str], url: str) -> tuple[str, str, int]:
         """Add `url` to a kept story: its file's `urls` and the stored document follow (re-ingested)."""

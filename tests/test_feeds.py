@@ -226,6 +226,45 @@ def test_the_same_story_from_another_outlet_is_kept_once_with_all_its_urls(serve
     assert feeds.list()[1].duplicates == 2
 
 
+# two reports on one outlet's template: most of the wording is shared, the team, leader and province are not
+TEMPLATE = (
+    "Ngày {day}/10/2024, Đoàn kiểm tra số {team} của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng chí {leader}, "
+    "Thứ trưởng Bộ Nội vụ, làm trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy {province} về việc thực hiện Quy định "
+    "số 58-QĐ/TW của Bộ Chính trị về bảo vệ chính trị nội bộ Đảng.",
+    "Báo cáo tại buổi làm việc cho thấy Tỉnh ủy đã ban hành đầy đủ văn bản lãnh đạo, chỉ đạo; công tác thẩm định, xác "
+    "minh lý lịch đảng viên được thực hiện chặt chẽ, đúng quy trình, không để xảy ra sai sót.",
+    "Phát biểu tại buổi làm việc, đồng chí trưởng đoàn đề nghị Tỉnh ủy tiếp tục quán triệt các quy định của Trung ương, "
+    "chú trọng nắm tình hình tư tưởng của cán bộ, đảng viên và kịp thời giải quyết các vấn đề phát sinh ở cơ sở.",
+)
+
+
+def test_a_report_on_the_same_template_about_another_team_is_another_story(server, tmp_path, caplog):
+    caplog.set_level(logging.INFO, "rag.feeds")
+    feeds = make_feeds(tmp_path)
+    first = [p.format(day=8, team=3, leader="Hoàng Văn Sơn", province="Lạng Sơn") for p in TEMPLATE]
+    second = [p.format(day=8, team=13, leader="Đinh Thị Hằng", province="Cao Bằng") for p in TEMPLATE]
+    server.routes["/a/lang-son.html"] = Route(page("Kiểm tra tại Lạng Sơn", first))
+    server.routes["/a/cao-bang.html"] = Route(page("Kiểm tra tại Cao Bằng", second))
+    items = [(f"Bài {i}", server.url(p), "Tue, 08 Oct 2024 08:00:00 +0700") for i, p in
+             enumerate(["/a/lang-son.html", "/a/cao-bang.html"])]
+    server.routes["/a/rss.xml"] = Route(rss("Báo A", items), "application/rss+xml")
+    feeds.add(server.url("/a/rss.xml"))
+    [result] = feeds.poll()
+    assert len(result.added) == 2 and not result.duplicates
+    assert any("not the same story as" in r.message and "teams 13 against 3" in r.message for r in caplog.records)
+    answer = feeds.assistant.ask("Ai là trưởng đoàn kiểm tra tại Cao Bằng?")
+    assert answer.found and "Đinh Thị Hằng" in answer.answer
+
+
+def test_what_tells_two_alike_texts_apart():
+    from rag.feeds import _conflict
+
+    report = "Ngày 2/5/2024, đoàn công tác đã kiểm tra 12 tuyến đê và phát hiện 4 điểm sạt lở ở huyện Nghĩa Hưng."
+    assert _conflict(report, report.replace("4 điểm", "7 điểm")) == "numbers 4 against 7"
+    assert _conflict(report, "Thứ Năm, 02/05/2024 09:15\n" + report) is None  # a dateline added: says more
+    assert _conflict(report, report.split(" và ")[0] + ".") is None  # a clause dropped: says less
+
+
 def test_broken_and_slow_pages_are_reported_per_item_and_the_others_ingest(server, tmp_path):
     feeds = make_feeds(tmp_path)
     paths = ["/a/tau-ca.html", "/a/loi-may-chu.html", "/a/trong.html", "/a/cham.html", "/a/khong-co.html"]
@@ -415,3 +454,11 @@ def test_a_server_polls_the_feeds_in_the_background(server, tmp_path):
         while len(feeds.assistant.documents()) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
     assert len(feeds.assistant.documents()) == 2
+
+
+def test_a_feed_cut_short_is_an_error_not_an_empty_feed(server, tmp_path):
+    feeds = make_feeds(tmp_path)
+    server.routes["/cut.xml"] = Route(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Tin', "application/rss+xml")
+    feeds.add(server.url("/cut.xml"), check=False)
+    [result] = feeds.poll()
+    assert result.error and result.error.startswith("not an RSS or Atom feed")

@@ -349,10 +349,26 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def cmd_feeds(args: argparse.Namespace) -> int:
+    import logging
+
     from rag.feeds import Feeds
 
     feeds = Feeds(_assistant(args))
+    quiet = logging.getLogger("rag").getEffectiveLevel() >= logging.INFO  # the report below says it all once
+    feed_log, level = logging.getLogger("rag.feeds"), logging.getLogger("rag.feeds").level
+    feed_log.setLevel(logging.WARNING if quiet else level)
+    try:
+        return _feeds(args, feeds)
+    finally:
+        feed_log.setLevel(level)
+
+
+def _feeds(args: argparse.Namespace, feeds: Any) -> int:
     if args.action == "add":
         info = feeds.add(args.url, check=not args.no_check)
         print(f"added feed {info.url}" + (f" ({info.title})" if info.title else "") + "; `rag feeds poll` fetches it")
@@ -367,7 +383,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             polled = time.strftime("%Y-%m-%d %H:%M", time.localtime(i.last_polled)) if i.last_polled else "never"
             print(f"{i.url}  {i.title or ''}".rstrip())
             print(
-                f"    polled {polled} · {i.articles} articles, {i.duplicates} duplicates, {i.skipped} skipped, "
+                f"    polled {polled} · {_count(i.articles, 'article')}, {_count(i.duplicates, 'duplicate')}, "
+                f"{i.skipped} skipped, "
                 f"{i.failing} failing" + (f" · last error: {i.last_error}" if i.last_error else "")
             )
         if not infos and not args.json:
