@@ -127,13 +127,15 @@ def test_upload_then_delete_changes_what_the_page_shows(api, tmp_path):
     files = [
         ("files", ("ha-giang.md", ARTICLE.encode(), "text/markdown")),
         ("files", ("notes.exe", b"MZ...", "application/octet-stream")),
+        ("files", ("rong.txt", b"", "text/plain")),
     ]
     body = client.post("/api/documents", files=files).json()
     by_name = {r["source"]: r for r in body["results"]}
     assert by_name["ha-giang.md"]["status"] == "added" and by_name["ha-giang.md"]["chunks"] >= 1
     assert by_name["notes.exe"]["status"] == "rejected" and "unsupported file type '.exe'" in by_name["notes.exe"]["reason"]
     uploads = tmp_path / "data" / "uploads"
-    assert sorted(p.name for p in uploads.iterdir()) == ["ha-giang.md"]  # the refused one is never kept
+    assert by_name["rong.txt"] == {**by_name["rong.txt"], "status": "rejected", "reason": "empty file"}
+    assert sorted(p.name for p in uploads.iterdir()) == ["ha-giang.md"]  # the refused ones are not kept
     rows, _ = h.library(a)
     assert any("Hà Giang" in " ".join(map(str, row)) for row in rows)  # the page's library
     answer = client.post("/api/ask", json={"question": "Ai là trưởng đoàn kiểm tra tại Hà Giang?"}).json()

@@ -135,7 +135,9 @@ def test_upload_copies_into_data_dir_and_reports_each_file(fake_assistant, tmp_p
     uploads = tmp_path / "uploads"
     rows = up.upload(fake_assistant, [str(good), str(bad)], uploads)
     assert rows == [["bai.md", "đã thêm", ""], ["rong.txt", "bị từ chối", "tệp rỗng"]]
-    assert (uploads / "bai.md").exists()
+    copy = write(tmp_path / "in" / "ban-sao.md", good.read_text(encoding="utf-8"))
+    assert up.upload(fake_assistant, [str(copy)], uploads)[0][1] == "không đổi"  # the same text as bai.md
+    assert sorted(p.name for p in uploads.iterdir()) == ["bai.md"]  # what became no document is not kept
     table, choices = h.library(fake_assistant)
     assert "Bài mới" in [r[0] for r in table]
     doc_id = next(v for label, v in choices if "Bài mới" in label)

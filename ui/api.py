@@ -390,7 +390,7 @@ def _ingest_uploads(a: rag.Assistant, files: list[UploadFile], uploads_dir: Path
             refused.append(rag.FileResult(name or "(unnamed)", "rejected", problem))
         else:
             kept.append(uploads.copy_into(f.file, uploads_dir, name))
-    report = a.ingest(kept) if kept else rag.IngestReport()
+    report = uploads.ingest_copies(a, kept) if kept else rag.IngestReport()
     report.results += refused
     for r in report.results:  # the caller's file names, not paths on the server
         r.source = Path(r.source.split("#", 1)[0]).name + ("#" + r.source.split("#", 1)[1] if "#" in r.source else "")

@@ -65,7 +65,7 @@ def start_upload(
     estimate = estimate_chunks(accepted, assistant.settings.chunk_chars)
     paths = [copy_into(f, uploads_dir) for f in accepted]
     if estimate <= BACKGROUND_CHUNKS or not paths:
-        report = assistant.ingest(paths, progress) if paths else rag.IngestReport()
+        report = ingest_copies(assistant, paths, progress) if paths else rag.IngestReport()
         return result_rows(report) + refused, None
     job, waiting = _registry(assistant).submit(assistant, paths, refused, estimate, owner)
     why = f"lần tải lên lớn (ước tính {estimate} đoạn): " + (
@@ -95,6 +95,19 @@ def copy_into(source: Path | BinaryIO, folder: Path, name: str | None = None) ->
         part.unlink(missing_ok=True)
         raise
     return target
+
+
+def ingest_copies(
+    assistant: rag.Assistant, paths: list[Path], progress: Callable[[int, int, str], None] | None = None
+) -> rag.IngestReport:
+    """Ingest uploaded copies; then delete those that became no document (rejected, or the same text as another
+    file, which stays that document's source): uploads/ holds only what the library shows."""
+    report = assistant.ingest(paths, progress)
+    sources = {Path(d["source"].split("#", 1)[0]) for d in assistant.documents()}
+    for p in paths:
+        if p.resolve() not in sources:
+            p.unlink(missing_ok=True)
+    return report
 
 
 def result_rows(report: rag.IngestReport) -> list[list[str]]:
@@ -205,7 +218,7 @@ class _Jobs:
         rows: list[list[str]] | None = None
         error = None
         try:
-            rows = result_rows(assistant.ingest(paths, progress)) + refused
+            rows = result_rows(ingest_copies(assistant, paths, progress)) + refused
         except Exception as e:  # the job's edge: any failure is its one line (unexpected ones logged with a trace)
             (log.warning if isinstance(e, rag.RagError) else log.exception)("background upload failed: %s", e)
             error = error_text(e)
