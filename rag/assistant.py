@@ -195,6 +195,9 @@ class Assistant:
         return analyze(question, self._facts_cache()[2])
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        """The k best passages (default `top_k`; 1 to 50)."""
+        if k is not None and not 1 <= k <= 50:
+            raise QueryError(f"k must be between 1 and 50 (got {k})")
         query = self._query(question)
         return self.retriever.search(query, k)
 
@@ -218,6 +221,9 @@ class Assistant:
         answer = self._answer(standalone, retriever, on_token)
         # the answer was built for the rewritten question; the user's own words stay its question
         answer.question, answer.standalone = question, standalone
+        for c in answer.citations:  # every route cites the article; its date is the catalog's
+            if c.date is None and (doc := self.store.document(c.doc_id)):
+                c.date = doc["date"]
         return answer
 
     def _answer(self, standalone: str, retriever: Retriever, on_token: Callable[[str], None] | None) -> Answer:

@@ -63,6 +63,8 @@ def test_errors_are_one_line_and_exit_non_zero(env, capsys, monkeypatch):
     assert err.startswith("error: nothing to remove") and err.count("\n") == 1
     assert main(["ask", "  "]) == 1
     assert capsys.readouterr().err == "error: the question is empty\n"
+    assert main(["retrieve", "Trà Vinh", "-k", "0"]) == 1
+    assert capsys.readouterr().err == "error: k must be between 1 and 50 (got 0)\n"
     monkeypatch.setenv("RAG_EMBEDDER", "word2vec")
     assert main(["stats"]) == 1
     assert capsys.readouterr().err.startswith("error: invalid setting RAG_EMBEDDER")

@@ -83,7 +83,11 @@ def test_bad_questions_are_400_with_the_cli_message(api):
     assert _error(client.post("/api/ask", json={"question": "  "}), 400) == "the question is empty"
     assert "limit is 2000" in _error(client.post("/api/ask", json={"question": "x" * 2001}), 400)
     assert "question" in _error(client.post("/api/ask", json={}), 400)
-    assert _error(client.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"}), 400)
+    bad_json = client.post("/api/ask", content=b'{"question": }', headers={"content-type": "application/json"})
+    assert _error(bad_json, 400) == "the body is not valid JSON (Expecting value, at character 13)"
+    form = client.post("/api/ask", data={"question": Q})  # curl -d without -H 'Content-Type: application/json'
+    assert _error(form, 400) == "the body must be a JSON object, sent with Content-Type: application/json"
+    assert _error(client.post("/api/ask", json={"question": Q, "stream": "yes"}), 400) == "stream: Input should be a valid boolean"
     assert _error(client.post("/api/ask", json={"question": Q, "history": [{"role": "x", "content": ""}]}), 400)
     assert _error(client.get("/api/retrieve", params={"q": Q, "k": 0}), 400) == "k must be between 1 and 50 (got 0)"
 
@@ -125,7 +129,7 @@ def test_retrieve_facts_and_documents(api):
 def test_upload_then_delete_changes_what_the_page_shows(api, tmp_path):
     a, client = api
     files = [
-        ("files", ("ha-giang.md", ARTICLE.encode(), "text/markdown")),
+        ("files", ("ha-giang.md", f"---\ndate: 2024-03-12\n---\n{ARTICLE}".encode(), "text/markdown")),
         ("files", ("notes.exe", b"MZ...", "application/octet-stream")),
         ("files", ("rong.txt", b"", "text/plain")),
     ]
@@ -140,6 +144,7 @@ def test_upload_then_delete_changes_what_the_page_shows(api, tmp_path):
     assert any("Hà Giang" in " ".join(map(str, row)) for row in rows)  # the page's library
     answer = client.post("/api/ask", json={"question": "Ai là trưởng đoàn kiểm tra tại Hà Giang?"}).json()
     assert answer["found"] and "Lò Văn Páo" in answer["answer"]
+    assert {c["date"] for c in answer["citations"]} == {"2024-03-12"}  # the article's, whichever route answered
 
     doc_id = by_name["ha-giang.md"]["doc_id"]
     removed = client.delete(f"/api/documents/{doc_id}").json()["removed"]

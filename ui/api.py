@@ -82,6 +82,7 @@ class AskRequest(BaseModel):
     )
     stream: bool = Field(
         False,
+        strict=True,
         description="Server-sent events: `token` events carry the LLM's text as it comes (unverified; none without "
         "an LLM), then one `answer` event the verified answer, or an `error` event.",
     )
@@ -102,7 +103,7 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ...: accepted, not used
     model: str = MODEL_ID
     messages: list[OpenAIMessage] = Field(min_length=1, max_length=200)
-    stream: bool = False
+    stream: bool = Field(False, strict=True)
 
 
 # --- what answers look like over HTTP --------------------------------------------------------------------------
@@ -227,8 +228,14 @@ def build_api(
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, e: RequestValidationError) -> JSONResponse:
         err = e.errors()[0]
-        where = ".".join(str(x) for x in err["loc"][1:]) or "body"
-        return _error(400, f"{where}: {err['msg']}", "invalid_request_error")
+        if err["type"] == "json_invalid":
+            why = (err.get("ctx") or {}).get("error", "")
+            message = f"the body is not valid JSON ({why}, at character {err['loc'][-1]})"
+        elif tuple(err["loc"]) == ("body",):
+            message = "the body must be a JSON object, sent with Content-Type: application/json"
+        else:
+            message = f"{'.'.join(str(x) for x in err['loc'][1:])}: {err['msg']}"
+        return _error(400, message, "invalid_request_error")
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, e: HTTPException) -> JSONResponse:
@@ -289,8 +296,6 @@ def build_api(
 
     @app.get("/api/retrieve", dependencies=authorized, summary="The passages retrieval finds for a question")
     def retrieve(q: str, k: int = 5) -> list[dict[str, Any]]:
-        if not 1 <= k <= 50:
-            raise ApiError(400, f"k must be between 1 and 50 (got {k})")
         return [p.to_dict() for p in a.retrieve(q, k)]
 
     @app.get("/api/facts", dependencies=authorized, summary="The inspection records (JSON, or ?format=csv)")

@@ -275,6 +275,7 @@ _ERRORS = [
         r"không có gì để xóa: không bài nào đã nạp có đường dẫn hay mã \1 (xem `rag stats --docs`)",
     ),
     (r"the question is empty", "câu hỏi trống"),
+    (r"k must be between (\d+) and (\d+) \(got (-?\d+)\)", r"k phải từ \1 đến \2 (nhận \3)"),
     # watched folders (rag.watch)
     (r"cannot watch (.+?): ", r"không theo dõi được \1: "),
     (r"no such folder", "không có thư mục này"),
