@@ -309,7 +309,7 @@ def _load_json(source: str, text: str) -> list[LoadedDocument | LoadError]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise LoadError(source, f"invalid JSON: {e.msg} at line {e.lineno}") from None
+        raise LoadError(source, f"invalid JSON: {e.msg.removesuffix(' at')} at line {e.lineno}") from None
     items = data if isinstance(data, list) else [data]
     if not items:
         raise LoadError(source, "empty: the JSON list has no records")

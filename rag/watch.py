@@ -53,8 +53,10 @@ def _log(report: IngestReport) -> None:
     for r in report.results:
         if r.status == "rejected":
             log.warning("rejected %s: %s", r.source, r.reason)
-        elif r.status == "unchanged":
-            log.debug("unchanged %s%s", r.source, f" ({r.reason})" if r.reason else "")
+        elif r.status == "unchanged" and r.reason:  # a new file with the text of another: stored once, under that
+            log.info("unchanged %s (%s)", r.source, r.reason)
+        elif r.status == "unchanged":  # the catch-up pass meets every stored file again
+            log.debug("unchanged %s", r.source)
         else:
             log.info("%s %s (%d chunk%s)", r.status, r.source, r.chunks, "s" * (r.chunks != 1))
 

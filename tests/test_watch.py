@@ -162,12 +162,14 @@ def test_json_records_follow_their_file(assistant, inbox):
         until(lambda: sources(assistant) == {f"{f}#1", f"{f}#2"})
 
 
-def test_a_file_that_becomes_a_copy_of_another_leaves_no_old_text(assistant, inbox):
+def test_a_file_that_becomes_a_copy_of_another_leaves_no_old_text(assistant, inbox, caplog):
+    caplog.set_level(logging.INFO, logger="rag.watch")
     a, b = write(inbox / "a.txt", REPORT), write(inbox / "b.txt", OTHER)
     with Watcher(assistant, [inbox], debounce=0.2):
         until(lambda: len(assistant.documents()) == 2)
         write(b, REPORT)  # ingest calls it unchanged (the same text as a.txt) and would keep b.txt's old text
         until(lambda: sources(assistant) == {str(a)})
+        until(lambda: f"unchanged {b} (same content as {a})" in lines(caplog))  # its one line says where it went
 
 
 def test_a_folder_that_is_not_there_is_a_config_error(assistant, inbox):

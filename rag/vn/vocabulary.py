@@ -2,7 +2,7 @@
 Vietnamese with or without diacritics, and English):
 
     ROLE_WORDS  the words that state a role: "trưởng đoàn", "dẫn đầu", "led", "chủ trì", "tiếp đoàn", "công bố
-                quyết định" … ("Trưởng đoàn Đại biểu Quốc hội" is no inspection role: NOT_NA_DELEGATION)
+                quyết định", "dự" … ("Trưởng đoàn Đại biểu Quốc hội" is no inspection role: NOT_NA_DELEGATION)
     STAGES      the stage of an inspection a text is about: the kickoff, a draft report, the results
     TOPIC       internal political protection, the Subcommittee's subject
 """
@@ -24,6 +24,11 @@ ROLE_WORDS = {
     # (a deputy's words are no leader's: "làm Phó Trưởng đoàn", "deputy head")
     "leader": rf"\b(?<!pho )truong doan\b{NOT_NA_DELEGATION}|\bdan dau\b|\bdung dau\b|\bled\b|\blead(?:er|s)?\b"
     r"|\b(?<!deputy )head(?:ed)?\b|\b(?<!deputy )chief\b",
+    # who attended a meeting (with the team, beside the hosts): "cùng dự", "tham dự", "có mặt", "attended". Not the
+    # "dự" of a plan, a draft or a forecast ("dự kiến", "dự thảo", "dự án", "dự báo"), nor "ví dụ", "mặc dù".
+    "attendee": r"(?<!\bvi )(?<!\bmac )\b(?:cung\s+|tham\s+)?du\b(?!\s+(?:thao|kien|dinh|tinh|an|bao|doan|lieu|luan|"
+    r"lich|hoc|tru|toan|phong|khuyet|sao|kich|thinh)\b)|\bco mat\b|\battend(?:ed|s|ing|ees?)?\b"
+    r"|\b(?:was|were) present\b",
 }
 
 # stage -> the words of a text about it ("start" only in questions: a record is at the start unless it says more)
