@@ -126,3 +126,14 @@ def test_a_missing_watch_folder_stops_a_server_before_it_starts(tmp_path):
     with pytest.raises(ConfigError, match="no such folder"):
         with background(a):
             pass
+
+
+def test_a_server_open_to_the_network_without_a_login_is_said_so(tmp_path, caplog):
+    from ui.server import warn_if_open
+
+    open_settings = make_settings(tmp_path / "data")
+    warn_if_open("127.0.0.1", open_settings)
+    warn_if_open("0.0.0.0", make_settings(tmp_path / "data", api_token="t0ken"))
+    assert not caplog.records
+    warn_if_open("0.0.0.0", open_settings)
+    assert "listening on 0.0.0.0 without a login" in caplog.records[0].getMessage()

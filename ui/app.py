@@ -31,7 +31,7 @@ from . import handlers as h  # noqa: E402
 from . import uploads  # noqa: E402
 from .api import build_api  # noqa: E402
 from .auth import make_auth  # noqa: E402
-from .server import ApiRoutes, background, check_port  # noqa: E402
+from .server import ApiRoutes, background, check_port, warn_if_open  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -366,6 +366,7 @@ def serve(
     check_port(host, port)
     a = assistant or rag.get_assistant()
     s = a.settings
+    warn_if_open(host, s)
     say(f"opening the store in {Path(s.data_dir).expanduser()} (a first start indexes the bundled seeds: ~20 s)")
     user, _, password = (s.ui_auth or "").partition(":")
     auth: Any = make_auth(user, password) if s.ui_auth else None  # Gradio awaits an async check (hinted as bool)

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import rag
 
-__all__ = ["ApiRoutes", "background", "check_port", "run_api"]
+__all__ = ["ApiRoutes", "background", "check_port", "run_api", "warn_if_open"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,17 @@ def check_port(host: str, port: int) -> None:
         raise rag.ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     except (OverflowError, ValueError, IndexError) as e:  # a host the resolver or bind() rejects outright
         raise rag.ConfigError(f"cannot listen on {host}:{port}: {e}") from None
+
+
+def warn_if_open(host: str, settings: rag.Settings) -> None:
+    """A server on an address other machines reach, with no login, is said so at start (a user's choice, not an
+    error: a trusted network behind a proxy that logs users in)."""
+    if host not in ("127.0.0.1", "localhost", "::1") and not (settings.ui_auth or settings.api_token):
+        log.warning(
+            "listening on %s without a login: anyone who reaches it can ask, add and remove articles "
+            "(set RAG_UI_AUTH or RAG_API_TOKEN)",
+            host,
+        )
 
 
 class ApiRoutes:
@@ -92,6 +103,7 @@ def run_api(
 
     check_port(host, port)
     a = assistant or rag.get_assistant()
+    warn_if_open(host, a.settings)
     say(f"opening the store in {Path(a.settings.data_dir).expanduser()}")
     a.ensure_seeded()
     app = build_api(a)
