@@ -36,6 +36,7 @@ FIELDS = (
     "announcer",
     "chair",
     "host",
+    "attendee",
     "titles",
     "rank",
     "role",
@@ -126,6 +127,9 @@ GLOSSARY = {
     "presented": "phổ biến trình bày",
     "schedule": "lịch",
     "chaired": "chủ trì",
+    "attended": "dự",
+    "attend": "dự",
+    "attending": "dự",
     "chair": "chủ trì",
     "explained": "quán triệt",
     "conference": "hội nghị",
@@ -185,6 +189,7 @@ _KNOWN_VI = tuple(
             "tuong|"
             "dai ta|vai tro|chuc vu|chuc danh|giu|dien ra|vao|luc|bat dau|ket thuc|nguoi|tham gia|so|thu|lanh dao|ve|"
             "bvctnb|uy vien|uy ban|bo|tap doan|tong cong ty|cuc|vu|khoi|doanh nghiep|cap uy|doc|thong qua|tham du|du|"
+            "co mat|cung du|cung doan|cung doan kiem tra|cung doan cong tac|"
             "den|tu|"
             "sau|truoc|ket qua|du thao|bao cao|thuong truc|ngoai|nganh|nha nuoc|ben canh|dot|doi voi|giua|pho bien|"
             "trinh bay|lich|cua|voi|tai|o|doan|cong bo quyet dinh|kiem tra truc tiep|thong bao|cac|nhung|nao|ai|gi|"
@@ -211,7 +216,7 @@ _KNOWN_EN = frozenset(
         "chair took take place held meeting session unit units province provinces cities number established "
         "implement implemented apply applied politburo government inspectorate court audit electricity security public "
         "people's supreme natural resources environment military region vietnam many much read issued signed rank "
-        "play plays does serve serves served hold holds act acts"
+        "play plays does serve serves served hold holds act acts attend attended attending present"
     ).split()
 )
 # Role words for "ai …" / "who …": the role whose words stand nearest the interrogative is asked.
@@ -254,7 +259,11 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
         r"|\b(?:what|which) (?:date|day)\b|\bthoi diem nao\b",
     ),
     ("year", r"\bnam nao\b|\bnam may\b|\bnam bao nhieu\b|\b(?:what|which) year\b"),
-    ("count", r"\bbao nhieu\b|(?<!so )(?<!thu )\bmay (?!gio)[a-z]|\bhow (?:many|much|long)\b|\bhow old\b|\bbao lau\b"),
+    # "mấy ngày": the interrogative is "mấy"; the noun it counts is the count's own (`count_noun`), never residual
+    (
+        "count",
+        r"\bbao nhieu\b|(?<!so )(?<!thu )\bmay (?!gio)(?=[a-z])|\bhow (?:many|much|long)\b|\bhow old\b|\bbao lau\b",
+    ),
     (
         "team",
         r"\b(?:doan|team)\b[^,?]{0,40}?\b(?:so may|so bao nhieu|thu may)\b|\bdoan (?:kiem tra |cong tac )?nao\b"
@@ -494,7 +503,10 @@ def _who(clause: str, query: Query) -> str | None:
         return "host"
     if re.search(r"\bla ai\b|\bwho (?:is|was)\b", clause):
         return "titles"  # "X là ai?", "Who is X?": who the person is
-    if re.search(r"\bdoan\b|\bteam\b", clause) and not re.search(
+    # "ai … đoàn": who led it, unless the team is only who the person was with ("cùng đoàn", "với đoàn", "with the
+    # team"): someone beside the team is no head of it
+    beside = r"\b(?:cung|voi|with)\s+(?:the\s+|this\s+|that\s+)?(?:inspection\s+)?(?:doan|team)\b"
+    if re.search(r"\bdoan\b|\bteam\b", re.sub(beside, " ", clause)) and not re.search(
         r"\b(?:quan triet|explained|noi|said|phat bieu)\b", clause
     ):
         return "leader"

@@ -318,3 +318,35 @@ def test_facts_stored_by_an_older_extractor_are_read_again(tmp_path):
         db.execute("UPDATE facts SET data = ? WHERE record_id = ?", (json.dumps(row), record_id))
     [rec] = Assistant(settings, embedder=HashEmbedding()).records()
     assert rec.team == 5
+
+
+BINH_DINH = (
+    "# date = 2024-09-23\n\nSáng 23/9, Đoàn kiểm tra số 6 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng chí "
+    "Vương Đình Huệ, Phó Trưởng ban Nội chính Trung ương, làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Bình "
+    "Định.\n\nTham dự hội nghị có đồng chí Đinh Thị Lan, Chủ tịch Ủy ban Mặt trận Tổ quốc tỉnh, và đại diện các sở, "
+    "ngành của tỉnh.\n\nTheo kế hoạch, Đoàn làm việc tại Bình Định trong 5 ngày, từ 23 đến 27/9/2024.\n\nĐoàn công "
+    "tác của Sở Tài nguyên và Môi trường cũng báo cáo về quản lý đất đai."
+)
+
+
+def test_who_attended_beside_the_team_and_how_many_days_it_worked(tmp_path):
+    a = corpus(tmp_path, {"bd.txt": BINH_DINH, "gl.txt": ARTICLES["gl_vi.txt"]})
+    for question in ("Những ai dự hội nghị cùng Đoàn kiểm tra ở Bình Định?", "Who attended the meeting in Binh Dinh?"):
+        answer = ask(a, question)
+        assert answer.found and "Đinh Thị Lan" in answer.answer and "Vương Đình Huệ" not in answer.answer
+    for question in ("Đoàn kiểm tra làm việc tại Bình Định mấy ngày?", "How many days did the team work in Binh Dinh?"):
+        answer = ask(a, question)
+        assert answer.found and "5 ngày" in answer.answer
+    # nobody is said to attend in Gia Lai (the hosts received the team): refused, the head is no attendee
+    none = ask(a, "Ai dự buổi làm việc cùng đoàn ở Gia Lai?")
+    assert not none.found and "Phan Đình Trạc" not in none.answer and "trưởng đoàn" not in none.answer
+    assert not ask(a, "Đoàn kiểm tra làm việc ở Gia Lai bao nhiêu ngày?").found  # no duration stated
+
+
+def test_a_refusal_never_says_what_is_asked_is_missing_when_only_the_questions_qualifier_is(tmp_path):
+    a = corpus(tmp_path, {"bd.txt": BINH_DINH})
+    vi = ask(a, "Ai làm Trưởng đoàn kiểm tra về quản lý đất đai tại Bình Định?")  # the head is named, not about land
+    assert not vi.found and "Vương Đình Huệ" not in vi.answer
+    assert vi.answer == "Các bài báo về Bình Định không nêu trưởng đoàn gắn với “quản lý đất đai”."
+    en = ask(a, "Who led the inspection team on land management in Binh Dinh?")
+    assert not en.found and "in connection with “land management”" in en.answer

@@ -149,6 +149,18 @@ def test_counts_stage_topic_and_lists():
         ("Ai dẫn đầu đoàn giám sát ở Gia Lai?", ["leader"], {"team_kind": "giam sat"}),  # another kind of team
         ("Ai dẫn đầu đoàn kiểm tra, giám sát số 2 ở Gia Lai?", ["leader"], {"team_kind": "giam sat"}),
         ("Who led the inspection team in Gia Lai?", ["leader"], {"team_kind": None}),
+        # who attended, beside the team: no question about its head, and "cùng đoàn" names no residual word
+        ("Những ai có mặt tại hội nghị cùng đoàn kiểm tra ở Gia Lai?", ["attendee"], {"residual": []}),
+        ("ai tham du buoi lam viec voi doan kiem tra so 3 tai gia lai", ["attendee"], {"residual": []}),
+        ("Ai cùng dự hội nghị công bố quyết định tại Gia Lai?", ["attendee"], {"residual": []}),
+        ("Who attended the meeting with the team in Gia Lai?", ["attendee"], {"residual": []}),
+        ("Ai làm việc cùng đoàn kiểm tra tại Gia Lai?", ["person"], {}),  # beside the team, not its head
+        ("Ai dẫn đầu đoàn kiểm tra dự kiến làm việc tại Gia Lai?", ["leader"], {}),  # "dự kiến" attends nothing
+        # "mấy ngày", "bao nhiêu ngày", "how many days": how long, the counted noun never residual
+        ("Đoàn kiểm tra làm việc tại Gia Lai trong mấy ngày?", ["count"], {"count_noun": "ngay", "residual": []}),
+        ("doan lam viec o gia lai may ngay", ["count"], {"count_noun": "ngay", "residual": []}),
+        ("Đoàn có mấy thành viên?", ["count"], {"count_noun": "thanh vien", "residual": []}),
+        ("How many days did the team stay in Gia Lai?", ["count"], {"count_noun": "ngay"}),
     ],
 )
 def test_questions_seen_on_unseen_reports(question, fields, extra):

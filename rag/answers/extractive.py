@@ -27,10 +27,10 @@ from ..vn.dates import find_dates
 from ..vn.entities import find_counts, find_teams, person_names, rank_before
 from ..vn.gazetteer import COMMITTEES, LOCAL_BODY, UNIT_HEAD, find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
-from ..vn.text import fold, lexical_terms, split_sentences
+from ..vn.text import fold, has_diacritics, lexical_terms, split_sentences
 from ..vn.vocabulary import ROLE_WORDS, STAGES
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
-from .scope import MISSING, describe, holds, missing_entity, names, names_province, residual_terms
+from .scope import MISSING, describe, holds, missing_entity, names, names_province, residual_terms, typed
 
 __all__ = ["extractive_answer"]
 
@@ -91,6 +91,8 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
             return bool(people) and bool(re.search(rf"\b{re.escape(q.title)}\b", f))
         # "Đoàn … do X làm Trưởng đoàn đã công bố quyết định": the team announced, no person is named for it
         said = [m for m in re.finditer(ROLE_WORDS[fld], f) if fld == "leader" or not _TEAM_DID.search(f, 0, m.start())]
+        if fld == "attendee" and has_diacritics(s):  # folded "du" is also "dù", "dư", "dụ": the accented word
+            said = [m for m in said if re.search(r"dự|mặt|attend|present", s[m.start() : m.end()].lower())]
         return bool(people) and bool(said)
     if fld in ("titles", "role"):
         return any(names(f, n) for n in q.persons)
@@ -242,6 +244,7 @@ def extractive_answer(
     fields = [f for f in query.fields if f != "free"]
     residual = residual_terms(query)
     sentences: list[_Sentence] = []
+    unqualified = False  # a sentence states all that is asked, of the entities named, but not the residual words
     stage = STAGES[query.stage] if query.stage in ("draft", "results") else None
     for rank, p in enumerate(relevant):
         text = doc_text(p.doc_id)
@@ -263,6 +266,7 @@ def extractive_answer(
             nearby = fold(before + " " + s)  # the sentence and the one before it in its paragraph
             around = sum(holds(framed, w) for w in residual)
             if residual and (around < math.ceil(0.6 * len(residual)) or len(residual) > 1 and not in_sentence):
+                unqualified = unqualified or held == set(fields) and _in_scope(query, s, context, p.date)
                 continue
             if not _in_scope(query, s, context, p.date):
                 continue
@@ -282,7 +286,11 @@ def extractive_answer(
     if not sentences:
         asked = next((f for f in fields if f in MISSING), "free")
         if query.named:
-            return refusal(query, describe(query), MISSING[asked][1 if query.language == "en" else 0])
+            lacking = MISSING[asked][1 if query.language == "en" else 0]
+            words = typed(query) if unqualified else []
+            if words:  # what is asked is stated; what was not found is it together with the residual words
+                lacking = render(f"missing_with_{query.language}", missing=lacking, words=", ".join(words))
+            return refusal(query, describe(query), lacking)
         return refusal(query)
     chosen = [sentences[0]]
     if len(sentences) > 1 and sentences[1].holds != sentences[0].holds:

@@ -29,8 +29,8 @@ from .scope import MISSING, holds, missing_entity, residual_terms
 
 __all__ = ["Event", "events_of", "FactResult", "fact_answer", "RECORD_FIELDS"]
 
-# What the records hold; anything else asked goes to the passage route.
-RECORD_FIELDS = set(FIELDS) - {"person", "deadline", "count", "free"}
+# What the records hold; anything else asked goes to the passage route (who attended: the sentence saying so).
+RECORD_FIELDS = set(FIELDS) - {"person", "attendee", "deadline", "count", "free"}
 _ISSUED = re.compile(r"\bban hanh\b|\bky\b|\bissued\b|\bsigned\b|\bdated\b")
 _BESIDES = re.compile(
     r"\b(?:ngoai|besides|apart from|ben canh|other than)\s+(?:the\s+)?([a-z][a-z ]{2,40}?)"

@@ -156,7 +156,7 @@ def verify(
     return " ".join(kept), cites.items
 
 
-_PEOPLE_FIELDS = {"leader", "deputy", "announcer", "chair", "host", "person", "role", "titles", "rank"}
+_PEOPLE_FIELDS = {"leader", "deputy", "announcer", "chair", "host", "attendee", "person", "role", "titles", "rank"}
 
 
 def key_values(exact: Answer, query: Query) -> list[str]:

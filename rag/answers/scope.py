@@ -13,7 +13,7 @@ from ..vn.gazetteer import MERGER_DATE, SUBCOMMITTEE, Province, find_bodies, fin
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold
 
-__all__ = ["residual_terms", "holds", "names", "missing_entity", "describe", "MISSING"]
+__all__ = ["residual_terms", "typed", "holds", "names", "missing_entity", "describe", "MISSING"]
 
 
 def residual_terms(q: Query) -> list[list[str]]:
@@ -27,6 +27,21 @@ def residual_terms(q: Query) -> list[list[str]]:
         elif q.language != "en":
             out.append(phrase.split())
     return out
+
+
+def typed(q: Query) -> list[str]:
+    """The question's residual phrases as the user typed them (diacritics and capitals kept; phrases that stand side
+    by side, as English words do, joined), for a refusal."""
+    spans: list[tuple[int, int]] = []
+    for phrase in q.residual:
+        m = re.search(r"\b" + r"\s+".join(map(re.escape, phrase.split())) + r"\b", q.folded)
+        if not m:
+            continue
+        if spans and not q.folded[spans[-1][1] : m.start()].strip():
+            spans[-1] = (spans[-1][0], m.end())
+        else:
+            spans.append(m.span())
+    return [q.text[a:b] for a, b in spans]  # (folded and typed text align: same length)
 
 
 def holds(text: str, phrase: list[str]) -> bool:
@@ -122,6 +137,7 @@ MISSING = {
     "announcer": ("người công bố quyết định", "who announced the decision"),
     "chair": ("người chủ trì", "who chaired"),
     "host": ("người tiếp đoàn hoặc giữ chức vụ được hỏi", "who received the team or holds that title"),
+    "attendee": ("người dự buổi làm việc", "who attended"),
     "titles": ("chức vụ", "the titles"),
     "rank": ("quân hàm, cấp bậc", "the rank"),
     "role": ("vai trò", "the role"),
