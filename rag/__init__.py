@@ -31,9 +31,11 @@ from .errors import (
     StoreLockedError,
     StoreUnavailableError,
 )
+from .feeds import FeedInfo, FeedResult, Feeds
 from .ingest import Progress as _Progress
 from .results import Answer, Citation, FileResult, IngestReport, Passage
 from .settings import Settings
+from .watch import Watcher
 
 __all__ = [
     "ingest",
@@ -42,6 +44,10 @@ __all__ = [
     "get_assistant",
     "Assistant",
     "Settings",
+    "Watcher",
+    "Feeds",
+    "FeedInfo",
+    "FeedResult",
     "Answer",
     "Citation",
     "Passage",
