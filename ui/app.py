@@ -8,8 +8,6 @@ import html
 import json
 import logging
 import os
-import signal
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ from . import handlers as h  # noqa: E402
 from . import uploads  # noqa: E402
 from .api import build_api  # noqa: E402
 from .auth import make_auth  # noqa: E402
-from .server import ApiRoutes, background, check_port, warn_if_open  # noqa: E402
+from .server import ApiRoutes, background, check_port, stop_on_sigterm, warn_if_open  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -373,10 +371,8 @@ def serve(
     demo = build(a)
     demo.queue(default_concurrency_limit=s.ui_concurrency)
     api = Middleware(ApiRoutes, api=build_api(a, login=auth))  # /api and /v1 in the same server, same login
-    if block and threading.current_thread() is threading.main_thread():
-        # SIGTERM (service managers, `kill`) then stops the server the way Ctrl-C does, so exit handlers run (the
-        # CSV export folder is removed) instead of the process dying on the spot.
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if block:
+        stop_on_sigterm()  # exit handlers run (the CSV export folder is removed)
     # RAG_WATCH's folders and the feeds, while the server runs (a folder that is not there stops it first)
     with background(a) if block else contextlib.nullcontext():
         try:

@@ -330,13 +330,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    import signal
-
     from rag.watch import Watcher
+    from ui.server import stop_on_sigterm
 
     assistant = _assistant(args)
     watcher = Watcher(assistant, args.dirs, debounce=args.debounce, polling=args.polling)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop is a Ctrl-C
+    stop_on_sigterm()
     print(
         f"watching {', '.join(map(str, watcher.dirs))} · data {assistant.settings.data_dir} · Ctrl-C stops",
         flush=True,

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import rag
 
-__all__ = ["ApiRoutes", "background", "check_port", "run_api", "warn_if_open"]
+__all__ = ["ApiRoutes", "background", "check_port", "run_api", "stop_on_sigterm", "warn_if_open"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,13 @@ def check_port(host: str, port: int) -> None:
         raise rag.ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     except (OverflowError, ValueError, IndexError) as e:  # a host the resolver or bind() rejects outright
         raise rag.ConfigError(f"cannot listen on {host}:{port}: {e}") from None
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (a service manager's stop, `kill`) then stops the process the way Ctrl-C does, so that exit handlers
+    run instead of the process dying on the spot. Only the main thread may set a signal handler."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def warn_if_open(host: str, settings: rag.Settings) -> None:
@@ -68,7 +75,6 @@ def background(assistant: rag.Assistant) -> Iterator[None]:
     seconds (`rag feeds poll`), each in its own thread; stopped when the server stops."""
     s = assistant.settings
     stop = threading.Event()
-    threads: list[threading.Thread] = []
     watcher = None
     if s.watch_dirs():
         from rag.watch import Watcher
@@ -79,9 +85,8 @@ def background(assistant: rag.Assistant) -> Iterator[None]:
     if s.feed_interval > 0:
         from rag.feeds import Feeds
 
-        feeds = Feeds(assistant)
-        threads.append(threading.Thread(target=feeds.poll_forever, args=(s.feed_interval, stop), daemon=True))
-        threads[-1].start()
+        poll = Feeds(assistant).poll_forever
+        threading.Thread(target=poll, args=(s.feed_interval, stop), name="rag-feeds", daemon=True).start()
     try:
         yield
     finally:
@@ -113,7 +118,6 @@ def run_api(
         f"http://{shown}:{port}/api · docs http://{shown}:{port}/api/docs · {a.stats()['documents']} articles · "
         "Ctrl-C stops"
     )
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop is a Ctrl-C
+    stop_on_sigterm()
     with background(a), contextlib.suppress(KeyboardInterrupt):  # uvicorn stops, then raises the signal again
         server.run()
