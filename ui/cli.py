@@ -358,9 +358,11 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from rag.feeds import Feeds
 
     feeds = Feeds(_assistant(args))
-    quiet = logging.getLogger("rag").getEffectiveLevel() >= logging.INFO  # the report below says it all once
+    # the report below says it all once: every feed's line and every item's, failures with their reason (rag.feeds
+    # logs an item that failed by surprise as a WARNING, for a server's background polls)
+    quiet = logging.getLogger("rag").getEffectiveLevel() >= logging.INFO
     feed_log, level = logging.getLogger("rag.feeds"), logging.getLogger("rag.feeds").level
-    feed_log.setLevel(logging.WARNING if quiet else level)
+    feed_log.setLevel(logging.ERROR if quiet else level)
     try:
         return _feeds(args, feeds)
     finally:
@@ -403,7 +405,9 @@ def _feeds(args: argparse.Namespace, feeds: Any) -> int:
                     print(f"    {kind:<9} {url}: {why}")
         if not results and not args.json:
             print("no feeds (add one with `rag feeds add URL`)")
-        return 1 if any(r.error for r in results) else 0  # every feed was polled; the failing ones are named
+        # every feed was polled; a feed that could not be read, or an item that failed (tried again at the next
+        # poll), is named on its own line and makes the exit status 1
+        return 1 if any(r.error or r.failed for r in results) else 0
     return 0
 
 
@@ -590,7 +594,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A poll fetches every feed (conditional GET: an unchanged feed costs one request), then the page "
         "of each new item, reads its article text and ingests it with its URL, title and date. The same story from "
         "several outlets is kept once, with all its URLs. One feed's failure never stops the others; poll exits 1 "
-        "when a feed could not be read. rag serve and rag api poll every RAG_FEED_INTERVAL seconds.",
+        "when a feed could not be read or an item failed (each is named on its own line). rag serve and rag api "
+        "poll every RAG_FEED_INTERVAL seconds.",
     )
     actions = p.add_subparsers(dest="action", required=True)
 
