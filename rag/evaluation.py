@@ -9,6 +9,9 @@ Two gold formats, one question a line:
              "cite_any": ["a01", "a11"], "forbid": ["Quách Hữu Đạt"]}
             (the format of ../shared/data/inspections-dev): comparisons fold case, diacritics, Unicode form and white
             space; `cite` and `cite_any` are file-name prefixes; the answer is at most 600 characters.
+            A `history` list holds the earlier user questions of the same chat: they are asked first, in order, each
+            answered by the product and carried as conversation, and only the last answer is scored. `kind` and
+            `lang`, where given, are categories of the report.
 A question is answered correctly when (refusal expected) it is refused, or it is found, every expect item appears, no
 forbid item does, the citations are as required and every quote stands verbatim in its document.
 """
@@ -16,6 +19,7 @@ forbid item does, the citations are as required and every quote stands verbatim 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 import unicodedata
@@ -43,6 +47,7 @@ class GoldQuestion:
     id: str = ""
     folded: bool = False  # dev format: fold comparisons, sources are prefixes, answers at most 600 characters
     extra: dict[str, Any] = field(default_factory=dict)  # other keys of the line (e.g. field, form), kept for reports
+    history: list[str] = field(default_factory=list)  # earlier user questions of the same chat, asked first
 
 
 @dataclass
@@ -139,8 +144,9 @@ def load_gold(path: str | Path) -> list[GoldQuestion]:
                         {
                             k: v
                             for k, v in d.items()
-                            if k not in {"q", "expect", "forbid", "cite", "cite_any", "found", "id"}
+                            if k not in {"q", "expect", "forbid", "cite", "cite_any", "found", "id", "history"}
                         },
+                        _history(d.get("history")),
                     )
                 )
                 continue
@@ -165,13 +171,26 @@ def load_gold(path: str | Path) -> list[GoldQuestion]:
     return out
 
 
+def _history(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(q, str) for q in value):
+        raise ValueError("'history' must be a list of questions")
+    return value
+
+
 def _norm(text: str) -> str:
     return " ".join(fold(unicodedata.normalize("NFC", text)).split())
 
 
 def _score(gold: GoldQuestion, answer: Any, doc_text: Any) -> tuple[bool, int, str]:
     """(correct, precise citations, why not)."""
-    same = (lambda text, item: _norm(item) in _norm(text)) if gold.folded else (lambda text, item: item in text)
+
+    def same(text: str, item: str) -> bool:
+        if not gold.folded:
+            return item in text
+        # on word boundaries: a count group "ba" (three) is not the "ba" of "bao nhiêu" or "bà"
+        return re.search(rf"(?<!\w){re.escape(_norm(item))}(?!\w)", _norm(text)) is not None
 
     def has(text: str, item: str | list[str]) -> bool:
         return any(same(text, alt) for alt in ([item] if isinstance(item, str) else item))
@@ -186,7 +205,8 @@ def _score(gold: GoldQuestion, answer: Any, doc_text: Any) -> tuple[bool, int, s
     verbatim = [c for c in answer.citations if doc_text(c.doc_id)[c.start : c.end] == c.quote]
     precise = sum(1 for c in verbatim if not wanted or any(cites(c.source, s) for s in wanted))
     if gold.not_found:
-        return (not answer.found and not answer.citations), precise, "" if not answer.found else "refusal expected"
+        # a refusal may cite what was found instead ("only another body's team worked there [1]")
+        return not answer.found, precise, "" if not answer.found else "refusal expected"
     if not answer.found:
         return False, precise, "not found"
     missing = [e for e in gold.expect if not has(answer.answer, e)]
@@ -214,10 +234,16 @@ def _categories(gold: GoldQuestion, assistant: Any) -> dict[str, str]:
     from .questions import analyze
 
     q = analyze(gold.question)
-    form = gold.extra.get("form") or ("en" if q.language == "en" else "vi" if q.accented else "unaccented")
+    form = (
+        gold.extra.get("form")
+        or {"vi-unaccented": "unaccented"}.get(gold.extra.get("lang", ""), gold.extra.get("lang"))
+        or ("en" if q.language == "en" else "vi" if q.accented else "unaccented")
+    )
     fields = list(dict.fromkeys(q.fields))
     asked = gold.extra.get("field") or (fields[0] if len(fields) == 1 else "two things" if fields else "free")
+    kinds = {"kind": str(gold.extra["kind"])} if gold.extra.get("kind") else {}
     return {
+        **kinds,
         "field": "refusal" if gold.not_found else str(asked),
         "language": str(form),
         "refusal": "must refuse" if gold.not_found else "must answer",
@@ -227,8 +253,12 @@ def _categories(gold: GoldQuestion, assistant: Any) -> dict[str, str]:
 def evaluate(assistant: Any, gold: list[GoldQuestion]) -> EvalReport:
     results = []
     for g in gold:
+        history: list[dict[str, str]] = []
+        for earlier in g.history:  # the same chat, as a user would have had it
+            said = assistant.ask(earlier, history or None)
+            history += [{"role": "user", "content": earlier}, {"role": "assistant", "content": said.answer}]
         start = time.perf_counter()
-        answer = assistant.ask(g.question)
+        answer = assistant.ask(g.question, history or None)
         latency = (time.perf_counter() - start) * 1000
         correct, precise, why = _score(g, answer, assistant.document_text)
         results.append(
