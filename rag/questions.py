@@ -127,6 +127,9 @@ GLOSSARY = {
     "presented": "phổ biến trình bày",
     "schedule": "lịch",
     "chaired": "chủ trì",
+    "presided": "chủ trì",
+    "helm": "trưởng đoàn dẫn đầu",
+    "findings": "kết luận kết quả",
     "attended": "dự",
     "attend": "dự",
     "attending": "dự",
@@ -171,6 +174,8 @@ GLOSSARY = {
     "replace": "thay thế",
     "check": "kiểm tra",
     "content": "nội dung",
+    "send": "gửi",
+    "remedial": "khắc phục",
 }
 # Words that name something a record holds, or the inspection itself: never residual. Vietnamese (folded
 # syllables) and English; everything else a question says must stand in the passage that answers it.
@@ -197,7 +202,11 @@ _KNOWN_VI = tuple(
             "quan khu|quan su|bien phong|bo doi|chinh phu|nguoi do|lam truong doan|doan cong tac|doan thanh tra|"
             "cong tac bao ve chinh tri noi bo|chuong trinh kiem tra|chinh tri|ky|boi|danh cho|mang|so hieu|tien hanh|"
             # about the reports themselves: "các bài báo ghi thế nào, có thống nhất không?"
-            "bai bao|bai viet|ghi|ghi nhan|dua tin|thong nhat|khac nhau|giong nhau|nguon"
+            "bai bao|bai viet|ghi|ghi nhan|dua tin|thong nhat|khac nhau|giong nhau|nguon|"
+            # other words for a role (see ROLE_WORDS)
+            "phu trach|cam dau|cam trich|dieu hanh|dung ra|"
+            # the time limit "bao lâu" asks about ("trong thời hạn bao lâu")
+            "thoi han"
         ).split("|"),
         key=len,
         reverse=True,
@@ -216,7 +225,8 @@ _KNOWN_EN = frozenset(
         "chair took take place held meeting session unit units province provinces cities number established "
         "implement implemented apply applied politburo government inspectorate court audit electricity security public "
         "people's supreme natural resources environment military region vietnam many much read issued signed rank "
-        "play plays does serve serves served hold holds act acts attend attended attending present"
+        "play plays does serve serves served hold holds act acts attend attended attending present helm charge "
+        "findings visited visit sent presided over"
     ).split()
 )
 # Role words for "ai …" / "who …": the role whose words stand nearest the interrogative is asked.
@@ -268,18 +278,23 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
         "team",
         r"\b(?:doan|team)\b[^,?]{0,40}?\b(?:so may|so bao nhieu|thu may)\b|\bdoan (?:kiem tra |cong tac )?nao\b"
         r"|\bnhung doan\b|\bcac doan\b|\b(?:which|what) (?:inspection )?teams?\b|\bdoan so may\b"
-        r"|\bteam\s+(?:s\s+)?number\b|\bnumber of the team\b|\bso hieu\s+(?:may|bao nhieu|gi|nao)\b",
+        r"|\bteam\s+(?:s\s+)?number\b|\bnumber of the team\b|\bso hieu\s+(?:may|bao nhieu|gi|nao)\b"
+        r"|\bdoan (?:kiem tra )?(?:cong tac )?bao ve chinh tri noi bo nao\b",  # "nội bộ nào" is no "bộ nào"
     ),
     (
         "body",
-        r"\b(?:la doan cua|thuoc|cua|do)\s+(?:co quan|ban|to chuc)\s+nao\b|\bla doan cua\b|\bwhich (?:central )?body\b"
+        r"\b(?:la doan cua|thuoc|cua|do)\s+(?:co quan|ban|to chuc)\s+nao(?:\s+cu)?\b|\bla doan cua\b"
+        r"|\bwhich (?:central )?body\b"
         r"|\b(?:ban hanh|ky|issued|signed)\s+(?:boi|by)\s+(?:co quan|ban|to chuc|which body|whom)(?:\s+nao)?"
         r"|\b(?:co quan|ban|to chuc) nao\s+(?:da\s+)?(?:ban hanh|ky)\b|\bwho issued\b"
-        r"|\bwhose team\b|\bwho (?:set up|sent|formed)\b|\bwhich (?:central )?(?:agency|organ)\b|\bthuoc\b.*\bnao\b",
+        r"|\bwhose team\b|\bwho (?:set up|sent|formed)\b|\bwhich (?:central )?(?:agency|organ)\b|\bthuoc\b.*\bnao\b"
+        # who sent the team: "cơ quan nào cử đoàn", "do cơ quan nào cử"
+        r"|\b(?:co quan|ban|to chuc) nao\s+(?:da\s+)?cu\b",
     ),
     (
         "units",
-        r"\bdon vi nao\b|\bnhung don vi\b|\bcac don vi\b|\bunits?\b|\bban nao\b|\b(?:co quan|to chuc dang|cap uy|"
+        r"\bdon vi nao\b|\bnhung don vi\b|\bcac don vi\b|\bunits?\b|\bban nao\b"
+        r"|(?<!\bnoi )\b(?:co quan|to chuc dang|cap uy|"
         r"tong cong ty|bo|nganh|tap doan|doanh nghiep|dang uy|huyen uy|thanh uy|quan uy|dang bo|chi bo) nao\b|"
         r"\bnhung (?:co quan|bo|nganh|tap doan|tong cong ty|"
         r"to chuc dang|cap uy)\b|\bwhich (?:party )?(?:committees|organi[sz]ations|bodies|ministries|agencies)\b"
@@ -380,8 +395,20 @@ class Query:
         )
 
 
+def _outside_names(text: str) -> str:
+    """`text` without the places, units, bodies and people it names: "Who led the team in Đắk Lắk?" is English, and
+    "ai la truong doan o Đắk Lắk" unaccented, whatever the names' diacritics."""
+    chars = list(text)
+    for finder in (find_provinces, find_units, find_bodies):
+        for _, a, b in finder(text):
+            chars[a:b] = " " * (b - a)
+    for a, b in person_names(text):
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
 def _language(text: str, folded: str) -> str:
-    if has_diacritics(text):
+    if has_diacritics(_outside_names(text)):
         return "vi"
     words = syllables(folded)
     en = sum(w in _EN_HINTS for w in words)
@@ -428,7 +455,7 @@ def _fields(query: Query) -> None:
             kinds -= {"team", "free", "count"}  # "quyết định số mấy" asks the decision
             if "date" in kinds and re.search(r"\bban hanh\b|\bky\b|\bdated\b|\bissued\b", clause):
                 kinds.discard("date")  # the document's date comes with it
-        for _, name in asked:
+        for pos, name in asked:
             if name not in kinds or name in chosen:
                 continue
             if name == "person":
@@ -438,6 +465,8 @@ def _fields(query: Query) -> None:
                 continue
             if name == "free" and (chosen or kinds - {"free", "person"}):
                 continue  # "what year", "what role": the other field says what
+            if name == "team" and "person" in kinds and re.match(r"(?:cac|nhung) doan\b", clause[pos:]):
+                continue  # "Ai chủ trì hội nghị cho thành viên các đoàn …": the teams are no question of their own
             if name == "count":
                 noun = re.search(r"\b(?:bao nhieu|may|how many|how much)\s+([a-z]+(?:\s+[a-z]+)?)", clause)
                 query.count_noun = _count_noun(noun.group(1) if noun else None, query.language)
@@ -565,7 +594,7 @@ _PLACE_AFTER = re.compile(
 )
 # Words a unit, a title or a team starts with: what follows "tại" is then no misspelled province
 _HEADS = frozenset(
-    "ban bo so cuc vu dang doan tinh thanh huyen quan tieu uy truong pho tong tap cong toa vien kiem "
+    "ban bo so cuc vu dang doan tinh thanh huyen quan tieu uy truong pho tong tap cong toa vien kiem cap "
     "the a an buoi hoi tru dai chi xa phuong".split()
 )
 
@@ -786,6 +815,10 @@ _SYNONYMS = {
     "truong doan": "dan dau",
     "lanh dao doan": "truong doan",
     "dung dau": "truong doan",
+    "cam dau": "truong doan",
+    "phu trach": "truong doan",
+    "cam trich": "chu tri",
+    "dieu hanh": "chu tri",
 }
 
 
@@ -800,7 +833,7 @@ def analyze(question: str, known: Known | None = None) -> Query:
     folded = re.sub(r"(?<=\w)['’]s\b", "  ", folded)  # "Sub-committee's": same length, no stray "s"
     known = known or Known()
     language = _language(text, folded)
-    query = Query(text, folded, language, language == "vi" and has_diacritics(text))
+    query = Query(text, folded, language, language == "vi" and has_diacritics(_outside_names(text)))
     # where a title is held is part of the question about titles, not a constraint on the records
     masked: list[tuple[int, int]] = [m.span(1) for m in _TITLE_PLACE.finditer(folded)]
     _bodies(query, masked)  # "Thanh tra Chính phủ" sending a team is a body, not an inspected unit

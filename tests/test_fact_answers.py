@@ -350,3 +350,74 @@ def test_a_refusal_never_says_what_is_asked_is_missing_when_only_the_questions_q
     assert vi.answer == "Các bài báo về Bình Định không nêu trưởng đoàn gắn với “quản lý đất đai”."
     en = ask(a, "Who led the inspection team on land management in Binh Dinh?")
     assert not en.found and "in connection with “land management”" in en.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Ai là trưởng đoàn kiểm tra của Tiểu ban Bảo vệ chính trị nội bộ Trung ương tại Kon Tum?",
+        "ai dan dau doan kiem tra cong tac bao ve chinh tri noi bo o kon tum",
+        "Who led the Sub-committee's inspection team in Kon Tum?",
+        "Đoàn kiểm tra của Tiểu ban làm việc với Tỉnh ủy Kon Tum ngày nào?",
+        "Ai dự buổi làm việc của đoàn Tiểu ban với Tỉnh ủy Kon Tum?",  # (no field the records hold)
+    ],
+)
+def test_only_another_bodys_team_there_is_a_refusal_naming_it(a, question):
+    answer = ask(a, question)
+    assert not answer.found and "Hà Minh Lâm" not in answer.answer and "Phan Đình Trạc" not in answer.answer
+    assert sources(answer) == {"kt_ubkt.txt"} and "Ủy ban Kiểm tra Trung ương" in answer.answer
+
+
+def test_a_field_only_another_bodys_team_states_is_refused_naming_that_team(tmp_path):
+    a = corpus(
+        tmp_path,
+        {
+            "tb.txt": "Ngày 3/9/2024, Đoàn kiểm tra số 6 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng chí "
+            "Mai Văn Chính làm Trưởng đoàn làm việc với Ban Thường vụ Tỉnh ủy Bình Phước.",
+            "ub.txt": "Ngày 12/5/2024, Đoàn kiểm tra của Ủy ban Kiểm tra Trung ương do đồng chí Trần Văn Rón làm Trưởng "
+            "đoàn làm việc với Ban Thường vụ Tỉnh ủy Bình Phước. Cùng dự có đồng chí Vũ Hồng Sơn, Phó Trưởng đoàn.",
+        },
+    )
+    answer = ask(a, "Ai là Phó Trưởng đoàn kiểm tra của Tiểu ban Bảo vệ chính trị nội bộ Trung ương tại Bình Phước?")
+    assert not answer.found and "Vũ Hồng Sơn" not in answer.answer and sources(answer) == {"ub.txt"}
+    assert "phó trưởng đoàn" in answer.answer and "Ủy ban Kiểm tra Trung ương" in answer.answer
+    assert "Trần Văn Rón" in ask(a, "Ai là trưởng đoàn kiểm tra của Ủy ban Kiểm tra Trung ương tại Bình Phước?").answer
+
+
+def test_a_deputy_who_led_the_meeting_is_said_to_have_when_the_head_is_not_named(tmp_path):
+    a = corpus(
+        tmp_path,
+        {
+            "led.txt": "Ngày 8/10/2024, Đoàn kiểm tra số 11 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do ông Đỗ "
+            "Văn Chiến, Vụ trưởng, làm Phó Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Hậu Giang.",
+            "beside.txt": "Ngày 9/10/2024, Đoàn kiểm tra số 12 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc "
+            "với Ban Thường vụ Tỉnh ủy Sóc Trăng. Cùng dự có ông Hồ Văn Tư, Phó Trưởng đoàn.",
+        },
+    )
+    answer = ask(a, "Ai là trưởng đoàn kiểm tra tại Hậu Giang?")
+    assert answer.found and "không nêu trưởng đoàn" in answer.answer and "Đỗ Văn Chiến" in answer.answer
+    assert "Đỗ Văn Chiến" in answer.citations[0].quote
+    unaccented = ask(a, "ai la truong doan kiem tra o hau giang")
+    assert unaccented.found and "Đỗ Văn Chiến" in unaccented.answer
+    beside = ask(a, "Ai là trưởng đoàn kiểm tra tại Sóc Trăng?")  # a deputy who only attended led nothing
+    assert not beside.found and "Hồ Văn Tư" not in beside.answer
+
+
+def test_the_passage_route_keeps_the_same_scope():
+    from rag.answers.extractive import _in_scope
+    from rag.questions import analyze
+
+    ubkt = "Sáng 15/5, Đoàn kiểm tra số 4 của Ủy ban Kiểm tra Trung ương do đồng chí Lê Minh Tú làm Trưởng đoàn đã đến."
+    said = "Trưởng đoàn Lê Minh Tú đề nghị Tỉnh ủy Thanh Hóa chuẩn bị hồ sơ."
+    for question in (
+        "Ai là trưởng đoàn kiểm tra công tác bảo vệ chính trị nội bộ tại Thanh Hóa?",
+        "Ai là trưởng đoàn kiểm tra của Tiểu ban tại Thanh Hóa?",
+    ):
+        q = analyze(question)
+        assert not _in_scope(q, ubkt, "Tin Thanh Hóa\n", None)  # the sentence says whose team it is
+        assert not _in_scope(q, said, "Ủy ban Kiểm tra Trung ương kiểm tra tại Thanh Hóa\n", None)  # the title does
+        assert _in_scope(q, said, "Tiểu ban Bảo vệ chính trị nội bộ Trung ương kiểm tra tại Thanh Hóa\n", None)
+    # a province's own team on internal political protection work is what a question on that work asks about
+    q = analyze("Ai là trưởng đoàn kiểm tra công tác bảo vệ chính trị nội bộ tại Thanh Hóa?")
+    own = "Ban Thường vụ Tỉnh ủy Thanh Hóa kiểm tra công tác bảo vệ chính trị nội bộ tại Huyện ủy Nga Sơn\n"
+    assert _in_scope(q, said, own, None)

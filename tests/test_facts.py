@@ -600,3 +600,68 @@ def test_facts_of_a_megabyte_on_one_line_are_read_whole():
     spans += [p.span for p in facts.people] + [p.sentence for p in facts.people]
     assert all(text[s.start : s.end] == s.text for s in spans)
     assert len(facts.legal) == 1_000_000 // len(filler)  # every reference, to the end of the megabyte
+
+
+def test_roles_on_reports_with_long_title_chains_dashes_and_other_wordings():
+    # the role ends a long chain of titles after the name
+    rec = one(
+        "Chiều 3/3, Đoàn kiểm tra số 7 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc với Ban Thường vụ "
+        "Tỉnh ủy Yên Bái. Phát biểu kết luận, đồng chí Đặng Văn Tâm, Ủy viên Trung ương Đảng, Phó Trưởng ban Nội "
+        "chính Trung ương, Trưởng Ban Chỉ đạo cải cách tư pháp, Trưởng Đoàn Kiểm tra nhấn mạnh yêu cầu bảo mật."
+    )
+    [head] = rec.person("leader")
+    assert head.name == "Đặng Văn Tâm" and head.name in head.sentence.text
+    # titles set off by dashes, closed or not
+    for text in (
+        "Chiều 3/3, Đoàn kiểm tra số 7 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng chí Phùng Văn Lộc – "
+        "Ủy viên Trung ương Đảng, Thứ trưởng Bộ Nội vụ – làm Trưởng đoàn đã làm việc với Tỉnh ủy Yên Bái.",
+        "Chiều 3/3, Đoàn kiểm tra số 7 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc với Tỉnh ủy Yên Bái. "
+        "Trưởng đoàn - đồng chí Phùng Văn Lộc - Ủy viên Trung ương Đảng, Thứ trưởng Bộ Nội vụ phát biểu.",
+    ):
+        [head] = one(text).person("leader")
+        assert (head.name, head.titles) == ("Phùng Văn Lộc", "Ủy viên Trung ương Đảng, Thứ trưởng Bộ Nội vụ")
+    # another body's head ("làm Trưởng đoàn thanh tra")
+    rec = one(
+        "Ngày 5/6, Đoàn thanh tra của Thanh tra Chính phủ do ông Vương Đình Hải, Phó Vụ trưởng Vụ III, làm Trưởng "
+        "đoàn thanh tra đã công bố quyết định thanh tra tại UBND tỉnh Bình Định."
+    )
+    assert rec.body == "Thanh tra Chính phủ" and roles(rec) >= {("leader", "Vương Đình Hải")}
+    # "X … làm Trưởng Đoàn kiểm tra số 3 của …": the team is numbered in the role itself
+    rec = one(
+        "Ngày 9/9/2024, đồng chí Lâm Văn Mẫn, Bí thư Tỉnh ủy Sóc Trăng, làm Trưởng Đoàn kiểm tra số 3 của Ban "
+        "Thường vụ Tỉnh ủy làm việc với Huyện ủy Mỹ Xuyên."
+    )
+    assert rec.team == 3 and roles(rec) == {("leader", "Lâm Văn Mẫn")}
+    # English "presided over"; the results read out ("đọc thông báo kết luận")
+    rec = one(
+        "Binh Dinh (VNA) - Inspection team No. 3 of the Central Sub-committee for Internal Political Protection "
+        "worked with the Standing Board of the Binh Dinh provincial Party Committee on June 5. Nguyen Van Hung, "
+        "Deputy Head of the Central Organisation Commission, presided over the meeting."
+    )
+    assert roles(rec) == {("chair", "Nguyen Van Hung")}
+    rec = one(
+        "Ngày 9/9/2024, Đoàn kiểm tra số 3 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương thông báo kết luận "
+        "kiểm tra tại Bình Định. Bà Tôn Thị Lan, Vụ trưởng, thành viên Đoàn, đọc thông báo kết luận."
+    )
+    assert ("announcer", "Tôn Thị Lan") in roles(rec)
+
+
+def test_a_steering_committee_35_team_and_its_head():
+    rec = one(
+        "Ngày 2/4/2024, Đoàn kiểm tra số 5 của Ban Chỉ đạo Trung ương về bảo vệ nền tảng tư tưởng của Đảng (Ban "
+        "Chỉ đạo 35 Trung ương) do đồng chí Hạ Văn Tùng, Phó Trưởng Ban Tuyên giáo Trung ương làm Trưởng đoàn đã "
+        "làm việc với Ban Thường vụ Tỉnh ủy Bắc Ninh. Tiếp đoàn có đồng chí Lê Văn Hòa, Trưởng Ban Chỉ đạo 35 tỉnh."
+    )
+    assert rec.body == "Ban Chỉ đạo 35 Trung ương" and ("leader", "Hạ Văn Tùng") in roles(rec)
+
+
+def test_a_team_recalled_from_an_earlier_year_starts_no_event():
+    recs = extract_records(
+        "Chiều 9/7, Đoàn kiểm tra của Ủy ban Kiểm tra Trung ương do đồng chí Lò Văn Pín làm Trưởng đoàn làm việc với "
+        "Ban Thường vụ Tỉnh ủy Ninh Bình. Tỉnh cho biết, năm 2023 Ban Thường vụ Tỉnh ủy đã được Đoàn kiểm tra số 3 "
+        "của Tiểu ban Bảo vệ chính trị nội bộ Trung ương kiểm tra.",
+        "d",
+        "/a.txt",
+        metadata_date="2024-07-09",
+    )
+    assert [(r.team, r.body) for r in recs] == [(None, "Ủy ban Kiểm tra Trung ương")]

@@ -168,3 +168,59 @@ def test_questions_seen_on_unseen_reports(question, fields, extra):
     assert q.fields == fields
     for key, value in extra.items():
         assert getattr(q, key) == value
+
+
+@pytest.mark.parametrize(
+    "question, fields",
+    [
+        # other words for a role become the role asked, never words left over
+        ("Ai phụ trách đoàn kiểm tra ở Gia Lai?", ["leader"]),
+        ("Đoàn công tác tới Gia Lai do ai cầm đầu?", ["leader"]),
+        ("Người đứng đầu đoàn công tác tới Gia Lai là ai?", ["leader"]),
+        ("Who was at the helm of the team in Gia Lai?", ["leader"]),
+        ("Who was in charge of the Sub-committee's team in Gia Lai?", ["leader"]),
+        ("Ai cầm trịch buổi làm việc ở Gia Lai?", ["chair"]),
+        ("Ai đứng ra điều hành hội nghị ở Gia Lai?", ["chair"]),
+        ("Who presided over the meeting in Gia Lai?", ["chair"]),
+        ("nguoi dung ra doc thong bao ket qua o gia lai la ai", ["announcer"]),
+        ("Cơ quan nào cử đoàn kiểm tra tới Gia Lai?", ["body"]),
+        ("Đoàn kiểm tra số 3 làm việc ở Gia Lai do cơ quan nào cử?", ["body"]),
+        # "nội bộ nào" asks which team, not "bộ nào" (a ministry)
+        ("doan kiem tra bao ve chinh tri noi bo nao lam viec o gia lai", ["team"]),
+        # the teams a conference was for are not asked about
+        ("Ai chủ trì hội nghị tập huấn cho thành viên các đoàn kiểm tra?", ["chair"]),
+    ],
+)
+def test_paraphrased_roles_are_the_field_asked(question, fields):
+    q = analyze(question, KNOWN)
+    assert q.fields == fields and not {"phu trach", "cam dau", "cam trich", "dieu hanh", "dung ra", "cu"} & set(
+        " ".join(q.residual).split()
+    )
+
+
+@pytest.mark.parametrize(
+    "question, language, accented",
+    [
+        ("Who led the inspection team in Đắk Lắk?", "en", False),  # the place's diacritics make it no Vietnamese
+        ("Which units did team 3 inspect in Thừa Thiên Huế?", "en", False),
+        ("ai la truong doan kiem tra o Đắk Lắk", "vi", False),
+        ("Ai là trưởng đoàn kiểm tra tại Đắk Lắk?", "vi", True),
+    ],
+)
+def test_the_language_is_that_of_the_words_outside_names(question, language, accented):
+    q = analyze(question)
+    assert (q.language, q.accented) == (language, accented)
+
+
+def test_the_findings_are_the_results_stage():
+    assert analyze("Who was at the helm when the inspection findings were announced in Gia Lai?").stage == "results"
+
+
+def test_a_level_of_government_is_no_misspelled_province():
+    q = analyze("Cán bộ ở cấp huyện gặp những khó khăn gì khi làm công tác này?")
+    assert q.provinces == [] and q.corrections == []
+
+
+def test_a_time_limit_is_what_how_long_asks_not_a_residual_word():
+    q = analyze("Huyện ủy phải nộp báo cáo khắc phục trong thời hạn bao lâu?")
+    assert "count" in q.fields and not any("thoi han" in r for r in q.residual)

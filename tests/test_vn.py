@@ -265,3 +265,11 @@ def test_counts():
         for n, noun, _, _ in find_counts("Tiểu ban sẽ kiểm tra 14 cấp ủy; đoàn gồm 11 thành viên trong 20 ngày")
     ]
     assert got == [("14", "cap uy"), ("11", "thanh vien"), ("20", "ngay")]
+
+
+def test_titles_opened_by_a_dash_alone():
+    text = (
+        "Đồng chí Phùng Văn Lộc - Ủy viên Trung ương Đảng, Thứ trưởng Bộ Nội vụ phát biểu. Ông Lê Văn An - Hà Nội nói."
+    )
+    assert titles_after(text, text.index(" - "), len(text)) == "Ủy viên Trung ương Đảng, Thứ trưởng Bộ Nội vụ"
+    assert titles_after(text, text.index(" - Hà"), len(text)) == ""  # a dash before no title opens none

@@ -25,7 +25,7 @@ from ..vn.gazetteer import MERGER_DATE, PROVINCES, SUBCOMMITTEE, unit_named
 from ..vn.legal import LegalRef
 from ..vn.text import Span, fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
-from .scope import MISSING, holds, missing_entity, residual_terms
+from .scope import MISSING, describe, holds, missing_entity, residual_terms
 
 __all__ = ["Event", "events_of", "FactResult", "fact_answer", "RECORD_FIELDS"]
 
@@ -393,12 +393,14 @@ def fact_answer(
     """The answer from the records, if they hold it. `events`: `events_of` the articles' records, when the caller
     keeps them (merging is quadratic in the records: done once per change of the store, not per question)."""
     fields = [f for f in q.fields if f in RECORD_FIELDS]
-    if not fields or len(fields) < len(q.fields):
+    answerable = bool(fields) and len(fields) == len(q.fields)
+    if not answerable and not _scoped(q):
         return FactResult()
     by_doc = {a.doc_id: a for a in articles}
     # a document asked about by itself, or by when or by whom it was issued
     if (
-        q.legal
+        answerable
+        and q.legal
         and set(fields) <= {"date", "year", "legal", "body"}
         and not q.residual
         and (not (q.provinces or q.units or q.teams or q.persons or q.bodies) or _ISSUED.search(q.folded))
@@ -412,9 +414,14 @@ def fact_answer(
 
     if events is None:
         events = events_of([r for a in articles for r in a.events])
-    events = [ev for ev in events if _matches(ev, q, text_of)]
-    if not events:
-        return FactResult(unmatched=True)
+    every, events = events, [ev for ev in events if _matches(ev, q, text_of)]
+    # a question about the Subcommittee's team where only another body's team worked: refused, naming that team
+    if not any(_matches(ev, replace(q, residual=[]), text_of) for ev in every) and (
+        others := _elsewhere(q, every, text_of)
+    ):
+        return _scope_refusal(q, others, doc_text)
+    if not events or not answerable:
+        return FactResult(unmatched=answerable)
     cites = Citations(doc_text)
     en = q.language == "en"
     blocks: list[str] = []
@@ -425,7 +432,13 @@ def fact_answer(
         places = len({_place_key(ev.records[0]) for ev in events}) > 1
         per_event = [(ev, _values(ev, fld, q, kind, answered_people, by_doc, places)) for ev in events]
         per_event = [(ev, vals) for ev, vals in per_event if vals]
-        if not per_event:
+        if not per_event and fld == "leader" and (acting := _acting_heads(events, q, cites, doc_text)):
+            blocks.append(acting)  # the head is not named, a deputy led the meeting: said so, with the deputy's words
+            continue
+        if not per_event:  # (another body's team that states it is no answer: named in the refusal)
+            others = [ev for ev in _elsewhere(q, every, text_of) if _values(ev, fld, q, kind, [], by_doc)]
+            if others:
+                return _scope_refusal(q, others, doc_text, fld)
             return FactResult(missing=MISSING[fld][1 if en else 0], events=events)
         if fld in ("announcer", "leader", "deputy", "chair", "host"):
             answered_people = [v.text.split(" (")[0] for _, vals in per_event for v in vals]
@@ -447,6 +460,82 @@ def fact_answer(
         ),
         events=events,
     )
+
+
+def _acting_heads(events: list[Event], q: Query, cites: Citations, doc_text: Callable[[str], str]) -> str:
+    """Lines for events whose head is not named but a deputy led the meeting ("Đoàn … do ông X … làm Phó Trưởng
+    đoàn đã có buổi làm việc", or the deputy chaired it): that the head is not named, and who led instead."""
+    lines = []
+    for ev in events[:3]:
+        for r in ev.records:
+            chairs = {p.name for p in r.person("chair")}
+            led = [p for p in r.person("deputy") if p.name in chairs or _led_as_deputy(p)]
+            if led:
+                n = cites.cite(r.doc_id, r.source, r.title, led[0].sentence.start, led[0].sentence.end)
+                label = _label(ev, q, "leader")
+                team, deputy = label[0].upper() + label[1:], _person_value(led[0], r).text
+                lines.append(render(f"acting_head_{q.language}", team=team, deputy=deputy, marks=f"[{n}]"))
+                break
+    return "\n".join(f"- {x}" if len(lines) > 1 else x for x in lines)
+
+
+def _led_as_deputy(p: Person) -> bool:
+    """ "Đoàn … do (ông) X, <titles> làm Phó Trưởng đoàn": the team was led by its deputy head."""
+    said = fold(p.sentence.text)
+    return bool(re.search(rf"\bdo\s+(?:\S+\s+){{0,3}}?{re.escape(fold(p.name))}\b[^.;]*?\blam pho truong doan\b", said))
+
+
+def _scoped(q: Query) -> bool:
+    """Whether the question is about the Subcommittee's teams or internal political protection work."""
+    return SUBCOMMITTEE in q.bodies or q.topic
+
+
+def _elsewhere(q: Query, events: list[Event], text_of: Callable[[InspectionRecord], str]) -> list[Event]:
+    """The events of other bodies (each known: Ủy ban Kiểm tra Trung ương, a Tỉnh ủy …) that a scoped question
+    would match but for its scope, at the place, unit or team it names; [] when any such event's body is unknown."""
+    if not _scoped(q) or not (q.provinces or q.units or q.teams):
+        return []
+    wide = replace(q, bodies=[b for b in q.bodies if b != SUBCOMMITTEE], topic=False, residual=[])
+    narrow = replace(q, residual=[])
+    out = [ev for ev in events if _matches(ev, wide, text_of) and not _matches(ev, narrow, text_of)]
+    return out if all(ev.first.body and ev.first.body != SUBCOMMITTEE for ev in out) else []
+
+
+def _scope_refusal(q: Query, others: list[Event], doc_text: Callable[[str], str], fld: str | None = None) -> FactResult:
+    """found=False: no team of the Subcommittee (or none stating `fld`) where the question says, and the other bodies'
+    teams that are there, each cited at its lead sentence."""
+    en = q.language == "en"
+    cites = Citations(doc_text)
+    teams = []
+    for ev in others[:3]:
+        r = ev.first
+        lead = sentence_around(doc_text(r.doc_id), r.team_span.start, r.team_span.end)
+        n = cites.cite(r.doc_id, r.source, r.title, *lead)
+        teams.append(f"{_label(ev, q, 'leader')} [{n}]")
+    none, of, whose = _SCOPE[SUBCOMMITTEE in q.bodies]
+    lacking = (
+        (f"do not state {MISSING[fld][1]} for the {whose}" if en else f"không nêu {MISSING[fld][0]} {of}")
+        if fld
+        else (f"mention no {whose}" if en else f"không có {none}")
+    )
+    text = render(f"scope_refusal_{q.language}", entity=describe(q), lacking=lacking, teams="; ".join(teams))
+    answer = Answer(question=q.text, answer=text, found=False, citations=cites.items, language=q.language)
+    return FactResult(answer, events=others)
+
+
+# whose team a scoped question asks about: (names the Subcommittee) -> ("không có …", "không nêu X …", English)
+_SCOPE = {
+    True: (
+        f"đoàn của {SUBCOMMITTEE}",
+        f"của đoàn {SUBCOMMITTEE}",
+        "team of the Central Sub-committee for Internal Political Protection",
+    ),
+    False: (
+        "đoàn kiểm tra công tác bảo vệ chính trị nội bộ",
+        "của đoàn kiểm tra công tác bảo vệ chính trị nội bộ",
+        "internal political protection inspection team",
+    ),
+}
 
 
 def _block(

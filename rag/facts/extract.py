@@ -54,7 +54,7 @@ from .model import ArticleFacts, InspectionRecord, Person, Unit
 __all__ = ["EXTRACTOR_VERSION", "extract_facts", "extract_records"]
 
 # Raised whenever extraction changes what it finds: facts stored by an older version are read again from the text.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 
 def extract_records(
@@ -187,8 +187,9 @@ def _events(doc: _Doc) -> list[tuple[TeamMention, list[tuple[int, int]], list[tu
             continue
         if m.number is None and (numbered or starts or not _opens_event(doc, m.end)):
             continue
-        if starts and (_RETRO.search(doc.folded[doc.sentences[si][0] : m.start]) or _IN_TITLE.search(before)):
-            continue  # recalled in passing, or a new number inside someone's title
+        said_before = doc.folded[doc.sentences[si][0] : m.start]
+        if starts and (_RETRO.search(said_before) or _IN_TITLE.search(before) or _earlier_year(doc, said_before)):
+            continue  # recalled in passing ("năm 2023, … đã được Đoàn kiểm tra số 8 … kiểm tra"), or inside a title
         seen.add(m.number)
         starts.append((m, si))
     out = []
@@ -200,6 +201,13 @@ def _events(doc: _Doc) -> list[tuple[TeamMention, list[tuple[int, int]], list[tu
             sents = lead + sents
         out.append((m, sents, lead))
     return out
+
+
+def _earlier_year(doc: _Doc, said: str) -> bool:
+    """Whether `said` (folded) dates what follows to a year before the article's: "năm 2023" in a 2024 report."""
+    return bool(doc.pub and doc.pub.year) and any(
+        int(y) < (doc.pub.year or 0) for y in re.findall(r"\b(?:nam|in)\s+((?:19|20)\d\d)\b", said)
+    )
 
 
 _EVENT_VERB = re.compile(
@@ -258,8 +266,10 @@ def _record(
     body = _body(doc, m, lead, title)
     if body:
         rec.body, rec.body_span = body
-    seg = doc.folded[seg_a:seg_b]
-    # the team inspects internal political protection work when its report says that of the team
+    # the team inspects internal political protection work when its report says that of the team: not in a sentence
+    # about another team ("năm 2023 … đã được Đoàn kiểm tra số 8 của Tiểu ban kiểm tra về công tác …")
+    others = [t.start for t in doc.teams if t.number != m.number]
+    seg = " ".join(doc.folded[x:y] for x, y in sents if not any(x <= t < y for t in others))
     rec.topic = rec.body == SUBCOMMITTEE or bool(re.search(rf"\b(?:kiem tra|ve)\s+(?:cong tac\s+)?(?:{TOPIC})", seg))
     lead_text = doc.folded[a:b]
     rec.stage = next((name for name in ("draft", "results") if re.search(STAGES[name], lead_text)), "start")
@@ -473,16 +483,18 @@ _VERB_ROLES = (
     (re.compile(r"chu tri\s+tiep\b"), "host"),
     (re.compile(r"(?:dong\s+)?chu tri\b"), "chair"),
     (
-        re.compile(r"(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich)"),
+        re.compile(
+            r"(?:cong bo|doc|thong qua|pho bien|trinh bay)\s+(?:cac\s+)?(?:quyet dinh|ke hoach|lich|thong bao ket)"
+        ),
         "announcer",
     ),
     (re.compile(r"(?:led|headed)\s+the\s+(?:inspection\s+)?team\b"), "leader"),
     (re.compile(r"(?:announced|presented|read)\s+(?:the\s+|a\s+)?(?:decision|plan)"), "announcer"),
-    (re.compile(r"chaired\b"), "chair"),
+    (re.compile(r"chaired\b|presided\s+over\b"), "chair"),
 )
 _GAP = re.compile(r"[\s,]*(?:(?:da|se|cung|vua|con|thay mat doan|da co|who)\s*,?\s*)*$")  # "X, who chaired"
 _BEFORE_NAME = re.compile(
-    rf"\b{_ROLE_WORD}{NOT_NA_DELEGATION}(?:\s+la\b|\s*:|\s*,)?\s*"
+    rf"\b{_ROLE_WORD}{NOT_NA_DELEGATION}(?:\s+la\b|\s*:|\s*,|\s+[–—-])?\s*"  # "Trưởng đoàn – đồng chí X – …"
     rf"|\b(?:dung dau|dan dau)\s+la\s+|\b(?:led|headed)\s+by\s+|\breceived\s+by\s+"
     r"|\b(?:deputy\s+)?(?:head|leader)\s+of\s+the\s+(?:inspection\s+)?team,?\s+"
 )

@@ -46,7 +46,7 @@ _SURNAMES = frozenset(
     "Sơn Danh Lại Giang Vương Tăng Âu Lữ Diệp Kiều Tiêu Quan Đàm Hứa Phùng Lã Đồng Hoa Ninh Khổng Từ Viên Nghiêm "
     "Khúc Mẫn Tiết Ôn Thiều Bạch Lều Lục Khương Hầu Ứng Cấn Chử Mã Yên Bàn Nhan Hàn Đậu Bế Ngọ Cù Trầm Nhâm Cầm "
     "Lường Doãn Phí Lạc Thân Giáp Quản Ngụy Nguỵ Vi Điêu Sầm Tôn Trình Bạc Chế Chung Cung Kha Lỗ Luân Mông Nhữ "
-    "Thang Thiệu Tòng Vòng Xa Đới Đèo Bì Dư Đái Ma Hồng "
+    "Thang Thiệu Tòng Vòng Xa Đới Đèo Bì Dư Đái Ma Hồng Hạ "
     # H'Mông, Dao and Central Highlands family names (not those that fold to common syllables: Tẩn "tan", Quàng
     # "quang", which unaccented text needs as place and given names)
     "Giàng Sùng Thào Lầu Vàng Chảo Hờ Cháng Rơ Kpă Puih".split()
@@ -107,7 +107,7 @@ PLACE_WORDS = (
 _PLACE_BEFORE = re.compile(rf"\b(?:{PLACE_WORDS}|tinh uy|thanh uy|huyen uy|quan uy|thi uy|dang uy)\s+$")
 # Capitalized phrases that are units or titles, not names, in text typed without diacritics ("Ban Thuong vu").
 _NOT_NAME = re.compile(
-    r"doan\s+(?:kiem tra|thanh tra|cong tac|giam sat)\b|"
+    r"doan\s+(?:kiem tra|thanh tra|cong tac|giam sat)\b|ha long\b|"  # (Hạ Long, a city; Hạ a family name)
     r"(?:ban|tieu ban|uy ban|dang uy|tinh uy|thanh uy|bo|cuc|vu|so|tong cuc|hoc vien)\s+"
     r"(?:thuong vu|to chuc|tuyen giao|dan van|noi chinh|kinh te|doi ngoai|chap hanh|can su|bi thu|"
     r"chi dao|bao ve|kiem tra|chinh tri|cong an|quoc phong|ngoai giao|noi vu|tai chinh)\b"
@@ -254,6 +254,7 @@ _TITLE_STOP = re.compile(  # on folded text, where "Giám đốc" reads "giam do
 
 # " – <titles> – ": a dash with spaces around it on both sides, no sentence end between
 _DASHED = re.compile(r"\s+[–—-]\s+([^–—;.:]{3,300}?)\s+[–—-]\s+")
+_SEP, _FIRST_SEP = re.compile(r", "), re.compile(r", |\s+[–—-]\s+")
 
 
 def titles_after(text: str, end: int, limit: int) -> str:
@@ -280,16 +281,17 @@ def _title_chain(text: str, end: int, limit: int) -> tuple[str, int]:
     items = []
     pos = end
     stop_at = end
-    while pos < limit and text.startswith(", ", pos):
-        joined = re.compile(r"(?:và|and)\s+").match(text, pos + 2)  # ", and deputy head of the team"
+    # ", <title>, <title> …"; the first may open with a dash alone: "X – Ủy viên …, Thứ trưởng … phát biểu"
+    while pos < limit and (sep := (_SEP if pos > end else _FIRST_SEP).match(text, pos)):
+        joined = re.compile(r"(?:và|and)\s+").match(text, sep.end())  # ", and deputy head of the team"
         if joined and re.match(
             r"(?:đồng chí|ông|bà|dong chi|ong|ba|Đại|Thượng|Trung|Thiếu|Dai|Thuong|Thieu)\s",
             text[joined.end() : joined.end() + 12],
             re.I,
         ):
             break  # ", và Thiếu tướng Y …": another person
-        m = re.compile(r"(?:[^,;.:()]|\([^()]*\))+").match(text, joined.end() if joined else pos + 2, limit)
-        if not m or not (_TITLE_START.match(folded, m.start()) or text[m.start()].isupper()):
+        m = re.compile(r"(?:[^,;.:()]|\([^()]*\))+").match(text, joined.end() if joined else sep.end(), limit)
+        if not m or not (_TITLE_START.match(folded, m.start()) or text[m.start()].isupper() and sep.group() == ", "):
             break
         cuts = [
             c.start()

@@ -390,6 +390,18 @@ BODIES: tuple[Org, ...] = (
             "Central Steering Committee for Corruption and Negative Phenomena Prevention and Control",
         ),
     ),
+    _o(
+        "Ban Chỉ đạo 35 Trung ương",  # (not "Ban Chỉ đạo 35 tỉnh", a province's own)
+        "body",
+        "Ban Chỉ đạo Trung ương về bảo vệ nền tảng tư tưởng của Đảng, đấu tranh phản bác các quan điểm sai trái, thù "
+        "địch",
+        "Ban Chỉ đạo Trung ương về bảo vệ nền tảng tư tưởng của Đảng",
+        "Ban Chỉ đạo 35 TW",
+        en=(
+            "Central Steering Committee 35",
+            "Central Steering Committee for the Protection of the Party's Ideological Foundation",
+        ),
+    ),
     _o("Thanh tra Chính phủ", "body", en=("Government Inspectorate",)),
     _o(
         "Ủy ban Thường vụ Quốc hội",
