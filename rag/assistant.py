@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,12 @@ from typing import Any
 from vectorstore import Health, Store
 
 from .answers.citations import refusal
+from .answers.combined import combined_answer
 from .answers.extractive import extractive_answer
 from .answers.facts import Event, events_of, fact_answer
 from .answers.llm import build_messages, condense, gather_sources, key_values, left_out, verify
+from .answers.open import is_open, open_answer
+from .answers.scope import describe
 from .embeddings import Embedder, make_embedder, precision
 from .errors import EmbedderMismatchError, QueryError, RagError, StoreDamagedError
 from .facts import EXTRACTOR_VERSION, ArticleFacts, InspectionRecord, extract_facts
@@ -212,8 +216,11 @@ class Assistant:
         """Answer `question` from the ingested articles. With `history` (chat messages, {"role", "content"}), a
         follow-up such as "Còn ở Đắk Lắk thì sao?" is answered as the previous question about Đắk Lắk.
         With an LLM configured, `on_token` receives its text as it is generated (before verification)."""
-        standalone = standalone_question(question, history)
-        self._check(standalone)  # before anything slow happens
+        followup = standalone_question(question, history)
+        self._check(followup)  # before anything slow happens
+        if followup.unclear and (self.llm is None or not history):  # "ở đó" with nothing before: ask which
+            return Answer(question, followup.clarification, False, language=followup.language, mode="clarify")
+        standalone = str(followup)
         self.ensure_seeded()
         retriever = self.retriever  # refuses an index built by another embedder, whichever route answers
         if self.llm is not None and history:
@@ -232,17 +239,35 @@ class Assistant:
         if unknown:  # "Kẻ Gian là ai?", "tỉnh Hà Tây": nothing to answer from, and nothing to list instead
             return refusal(query, unknown)
         _, articles, _, events = self._facts_cache()
-        result = fact_answer(query, articles, self.document_text, events)
+        combined = combined_answer(
+            query, articles, events, self.document_text, lambda sub: self._answer(sub, retriever, None)
+        )
+        if combined is not None:  # an aggregate, or a question naming two places, units or people
+            return self._corrected(query, combined)
+        opens = is_open(query)  # what / how / why: no record field answers it, but the records say whose teams
+        # worked where (a question about the Subcommittee's work where only another body's team was is refused)
+        asked = replace(query, fields=["free"]) if opens else query
+        result = fact_answer(asked, articles, self.document_text, events)
         if result.ambiguous:  # several teams would answer a question about one: say so instead of picking
             return refusal(query, ambiguous=result.ambiguous)
         facts = result.answer
         if facts is not None and self.llm is None:
             return self._corrected(query, facts)
+        if result.missing and query.wants_list and not opens:  # "Which provinces did X inspect in 2022?": the
+            return refusal(query, describe(query), result.missing)  # records of X in 2022 are the list; none says
         stats = retriever.term_stats(query.terms)
         # candidates from both sides: the passage route keeps the best of those whose article names every entity
         passages = retriever.search(query, k=self.settings.candidates, stats=stats)
+        opened = (
+            open_answer(query, passages, lambda terms: retriever.term_stats(terms).idf(), self.document_text)
+            if opens
+            else None
+        )
         exact = self._corrected(
-            query, facts or extractive_answer(query, passages, stats.idf(), self.document_text, self.settings)
+            query,
+            facts
+            or opened
+            or extractive_answer(query, passages, stats.idf(), self.document_text, self.settings, self._mentioned),
         )
         if self.llm is None or not exact.found:
             return exact  # nothing relevant: no LLM call

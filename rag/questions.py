@@ -261,12 +261,15 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
     (
         "deadline",
         r"\b(?:den|toi|truoc)\s+(?:ngay|khi|thoi diem)\s+nao\b|\bhan\s+(?:chot\s+)?(?:la\s+)?ngay nao\b"
-        r"|\b(?:until|by) when\b|\bdeadline\b",
+        r"|\b(?:until|by) when\b|\bdeadline\b"
+        # a question that is only its attribute ("[So sánh] thời hạn báo cáo … của A"): the deadline asked
+        r"|^\s*(?:so sanh\s+)?(?:thoi han|han chot)\b(?!.*\b(?:bao lau|may ngay)\b)",
     ),
     (
         "date",
         r"\bngay nao\b|\bkhi nao\b|\bbao gio\b|\bluc nao\b|\bthoi gian nao\b|\bngay may\b|^\s*when\b|\band when\b"
-        r"|\b(?:what|which) (?:date|day)\b|\bthoi diem nao\b",
+        r"|\b(?:what|which) (?:date|day)\b|\bthoi diem nao\b"
+        r"|^\s*(?:so sanh\s+)?thoi gian\b(?!.*\b(?:bao lau|may ngay)\b)",  # "[So sánh] thời gian kiểm tra của A"
     ),
     ("year", r"\bnam nao\b|\bnam may\b|\bnam bao nhieu\b|\b(?:what|which) year\b"),
     # "mấy ngày": the interrogative is "mấy"; the noun it counts is the count's own (`count_noun`), never residual
@@ -822,6 +825,11 @@ _SYNONYMS = {
 }
 
 
+def _glossed(word: str) -> str | None:
+    """The GLOSSARY entry for an English word, or for its singular ("teams" -> "team")."""
+    return word if word in GLOSSARY else word[:-1] if word.endswith("s") and word[:-1] in GLOSSARY else None
+
+
 _TITLE_PLACE = re.compile(
     r"\b(?:chuc vu|chuc danh|positions?|titles?)\s+(?:gi\s+|nao\s+)?(?:o|tai|trong|at|in)\s+(?:the\s+)?([^,?;]+)"
 )
@@ -867,13 +875,13 @@ def analyze(question: str, known: Known | None = None) -> Query:
         # other English words are dropped: the articles are Vietnamese and would never contain them.
         pieces, name = [], []
         for i, w in enumerate(re.findall(r"[\w’'-]+", re.sub(r"(?<=\w)['’]s\b", "", text)) + [""]):
-            if w and ((w[0].isupper() and i > 0) or w.isdigit()) and w.lower() not in GLOSSARY:
+            if w and ((w[0].isupper() and i > 0) or w.isdigit()) and _glossed(w.lower()) is None:
                 name.append(w)
                 continue
             pieces += [" ".join(name)] if name else []
             name = []
-            if w.lower() in GLOSSARY:
-                pieces.append(GLOSSARY[w.lower()])
+            if (word := _glossed(w.lower())) is not None:
+                pieces.append(GLOSSARY[word])
         pieces += [name for name in query.persons]
     else:  # a mixed question: its English domain words too
         pieces += [

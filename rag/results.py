@@ -54,9 +54,9 @@ class Answer:
     found: bool
     citations: list[Citation] = field(default_factory=list)
     language: str = "vi"
-    mode: str = (
-        "extractive"  # "facts": inspection records; "extractive": retrieved passages; "llm": verified LLM answer
-    )
+    # "facts": inspection records; "extractive": retrieved passages; "llm": verified LLM answer; "clarify": a follow-up
+    # with nothing to resolve it from, asked back
+    mode: str = "extractive"
     facts: list[dict[str, Any]] = field(default_factory=list)  # the inspection records used
     note: str | None = None  # e.g. why an LLM answer was replaced by the exact one
     # The self-contained question that was answered: a follow-up rewritten from the conversation ("Còn ở Đắk Lắk thì

@@ -25,20 +25,24 @@ from ..results import Answer, Passage
 from ..settings import Settings
 from ..vn.dates import find_dates
 from ..vn.entities import find_counts, find_teams, person_names, rank_before
-from ..vn.gazetteer import COMMITTEES, LOCAL_BODY, UNIT_HEAD, find_bodies, find_provinces, find_units
+from ..vn.gazetteer import COMMITTEES, LOCAL_BODY, SUBCOMMITTEE, UNIT_HEAD, find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold, has_diacritics, lexical_terms, split_sentences
-from ..vn.vocabulary import ROLE_WORDS, STAGES
+from ..vn.vocabulary import ROLE_WORDS, STAGES, TOPIC
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
+from .layout import answerable
 from .scope import MISSING, describe, holds, missing_entity, names, names_province, residual_terms, typed
 
 __all__ = ["extractive_answer"]
 
 MAX_QUOTE_CHARS = 420
+_VALUE_QUOTE_CHARS = 280
 _ASKED_BONUS = 0.35
 _PASSAGE_PRIOR = 0.15
 _MAX_SCORE = 2.1 + _ASKED_BONUS + _PASSAGE_PRIOR  # scales a sentence's score to [0, 1] for its citation
 _LOCAL_BODY = re.compile(LOCAL_BODY)  # "Ủy ban Kiểm tra Tỉnh ủy …", "Ban Chỉ đạo … tỉnh …"
+_DEADLINE = re.compile(r"\b(?:truoc|den|cham nhat|han|by|before|no later than)\s+(?:het\s+)?(?:ngay\s+)?$")
+_DATELINE = re.compile(r"^[\w .'-]{2,30}\((?:VNA|TTXVN|[A-ZĐ]{2,6})\)\s*[–—-]\s*")  # "Hanoi (VNA) – "
 # "Đoàn … do X làm Trưởng đoàn đã <verb>": the team is the subject of the verb
 _TEAM_DID = re.compile(r"\blam\s+(?:pho\s+)?truong doan\s+(?:da\s+|se\s+|vua\s+)?$")
 
@@ -58,18 +62,20 @@ def _coverage(terms: set[str], weights: dict[str, float]) -> float:
     return sum(w for t, w in weights.items() if t in terms) / total if total else 1.0
 
 
-def _trim(doc_text: str, a: int, b: int, weights: dict[str, float], keep: Callable[[str], bool]) -> tuple[int, int]:
-    """Cut an over-long sentence to its best window of clauses (split at ; : ,), at most MAX_QUOTE_CHARS, keeping
+def _trim(
+    doc_text: str, a: int, b: int, weights: dict[str, float], keep: Callable[[str], bool], limit: int = MAX_QUOTE_CHARS
+) -> tuple[int, int]:
+    """Cut an over-long sentence to its best window of clauses (split at ; : ,), at most `limit` characters, keeping
     what the answer needs (`keep` of the window must stay true when it was true of the sentence)."""
-    if b - a <= MAX_QUOTE_CHARS:
+    if b - a <= limit:
         return a, b
     cuts = [a] + [a + m.end() for m in re.finditer(r"[;:,]\s+", doc_text[a:b])] + [b]
     clauses = list(zip(cuts, cuts[1:], strict=False))
     score = [_coverage(set(lexical_terms(doc_text[x:y])), weights) + keep(doc_text[x:y]) for x, y in clauses]
     i = j = max(range(len(clauses)), key=score.__getitem__)
     while True:  # grow towards the better neighbour while it fits
-        left = score[i - 1] if i > 0 and clauses[j][1] - clauses[i - 1][0] <= MAX_QUOTE_CHARS else -1
-        right = score[j + 1] if j + 1 < len(clauses) and clauses[j + 1][1] - clauses[i][0] <= MAX_QUOTE_CHARS else -1
+        left = score[i - 1] if i > 0 and clauses[j][1] - clauses[i - 1][0] <= limit else -1
+        right = score[j + 1] if j + 1 < len(clauses) and clauses[j + 1][1] - clauses[i][0] <= limit else -1
         if left < 0 and right < 0:
             break
         if right >= left:
@@ -106,12 +112,18 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
     if fld == "body":
         return bool(find_bodies(s)) or bool(re.search(rf"\b{COMMITTEES}\b", f))
     if fld in ("province", "place"):
-        return bool(find_provinces(s)) or fld == "place" and bool(re.search(r"\btai\s+[A-ZĐ]", s))
+        s = _DATELINE.sub("", s)  # "Hanoi (VNA) – …": where the agency wrote from, not the place asked
+        places = find_provinces(s)
+        if fld == "province" and not find_teams(s):  # "The Sub-committee met in Hanoi": a venue, no team's place
+            places = [p for p in places if not re.search(r"\b(?:tai|o|in|at)\s+$", fold(s[max(0, p[1] - 6) : p[1]]))]
+        return bool(places) or fld == "place" and bool(re.search(r"\btai\s+[A-ZĐ]", s))
     if fld == "units":
         return bool(find_units(s)) or bool(re.search(rf"\b(?:{UNIT_HEAD})", f))
-    if fld == "date":
+    if fld == "date":  # a date of something done: not a document's, nor a deadline ("trước ngày 30/9")
         legal = [(r.span.start, r.span.end) for r in find_legal_refs(s)]
-        return any(not any(a <= d.start < b for a, b in legal) for d in find_dates(s))
+        return any(
+            not any(a <= d.start < b for a, b in legal) and not _DEADLINE.search(f, 0, d.start) for d in find_dates(s)
+        )
     if fld == "deadline":
         return bool(re.search(r"\b(?:den|toi|truoc)\s+(?:het\s+)?(?:ngay\s+)?\d{1,2}\s*[/-]\s*\d{1,2}", f))
     if fld == "year":
@@ -122,10 +134,11 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
         return any(r.key not in named and (not kinds or r.kind in kinds) for r in find_legal_refs(s))
     if fld == "count":
         counts = find_counts(s)
-        if q.count_noun:
-            return any(
-                noun.startswith(q.count_noun) or noun.split()[0] == q.count_noun.split()[0] for _, noun, _, _ in counts
-            )
+        # the counted noun as the articles write it: translated ("thành viên"), or as typed for an English article
+        typed = re.search(r"\bhow many\s+((?:[a-z]+\s+)?[a-z]+)", q.folded) if q.language == "en" else None
+        nouns = [n for n in (q.count_noun, typed.group(1) if typed else None) if n]
+        if nouns:
+            return any(noun.startswith(w) or noun.split()[0] == w.split()[0] for _, noun, _, _ in counts for w in nouns)
         return bool(counts)
     return True
 
@@ -167,9 +180,13 @@ def _context(text: str, title: str, a: int, b: int) -> str:
 
 def _team_of_another_body(sentence: str, q: Query) -> bool:
     """A team the sentence says is another body's: "Đoàn kiểm tra số 3 của Ban Chỉ đạo … tỉnh Thanh Hóa" says nothing
-    of the Subcommittee's team 3."""
+    of the Subcommittee's team 3; or a text opening with another body ("Ủy ban Kiểm tra Trung ương kiểm tra …", a
+    title). A question about internal political protection work asks about the Subcommittee's teams."""
     f = fold(sentence)
-    asked = {fold(b) for b in q.bodies}
+    asked = {fold(b) for b in q.bodies} or ({fold(SUBCOMMITTEE)} if q.topic else set())
+    opens = [o.name for o, a, _ in find_bodies(sentence) if a == len(sentence) - len(sentence.lstrip())]
+    if opens and not {fold(n) for n in opens} & asked or not opens and _LOCAL_BODY.match(f.lstrip()) and asked:
+        return not any(f.lstrip().startswith(b) for b in asked)
     for t in find_teams(sentence):
         of = re.compile(r"\s*,?\s*(?:cua|thuoc|of the|of)\s+").match(f, t.end)
         if not of:
@@ -183,7 +200,9 @@ def _team_of_another_body(sentence: str, q: Query) -> bool:
 
 
 def _in_scope(q: Query, sentence: str, context: str, date: str | None) -> bool:
-    """Every entity of the question in the sentence or its context (paragraph, title); no other year instead."""
+    """Every entity of the question in the sentence or its context (paragraph, title); no other year instead; no
+    other body's team (said in the sentence, or, when it names no team, the title's subject) for a question about
+    one body or about internal political protection (unless that team is said to inspect that work)."""
     f, c = fold(sentence), fold(context)
     for p in q.provinces:
         if not names_province(sentence + "\n" + context, p.name, date):
@@ -194,8 +213,12 @@ def _in_scope(q: Query, sentence: str, context: str, date: str | None) -> bool:
     for n in q.teams:
         if not re.search(rf"\b(?:so|no\.?) 0*{n}\b", f + " " + c):
             return False
-    if q.bodies and _team_of_another_body(sentence, q):
-        return False
+    title = context.split("\n", 1)[0]
+    if (q.bodies or q.topic) and (
+        _team_of_another_body(sentence, q) or not find_teams(sentence) and _team_of_another_body(title, q)
+    ):
+        if q.bodies or not re.search(TOPIC, f + " " + fold(title)):
+            return False
     if q.years:
         years = set(re.findall(r"\b(?:19|20)\d\d\b", f))
         if years and not years & {str(y) for y in q.years}:
@@ -204,8 +227,15 @@ def _in_scope(q: Query, sentence: str, context: str, date: str | None) -> bool:
 
 
 def extractive_answer(
-    query: Query, passages: list[Passage], idf: dict[str, float], doc_text: Callable[[str], str], settings: Settings
+    query: Query,
+    passages: list[Passage],
+    idf: dict[str, float],
+    doc_text: Callable[[str], str],
+    settings: Settings,
+    mentioned: Callable[[str], bool] = lambda name: False,
 ) -> Answer:
+    """`mentioned(name)`: whether any article of the library names `name` — a refusal says "no article mentions X"
+    only of an X that no article mentions, not of one the retrieved candidates happen to lack."""
     if not passages:
         return refusal(query, describe(query) if query.named else None)
     # 1. entities at document level
@@ -215,8 +245,8 @@ def extractive_answer(
             missing[p.doc_id] = missing_entity(doc_text(p.doc_id), query, p.date)
     kept = [p for p in passages if missing[p.doc_id] is None]
     if not kept:
-        first = next(m for m in missing.values() if m)
-        return refusal(query, first if len({m for m in missing.values()}) == 1 else describe(query))
+        absent = [m for m in dict.fromkeys(missing.values()) if m and not mentioned(m)]
+        return refusal(query, ", ".join(absent)) if absent else refusal(query)
     passages = kept[: settings.top_k]
 
     # 2. topic. A bigram weighs at most as much as its rarer syllable: a chance pair of common words must
@@ -251,6 +281,8 @@ def extractive_answer(
         spans = split_sentences(p.text)
         for i, (a, b) in enumerate(spans):
             s = p.text[a:b]
+            if not answerable(text, p.title, p.start + a, p.start + b):
+                continue  # a headline, heading, byline, caption, dateline or related link states nothing
             held = frozenset(f for f in fields if _holds_asked(f, s, query))
             if fields and not held:
                 continue
@@ -306,9 +338,13 @@ def extractive_answer(
     cites = Citations(doc_text)
     quotes: list[str] = []
     length = 0
+    # one date, deadline or number asked: the clauses around it, not a long sentence's every request
+    limit = _VALUE_QUOTE_CHARS if fields and set(fields) <= {"date", "deadline", "count", "year"} else MAX_QUOTE_CHARS
     for sent in chosen:
         text = doc_text(sent.passage.doc_id)
-        a, b = _trim(text, sent.start, sent.end, weights, lambda x: all(_holds_asked(f, x, query) for f in fields))
+        a, b = _trim(
+            text, sent.start, sent.end, weights, lambda x: all(_holds_asked(f, x, query) for f in fields), limit
+        )
         if cites.items and length + (b - a) > MAX_ANSWER_CHARS - 40:
             break
         n = cites.cite(
@@ -322,5 +358,6 @@ def extractive_answer(
         )
         quotes.append(f"{text[a:b]} [{n}]" if query.language == "vi" else f"“{text[a:b]}” [{n}]")
         length += b - a
-    answer = render(f"extractive_{query.language}", quotes=" ".join(quotes))
+    english = query.language == "en" and not any(has_diacritics(q) for q in quotes)
+    answer = render("quoted_en" if english else f"extractive_{query.language}", quotes=" ".join(quotes))
     return Answer(question=query.text, answer=answer, found=True, citations=cites.items, language=query.language)

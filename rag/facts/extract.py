@@ -205,9 +205,8 @@ def _events(doc: _Doc) -> list[tuple[TeamMention, list[tuple[int, int]], list[tu
 
 def _earlier_year(doc: _Doc, said: str) -> bool:
     """Whether `said` (folded) dates what follows to a year before the article's: "năm 2023" in a 2024 report."""
-    return bool(doc.pub and doc.pub.year) and any(
-        int(y) < (doc.pub.year or 0) for y in re.findall(r"\b(?:nam|in)\s+((?:19|20)\d\d)\b", said)
-    )
+    year = doc.pub.year if doc.pub else None
+    return bool(year) and any(int(y) < (year or 0) for y in re.findall(r"\b(?:nam|in)\s+((?:19|20)\d\d)\b", said))
 
 
 _EVENT_VERB = re.compile(
