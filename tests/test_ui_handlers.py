@@ -38,13 +38,13 @@ def test_chat_turn_returns_history_and_highlighted_sources(fake_assistant):
     assert "Nguyễn Quang Dương" in history[1]["content"] and "[1]" in h.plain(history[1]["content"])
     assert "<mark>" in html and "000_b584f524cb46930b.txt" in html and "Xem toàn bài" in html
     # a follow-up is answered for the new province and says which question it answered; the Đắk Lắk article names
-    # only a deputy head, so the answer says it names no head (never the deputy instead). The history comes back
-    # as Gradio hands it over (content as parts, escaped as shown) and is read back as text.
+    # only a deputy head, who led the meeting: the answer says it names no head and that the deputy led. The history
+    # comes back as Gradio hands it over (content as parts, escaped as shown) and is read back as text.
     history = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in history]
     history, html = h.chat(fake_assistant, "Còn ở Đắk Lắk thì sao?", history)
     reply = h.plain(history[-1]["content"])
-    assert "(Ai là trưởng đoàn kiểm tra tại Đắk Lắk?)" in reply and "Đắk Lắk không nêu trưởng đoàn" in reply
-    assert "Lê Hải Bình" not in reply
+    assert "(Ai là trưởng đoàn kiểm tra tại Đắk Lắk?)" in reply and "không nêu trưởng đoàn" in reply
+    assert "Phó Trưởng đoàn Lê Hải Bình" in reply and "dẫn đầu buổi làm việc" in reply
 
 
 def test_article_text_is_escaped(fake_assistant, tmp_path):
