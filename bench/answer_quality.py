@@ -4,7 +4,8 @@ and one row per category (field asked, language, must-refuse).
     python bench/answer_quality.py [NAME=GOLD.jsonl:DOCS_DIR ...]
 
 Sets always run: the development corpus (../shared/data/inspections-dev, its docs plus the seeds; skipped when
-absent), the project's gold on the seeds, and the project's second gold set (tests/data/inspections). Extra sets
+absent), the open-questions set (../shared/data/inspections-open over its docs, the dev docs and the seeds), the
+project's gold on the seeds, and the project's second gold set (tests/data/inspections). Extra sets
 (e.g. held-out sets kept outside the repository) are given as NAME=GOLD:DOCS.
 """
 
@@ -22,6 +23,11 @@ from rag.evaluation import evaluate, load_gold
 SEEDS = ROOT / "seeds"
 SETS: dict[str, tuple[Path, list[Path]]] = {
     "dev corpus": (SHARED / "inspections-dev" / "gold.jsonl", [SHARED / "inspections-dev" / "docs", SEEDS]),
+    # questions beyond one record field, over its own articles, the dev corpus's and the seeds
+    "open questions": (
+        SHARED / "inspections-open" / "gold.jsonl",
+        [SHARED / "inspections-open" / "docs", SHARED / "inspections-dev" / "docs", SEEDS],
+    ),
     "project gold": (ROOT / "tests" / "data" / "seed_questions.jsonl", [SEEDS]),
     "second gold": (ROOT / "tests" / "data" / "inspections" / "gold.jsonl", [ROOT / "tests" / "data" / "inspections" / "docs"]),
 }

@@ -57,6 +57,7 @@ class Assistant:
         self.settings = settings or Settings()
         self._seed_lock = threading.Lock()
         self._facts: tuple[tuple[int, int], list[ArticleFacts], Known, list[Event]] | None = None
+        self._texts: dict[str, str] = {}  # doc_id -> text, the most recently read last
         if embedder is not None:
             self.embedder = embedder
 
@@ -133,6 +134,7 @@ class Assistant:
         with self.store.writer():
             for d in hits:
                 self.store.remove_document(d["doc_id"])
+                self._texts.pop(d["doc_id"], None)
         return [d["source"] for d in hits]
 
     def reindex(self, progress: Progress | None = None) -> int:
@@ -284,7 +286,7 @@ class Assistant:
     def _mentioned(self, name: str) -> bool:
         """Whether any ingested article names `name` (a phrase search on the lexical index)."""
         words = [w for w in syllables(name) if w not in ("tinh", "thanh", "pho")] or syllables(name)
-        return self.store.phrase_count(words) > 0
+        return self.store.phrase_found(words)
 
     def _llm_answer(
         self,
@@ -398,8 +400,15 @@ class Assistant:
         return self.store.documents()
 
     def document_text(self, doc_id: str) -> str:
-        """The stored text of a document: citations' offsets point into it."""
-        return self.store.document_text(doc_id) or ""
+        """The stored text of a document: citations' offsets point into it. A document's id derives from its text,
+        so a text once read stays right for its id: the last ones read are kept (the answer routes read each
+        candidate article several times)."""
+        text = self._texts.pop(doc_id, None) or self.store.document_text(doc_id) or ""
+        if text:
+            self._texts[doc_id] = text
+            while len(self._texts) > 256:
+                del self._texts[next(iter(self._texts))]
+        return text
 
     def stats(self) -> dict[str, Any]:
         """What the index holds, and whether it is sound (the check run at open; `rag check` compares every id)."""

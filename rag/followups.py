@@ -188,6 +188,8 @@ def standalone_question(question: str, history: list[dict[str, Any]] | None) -> 
 
 
 def _resolve(text: str, context: _Context | None) -> Standalone:
+    if not any(_finditer(p, text) for p in (*_LEAD.values(), _TAIL, _ANAPHOR)):
+        return Standalone(text)  # no follow-up's mark: nothing to read (most questions, so before any analysis)
     language = analyze(text).language
     lead = next(iter(_finditer(_LEAD[language], text)), None)  # "The head …" is no "Thế …"
     a = lead.end() if lead else 0

@@ -345,18 +345,18 @@ class Catalog:
         row = self._query("SELECT count(*), coalesce(max(rowid), 0) FROM facts")[0]
         return row[0], row[1]
 
-    def phrase_count(self, terms: Sequence[str]) -> int:
-        """How many chunks hold these folded terms in a row (an FTS5 phrase query)."""
+    def phrase_found(self, terms: Sequence[str]) -> bool:
+        """Whether a chunk holds these folded terms in a row (an FTS5 phrase query; the first match ends it: a
+        count of a common phrase over a large library takes a second)."""
         if not terms:
-            return 0
+            return False
         phrase = '"' + " ".join(t.replace('"', '""') for t in terms) + '"'
-        return int(
-            self._query(
-                "SELECT count(*) FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-                f"WHERE chunks_fts MATCH ? AND c.gen = {_GEN}",
-                (phrase,),
-            )[0][0]
+        rows = self._query(
+            "SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            f"WHERE chunks_fts MATCH ? AND c.gen = {_GEN} LIMIT 1",
+            (phrase,),
         )
+        return bool(rows)
 
     # --- chunks and lexical search ------------------------------------------------------------------------------
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -368,8 +368,8 @@ class Store:
     def facts_version(self) -> tuple[int, int]:
         return self.catalog.facts_version()
 
-    def phrase_count(self, terms: Sequence[str]) -> int:
-        return self.catalog.phrase_count(terms)
+    def phrase_found(self, terms: Sequence[str]) -> bool:
+        return self.catalog.phrase_found(terms)
 
     def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
         return self.catalog.doc_freqs(terms)

@@ -6,13 +6,16 @@ Shared words alone pick titles and look-alike sentences, so similarity only find
 1. candidate articles: the retrieved passages' articles that name every entity of the question (as on the passage
    route), best retrieval score first, at most `_DOCS`;
 2. candidate sentences: those of body paragraphs (layout.blocks: never a headline, heading, byline, caption,
-   dateline or related link), each scored by the question's IDF-weighted terms in it (half credit for a term only
-   in what frames it: its heading or interviewer's question, the sentence before), the cue words of the kind of
-   answer asked (vn/cues: a "limits" question wants "còn thiếu", "tuy nhiên"…), the person the question names, and
-   the article's retrieval score;
+   dateline or related link). A sentence's evidence: the question's IDF-weighted terms in it (a heading right above
+   its paragraph counts as its own words; the sentence before, a farther heading and the headline half), the cue
+   words of the kind of answer asked (vn/cues: a "limits" question wants "còn thiếu", "tuy nhiên"…; a sentence
+   naming that finding, "chỉ ra một số tồn tại", more; one naming only another finding, "Đoàn đề nghị …", less),
+   the person or unit the question names, an enumeration of as many items as asked ("năm điều"). Priors rank
+   among them without being evidence: retrieval score, the question's language, a paragraph's first sentence, a
+   headline that is the question, the lede (which restates who, when and where);
 3. the answer window: the best sentence, with the items it announces ("… chỉ ra một số tồn tại." + what follows)
-   and its neighbours in the paragraph that give the same kind of answer, up to MAX_QUOTE_CHARS; a second window
-   when it scores close to the first and says something else;
+   and its neighbours in the paragraph that give the same kind of answer, up to MAX_QUOTE_CHARS; a second window,
+   best first: another finding of the asked kind in the same article, else one close in score;
 4. refusal by evidence: under `_MIN_EVIDENCE` (chosen on the development sets: BENCHMARKS.md) nothing is quoted.
 """
 
@@ -21,8 +24,9 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..prompts import render
 from ..questions import GLOSSARY, Query
@@ -31,7 +35,7 @@ from ..vn.cues import ANNOUNCES, GIVES, NAMES, OPEN_QUESTION, asked_items, asked
 from ..vn.text import fold, has_diacritics, lexical_terms, split_sentences
 from ..vn.vocabulary import STAGES
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
-from .layout import Block, blocks
+from .layout import blocks
 from .scope import MISSING, describe, missing_entity, names
 
 __all__ = ["is_open", "open_answer"]
@@ -39,7 +43,7 @@ __all__ = ["is_open", "open_answer"]
 log = logging.getLogger("rag")
 
 MAX_QUOTE_CHARS = 520
-_DOCS = 6
+_DOCS = 4
 _MIN_EVIDENCE = 0.7  # calibrated on the development sets (BENCHMARKS.md, "Open questions")
 _CUE_WEIGHT = 0.5
 _PERSON_WEIGHT = 0.25
@@ -107,14 +111,56 @@ def _unnamed(q: Query) -> str:
     return out
 
 
-def _focus(q: Query) -> set[str]:
-    """The folded syllables of the clause that holds the open interrogative (empty when the question is one clause)."""
-    parts = re.split(r"\s*[,;:]\s*", q.folded)
-    hit = [p for p in parts if OPEN_QUESTION.search(p)]
-    return set(hit[-1].split()) if hit and len(parts) > 1 else set()
+@dataclass(frozen=True)
+class _Read:
+    """A body sentence of an article and what any question looks up in it (computed once per article)."""
+
+    block: int  # its paragraph's number in layout.blocks
+    i: int  # its number in the paragraph
+    start: int
+    end: int
+    own: frozenset[str]  # lexical terms of the sentence, and of the heading right above its paragraph
+    near: frozenset[str]  # of what frames it less closely: the sentence before, a farther heading, the headline
+    own_text: str  # (the same as text, for an English question's words)
+    near_text: str
+    folded: str
+    near_folded: str
+    items: int  # how many items it enumerates
+    lede: bool  # the article's first body sentence
 
 
-def _coverage(have: set[str], near: set[str], weights: dict[str, float]) -> float:
+@lru_cache(maxsize=512)
+def _read(text: str, title: str) -> tuple[_Read, ...]:
+    out: list[_Read] = []
+    folded_title = fold(title)
+    title_terms = frozenset(lexical_terms(folded_title))
+    for b, block in enumerate(blocks(text, title)):
+        if block.kind != "body":
+            continue
+        frame = text[block.heading[0] : block.heading[1]] if block.heading else ""
+        frame_terms = frozenset(lexical_terms(fold(frame)))
+        before, before_terms = "", frozenset[str]()
+        for i, (x, y) in enumerate(split_sentences(text[block.start : block.end])):
+            a, z = block.start + x, block.start + y
+            s, f = text[a:z], fold(text[a:z])
+            terms = frozenset(lexical_terms(f))
+            own, near = (
+                (terms | frame_terms, title_terms | before_terms)
+                if block.after == 0
+                else (terms, title_terms | before_terms | frame_terms)
+            )
+            out.append(
+                _Read(
+                    b, i, a, z, own, near,
+                    f"{s} {frame}" if block.after == 0 else s, f"{title} {before} {frame if block.after else ''}",
+                    f, f"{folded_title} {fold(before)} {fold(frame) if block.after else ''}", items(s), not out,
+                )
+            )  # fmt: skip
+            before, before_terms = s, terms
+    return tuple(out)
+
+
+def _coverage(have: Set[str], near: Set[str], weights: dict[str, float]) -> float:
     """Weighted share of the question's terms in the sentence (full credit) or only in what frames it (half)."""
     total = sum(weights.values())
     got = sum(w if t in have else 0.5 * w if t in near else 0.0 for t, w in weights.items())
@@ -136,13 +182,10 @@ def open_answer(
     docs = list(best_of.values())[:_DOCS]
     if not docs:
         return None
-    # Terms in the clause of the interrogative weigh double: "Khi nhận nhiệm vụ X, ông Y cho biết sẽ ưu tiên những
-    # việc gì?" asks about the priorities; the first clause only says when.
-    focus = _focus(query)
     asked = {t for m in OPEN_QUESTION.finditer(query.folded) for t in lexical_terms(m.group())}  # "những nội dung gì"
     typed = _english(query.text) if query.language == "en" else {}
     idf = idf_of(list(query.terms))
-    weights = {t: idf.get(t, 0.0) * (2.0 if focus & set(t.split("_")) else 1.0) for t in query.terms}
+    weights = {t: idf.get(t, 0.0) for t in query.terms}
     # what the question names (people, units, bodies) chose the articles; in them, the sentence is picked by the
     # rest (and the person named): "What did General X ask the Y Committee to clarify?" -> "X asked … to clarify …"
     named = {t for n in [*query.persons, *(u.name for u in query.units), *query.bodies] for t in lexical_terms(n)}
@@ -164,21 +207,14 @@ def open_answer(
     wanted = asked_items(_unnamed(query))  # "năm điều … là gì": a sentence listing five things
     top = max(p.score for p in docs) or 1.0
 
-    candidates: list[tuple[int, Passage, str, Block, int, int, int, str]] = []  # (doc, …, block, i, start, end, frame)
-    for d, p in enumerate(docs):
-        text = doc_text(p.doc_id)
-        if stage and not re.search(stage, fold(f"{p.title}\n{text[:600]}")):
-            continue  # asked about the results (or a draft report) of an inspection: this article is not about them
-        for block in blocks(text, p.title):
-            if block.kind != "body":
-                continue
-            frame = text[block.heading[0] : block.heading[1]] if block.heading else ""
-            spans = [(block.start + x, block.start + y) for x, y in split_sentences(text[block.start : block.end])]
-            candidates += [(d, p, text, block, i, a, z, frame) for i, (a, z) in enumerate(spans)]
+    if stage:  # asked about the results (or a draft report) of an inspection: articles about them only
+        docs = [p for p in docs if re.search(stage, fold(f"{p.title}\n{doc_text(p.doc_id)[:600]}"))]
+    candidates = [(d, p, x) for d, p in enumerate(docs) for x in _read(doc_text(p.doc_id), p.title)]
     # English words weigh by how few candidate sentences hold them (the corpus' IDF knows few English articles)
     df: dict[str, int] = {}
-    for *_, text, _b, _i, a, z, _f in candidates:
-        for w in set(_english(text[a:z])) & set(typed):
+    own_en = {id(x): set(_english(x.own_text)) for *_, x in candidates} if typed else {}
+    for *_, x in candidates if typed else []:
+        for w in own_en[id(x)] & set(typed):
             df[w] = df.get(w, 0) + 1
     capitalized = {_stem(w.lower()) for w in re.findall(r"(?<=\w\W)([A-Z][a-z]+(?:-[a-z]+)*)", query.text)}  # names
     english = {
@@ -186,7 +222,6 @@ def open_answer(
         for w in typed
         if not w.isdigit()
     }
-
     # an article whose headline is what the question asks about ("How is X's boom putting Y to the test?")
     titled = [
         max(
@@ -199,51 +234,38 @@ def open_answer(
     # "bảo vệ"; "industrial boom" has none): its Vietnamese coverage counts for the share of words translated.
     common = [w for stem, w in typed.items() if stem not in capitalized]  # (names are matched as entities)
     translated = sum(w in GLOSSARY or w[:-1] in GLOSSARY for w in common) / len(common) if common else 1.0
+    asks = set(kinds)
     sentences: list[_Sentence] = []
-    previous: tuple[int, int] = (0, 0)
-    lede = {min(b.start for b in blocks(doc_text(p.doc_id), p.title) if b.kind == "body") for p in docs if p}
-    for d, p, text, block, i, a, z, frame in candidates:
-        s = text[a:z]
-        before = text[previous[0] : previous[1]] if i else ""
-        previous = (a, z)
-        # what frames the sentence: the heading right above its paragraph counts as the sentence's own words;
-        # a farther heading, the sentence before and the title count half
-        own = f"{s} {frame}" if block.after == 0 else s
-        near = f"{p.title} {before}" + ("" if block.after == 0 else f" {frame}")
-        lex = translated * _coverage(set(lexical_terms(own)), set(lexical_terms(near)), weights)
+    for d, p, x in candidates:
+        lex = translated * _coverage(x.own, x.near, weights)
         if english:
-            lex = max(lex, _coverage(set(_english(own)), set(_english(near)), english))
-        f = fold(s)
-        given = {k for k in GIVES if re.search(GIVES[k], f)}
-        cue = len(given & set(kinds)) / len(kinds) if kinds else 0.0
+            lex = max(lex, _coverage(own_en[id(x)], set(_english(x.near_text)), english))
+        given = {k for k in asks | _FINDINGS if re.search(GIVES[k], x.folded)} if asks else set()
+        cue = len(given & asks) / len(asks) if asks else 0.0
         # a sentence naming the finding asked ("chỉ ra một số tồn tại") holds or announces it; one naming only
         # another kind of finding ("Đoàn đề nghị …" when shortcomings are asked) does not answer
-        named_kinds = {k for k, p in NAMES.items() if re.search(p, f)}
-        names_asked = bool(named_kinds & set(kinds))
-        other_kind = bool(named_kinds - set(kinds)) or not cue and bool(given & _FINDINGS - set(kinds))
-        elsewhere = bool(_FINDINGS & set(kinds)) and not names_asked and other_kind
+        named = {k for k, pattern in NAMES.items() if re.search(pattern, x.folded)} if asks & _FINDINGS else set()
+        names_asked = bool(named & asks)
+        other_kind = bool(named - asks) or not cue and bool(given & _FINDINGS - asks)
+        elsewhere = bool(_FINDINGS & asks) and not names_asked and other_kind
         person = max(
             (
-                1.0 if names(f, n) else 0.7 if names(f, given_name) else 0.5 if names(fold(near), n) else 0.0
-                for n, given_name in persons
+                1.0 if names(x.folded, n) else 0.7 if names(x.folded, given) else 0.5 if names(x.near_folded, n) else 0
+                for n, given in persons
             ),
             default=0.0,
         )
-        same_language = (query.language == "en") != _vietnamese(s)
-        unit = max((1.0 if names(f, u) else 0.5 if names(fold(near), u) else 0.0 for u in units), default=0.0)
-        evidence = lex + _CUE_WEIGHT * cue + _PERSON_WEIGHT * max(person, unit) + 0.2 * (wanted == items(s))
+        unit = max((1.0 if names(x.folded, u) else 0.5 if names(x.near_folded, u) else 0 for u in units), default=0)
+        evidence = lex + _CUE_WEIGHT * cue + _PERSON_WEIGHT * max(person, unit) + 0.2 * (wanted == x.items)
         evidence += 0.2 * names_asked
-        score = evidence + _PRIOR_WEIGHT * p.score / top
-        score += 0.1 * same_language + 0.05 * (i == 0) + 0.3 * titled[d]  # a paragraph's first sentence: its topic
-        score -= 0.2 * (a in lede)  # the lede restates who, when and where; an open question asks for more
-        score -= 0.1 * max(0, z - a - 300) / 300 + 0.2 * elsewhere  # long sentences hold many words by chance
-        sentences.append(_Sentence(d, blocks(text, p.title).index(block), a, z, score, evidence, cue > 0))
+        score = evidence + _PRIOR_WEIGHT * p.score / top + 0.3 * titled[d]
+        vietnamese = _vietnamese(x.own_text) if typed else True  # (only an English question tells them apart)
+        score += 0.1 * ((query.language == "en") != vietnamese) + 0.05 * (x.i == 0)  # a paragraph's first: its topic
+        score -= 0.2 * x.lede  # the lede restates who, when and where; an open question asks for more
+        score -= 0.1 * max(0, x.end - x.start - 300) / 300 + 0.2 * elsewhere  # long ones hold many words by chance
+        sentences.append(_Sentence(d, x.block, x.start, x.end, score, evidence, cue > 0))
     ranked = sorted(sentences, key=lambda s: -s.score)
-    log.debug(
-        "open route: %s",
-        [(round(s.score, 3), doc_text(docs[s.doc].doc_id)[s.start : s.start + 70]) for s in ranked[:6]],
-    )
-    log.debug("open route evidence: %.3f", ranked[0].evidence if ranked else 0.0)
+    log.debug("open route evidence: %.3f", ranked[0].evidence if ranked else 0.0)  # (bench/open_route.py reads it)
     if not ranked or ranked[0].evidence < _MIN_EVIDENCE:  # the articles about what it names were read: say so
         lang = 1 if query.language == "en" else 0
         return refusal(query, describe(query), MISSING["free"][lang]) if query.named else refusal(query)
