@@ -37,6 +37,7 @@ from .questions import Known, Query, analyze
 from .results import Answer, IngestReport, Passage
 from .retrieval import Retriever
 from .settings import Settings
+from .vn.legal import find_legal_refs
 from .vn.text import fold, syllables
 
 __all__ = ["Assistant"]
@@ -58,6 +59,7 @@ class Assistant:
         self._seed_lock = threading.Lock()
         self._facts: tuple[tuple[int, int], list[ArticleFacts], Known, list[Event]] | None = None
         self._texts: dict[str, str] = {}  # doc_id -> text, the most recently read last
+        self._texts_lock = threading.Lock()
         if embedder is not None:
             self.embedder = embedder
 
@@ -134,7 +136,8 @@ class Assistant:
         with self.store.writer():
             for d in hits:
                 self.store.remove_document(d["doc_id"])
-                self._texts.pop(d["doc_id"], None)
+                with self._texts_lock:
+                    self._texts.pop(d["doc_id"], None)
         return [d["source"] for d in hits]
 
     def reindex(self, progress: Progress | None = None) -> int:
@@ -242,7 +245,7 @@ class Assistant:
             return refusal(query, unknown)
         _, articles, _, events = self._facts_cache()
         combined = combined_answer(
-            query, articles, events, self.document_text, lambda sub: self._answer(sub, retriever, None)
+            query, articles, events, self.document_text, lambda sub: self._answer(sub, retriever, None), self._mentioned
         )
         if combined is not None:  # an aggregate, or a question naming two places, units or people
             return self._corrected(query, combined)
@@ -284,7 +287,17 @@ class Assistant:
         return answer
 
     def _mentioned(self, name: str) -> bool:
-        """Whether any ingested article names `name` (a phrase search on the lexical index)."""
+        """Whether any ingested article names `name`: a team number or a document by the records of every article
+        (a phrase of such common words takes seconds to search over a large library), a year or a date is not
+        claimed absent, anything else by a phrase search on the lexical index."""
+        articles = self._facts_cache()[1]
+        team = re.fullmatch(r"(?:Đoàn kiểm tra số|inspection team no\.) (\d+)", name)
+        if team:
+            return any(r.team == int(team[1]) for a in articles for r in a.events)
+        if refs := find_legal_refs(name):
+            return any(x.key == refs[0].key for a in articles for x in a.legal)
+        if re.search(r"\d", name):
+            return True
         words = [w for w in syllables(name) if w not in ("tinh", "thanh", "pho")] or syllables(name)
         return self.store.phrase_found(words)
 
@@ -403,9 +416,12 @@ class Assistant:
         """The stored text of a document: citations' offsets point into it. A document's id derives from its text,
         so a text once read stays right for its id: the last ones read are kept (the answer routes read each
         candidate article several times)."""
-        text = self._texts.pop(doc_id, None) or self.store.document_text(doc_id) or ""
-        if text:
-            self._texts[doc_id] = text
+        with self._texts_lock:  # (the page answers and ingests in several threads)
+            text = self._texts.pop(doc_id, None)
+        text = text or self.store.document_text(doc_id) or ""
+        with self._texts_lock:
+            if text:
+                self._texts[doc_id] = text
             while len(self._texts) > 256:
                 del self._texts[next(iter(self._texts))]
         return text

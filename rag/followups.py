@@ -32,7 +32,11 @@ __all__ = ["Standalone", "standalone_question", "message_text"]
 # "Còn", "ở Đô Lương" no "ở đó"), else on the folded text. Offsets are the text's either way.
 # "Còn ở Đắk Lắk thì sao?", "Thế còn đoàn số 4?", "What about Dak Lak?", "And in Tra Vinh?", "Thế đoàn … ?": the
 # words that mark a follow-up, stripped to leave what it says itself
-_LEAD = {"vi": r"^(?:(?:vậy|thế)\s+còn|vậy|thế|còn)\b[\s,]*", "en": r"^(?:and|what about|how about)\b[\s,]*"}
+# ("Thế nào là …", "Vậy là …" ask something of their own)
+_LEAD = {
+    "vi": r"^(?:(?:vậy|thế)\s+còn|vậy(?!\s+là\b)|thế(?!\s+nào\b)|còn)\b[\s,]*",
+    "en": r"^(?:and|what about|how about)\b[\s,]*",
+}
 _TAIL = r"\s*\b(?:thì sao|thì thế nào|nữa(?:\s+không)?)\s*(?=[?.!]*$)"
 # the anaphors by what they stand for; "the team 9" names its team, "were there" is no place
 _ANAPHOR = "|".join(
@@ -40,7 +44,7 @@ _ANAPHOR = "|".join(
     for kind, pattern in (
         (
             "team",
-            r"\bđoàn (?:kiểm tra |công tác )?(?:đó|này|ấy)\b"
+            r"\bđoàn (?:kiểm tra |công tác )?(?:đó|này|ấy)\b(?!\s+(?:ông|bà|đồng chí)\b)"  # (folded "do" is "by")
             r"|\b(?:that|this) (?:inspection )?team\b(?!\s*(?:no\.?|number)?\s*\d)",
         ),
         # "the team" refers back only in a question that names nothing ("Who led the inspection team in Nghe An?")
@@ -214,8 +218,9 @@ def _resolve(text: str, context: _Context | None) -> Standalone:
         anaphors.append(("team" if kind == "the_team" else kind, m.start(), m.end()))
     if not lead and not tail and not anaphors:
         return Standalone(text, language=language)
-    if context is None:
-        return Standalone(text, True, language)
+    if context is None:  # no conversation: what points back, or a bare "Còn X thì sao?", has nothing to go by
+        only_marked = bool(lead or tail) and not [f for f in own.fields if f != "free"]
+        return Standalone(text, only_marked or any(kind != "body" for kind, *_ in anaphors), language)
     plain = language == "vi" and not has_diacritics(text)  # typed without diacritics: what is put in is too
     if anaphors:
         out = _substitute(text, anaphors, own, context, language)

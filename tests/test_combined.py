@@ -93,7 +93,7 @@ def test_a_count_scoped_to_the_subcommittee_counts_only_its_teams(a):
 )
 def test_what_the_records_cannot_answer_is_left_to_the_usual_routes(a, question):
     _, articles, known, events = a._facts_cache()
-    assert combined_answer(analyze(question, known), articles, events, a.document_text, a.ask) is None
+    assert combined_answer(analyze(question, known), articles, events, a.document_text, a.ask, a._mentioned) is None
 
 
 def test_two_places_are_answered_one_cited_block_each(a):
@@ -154,7 +154,7 @@ def test_each_parts_citations_are_renumbered_refusals_too(a):
 
     _, articles, known, events = a._facts_cache()
     q = analyze("Ai dẫn đầu đoàn kiểm tra của Tiểu ban ở Yên Bái và ở Tuyên Quang?", known)
-    answer = combined_answer(q, articles, events, a.document_text, part)
+    answer = combined_answer(q, articles, events, a.document_text, part, a._mentioned)
     assert answer is not None and answer.found
     assert answer.answer.splitlines()[1].endswith("[2].")  # the refusal's own source, renumbered
     assert [c.doc_id for c in answer.citations] == [docs["yb.txt"], docs["tq_ubkt.txt"]]
@@ -233,3 +233,9 @@ def test_everyone_who_held_a_title_once_each_and_no_deputy(tmp_path):
     answer = ask(assistant, "Những ai từng giữ chức Vụ trưởng Vụ Địa phương Ban Nội chính Trung ương?")
     assert answer.found and answer.answer.startswith("2 người")
     assert "Vi Đức Lâm" in answer.answer and "Lò Thị Sen" in answer.answer and "Mạc Văn Tú" not in answer.answer
+
+
+def test_a_quote_cut_to_fit_keeps_its_own_citation_mark():
+    text = "Đoàn chỉ ra " + "nhiều tồn tại ở cơ sở, " * 20 + "cần khắc phục. [1] Một câu ngắn khác. [2]"
+    out = _fit(text, 280)
+    assert len(out) <= 280 and out.endswith("[1]") and "[2]" not in out

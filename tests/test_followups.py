@@ -152,3 +152,17 @@ def test_ask_asks_back_what_it_cannot_resolve(fake_assistant):
     assert not answer.found and answer.mode == "clarify" and answer.standalone == "Còn gì nữa không?"
     answer = fake_assistant.ask("What did the team find there?")
     assert answer.answer == "Which province, unit or team do you mean?" and answer.language == "en"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Thế nào là một cuộc kiểm tra trực tiếp?",  # "Thế nào là" asks something of its own
+        "Vậy là tỉnh đã khắc phục xong chưa?",
+        "Why is it hard to verify the files of members abroad?",  # "it" as a filler
+        "Doan do ong Le Van Tam dan dau lam viec o dau?",  # folded "do" is "by", not "đó"
+    ],
+)
+def test_a_question_that_stands_alone_is_never_asked_back(question):
+    result = standalone_question(question, None)
+    assert not result.unclear and result == question

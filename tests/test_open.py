@@ -159,3 +159,17 @@ In 2029 the Sub-committee set up four inspection teams, three of them for centra
     a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
     a.ingest([write(tmp_path / "review.txt", review), write(tmp_path / "yen_bai.txt", RESULTS)])
     assert not a.ask("Which provinces did the Sub-committee inspect in 2029?").found
+
+
+def test_a_cut_without_a_space_is_still_a_real_span():
+    from rag.answers.open import _head
+
+    assert _head("x" * 600, 0, 600, 520) == (0, 520)
+    assert _head("a, " + "y" * 600, 0, 603, 520)[1] > 0
+
+
+def test_a_text_stored_a_line_a_paragraph_keeps_its_body_after_a_dateline_line():
+    text = "Thứ hai, 2/11/2023 | 14:30\nĐoàn kiểm tra số 5 làm việc tại Phú Thọ.\nĐoàn đề nghị tỉnh rà soát hồ sơ?"
+    assert [b.kind for b in blocks(text, "")] == ["skip", "body", "prompt"]
+    start = text.index("Đoàn kiểm tra")
+    assert answerable(text, "", start, start + 10)

@@ -27,7 +27,6 @@ from ..vn.gazetteer import BODIES, SUBCOMMITTEE, find_bodies, find_provinces, fi
 from ..vn.text import fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
 from .facts import Event, fact_answer
-from .scope import names, names_province
 
 __all__ = ["combined_answer"]
 
@@ -38,12 +37,14 @@ def combined_answer(
     events: list[Event],
     doc_text: Callable[[str], str],
     ask_one: Callable[[str], Answer],
+    mentioned: Callable[[str], bool],
 ) -> Answer | None:
     """The answer when the question is an aggregate or names two entities; None for any other question (the usual
-    routes answer it). `ask_one` answers a self-contained sub-question (one entity) by the usual routes."""
+    routes answer it). `ask_one` answers a self-contained sub-question (one entity) by the usual routes;
+    `mentioned(name)` says whether any article of the library names `name`."""
     pair = _pair(query)
     if pair is not None:
-        return _joined(query, pair, articles, doc_text, ask_one)
+        return _joined(query, pair, doc_text, ask_one, mentioned)
     return (
         _count(query, articles, events, doc_text)
         or _holders(query, articles, doc_text)
@@ -130,9 +131,9 @@ def _sub(q: Query, keep: _Entity, drop: _Entity) -> str:
 def _joined(
     q: Query,
     pair: tuple[_Entity, _Entity],
-    articles: list[ArticleFacts],
     doc_text: Callable[[str], str],
     ask_one: Callable[[str], Answer],
+    mentioned: Callable[[str], bool],
 ) -> Answer | None:
     cites = Citations(doc_text)
     blocks: list[str] = []
@@ -145,7 +146,7 @@ def _joined(
         sub = ask_one(question)
         label = f"{keep.name}: "
         answers += [sub] if sub.found else []
-        text = _renumbered(cites, sub) if sub.found else _refused(q, keep, sub, articles, doc_text, cites)
+        text = _renumbered(cites, sub) if sub.found else _refused(q, keep, sub, mentioned, cites)
         blocks.append(label + _fit(text, budget - len(label)))
     text, citations = cites.used_in("\n".join(blocks))
     modes = {a.mode for a in answers}
@@ -180,23 +181,18 @@ def _fit(text: str, limit: int) -> str:
     text = next((text[:e] for e in reversed(ends) if e <= limit), text) if len(text) > limit else text
     if len(text) <= limit:
         return text
+    text = text[: ends[0]] if ends else text  # no whole quote fits: the first one, cut below, with its own marks
     marks = re.search(r"(?:\[\d+\])+\.?$", text)
     tail = marks.group() if marks else ""
     head = text[: limit - len(tail) - 2]
     return head[: head.rfind(" ")].rstrip(",;: ") + "…" + (" " + tail if tail else "")
 
 
-def _refused(
-    q: Query, e: _Entity, sub: Answer, articles: list[ArticleFacts], doc_text: Callable[[str], str], cites: Citations
-) -> str:
+def _refused(q: Query, e: _Entity, sub: Answer, mentioned: Callable[[str], bool], cites: Citations) -> str:
     """Why this part has no answer (with the sources a refusal may cite: "only another body's team went there [1]").
-    "No article names X" is said only when none does: a sub-question's refusal of a combination ("nothing about
-    Tây Ninh, 2024") must not read as the library lacking Tây Ninh."""
-
-    def named(text: str) -> bool:
-        return names_province(text, e.name, None) if e.kind == "province" else names(fold(text), e.name)
-
-    if not any(named(doc_text(a.doc_id)) for a in articles):
+    "No article names X" is said only when none does (`mentioned`, the library-wide check): a sub-question's
+    refusal of a combination ("nothing about Tây Ninh, 2024") must not read as the library lacking Tây Ninh."""
+    if not mentioned(e.name):
         return render(f"not_found_entity_{q.language}", entity=e.name)
     claim = render(f"not_found_entity_{q.language}", entity="\0").split("\0")[0]  # "Không có bài báo nào … về "
     return render(f"part_not_stated_{q.language}") if sub.answer.startswith(claim) else _renumbered(cites, sub)

@@ -27,7 +27,7 @@ from ..vn.dates import find_dates
 from ..vn.entities import find_counts, find_teams, person_names, rank_before
 from ..vn.gazetteer import COMMITTEES, LOCAL_BODY, SUBCOMMITTEE, UNIT_HEAD, find_bodies, find_provinces, find_units
 from ..vn.legal import find_legal_refs
-from ..vn.text import fold, has_diacritics, lexical_terms, split_sentences
+from ..vn.text import fold, has_diacritics, lexical_terms, split_sentences, vietnamese
 from ..vn.vocabulary import ROLE_WORDS, STAGES, TOPIC
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
 from .layout import answerable
@@ -115,7 +115,8 @@ def _holds_asked(fld: str, s: str, q: Query) -> bool:
         s = _DATELINE.sub("", s)  # "Hanoi (VNA) – …": where the agency wrote from, not the place asked
         places = find_provinces(s)
         if fld == "province" and not find_teams(s):  # "The Sub-committee met in Hanoi": a venue, no team's place
-            places = [p for p in places if not re.search(r"\b(?:tai|o|in|at)\s+$", fold(s[max(0, p[1] - 6) : p[1]]))]
+            venue = re.compile(r"\b(?:tai|o|in|at)\s+(?:tinh\s+|thanh pho\s+|tp\.?\s*)?$")
+            places = [p for p in places if not venue.search(fold(s[max(0, p[1] - 18) : p[1]]))]
         return bool(places) or fld == "place" and bool(re.search(r"\btai\s+[A-ZĐ]", s))
     if fld == "units":
         return bool(find_units(s)) or bool(re.search(rf"\b(?:{UNIT_HEAD})", f))
@@ -232,10 +233,11 @@ def extractive_answer(
     idf: dict[str, float],
     doc_text: Callable[[str], str],
     settings: Settings,
-    mentioned: Callable[[str], bool] = lambda name: False,
+    mentioned: Callable[[str], bool] = lambda name: True,
 ) -> Answer:
     """`mentioned(name)`: whether any article of the library names `name` — a refusal says "no article mentions X"
-    only of an X that no article mentions, not of one the retrieved candidates happen to lack."""
+    only of an X that no article mentions, not of one the retrieved candidates happen to lack (by default it claims
+    nothing of the kind)."""
     if not passages:
         return refusal(query, describe(query) if query.named else None)
     # 1. entities at document level
@@ -245,9 +247,7 @@ def extractive_answer(
             missing[p.doc_id] = missing_entity(doc_text(p.doc_id), query, p.date)
     kept = [p for p in passages if missing[p.doc_id] is None]
     if not kept:
-        # (a numbered thing — team, document, year, date — is not searched for: a phrase of such common words
-        # takes seconds over a large library; the plain refusal claims nothing of it)
-        absent = [m for m in dict.fromkeys(missing.values()) if m and not re.search(r"\d", m) and not mentioned(m)]
+        absent = [m for m in dict.fromkeys(missing.values()) if m and not mentioned(m)]
         return refusal(query, ", ".join(absent)) if absent else refusal(query)
     passages = kept[: settings.top_k]
 
@@ -360,6 +360,6 @@ def extractive_answer(
         )
         quotes.append(f"{text[a:b]} [{n}]" if query.language == "vi" else f"“{text[a:b]}” [{n}]")
         length += b - a
-    english = query.language == "en" and not any(has_diacritics(q) for q in quotes)
+    english = query.language == "en" and not any(vietnamese(q) for q in quotes)
     answer = render("quoted_en" if english else f"extractive_{query.language}", quotes=" ".join(quotes))
     return Answer(question=query.text, answer=answer, found=True, citations=cites.items, language=query.language)

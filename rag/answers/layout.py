@@ -18,7 +18,9 @@ from ..vn.text import fold
 
 __all__ = ["Block", "blocks", "answerable"]
 
-_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
+# A line is a paragraph: sentences never cross a line break (vn/text.split_sentences), and a text stored one
+# sentence a line, or with its dateline on the line above the lead, must not be read as one block of that kind
+_PARAGRAPH = re.compile(r"[^\n]+")
 # "Tin liên quan:", "Bài liên quan", "TIN LIÊN QUAN", "Related news", "Xem thêm", "Đọc thêm": the rest is links
 _RELATED = re.compile(
     r"^\s*(?:tin|bai|chu de)\s+(?:lien quan|khac)\b|^\s*related\b|^\s*(?:xem|doc) them\b|^\s*see also"

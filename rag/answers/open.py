@@ -31,8 +31,8 @@ from functools import lru_cache
 from ..prompts import render
 from ..questions import GLOSSARY, Query
 from ..results import Answer, Passage
-from ..vn.cues import ANNOUNCES, GIVES, NAMES, OPEN_QUESTION, asked_items, asked_kinds, items
-from ..vn.text import fold, has_diacritics, lexical_terms, split_sentences
+from ..vn.cues import ANNOUNCES, NAMES, OPEN_QUESTION, asked_items, asked_kinds, gives, items
+from ..vn.text import fold, lexical_terms, split_sentences, vietnamese
 from ..vn.vocabulary import STAGES
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
 from .layout import blocks
@@ -75,7 +75,9 @@ def is_open(q: Query) -> bool:
     """Asks what / how / why (no field a record or a typed check answers): the open route's questions."""
     fields = set(q.fields) - ({"team"} if not _TEAM_ASKED.search(q.folded) else set())
     # (or no interrogative but the kind of answer: "[So sánh] những tồn tại Đoàn chỉ ra ở A")
-    return fields <= {"free"} and bool(OPEN_QUESTION.search(q.folded) or asked_kinds(_unnamed(q)))
+    return fields <= {"free"} and bool(
+        OPEN_QUESTION.search(q.folded) or asked_kinds(_unnamed(q), q.text if q.accented else None)
+    )
 
 
 _IRREGULAR = {
@@ -107,7 +109,7 @@ def _unnamed(q: Query) -> str:
     """The folded question without the names it holds ("Ban Chỉ đạo 35" asks for no "chỉ đạo")."""
     out = q.folded
     for name in [*q.persons, *(u.name for u in q.units), *q.bodies]:
-        out = out.replace(fold(name), " ")
+        out = out.replace(fold(name), " _ ")  # (a placeholder: the words around a name do not join up)
     return out
 
 
@@ -188,7 +190,7 @@ def open_answer(
     weights = {t: idf.get(t, 0.0) for t in query.terms}
     # what the question names (people, units, bodies) chose the articles; in them, the sentence is picked by the
     # rest (and the person named): "What did General X ask the Y Committee to clarify?" -> "X asked … to clarify …"
-    named = {t for n in [*query.persons, *(u.name for u in query.units), *query.bodies] for t in lexical_terms(n)}
+    name_terms = {t for n in [*query.persons, *(u.name for u in query.units), *query.bodies] for t in lexical_terms(n)}
     # (a bigram weighs at most as much as its rarer syllable: "trung_uong kiem" across two names is no topic; one
     # across a comma is none at all)
     clauses = {t for part in re.split(r"[^\w\s]+", query.folded) for t in lexical_terms(part)}
@@ -198,13 +200,13 @@ def open_answer(
     weights = {
         t: min(w, *(idf.get(part, w) for part in t.split("_"))) * (1.0 if t in topic else 0.4)
         for t, w in weights.items()
-        if t not in query.entity_terms | asked | named and ("_" not in t or t in clauses)
+        if t not in query.entity_terms | asked | name_terms and ("_" not in t or t in clauses)
     }
-    kinds = asked_kinds(_unnamed(query))
+    kinds = asked_kinds(_unnamed(query), query.text if query.accented else None)
     stage = STAGES[query.stage] if query.stage in ("draft", "results") else None
     persons = [(fold(n), fold(n).split()[-1]) for n in query.persons]  # the whole name, and the given name
     units = [fold(u.name) for u in query.units]  # "hạn chế gì ở Thị ủy Kỳ Anh": the sentence about that unit
-    wanted = asked_items(_unnamed(query))  # "năm điều … là gì": a sentence listing five things
+    wanted = asked_items(_unnamed(query), query.text if query.accented else None)  # "năm điều": five things
     top = max(p.score for p in docs) or 1.0
 
     if stage:  # asked about the results (or a draft report) of an inspection: articles about them only
@@ -240,18 +242,18 @@ def open_answer(
         lex = translated * _coverage(x.own, x.near, weights)
         if english:
             lex = max(lex, _coverage(own_en[id(x)], set(_english(x.near_text)), english))
-        given = {k for k in asks | _FINDINGS if re.search(GIVES[k], x.folded)} if asks else set()
+        given = {k for k in asks | _FINDINGS if gives(k, x.folded)} if asks else set()
         cue = len(given & asks) / len(asks) if asks else 0.0
         # a sentence naming the finding asked ("chỉ ra một số tồn tại") holds or announces it; one naming only
         # another kind of finding ("Đoàn đề nghị …" when shortcomings are asked) does not answer
-        named = {k for k, pattern in NAMES.items() if re.search(pattern, x.folded)} if asks & _FINDINGS else set()
-        names_asked = bool(named & asks)
-        other_kind = bool(named - asks) or not cue and bool(given & _FINDINGS - asks)
+        kinds_named = {k for k, pattern in NAMES.items() if re.search(pattern, x.folded)} if asks & _FINDINGS else set()
+        names_asked = bool(kinds_named & asks)
+        other_kind = bool(kinds_named - asks) or not cue and bool(given & _FINDINGS - asks)
         elsewhere = bool(_FINDINGS & asks) and not names_asked and other_kind
         person = max(
             (
-                1.0 if names(x.folded, n) else 0.7 if names(x.folded, given) else 0.5 if names(x.near_folded, n) else 0
-                for n, given in persons
+                1.0 if names(x.folded, n) else 0.7 if names(x.folded, first) else 0.5 if names(x.near_folded, n) else 0
+                for n, first in persons
             ),
             default=0.0,
         )
@@ -259,8 +261,8 @@ def open_answer(
         evidence = lex + _CUE_WEIGHT * cue + _PERSON_WEIGHT * max(person, unit) + 0.2 * (wanted == x.items)
         evidence += 0.2 * names_asked
         score = evidence + _PRIOR_WEIGHT * p.score / top + 0.3 * titled[d]
-        vietnamese = _vietnamese(x.own_text) if typed else True  # (only an English question tells them apart)
-        score += 0.1 * ((query.language == "en") != vietnamese) + 0.05 * (x.i == 0)  # a paragraph's first: its topic
+        in_vietnamese = vietnamese(x.own_text) if typed else True  # (only an English question tells them apart)
+        score += 0.1 * ((query.language == "en") != in_vietnamese) + 0.05 * (x.i == 0)  # a paragraph's first: its topic
         score -= 0.2 * x.lede  # the lede restates who, when and where; an open question asks for more
         score -= 0.1 * max(0, x.end - x.start - 300) / 300 + 0.2 * elsewhere  # long ones hold many words by chance
         sentences.append(_Sentence(d, x.block, x.start, x.end, score, evidence, cue > 0))
@@ -295,7 +297,7 @@ def open_answer(
         text = doc_text(p.doc_id)
         n = cites.cite(p.doc_id, p.source, p.title, a, z, round(min(1.0, ranked[0].score / 2), 4), p.date)
         quote = text[a:z]
-        english_quotes = english_quotes and not _vietnamese(quote)
+        english_quotes = english_quotes and not vietnamese(quote)
         quotes.append(f"{quote} [{n}]" if query.language == "vi" else f"“{quote}” [{n}]")
     frame = "extractive_vi" if query.language == "vi" else "quoted_en" if english_quotes else "extractive_en"
     return Answer(
@@ -321,7 +323,7 @@ def _window(
         i + 1 < len(para) and _ITEM.match(text, para[i + 1].start)
     ):
         j = min(len(para) - 1, i + 8)  # an enumeration: all its items
-        while j > i and kinds and not (_ITEM.match(text, para[j].start) or para[j].gives):
+        while j > para.index(best) and kinds and not (_ITEM.match(text, para[j].start) or para[j].gives):
             j -= 1  # (with no kind asked, the rest of the paragraph is what was announced)
     else:
         while j + 1 < len(para) and para[j + 1].end - para[i].start <= MAX_QUOTE_CHARS:
@@ -358,9 +360,4 @@ def _head(text: str, a: int, z: int, limit: int) -> tuple[int, int]:
         cut = text.rfind(" ", a, a + limit)
     while cut > a and text[cut - 1] in " ,;:":
         cut -= 1
-    return a, cut
-
-
-def _vietnamese(text: str) -> bool:
-    words = text.split()
-    return sum(has_diacritics(w) for w in words) > 0.15 * max(1, len(words))
+    return a, cut if cut > a else a + limit  # (no place to cut: at the limit)

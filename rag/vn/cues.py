@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from .entities import NUMBER_WORDS
+
 __all__ = ["ASKS", "GIVES", "NAMES", "asked_kinds", "gives", "ANNOUNCES", "OPEN_QUESTION", "asked_items", "items"]
 
 ASKS = {
@@ -22,8 +24,8 @@ ASKS = {
     # what went well
     "strengths": r"\b(?:uu diem|lam duoc|dat duoc|ghi nhan|mat manh)\b|\b(?:strengths?|achievements?|did well)\b",
     # what was requested, recommended, assigned, prioritized
-    "requests": r"\b(?:de nghi|yeu cau|kien nghi|giao|chi dao|luu y|lam gi|lam nhung gi|can lam|phai lam|phai nho"
-    r"|can nam)\b|\b(?:ask(?:ed)?|request(?:ed)?|recommend(?:ed|ations?)?|urge[ds]?)\b",
+    "requests": r"\b(?:de nghi|yeu cau|kien nghi|giao(?! duc| thong| dich| luu)|chi dao|luu y|lam gi|lam nhung gi"
+    r"|can lam|phai lam|phai nho|can nam)\b|\b(?:ask(?:ed)?|request(?:ed)?|recommend(?:ed|ations?)?|urge[ds]?)\b",
     # what comes first (priorities are no request: "sẽ ưu tiên …" is said of one's own work)
     "priorities": r"\b(?:uu tien|tap trung vao|trong tam|truoc mat)\b|\b(?:priorit(?:y|ies|ize)|focus(?:es)?)\b",
     # an overall judgement
@@ -39,10 +41,10 @@ ASKS = {
     r"|\b(?:mean|means|explain(?:ed)?)\b",
     # why, what for
     "reason": r"\b(?:vi sao|tai sao|ly do|muc dich|nham|de lam gi)\b|\b(?:why|reasons?|purpose|meant to|aim)\b",
-    # what someone said
     # "ba việc", "năm điều", "bốn bước": an enumeration of so many items
     "list": r"\b(?:hai|ba|bon|nam|sau|bay|tam|chin|muoi|\d+|two|three|four|five|six)\s+(?:viec|dieu|buoc|nhom|noi dung"
     r"|van de|diem|yeu cau|khong|things|steps|stages|points|groups)\b",
+    # what someone said
     "statement": r"\b(?:noi gi|cho biet|phat bieu|nhan manh|khang dinh|chia se|theo (?:ong|ba|dong chi))\b"
     r"|\b(?:say|said|according to|stress(?:ed)?|told)\b",
 }
@@ -101,40 +103,34 @@ OPEN_QUESTION = re.compile(
 )
 
 
-def asked_kinds(folded_question: str) -> list[str]:
-    """The kinds of answer a folded question asks for, in the order of ASKS."""
-    return [k for k, p in ASKS.items() if re.search(p, folded_question)]
+# the numerals as written with diacritics: folded, "ba" is also "bà", "tam" "tâm", "sau" "sau" (after), "nam" "năm"
+_NUMERALS = frozenset("hai ba bốn năm sáu bảy tám chín mười two three four five six".split())
+
+
+def asked_kinds(folded_question: str, text: str | None = None) -> list[str]:
+    """The kinds of answer a folded question asks for, in the order of ASKS. With `text` (the question as typed,
+    accented; same offsets), an enumeration ("list") is asked only where its numeral is one as written."""
+    return [
+        k
+        for k, p in ASKS.items()
+        if re.search(p, folded_question) and (k != "list" or asked_items(folded_question, text))
+    ]
 
 
 def gives(kind: str, folded_text: str) -> bool:
     return re.search(GIVES[kind], folded_text) is not None
 
 
-_NUMBERS = {
-    "hai": 2,
-    "ba": 3,
-    "bon": 4,
-    "nam": 5,
-    "sau": 6,
-    "bay": 7,
-    "tam": 8,
-    "chin": 9,
-    "muoi": 10,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-}
-
-
-def asked_items(folded_question: str) -> int | None:
-    """How many items an enumeration question asks for: "năm điều … là gì" -> 5."""
+def asked_items(folded_question: str, text: str | None = None) -> int | None:
+    """How many items an enumeration question asks for: "năm điều … là gì" -> 5 ("Tâm điểm …", "Bà _ yêu cầu …"
+    -> None when the accented `text` shows the word is no numeral)."""
     m = re.search(ASKS["list"], folded_question)
     if not m:
         return None
     word = m.group().split()[0]
-    return int(word) if word.isdigit() else _NUMBERS.get(word)
+    if text is not None and not word.isdigit() and text[m.start() : m.start() + len(word)].lower() not in _NUMERALS:
+        return None
+    return int(word) if word.isdigit() else NUMBER_WORDS.get(word)
 
 
 def items(text: str) -> int:

@@ -70,6 +70,13 @@ def has_diacritics(text: str) -> bool:
     return any(not c.isascii() and c.isalpha() and _FOLD[ord(c)] != c.lower() for c in text)
 
 
+def vietnamese(text: str) -> bool:
+    """Whether `text` is written in Vietnamese rather than English: more than a few of its words carry diacritics
+    (an English sentence naming "Đắk Lắk" is still English)."""
+    words = text.split()
+    return sum(has_diacritics(w) for w in words) > 0.15 * max(1, len(words))
+
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
