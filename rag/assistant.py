@@ -263,11 +263,7 @@ class Assistant:
         stats = retriever.term_stats(query.terms)
         # candidates from both sides: the passage route keeps the best of those whose article names every entity
         passages = retriever.search(query, k=self.settings.candidates, stats=stats)
-        opened = (
-            open_answer(query, passages, lambda terms: retriever.term_stats(terms).idf(), self.document_text)
-            if opens
-            else None
-        )
+        opened = open_answer(query, passages, stats.idf(), self.document_text) if opens else None
         exact = self._corrected(
             query,
             facts

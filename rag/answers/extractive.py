@@ -185,8 +185,10 @@ def _team_of_another_body(sentence: str, q: Query) -> bool:
     title). A question about internal political protection work asks about the Subcommittee's teams."""
     f = fold(sentence)
     asked = {fold(b) for b in q.bodies} or ({fold(SUBCOMMITTEE)} if q.topic else set())
+    if not asked:
+        return False
     opens = [o.name for o, a, _ in find_bodies(sentence) if a == len(sentence) - len(sentence.lstrip())]
-    if opens and not {fold(n) for n in opens} & asked or not opens and _LOCAL_BODY.match(f.lstrip()) and asked:
+    if (opens and not {fold(n) for n in opens} & asked) or (not opens and _LOCAL_BODY.match(f.lstrip())):
         return not any(f.lstrip().startswith(b) for b in asked)
     for t in find_teams(sentence):
         of = re.compile(r"\s*,?\s*(?:cua|thuoc|of the|of)\s+").match(f, t.end)

@@ -172,7 +172,7 @@ def _coverage(have: Set[str], near: Set[str], weights: dict[str, float]) -> floa
 def open_answer(
     query: Query,
     passages: list[Passage],
-    idf_of: Callable[[list[str]], dict[str, float]],
+    idf: dict[str, float],
     doc_text: Callable[[str], str],
 ) -> Answer | None:
     """The cited window answering an open question, a refusal when the candidates hold nothing close enough, or
@@ -186,7 +186,6 @@ def open_answer(
         return None
     asked = {t for m in OPEN_QUESTION.finditer(query.folded) for t in lexical_terms(m.group())}  # "những nội dung gì"
     typed = _english(query.text) if query.language == "en" else {}
-    idf = idf_of(list(query.terms))
     weights = {t: idf.get(t, 0.0) for t in query.terms}
     # what the question names (people, units, bodies) chose the articles; in them, the sentence is picked by the
     # rest (and the person named): "What did General X ask the Y Committee to clarify?" -> "X asked … to clarify …"
