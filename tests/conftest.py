@@ -74,3 +74,20 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def store_of(tmp: Path, articles: dict[str, str]) -> Assistant:
+    """An Assistant (hash embedding) over hand-written articles {file name: text}, written under `tmp`."""
+    assistant = Assistant(make_settings(tmp / "data", auto_seed=False), embedder=HashEmbedding())
+    assistant.ingest([write(tmp / "docs" / name, text) for name, text in articles.items()])
+    return assistant
+
+
+def ask_checked(a: Assistant, question: str):
+    """The answer, after checking what every answer must be: each quote verbatim and marked, at most 600 chars."""
+    answer = a.ask(question)
+    for c in answer.citations:
+        assert a.document_text(c.doc_id)[c.start : c.end] == c.quote
+        assert f"[{c.id}]" in answer.answer
+    assert len(answer.answer) <= 600
+    return answer

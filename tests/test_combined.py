@@ -12,7 +12,7 @@ from rag.answers.combined import _fit, _pair, _sub, combined_answer
 from rag.questions import analyze
 from rag.results import Answer, Citation
 
-from conftest import HashEmbedding, make_settings, write
+from conftest import HashEmbedding, ask_checked, make_settings, store_of, write
 
 _TB = "Tiểu ban Bảo vệ chính trị nội bộ Trung ương"
 ARTICLES = {
@@ -40,19 +40,12 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def a(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("combined")
-    assistant = Assistant(make_settings(tmp / "data", auto_seed=False), embedder=HashEmbedding())
-    assistant.ingest([write(tmp / "docs" / name, text) for name, text in ARTICLES.items()])
-    return assistant
+    return store_of(tmp_path_factory.mktemp("combined"), ARTICLES)
 
 
 def ask(a, question):
-    answer = a.ask(question)
-    for c in answer.citations:
-        assert a.document_text(c.doc_id)[c.start : c.end] == c.quote
-        assert f"[{c.id}]" in answer.answer
+    answer = ask_checked(a, question)
     assert [c.id for c in answer.citations] == list(range(1, len(answer.citations) + 1))
-    assert len(answer.answer) <= 600
     return answer
 
 

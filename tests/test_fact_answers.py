@@ -9,7 +9,7 @@ import pytest
 
 from rag import Assistant
 
-from conftest import DATA, SEEDS, HashEmbedding, make_settings, write
+from conftest import DATA, SEEDS, HashEmbedding, ask_checked, make_settings, store_of, write
 
 ARTICLES = {
     "gl_vi.txt": "# date = 2024-05-14\n\nChiều 14/5, Đoàn kiểm tra số 5 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
@@ -37,19 +37,10 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def a(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fa")
-    assistant = Assistant(make_settings(tmp / "data", auto_seed=False), embedder=HashEmbedding())
-    assistant.ingest([write(tmp / "docs" / name, text) for name, text in ARTICLES.items()])
-    return assistant
+    return store_of(tmp_path_factory.mktemp("fa"), ARTICLES)
 
 
-def ask(a, question):
-    answer = a.ask(question)
-    for c in answer.citations:
-        assert a.document_text(c.doc_id)[c.start : c.end] == c.quote
-        assert f"[{c.id}]" in answer.answer
-    assert len(answer.answer) <= 600
-    return answer
+ask = ask_checked
 
 
 def corpus(tmp_path, articles):

@@ -416,7 +416,8 @@ def fact_answer(
         events = events_of([r for a in articles for r in a.events])
     every, events = events, [ev for ev in events if _matches(ev, q, text_of)]
     # a question about the Subcommittee's team where only another body's team worked: refused, naming that team
-    if not any(_matches(ev, replace(q, residual=[]), text_of) for ev in every) and (
+    unqualified = replace(q, residual=[])  # (once, not once per event: every question scoped to the Tiểu ban)
+    if not any(_matches(ev, unqualified, text_of) for ev in every) and (
         others := _elsewhere(q, every, text_of)
     ):
         return _scope_refusal(q, others, doc_text)
