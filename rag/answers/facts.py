@@ -417,9 +417,7 @@ def fact_answer(
     every, events = events, [ev for ev in events if _matches(ev, q, text_of)]
     # a question about the Subcommittee's team where only another body's team worked: refused, naming that team
     unqualified = replace(q, residual=[])  # (once, not once per event: every question scoped to the Tiểu ban)
-    if not any(_matches(ev, unqualified, text_of) for ev in every) and (
-        others := _elsewhere(q, every, text_of)
-    ):
+    if not any(_matches(ev, unqualified, text_of) for ev in every) and (others := _elsewhere(q, every, text_of)):
         return _scope_refusal(q, others, doc_text)
     if not events or not answerable:
         return FactResult(unmatched=answerable)
