@@ -8,7 +8,9 @@ Anything that cannot be read exactly is rejected with a `LoadError` naming the r
 dropped silently.
 
 Without a title in the metadata, the title is the headline: the first of the top lines that is not a section
-label, a byline or a dateline. Without a date, a dateline at the top ("Thứ Hai, 02/11/2020 14:30") gives it.
+label, a byline or a dateline. Without a date, a dateline at the top ("Thứ Hai, 02/11/2020 14:30") gives it;
+a PDF or DOCX without one is dated by the first day its top lines report ("Ngày 12/6/2023, Đoàn …") before
+the day its file was made.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from .errors import LoadError
 from .vn.dates import DateRef, find_dates
+from .vn.legal import find_legal_refs
 from .vn.text import fold, nfc
 
 __all__ = ["LoadedDocument", "SUPPORTED_SUFFIXES", "load_file", "decode_bytes"]
@@ -144,9 +147,20 @@ def _dateline(line: str) -> DateRef | None:
     return dates[0] if len(_WORDS.findall(_DATELINE_EXTRA.sub(" ", rest))) <= 4 else None
 
 
-def _published(text: str) -> str | None:
-    """The date of the first dateline among the top lines, when it states the year (a yearless one gives none)."""
-    day = next((d for line in _top_lines(text) if (d := _dateline(line))), None)
+def _published(text: str, lead: bool = False) -> str | None:
+    """The date of the first dateline among the top lines, when it states the year (a yearless one gives none).
+    `lead` (for a file that otherwise has only the day it was made, often a later save or print): else the first
+    dated day of the top lines that no legal reference gives ("Ngày 12/6/2023, Đoàn …": the day reported)."""
+    top = _top_lines(text)
+    day = next((d for line in top if (d := _dateline(line))), None)
+    if day is None and lead:
+        days = (
+            d
+            for line in top
+            for d in find_dates(line)
+            if not any(r.span.start <= d.start < r.span.end for r in find_legal_refs(line))
+        )
+        day = next((d for d in days if d.year and d.end_day is None), None)
     return day.iso if day and day.year else None
 
 
@@ -216,7 +230,7 @@ def _document(source: str, text: str, meta: dict[str, object], file_date: str | 
     extra = {k: str(v) for k, v in meta.items() if k not in {"title", "url", "date", "text"} and v is not None}
     title = nfc(str(meta.get("title") or "").strip()) or _headline(text)
     url = str(meta["url"]).strip() if meta.get("url") else None
-    date = _iso_date(meta.get("date")) or _published(text) or file_date
+    date = _iso_date(meta.get("date")) or _published(text, lead=file_date is not None) or file_date
     return LoadedDocument(source, text, title, url, date, extra)
 
 
@@ -344,7 +358,14 @@ def _unwrap(page: str) -> str:
     out: list[str] = []
     prev = ""
     for line in lines:
-        if out and line and width >= 40 and len(prev) >= 0.8 * width and not _LINE_END.search(prev):
+        if (
+            out
+            and line
+            and width >= 40
+            and len(prev) >= 0.8 * width
+            and not _LINE_END.search(prev)
+            and not (_dateline(line) or _dateline(prev))  # a dateline stands alone: the article's date is read there
+        ):
             out[-1] += " " + line
         else:
             out.append(line)

@@ -7,8 +7,15 @@ from ui import charts
 
 
 def _row(team, body, province, date, leader="", units="", source="/a/bai.txt"):
-    return {"team": team, "body": body, "province": province, "date": date, "leader": leader, "units": units,
-            "source": source}
+    return {
+        "team": team,
+        "body": body,
+        "province": province,
+        "date": date,
+        "leader": leader,
+        "units": units,
+        "source": source,
+    }
 
 
 ROWS = [
@@ -29,12 +36,14 @@ def test_every_province_has_a_centre_inside_vietnam():
 
 
 def test_an_unknown_year_is_said_in_rows_and_never_placed_on_the_timeline():
-    assert row_date("--11-02") == "2/11 (bài không nêu năm)" and row_date("2024-05-14") == "2024-05-14"
-    assert shown_date("2024-05-14") == "14/5/2024" and shown_date(row_date("--11-02")) == "2/11 (bài không nêu năm)"
+    assert row_date("--11-02") == "2/11 (không rõ năm)" and row_date("2024-05-14") == "2024-05-14"
+    assert shown_date("2024-05-14") == "14/5/2024" and shown_date(row_date("--11-02")) == "2/11 (không rõ năm)"
     points, undated = charts.timeline_points(ROWS)
     assert undated == 2
     assert [p["date"] for p in points] == ["2023-04-24", "2024-05-14", "2024-06-02", "2025-03-01"]
-    assert points[1]["team"] == "Đoàn số 5" and "Nguyễn Văn Một" in points[1]["hover"] and "bai.txt" in points[1]["hover"]
+    assert (
+        points[1]["team"] == "Đoàn số 5" and "Nguyễn Văn Một" in points[1]["hover"] and "bai.txt" in points[1]["hover"]
+    )
     assert "&lt;b&gt;Ba&lt;/b&gt;" in points[2]["hover"]  # an article's markup is text in a tooltip
     quoted = charts._hover(_row(1, "x", "", "2024-01-02", units='Công ty "Cảng Sài Gòn"'))
     assert 'Công ty "Cảng Sài Gòn"' in quoted  # plotly.js shows &quot; as it is: quotes stay quotes

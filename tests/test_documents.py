@@ -61,7 +61,7 @@ def test_pdf_pages_text_metadata_title_and_date(tmp_path):
     assert doc.text == PDF_TEXT
     assert (doc.title, doc.date, doc.metadata["pages"]) == (
         "Đoàn kiểm tra số 8 làm việc tại Cần Thơ",
-        "2023-05-18",
+        "2023-05-17",  # the day its lead reports ("Sáng 17/5/2023, …"), not the day the file was made
         "3",
     )
 
@@ -71,6 +71,27 @@ def test_pdf_without_metadata_title_takes_the_headline_and_a_dateline_over_the_f
     [doc] = load_file(make_pdf(tmp_path / "b.pdf", pages, created=dt.datetime(2024, 1, 2, tzinfo=UTC)), 10**7)
     assert doc.title == "Đoàn kiểm tra số 8 làm việc với Ban Thường vụ Thành ủy Cần Thơ"
     assert doc.date == "2023-05-16"  # the article's own dateline; the file was only made (saved, printed) later
+
+
+def test_a_dateline_under_a_headline_that_fills_its_line_dates_the_pdf(tmp_path):
+    """A headline as wide as the page ends without punctuation, so its visual line is joined to the next one; the
+    dateline under it must stay a line of its own, or the file's creation date wins."""
+    headline = "Đoàn kiểm tra số 8 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Cần Thơ"
+    f = make_pdf(tmp_path / "c.pdf", [[headline, "12/6/2023 09:30", LEAD]], created=dt.datetime(2024, 1, 2, tzinfo=UTC))
+    [doc] = load_file(f, 10**7)
+    assert doc.text.startswith(f"{headline}\n12/6/2023 09:30\n")
+    assert (doc.title, doc.date) == (headline, "2023-06-12")
+
+
+def test_a_pdf_without_a_dateline_is_dated_by_the_day_its_top_lines_report_then_by_its_file(tmp_path):
+    created = dt.datetime(2024, 1, 2, tzinfo=UTC)
+    decision = "Công bố Quyết định số 214-QĐ/TBBVCTNB ngày 22/4/2023 của Tiểu ban tại Cần Thơ"
+    lead = "Ngày 12/6/2023, Đoàn kiểm tra số 8 làm việc với Ban Thường vụ Thành ủy Cần Thơ."
+    [doc] = load_file(make_pdf(tmp_path / "lead.pdf", [["Xây dựng Đảng", decision, lead]], created=created), 10**7)
+    assert doc.date == "2023-06-12"  # the day reported; a legal reference's own date is not the article's
+    undated = [["Xây dựng Đảng", "Đoàn kiểm tra số 8 làm việc tại Cần Thơ", "Đoàn đã làm việc với Thành ủy."]]
+    [doc] = load_file(make_pdf(tmp_path / "undated.pdf", undated, created=created), 10**7)
+    assert doc.date == "2024-01-02"  # nothing in the text: the day the file was made is all there is
 
 
 def test_scanned_pdf_without_a_text_layer_is_rejected(tmp_path):
@@ -159,7 +180,7 @@ DOCX_TEXT = (
 def test_docx_paragraphs_headings_and_tables_in_body_order_with_core_properties(tmp_path):
     [doc] = load_file(make_docx(tmp_path / "a.docx"), 10**7)
     assert doc.text == DOCX_TEXT  # the merged cell once; the table where it stands in the body
-    assert (doc.title, doc.date) == ("Đoàn kiểm tra số 3 làm việc tại Bình Định", "2024-10-10")
+    assert (doc.title, doc.date) == ("Đoàn kiểm tra số 3 làm việc tại Bình Định", "2024-10-09")  # its lead's day
 
 
 def test_docx_title_falls_back_to_the_heading_and_python_docx_template_date_is_not_a_date(tmp_path):

@@ -3,7 +3,7 @@ for these tests (accented, unaccented and English)."""
 
 import pytest
 
-from rag.vn.dates import display_date, find_dates, find_months, find_years
+from rag.vn.dates import display_date, find_dates, find_months, find_years, shown_date
 from rag.vn.entities import (
     find_counts,
     find_teams,
@@ -74,9 +74,32 @@ def test_months_and_years():
 
 def test_display_date():
     assert display_date("2024-04-24") == "24/4/2024"
-    assert display_date("--11-02") == "2/11 (bài không nêu năm)"
+    assert display_date("--11-02") == "2/11 (không rõ năm)"
     assert display_date("2024-09-10", "2024-09-12") == "10/9 đến 12/9/2024"
     assert display_date("2024-09-10", "2024-09-12", en=True) == "10/9 to 12/9/2024"
+    assert display_date("2023-12-30", "2024-01-02") == "30/12/2023 đến 2/1/2024"
+
+
+def test_a_date_inside_brackets_says_its_unknown_year_without_a_second_pair():
+    assert f"Đoàn số 5 ({display_date('--11-02', bracketed=True)})" == "Đoàn số 5 (2/11, không rõ năm)"
+    assert display_date("--09-10", "--09-12", en=True, bracketed=True) == "10/9 to 12/9, year not stated"
+    assert display_date("2024-04-24", bracketed=True) == "24/4/2024"  # a known year needs nothing
+
+
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        ("2024-04-24", "24/4/2024"),  # a record's or a document's ISO day
+        ("--11-02", "2/11 (không rõ năm)"),  # a day whose year the article does not give
+        ("2/11 (không rõ năm)", "2/11 (không rõ năm)"),  # a row's date already in words
+        ("2024-04", "4/2024"),  # a month
+        ("Xuân 2023", "Xuân 2023"),  # as a file's metadata wrote it
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_shown_date_writes_every_stored_date_day_month_year(stored, shown):
+    assert shown_date(stored) == shown
 
 
 # --- legal references ----------------------------------------------------------------------------------------------

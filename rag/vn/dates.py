@@ -175,8 +175,14 @@ def find_years(text: str) -> list[tuple[int, int, int]]:
     return [(int(m.group(1) or m.group(2)), m.start(), m.end()) for m in _YEAR.finditer(fold(text))]
 
 
-def display_date(iso: str, end_iso: str | None = None, en: bool = False) -> str:
-    """'2024-04-24' -> '24/4/2024'; '--11-02' -> '2/11 (bài không nêu năm)'; a range -> '10/9 đến 12/9/2024'."""
+_NO_YEAR = ("không rõ năm", "year not stated")
+_ISO = re.compile(r"(\d{4}|-)-(\d{2})(?:-(\d{2}))?")  # "2024-04-24", "--11-02" (no year), "2024-04" (a month)
+
+
+def display_date(iso: str, end_iso: str | None = None, en: bool = False, bracketed: bool = False) -> str:
+    """'2024-04-24' -> '24/4/2024'; '--11-02' -> '2/11 (không rõ năm)'; a range -> '10/9 đến 12/9/2024'.
+    `bracketed`: the date is written inside brackets already ("Đoàn số 5 (…)"), so an unknown year is said
+    without a second pair: '2/11, không rõ năm'."""
 
     def one(value: str, with_year: bool = True) -> str:
         year, month, day = value[:-6], int(value[-5:-3]), int(value[-2:])
@@ -188,17 +194,26 @@ def display_date(iso: str, end_iso: str | None = None, en: bool = False) -> str:
         year_known = bool(end_iso[:-6].strip("-"))
     else:
         text, year_known = one(iso), bool(iso[:-6].strip("-"))
-    return text if year_known else f"{text} ({'year not stated' if en else 'bài không nêu năm'})"
+    if year_known:
+        return text
+    return f"{text}, {_NO_YEAR[en]}" if bracketed else f"{text} ({_NO_YEAR[en]})"
 
 
 def row_date(iso: str | None) -> str:
-    """A record's date for a table or CSV row: ISO when its year is known (sortable), else said in words
-    ('--11-02' -> '2/11 (bài không nêu năm)'), never ISO's year-less form; '' when there is none."""
+    """A record's date for a CSV row: ISO when its year is known (sortable), else said in words
+    ('--11-02' -> '2/11 (không rõ năm)'), never ISO's year-less form; '' when there is none."""
     if not iso:
         return ""
     return iso if iso[:4].isdigit() else display_date(iso)
 
 
-def shown_date(row: str) -> str:
-    """A row's date (`row_date`) as the page shows it: '2024-04-24' -> '24/4/2024'; words are already shown."""
-    return display_date(row) if row[:4].isdigit() else row
+def shown_date(value: str | None) -> str:
+    """Any date the product keeps, as the page shows it (day/month/year), the one place that formats them: a
+    record's or a document's ISO date ('2024-04-24' -> '24/4/2024', '--11-02' -> '2/11 (không rõ năm)', a month
+    '2024-04' -> '4/2024'); a row's date already in words (`row_date`), or one a file's metadata gave as written
+    ('Xuân 2023'), as it is; '' for none."""
+    s = value or ""
+    m = _ISO.fullmatch(s)
+    if not m or (m.group(3) is None and m.group(1) == "-"):
+        return s
+    return display_date(s) if m.group(3) else f"{int(m.group(2))}/{m.group(1)}"
