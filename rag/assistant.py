@@ -37,10 +37,13 @@ from .questions import Known, Query, analyze
 from .results import Answer, IngestReport, Passage
 from .retrieval import Retriever
 from .settings import Settings
+from .vn.gazetteer import spellings
 from .vn.legal import find_legal_refs
 from .vn.text import fold, syllables
 
 __all__ = ["Assistant"]
+
+_PLACE_WORDS = ("tinh", "thanh", "pho")  # "tỉnh Yên Bái" is written "Yên Bái" as often
 
 log = logging.getLogger("rag")
 
@@ -285,7 +288,8 @@ class Assistant:
     def _mentioned(self, name: str) -> bool:
         """Whether any ingested article names `name`: a team number or a document by the records of every article
         (a phrase of such common words takes seconds to search over a large library), a year or a date is not
-        claimed absent, anything else by a phrase search on the lexical index."""
+        claimed absent, anything else by a phrase search on the lexical index, in each of its spellings (either
+        language)."""
         articles = self._facts_cache()[1]
         team = re.fullmatch(r"(?:Đoàn kiểm tra số|inspection team no\.) (\d+)", name)
         if team:
@@ -294,8 +298,8 @@ class Assistant:
             return any(x.key == refs[0].key for a in articles for x in a.legal)
         if re.search(r"\d", name):
             return True
-        words = [w for w in syllables(name) if w not in ("tinh", "thanh", "pho")] or syllables(name)
-        return self.store.phrase_found(words)
+        phrases = ([w for w in syllables(f) if w not in _PLACE_WORDS] or syllables(f) for f in spellings(name))
+        return any(self.store.phrase_found(words) for words in phrases)
 
     def _llm_answer(
         self,

@@ -232,3 +232,20 @@ def test_a_quote_cut_to_fit_keeps_its_own_citation_mark():
     text = "Đoàn chỉ ra " + "nhiều tồn tại ở cơ sở, " * 20 + "cần khắc phục. [1] Một câu ngắn khác. [2]"
     out = _fit(text, 280)
     assert len(out) <= 280 and out.endswith("[1]") and "[2]" not in out
+
+
+def test_a_place_or_body_named_only_in_english_is_not_claimed_absent(tmp_path):
+    # The library's only word on Hà Nội and the Secretariat is an English report: a Vietnamese question naming them
+    # must not read "no article mentions Hà Nội / Ban Bí thư" (their English spellings come from the gazetteer).
+    a = store_of(
+        tmp_path,
+        {
+            "yb.txt": ARTICLES["yb.txt"],
+            "hn_en.txt": "# date = 2024-10-08\n\nHanoi (VNA) – An inspection team of the Secretariat worked with the "
+            "Standing Board of the Hanoi Party Committee on October 8.",
+        },
+    )
+    answer = ask_checked(a, "Ai là Trưởng đoàn kiểm tra của Tiểu ban tại Yên Bái và tại Hà Nội?")
+    assert "Tôn Thất Bình" in answer.answer and "Hà Nội:" in answer.answer
+    assert "Không có bài báo nào" not in answer.answer
+    assert a._mentioned("Ban Bí thư") and a._mentioned("Hà Nội") and not a._mentioned("Cà Mau")

@@ -29,6 +29,7 @@ __all__ = [
     "find_bodies",
     "body_named",
     "unit_named",
+    "spellings",
     "COMMITTEES",
     "UNIT_HEAD",
     "LOCAL_BODY",
@@ -493,3 +494,17 @@ def body_named(name: str) -> Org | None:
 
 def unit_named(name: str) -> Org | None:
     return next((o for o in UNITS if o.name == name), None)
+
+
+def spellings(name: str) -> tuple[str, ...]:
+    """Every way the articles may write the province, unit or body that `name` is exactly (canonical or variant
+    form), in both languages: an English report writes "Secretariat" for "Ban Bí thư", "Hanoi" for "Hà Nội".
+    A name the gazetteer does not hold is only itself."""
+    key = _Matcher.key(fold(name))
+    for which in ("provinces", "units", "bodies"):
+        entry = _matcher(which).by_form.get(key)
+        if isinstance(entry, Province):
+            return (entry.name, *entry.variants)
+        if isinstance(entry, Org):
+            return (entry.name, *entry.forms, *entry.en)
+    return (name,)
