@@ -23,7 +23,7 @@ from ..prompts import render
 from ..questions import Query, analyze
 from ..results import Answer
 from ..vn.dates import display_date, find_years
-from ..vn.gazetteer import BODIES, SUBCOMMITTEE, find_bodies, find_provinces, find_units
+from ..vn.gazetteer import BODIES, SUBCOMMITTEE, find_bodies, find_provinces, find_units, shown_name
 from ..vn.text import fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
 from .facts import Event, fact_answer
@@ -278,14 +278,14 @@ def _item(group: list[Event], q: Query) -> tuple[str, str, InspectionRecord, tup
     ev = min(group, key=lambda e: e.first.date or "9999")  # its first meeting
     r = ev.first
     if r.units and r.units[0].key.startswith("org:"):
-        name, span = r.units[0].name, r.units[0].span
+        name, span = shown_name(r.units[0].name, q.language), r.units[0].span
     elif r.province and r.province_span:
         name, span = r.province, r.province_span
     else:
         return None
     team = f"{'team no.' if en else 'Đoàn kiểm tra số'} {r.team}" if r.team else ("team" if en else "Đoàn kiểm tra")
     if r.body and r.body != SUBCOMMITTEE:  # another body's team is always named as that body's
-        team += f" {'of the' if en else 'của'} {r.body}"
+        team += f" {'of the' if en else 'của'} {shown_name(r.body, q.language)}"
     when = f", {display_date(r.date, r.date_end, en)}" if r.date else ""
     return name, team + when, r, (span.start, span.end)
 
@@ -387,13 +387,14 @@ def _bodies(
         return None  # one body: the usual routes name it
     cites = Citations(doc_text)
     lines = [
-        f"- {body} ({_where_when(ev.first, q)}) {_cited(cites, ev.first, doc_text)}" for body, ev in firsts.items()
+        f"- {shown_name(body, q.language)} ({_where_when(ev.first, q)}) {_cited(cites, ev.first, doc_text)}"
+        for body, ev in firsts.items()
     ]
     return _listed(q, "bodies", lines, cites, list(firsts.values()))
 
 
 def _where_when(r: InspectionRecord, q: Query) -> str:
-    place = r.province or (r.units[0].name if r.units else "")
+    place = r.province or (shown_name(r.units[0].name, q.language) if r.units else "")
     when = display_date(r.date, r.date_end, q.language == "en") if r.date else ""
     return ", ".join(x for x in (place, when) if x)
 
@@ -431,15 +432,18 @@ def _in_both(q: Query, events: list[Event], doc_text: Callable[[str], str]) -> A
     if not both:
         return None
     cites = Citations(doc_text)
+    named = {
+        p: (shown_name(ours[p].first.body or "", q.language), shown_name(theirs[p].first.body or "", q.language))
+        for p in both
+    }
     lines = [
-        f"- {p}: {ours[p].first.body} {_cited(cites, ours[p].first, doc_text)}; "
-        f"{theirs[p].first.body} {_cited(cites, theirs[p].first, doc_text)}"
+        f"- {p}: {named[p][0]} {_cited(cites, ours[p].first, doc_text)}; "
+        f"{named[p][1]} {_cited(cites, theirs[p].first, doc_text)}"
         for p in both
     ]
     if len("\n".join(lines)) > MAX_ANSWER_CHARS - 30:  # the body asked about is the question's own: its name goes
         lines = [
-            f"- {p}: {_cited(cites, ours[p].first, doc_text)}; {theirs[p].first.body} "
-            f"{_cited(cites, theirs[p].first, doc_text)}"
+            f"- {p}: {_cited(cites, ours[p].first, doc_text)}; {named[p][1]} {_cited(cites, theirs[p].first, doc_text)}"
             for p in both
         ]
     return _listed(q, "provinces", lines, cites, [ours[p] for p in both] + [theirs[p] for p in both])

@@ -21,7 +21,7 @@ from ..prompts import render
 from ..questions import FIELDS, Query
 from ..results import Answer
 from ..vn.dates import display_date
-from ..vn.gazetteer import MERGER_DATE, PROVINCES, SUBCOMMITTEE, unit_named
+from ..vn.gazetteer import MERGER_DATE, PROVINCES, SUBCOMMITTEE, shown_name, unit_named
 from ..vn.legal import LegalRef
 from ..vn.text import Span, fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
@@ -312,10 +312,10 @@ def _label(ev: Event, q: Query, fld: str, with_body: bool = True) -> str:
     team = {"giám sát": "supervision team", "công tác": "working team", "thanh tra": "inspectorate team"}
     head = f"{team.get(kind, 'inspection team')}{no}" if en else f"Đoàn {kind}{no}"
     if r.body and (with_body or r.body != SUBCOMMITTEE):  # another body's team is always named as that body's
-        head += f" of the {r.body}" if en else f" của {r.body}"
-    place = r.province or (r.units[0].name if r.units else None)
+        head += f" of the {shown_name(r.body, q.language)}" if en else f" của {r.body}"
+    place = r.province or (shown_name(r.units[0].name, q.language) if r.units else None)
     if place and fld not in ("province", "place", "units"):
-        head += f" in {place}" if en else f" tại {place}"
+        head += (f" in {place}" if r.province else f" at the {place}") if en else f" tại {place}"
     if r.date and fld not in ("date", "year"):
         head += f" ({display_date(r.date, r.date_end, en)})"
     return head

@@ -30,6 +30,7 @@ __all__ = [
     "body_named",
     "unit_named",
     "spellings",
+    "shown_name",
     "COMMITTEES",
     "UNIT_HEAD",
     "LOCAL_BODY",
@@ -508,3 +509,14 @@ def spellings(name: str) -> tuple[str, ...]:
         if isinstance(entry, Org):
             return (entry.name, *entry.forms, *entry.en)
     return (name,)
+
+
+def shown_name(name: str, language: str) -> str:
+    """How an answer in `language` names the unit or body `name`: its English name in an English answer ("the
+    Politburo", not "the Bộ Chính trị"; the unit's own for its party committee: "Ban Cán sự đảng Bộ Y tế" -> "Ministry
+    of Health"); a province, or anything the gazetteer lacks, as it is."""
+    if language != "en":
+        return name
+    inside = [o for o, _, _ in find_units(name)]
+    org = unit_named(name) or body_named(name) or (inside[0] if len(inside) == 1 else None)
+    return org.en[0] if org is not None and org.en else name
