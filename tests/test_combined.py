@@ -249,3 +249,10 @@ def test_a_place_or_body_named_only_in_english_is_not_claimed_absent(tmp_path):
     assert "Tôn Thất Bình" in answer.answer and "Hà Nội:" in answer.answer
     assert "Không có bài báo nào" not in answer.answer
     assert a._mentioned("Ban Bí thư") and a._mentioned("Hà Nội") and not a._mentioned("Cà Mau")
+
+
+def test_cutting_to_fit_drops_a_persons_title_but_never_a_quotes_own_parenthesis():
+    titled = "Yên Bái: Tôn Thất Bình (Phó Trưởng ban Dân vận Trung ương) [1]. " + "Thêm một câu khá dài. [2]" * 3
+    assert _fit(titled, 60).startswith("Yên Bái: Tôn Thất Bình [1].")
+    quoted = "Đoàn làm việc theo Quy định số 58 (năm 2017) [1]. " + "Thêm một câu khá dài. [2]" * 3
+    assert _fit(quoted, 60).startswith("Đoàn làm việc theo Quy định số 58 (năm 2017) [1].")

@@ -23,6 +23,7 @@ from ..prompts import render
 from ..questions import Query, analyze
 from ..results import Answer
 from ..vn.dates import display_date, find_years
+from ..vn.entities import person_names
 from ..vn.gazetteer import BODIES, SUBCOMMITTEE, find_bodies, find_provinces, find_units, shown_name
 from ..vn.text import fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
@@ -172,11 +173,15 @@ def _renumbered(cites: Citations, sub: Answer) -> str:
     return re.sub(r"\[(\d+)\]", number, sub.answer)
 
 
+_TITLE = re.compile(r" \((?:[^()\[\]]|\([^()]*\))*\)(?= \[)")
+
+
 def _fit(text: str, limit: int) -> str:
     """At most `limit` characters: people's titles dropped, then whole quotes or lines from the end (each ends with
     its [n]), then the last one's words (its citation still points at the whole verbatim sentence)."""
-    if len(text) > limit:
-        text = re.sub(r" \((?:[^()\[\]]|\([^()]*\))*\)(?= \[)", "", text)
+    if len(text) > limit:  # a title is "Name (title) [n]"; a quote's own closing parenthesis stays
+        names_end = {b for _, b in person_names(text)}
+        text = _TITLE.sub(lambda m: "" if m.start() in names_end else m.group(), text)
     ends = [m.end() for m in re.finditer(r"\]\.?(?=\s)", text)]  # after "… [2]." of a quote or line, not the last
     text = next((text[:e] for e in reversed(ends) if e <= limit), text) if len(text) > limit else text
     if len(text) <= limit:
