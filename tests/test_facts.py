@@ -196,6 +196,7 @@ def test_seed_records_complete():
     assert not any(p.role in ("deputy", "announcer") for p in r.people)
     assert [u.name for u in r.units] == ["Ban Thường vụ Tỉnh ủy Trà Vinh"]
     assert [x.code for x in r.legal] == ["58-QĐ/TW", "21-KL/TW"] and r.legal[0].date == "2022-02-08"
+    assert [x.code for x in r.basis] == ["58-QĐ/TW"]  # what is inspected; 21-KL/TW is in the province's report
 
     t1 = (SEEDS / "001_cb98ca3c559514ce.txt").read_text(encoding="utf-8")
     [r] = extract_records(t1, "b", "001")
@@ -209,6 +210,92 @@ def test_seed_records_complete():
         "Thành ủy Buôn Ma Thuột",
     ]
     assert [x.code for x in r.legal] == ["28-CT/TU"]
+    assert r.basis == []  # the province's own directive; the decision and plan announced have no number
+
+
+# --- the inspection's basis -----------------------------------------------------------------------------------------
+TEAM_9 = (
+    "Sáng 5/3/2024, Đoàn kiểm tra số 9 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Tỉnh ủy Nam Định. "
+)
+
+
+@pytest.mark.parametrize(
+    "sentence, basis",
+    [
+        pytest.param(
+            "Bà Hoàng Thu Hà, thành viên Đoàn, công bố Quyết định số 77-QĐ/TBBVCTNB ngày 1/3/2024 của Tiểu ban về việc "
+            "thành lập Đoàn kiểm tra và Kế hoạch số 11-KH/ĐKT của Đoàn.",
+            ["77-QĐ/TBBVCTNB", "11-KH/ĐKT"],
+            id="announced-with-the-plan-listed",
+        ),
+        pytest.param(
+            "Quyết định số 78-QĐ/TBBVCTNB của Tiểu ban về việc thành lập Đoàn kiểm tra được đọc tại hội nghị.",
+            ["78-QĐ/TBBVCTNB"],
+            id="its-subject-is-the-team",
+        ),
+        pytest.param(
+            "Cuộc kiểm tra được thực hiện theo Kế hoạch số 30-KH/TBBVCTNB ngày 2/1/2024 của Tiểu ban.",
+            ["30-KH/TBBVCTNB"],
+            id="under-a-plan",
+        ),
+        pytest.param(
+            "Thực hiện Kế hoạch số 31-KH/TBBVCTNB của Tiểu ban, Đoàn làm việc trong ba ngày.",
+            ["31-KH/TBBVCTNB"],
+            id="thuc-hien-opens-the-sentence",
+        ),
+        pytest.param(
+            "Căn cứ kiểm tra là Quy định số 58-QĐ/TW của Bộ Chính trị và Kế hoạch số 32-KH/TBBVCTNB của Tiểu ban.",
+            ["58-QĐ/TW", "32-KH/TBBVCTNB"],
+            id="can-cu-with-a-list",
+        ),
+        pytest.param(
+            "Nội dung kiểm tra gồm việc thực hiện Quy định số 58-QĐ/TW; đặc biệt là Quy định số 50-QĐ/TW về quy "
+            "hoạch cán bộ; công tác cán bộ theo tinh thần Nghị quyết số 18-NQ/TW.",
+            ["58-QĐ/TW", "50-QĐ/TW"],
+            id="content-items-not-a-passing-mention",
+        ),
+        pytest.param(
+            "Noi dung kiem tra tap trung vao viec lanh dao, chi dao thuc hien Quy dinh so 58-QD/TW cua Bo Chinh tri.",
+            ["58-QĐ/TW"],
+            id="unaccented",
+        ),
+        pytest.param(
+            "Báo cáo cho biết Ban Thường vụ Tỉnh ủy đã ban hành Chỉ thị số 12-CT/TU về công tác này và chỉ đạo thực "
+            "hiện nghiêm Kết luận số 21-KL/TW.",
+            [],
+            id="the-province-report-is-no-basis",
+        ),
+        pytest.param(
+            "Tỉnh ủy đã thực hiện tốt Quy định số 58-QĐ/TW; Kết luận số 21-KL/TW được quán triệt sâu rộng.",
+            [],
+            id="no-team-no-inspection-named",
+        ),
+        pytest.param(
+            "The team's deputy head announced Decision No. 79-QD/TBBVCTNB of the Sub-committee on the establishment of "
+            "the team. The team will examine how the Standing Board has implemented Regulation No. 58-QD/TW.",
+            ["79-QĐ/TBBVCTNB", "58-QĐ/TW"],
+            id="english",
+        ),
+    ],
+)
+def test_the_basis_is_what_the_team_works_under_not_every_reference(sentence, basis):
+    rec = one(TEAM_9 + sentence)
+    assert [x.code for x in rec.basis] == basis
+    assert {x.code for x in rec.basis} <= {x.code for x in rec.legal}  # every reference stays in `legal`
+    for x in rec.basis:
+        assert (TEAM_9 + sentence)[x.span.start : x.span.end] == x.span.text
+
+
+def test_the_basis_is_a_record_field_stored_and_read_back():
+    from rag.facts import InspectionRecord, record_rows
+
+    rec = one(TEAM_9 + "Bà Hà công bố Quyết định số 77-QĐ/TBBVCTNB của Tiểu ban về việc thành lập Đoàn kiểm tra.")
+    again = InspectionRecord.from_dict(rec.to_dict())
+    assert [x.code for x in again.basis] == ["77-QĐ/TBBVCTNB"]
+    old = {k: v for k, v in rec.to_dict().items() if k != "basis"}  # stored by extractor 3, before the field
+    assert InspectionRecord.from_dict(old).basis == []
+    [row] = record_rows([rec])
+    assert (row["basis"], row["legal"]) == ("Quyết định số 77-QĐ/TBBVCTNB", "77-QĐ/TBBVCTNB")
 
 
 # --- what the first version missed -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ kiểm tra số 6 …") starts none. Every field is read with general phrasings,
             article's publication date, else "năm 2024" in the text — else unknown, never invented
   stage     start | draft ("thông qua dự thảo báo cáo") | results ("thông báo kết quả", "kết luận kiểm tra")
   legal     every reference in the event's sentences (see `vn.legal`)
+  basis     those of them the team works under: its decision, plan, the regulation it inspects (see `facts.basis`)
 Offsets are into the document's stored text; the folded copy has the same offsets (see `vn.text.fold`).
 """
 
@@ -49,12 +50,13 @@ from ..vn.gazetteer import LOCAL_BODY, SUBCOMMITTEE, UNIT_HEAD, find_bodies, fin
 from ..vn.legal import LegalRef, find_legal_refs
 from ..vn.text import Span, bounded_sentences, fold, has_diacritics
 from ..vn.vocabulary import NOT_NA_DELEGATION, STAGES, TOPIC
+from .basis import basis_refs
 from .model import ArticleFacts, InspectionRecord, Person, Unit
 
 __all__ = ["EXTRACTOR_VERSION", "extract_facts", "extract_records"]
 
 # Raised whenever extraction changes what it finds: facts stored by an older version are read again from the text.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4  # 4: records keep the inspection's basis
 
 
 def extract_records(
@@ -82,6 +84,7 @@ class _Doc:
     legal: list[LegalRef]
     pub: DateRef | None  # publication date (metadata)
     teams: list[TeamMention]  # every team mention in the text (find_teams)
+    basis: list[LegalRef] = field(init=False)  # the references an inspection works under (basis_refs)
     # sentence and name starts, for bisection (both lists are sorted and their spans disjoint)
     _starts: list[int] = field(init=False, repr=False)
     _name_starts: list[int] = field(init=False, repr=False)
@@ -89,6 +92,7 @@ class _Doc:
     def __post_init__(self) -> None:
         self._starts = [a for a, _ in self.sentences]
         self._name_starts = [x for x, _ in self.names]
+        self.basis = basis_refs(self.folded, self.sentences, self.legal)
 
     def sentence_index(self, pos: int) -> int:
         """The sentence holding `pos`, else the last one."""
@@ -275,6 +279,7 @@ def _record(
     rec.people = _people(doc, sents)
     rec.units = _units(doc, sents)
     rec.legal = [r for r in doc.legal if seg_a <= r.span.start < seg_b]
+    rec.basis = [r for r in doc.basis if seg_a <= r.span.start < seg_b]
     _where(doc, rec, (a, b), sents)
     _when(doc, rec, (a, b), sents, lead)
     return rec

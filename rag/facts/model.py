@@ -69,7 +69,9 @@ class InspectionRecord:
     year: int | None = None
     year_source: str | None = None  # date | metadata | text
     year_span: Span | None = None
-    legal: list[LegalRef] = field(default_factory=list)
+    legal: list[LegalRef] = field(default_factory=list)  # every reference in the event's sentences
+    basis: list[LegalRef] = field(default_factory=list)  # those the team works under (`facts.basis`): its decision,
+    # plan, the regulation it inspects; not what the inspected body issued or reports having carried out
     extent: list[int] | None = None  # [start, end) of the sentences that report this event
 
     def person(self, role: str) -> list[Person]:
@@ -86,6 +88,7 @@ class InspectionRecord:
         d["people"] = [_person(p) for p in d["people"]]
         d["units"] = [Unit(**{**u, "span": Span(**u["span"])}) for u in d["units"]]
         d["legal"] = [_legal(r) for r in d["legal"]]
+        d["basis"] = [_legal(r) for r in d.get("basis", [])]
         return cls(**d)
 
 

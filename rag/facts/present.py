@@ -1,4 +1,5 @@
-"""Records as rows for tables and CSV: people, units and references joined with '; '."""
+"""Records as rows for tables and CSV: people, units and references joined with '; '; `basis` the documents the
+team works under (the facts tab's "Căn cứ"), `legal` every reference in the event's sentences."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ RECORD_COLUMNS = [
     "units",
     "date",
     "year",
+    "basis",
     "legal",
     "source",
     "record_id",
@@ -39,6 +41,7 @@ def record_rows(records: list[InspectionRecord]) -> list[dict[str, Any]]:
                 for role in ("leader", "deputy", "announcer")
             },
             "units": "; ".join(u.name for u in r.units),
+            "basis": "; ".join(dict.fromkeys(x.name for x in r.basis)),  # "Quy định số 58-QĐ/TW", once each
             "legal": "; ".join(x.code or f"{x.kind} {x.number}" for x in r.legal),
             "source": r.source,
             "record_id": r.record_id,
