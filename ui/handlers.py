@@ -176,7 +176,7 @@ def facts_view(
             r["deputy"],
             r["province"] or r["units"],
             shown_date(r["date"]),
-            r["legal"],
+            r["basis"],  # the documents the team works under, not every reference (rag.facts.basis)
             Path(r["source"].split("#", 1)[0]).name,
         ]
         for r in rows
