@@ -8,9 +8,10 @@ import pytest
 from rag import Assistant
 from rag.answers.layout import answerable, blocks
 from rag.questions import analyze
-from rag.vn.cues import asked_items, asked_kinds, gives, items
+from rag.vn.cues import asked_items, asked_kinds, gives, items, requester
+from rag.vn.text import fold
 
-from conftest import HashEmbedding, make_settings, write
+from conftest import HashEmbedding, ask_checked, make_settings, store_of, write
 
 # An invented results report: a headline, a dateline, a caption, subheadings, an announced list, a byline, links.
 RESULTS = """# title = Bốn việc Yên Bái phải làm sau đợt kiểm tra bảo vệ chính trị nội bộ
@@ -173,3 +174,34 @@ def test_a_text_stored_a_line_a_paragraph_keeps_its_body_after_a_dateline_line()
     assert [b.kind for b in blocks(text, "")] == ["skip", "body", "prompt"]
     start = text.index("Đoàn kiểm tra")
     assert answerable(text, "", start, start + 10)
+
+
+def test_who_requests_is_the_actor_nearest_the_verb_not_one_named_as_an_object():
+    assert requester(fold("What did the team ask the province to do?")) == "team"
+    assert requester(fold("Đồng chí Lò Văn A, Bí thư Tỉnh ủy Hà Giang, Trưởng đoàn, đề nghị tỉnh rà soát")) == "team"
+    assert requester(fold("Tiếp thu ý kiến của Đoàn, Chủ tịch UBND tỉnh yêu cầu các sở khẩn trương")) == "host"
+    assert requester(fold("Bí thư Tỉnh ủy cảm ơn Đoàn và đề nghị các cấp ủy chuẩn bị")) == "host"
+    assert requester(fold("It asked the Standing Board to report")) is None  # "it": nobody named
+
+
+def test_folded_look_alikes_are_no_request():
+    assert not gives("requests", fold("Đoàn kiểm tra việc lãnh đạo, chỉ đạo công tác cán bộ"))  # cán bộ, not cần
+    assert not gives("requests", fold("Đây không phải việc riêng của ngành tổ chức"))
+    assert gives("requests", fold("Tỉnh cần sớm bổ sung cán bộ chuyên trách"))
+
+
+def test_the_teams_requests_are_not_answered_with_the_hosts(tmp_path):
+    a = store_of(
+        tmp_path,
+        {
+            "kg.txt": "# date = 2024-03-04\n\nNgày 4/3, Đoàn kiểm tra số 5 của Tiểu ban Bảo vệ chính trị nội bộ "
+            "Trung ương do đồng chí Hà Văn Tấn làm Trưởng đoàn làm việc với Ban Thường vụ Tỉnh ủy Kiên Giang.\n\n"
+            "Tiếp thu ý kiến của Đoàn, Bí thư Tỉnh ủy yêu cầu các đơn vị được kiểm tra chuẩn bị đầy đủ tài liệu.\n\n"
+            "Đồng chí Hà Văn Tấn đề nghị Tỉnh ủy Kiên Giang sớm bố trí cán bộ chuyên trách cho công tác bảo vệ "
+            "chính trị nội bộ ở các khu kinh tế.",
+        },
+    )
+    team = ask_checked(a, "Đoàn kiểm tra đề nghị Tỉnh ủy Kiên Giang những gì?")
+    assert team.found and "bố trí cán bộ chuyên trách" in team.answer and "chuẩn bị đầy đủ" not in team.answer
+    host = ask_checked(a, "Bí thư Tỉnh ủy Kiên Giang yêu cầu các đơn vị làm gì?")
+    assert host.found and host.answer.startswith("Tiếp thu ý kiến của Đoàn")

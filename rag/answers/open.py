@@ -31,7 +31,7 @@ from functools import lru_cache
 from ..prompts import render
 from ..questions import GLOSSARY, Query
 from ..results import Answer, Passage
-from ..vn.cues import ANNOUNCES, NAMES, OPEN_QUESTION, asked_items, asked_kinds, gives, items
+from ..vn.cues import ANNOUNCES, NAMES, OPEN_QUESTION, asked_items, asked_kinds, gives, items, requester
 from ..vn.text import fold, lexical_terms, split_sentences, vietnamese
 from ..vn.vocabulary import STAGES
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
@@ -236,19 +236,23 @@ def open_answer(
     common = [w for stem, w in typed.items() if stem not in capitalized]  # (names are matched as entities)
     translated = sum(w in GLOSSARY or w[:-1] in GLOSSARY for w in common) / len(common) if common else 1.0
     asks = set(kinds)
+    asker = requester(query.folded) if "requests" in asks else None  # the team's requests, or the host's
     sentences: list[_Sentence] = []
     for d, p, x in candidates:
         lex = translated * _coverage(x.own, x.near, weights)
         if english:
             lex = max(lex, _coverage(own_en[id(x)], set(_english(x.near_text)), english))
         given = {k for k in asks | _FINDINGS if gives(k, x.folded)} if asks else set()
+        other_side = bool(asker) and requester(x.folded) not in (None, asker)  # the host's request, not the team's
+        given -= {"requests"} if other_side else set()
         cue = len(given & asks) / len(asks) if asks else 0.0
         # a sentence naming the finding asked ("chỉ ra một số tồn tại") holds or announces it; one naming only
         # another kind of finding ("Đoàn đề nghị …" when shortcomings are asked) does not answer
         kinds_named = {k for k, pattern in NAMES.items() if re.search(pattern, x.folded)} if asks & _FINDINGS else set()
+        kinds_named -= {"requests"} if other_side else set()
         names_asked = bool(kinds_named & asks)
         other_kind = bool(kinds_named - asks) or not cue and bool(given & _FINDINGS - asks)
-        elsewhere = bool(_FINDINGS & asks) and not names_asked and other_kind
+        elsewhere = bool(_FINDINGS & asks) and not names_asked and other_kind or other_side
         person = max(
             (
                 1.0 if names(x.folded, n) else 0.7 if names(x.folded, first) else 0.5 if names(x.near_folded, n) else 0

@@ -15,7 +15,18 @@ import re
 
 from .entities import NUMBER_WORDS
 
-__all__ = ["ASKS", "GIVES", "NAMES", "asked_kinds", "gives", "ANNOUNCES", "OPEN_QUESTION", "asked_items", "items"]
+__all__ = [
+    "ASKS",
+    "GIVES",
+    "NAMES",
+    "asked_kinds",
+    "gives",
+    "ANNOUNCES",
+    "OPEN_QUESTION",
+    "asked_items",
+    "items",
+    "requester",
+]
 
 ASKS = {
     # shortcomings, difficulties, bottlenecks
@@ -56,7 +67,9 @@ GIVES = {
     r"|\b(?:however|yet|not yet|did not|slow|lack(?:s|ing)?|few|insufficient|incomplete|loose|weak|gaps?|failed)\b",
     "strengths": r"\b(?:da ban hanh|nen nep|chu dong|kip thoi|chat che|ghi nhan|uu diem|dung tham quyen|co hieu qua"
     r"|dat duoc|tot)\b|\b(?:had issued|well|effective(?:ly)?|strengths?|achieved)\b",
-    "requests": r"\b(?:de nghi|yeu cau|kien nghi|giao|phai|can|luu y|chi dao)\b"
+    # (folded: "can" is also "cán bộ", "căn cứ"; "phải" in "không phải" denies; "lãnh đạo, chỉ đạo" is a noun)
+    "requests": r"\b(?:de nghi|yeu cau|kien nghi|giao|(?<!khong )phai|can(?! bo\b| cu\b)|luu y"
+    r"|(?<!lanh dao, )(?<!lanh dao )chi dao)\b"
     r"|\b(?:asked|requested|must|should|urged|recommended|called on)\b",
     "priorities": r"\b(?:uu tien|tap trung|trong tam|truoc mat|truoc het)\b|\b(?:priorit(?:y|ies)|focus|first)\b",
     "assessment": r"\b(?:danh gia|ghi nhan|nhan xet|khang dinh|toan dien|tot|kha)\b"
@@ -136,3 +149,30 @@ def asked_items(folded_question: str, text: str | None = None) -> int | None:
 def items(text: str) -> int:
     """How many items a sentence enumerates: "…: a; b; c." -> 3 (0 when it is no list)."""
     return text.count(";") + 1 if ";" in text else 0
+
+
+# Who asks: the team (its head, the Subcommittee) or the side it inspects (its secretary, its committee). A question
+# about the team's requests is not answered by the host's own ("Bí thư Tỉnh ủy đề nghị các đơn vị …" after "What did
+# the team ask Bac Giang to do?"), nor the other way round.
+_REQUEST_VERB = re.compile(r"\b(?:de nghi|yeu cau|kien nghi|asked|asks|ask|requested|urged|called on|recommended)\b")
+_ACTORS = re.compile(
+    r"\b(?P<team>(?:pho )?truong doan|doan|tieu ban|(?:the |inspection )?team|delegation|sub-?committee)\b"
+    r"|\b(?P<host>(?:pho )?bi thu|chu tich|tinh uy|thanh uy|ubnd|uy ban nhan dan|provincial|secretary|chairman"
+    r"|province)\b"
+)
+# an actor named as the object of something else ("tiếp thu ý kiến của Đoàn", "cảm ơn Đoàn", "làm việc với Đoàn"):
+# not who asks
+_OBJECT = re.compile(r"\b(?:cua|voi|cam on|tiep thu|of|with|thanked|welcomed)\s+(?:[a-z]+\s+){0,2}$")
+
+
+def requester(folded: str) -> str | None:
+    """ "team" or "host": who makes the request that a folded sentence (or question) states, by the actor nearest
+    before its first request verb that is not the object of something else (a title chain ends in the role that
+    speaks: "đồng chí X, Bí thư Tỉnh ủy Y, Trưởng đoàn, đề nghị" is the team's); None when it names neither ("It
+    asked …", "Đề nghị …")."""
+    verb = _REQUEST_VERB.search(folded)
+    if not verb:
+        return None
+    before = folded[: verb.start()]
+    actors = [m.lastgroup for m in _ACTORS.finditer(before) if not _OBJECT.search(before[: m.start()])]
+    return actors[-1] if actors else None
