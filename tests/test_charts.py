@@ -5,6 +5,8 @@ from rag.vn.gazetteer import PROVINCES
 from rag.vn.geo import BOUNDS, CENTRES
 from ui import charts
 
+from conftest import ROOT
+
 
 def _row(team, body, province, date, leader="", units="", source="/a/bai.txt"):
     return {
@@ -51,24 +53,81 @@ def test_an_unknown_year_is_said_in_rows_and_never_placed_on_the_timeline():
 
 def test_the_map_counts_records_per_province_and_names_the_merged_ones():
     points = charts.map_points(ROWS)
-    assert [(p["province"], p["count"]) for p in points] == [
-        ("Trà Vinh (nay thuộc Vĩnh Long)", 2),
-        ("Đắk Lắk", 1),
-        ("Bà Rịa - Vũng Tàu (nay thuộc TP. Hồ Chí Minh)", 1),
-        ("Hà Giang (nay thuộc Tuyên Quang)", 1),  # on the map even with a misprinted day
+    assert [(p["name"], p["province"], p["count"]) for p in points] == [
+        ("Trà Vinh", "Trà Vinh (nay thuộc Vĩnh Long)", 2),
+        ("Đắk Lắk", "Đắk Lắk", 1),
+        ("Bà Rịa - Vũng Tàu", "Bà Rịa - Vũng Tàu (nay thuộc TP. Hồ Chí Minh)", 1),
+        ("Hà Giang", "Hà Giang (nay thuộc Tuyên Quang)", 1),  # on the map even with a misprinted day
     ]
     assert (points[0]["lat"], points[0]["lon"]) == CENTRES["Trà Vinh"]
     assert any("Trần" in line for line in points[0]["records"]) and "dl.txt" in points[1]["records"][0]
 
 
-def test_figures_colour_by_body_and_shade_by_count():
+def test_the_timeline_writes_dates_day_month_year():
     timeline = charts.timeline_figure(ROWS)
     assert [t.name for t in timeline.data] == ["Tiểu ban BVCTNB TW", "Bộ Công an", "Ban Tổ chức TW"]
     assert list(timeline.data[0].y) == ["Đoàn số 4", "Đoàn số 5"]
     assert "2 bản ghi không rõ ngày đủ" in timeline.layout.title.text
+    assert timeline.layout.xaxis.tickformat == "%-d/%-m/%Y"  # 24/4/2023, as the table writes it
+    assert " · 24/4/2023 · " in timeline.data[0].hovertext[0]
+
+
+def _inside(lon, lat, ring):
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+        if (y1 > lat) != (y2 > lat) and lon < (x2 - x1) * (lat - y1) / (y2 - y1) + x1:
+            inside = not inside
+    return inside
+
+
+def test_the_bundled_outline_is_vietnam_with_both_archipelagos():
+    land = charts._land()
+    lat0, lat1, lon0, lon1 = BOUNDS
+    assert all(lon0 <= x <= lon1 and lat0 <= y <= lat1 for ring in land["vietnam"] for x, y in ring)
+    # a province's capital is on the land (Hạ Long, on the bay's shore, within 0.1° of it)
+    near = [(x, y) for ring in land["vietnam"] for x, y in ring]
+    for name, (lat, lon) in CENTRES.items():
+        on_land = any(_inside(lon, lat, ring) for ring in land["vietnam"])
+        assert on_land or min(abs(x - lon) + abs(y - lat) for x, y in near) < 0.1, name
+    hoang_sa = [(x, y) for ring in land["hoang_sa"] for x, y in ring]
+    truong_sa = [(x, y) for ring in land["truong_sa"] for x, y in ring]
+    assert len(land["hoang_sa"]) >= 5 and all(111 <= x <= 113 and 15.5 <= y <= 17.3 for x, y in hoang_sa)
+    assert len(land["truong_sa"]) >= 10 and all(111 <= x <= 117 and 6 <= y <= 12 for x, y in truong_sa)
+    assert (ROOT / "ui" / "data" / "vietnam.json").stat().st_size < 50_000  # small enough to ship with the page
+
+
+def test_the_map_draws_vietnam_and_names_its_archipelagos_without_a_downloaded_base_map():
     vn_map = charts.map_figure(ROWS)
-    outline, inspected = vn_map.data
-    assert len(outline.x) == 63 and list(inspected.marker.color) == [2, 1, 1, 1]
+    assert all(t.type == "scatter" for t in vn_map.data) and not vn_map.layout.geo.to_plotly_json()  # no geo: no fetch
+    lands = {t.name: t for t in vn_map.data if t.fill == "toself"}
+    assert list(lands) == ["Việt Nam", "Quần đảo Hoàng Sa", "Quần đảo Trường Sa"]
+    assert len({t.fillcolor for t in lands.values()}) == 1  # the islands drawn as the mainland: Việt Nam's
+    [names] = [t for t in vn_map.data if t.mode == "text"]
+    assert {"Quần đảo Hoàng Sa", "Quần đảo Trường Sa"} <= set(names.text)
+    assert not vn_map.layout.xaxis.visible and not vn_map.layout.yaxis.visible  # a map, not a chart of degrees
+    inspected = vn_map.data[-1]
+    assert list(inspected.text) == ["Trà Vinh", "Đắk Lắk", "Bà Rịa - Vũng Tàu", "Hà Giang"]
+    assert inspected.marker.size[0] > inspected.marker.size[1]  # sized by the number of inspections
     assert inspected.hovertext[0].startswith("Trà Vinh (nay thuộc Vĩnh Long): 2 cuộc<br>Đoàn số 5")
     empty = charts.map_figure([])
-    assert len(empty.data[1].x) == 0  # no records: the outline alone, no error
+    assert len(empty.data[-1].x) == 0 and len(empty.data) == len(vn_map.data)  # no records: the country alone
+
+
+def test_a_colour_scale_only_where_counts_differ_and_under_the_map():
+    differ = charts.map_figure(ROWS).data[-1].marker
+    assert list(differ.color) == [2, 1, 1, 1] and differ.showscale and (differ.cmin, differ.cmax) == (1, 2)
+    bar = differ.colorbar
+    assert bar.orientation == "h" and bar.y < 0 and bar.yanchor == "top"  # below the plot: no label is there
+    assert list(bar.tickvals) == [1, 2]
+    alike = charts.map_figure([r for r in ROWS if r["province"] != "Trà Vinh"]).data[-1].marker
+    assert not alike.showscale and isinstance(alike.color, str)  # every count 1: one colour, no 0–1 bar
+
+
+def test_names_stand_clear_of_each_other_where_a_side_is_free():
+    rows = [_row(1, "x", p, "2024-01-02") for p in ("Cần Thơ", "Sóc Trăng", "Bến Tre")]
+    points = charts.map_points(rows)
+    sides = charts.label_sides(points)
+    boxes = [charts._box(p["name"], p["lon"], p["lat"], side) for p, side in zip(points, sides, strict=True)]
+    assert "middle left" in sides  # three close provinces: a name to the west of its point
+    assert not any(charts._overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert charts.label_sides(charts.map_points(ROWS[:2])) == ["middle right", "middle right"]

@@ -1,16 +1,21 @@
 """The Dữ kiện tab's pictures: a timeline of inspections and a map of provinces shaded by their number, from the
 same record rows as the table (`rag.facts.record_rows`, after the same filters).
 
-Records -> points (plain dicts, tested) -> Plotly figures (Gradio's Plot draws them with the plotly.js it bundles;
-no geo base map, which Plotly would download: the map is the provinces' centres on longitude/latitude axes). Both
-figures export as PNG from their toolbar (Plotly's camera button).
+Records -> points (plain dicts, tested) -> Plotly figures (Gradio's Plot draws them with the plotly.js it bundles).
+The map is drawn on plain longitude/latitude axes, not Plotly's geo base map (which it would download): Việt Nam's
+outline and its two archipelagos from the bundled ui/data/vietnam.json (Natural Earth, public domain), the provinces
+as points at their capitals (`rag.vn.geo`). Both figures export as PNG from their toolbar (Plotly's camera button).
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import json
+import math
 from collections import defaultdict
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +23,24 @@ from rag.vn.dates import shown_date
 from rag.vn.gazetteer import PROVINCES
 from rag.vn.geo import CENTRES
 
-__all__ = ["timeline_points", "map_points", "timeline_figure", "map_figure"]
+__all__ = ["timeline_points", "map_points", "label_sides", "timeline_figure", "map_figure"]
 
 _MERGED = {p.name: p.merged_into for p in PROVINCES if p.merged_into}
 _MARGIN = timedelta(days=15)
+# the map: the mainland and both archipelagos in view; sea, land, coast and point colours
+_LON, _LAT = (101.8, 117.4), (6.9, 23.8)
+_ASPECT = 1 / math.cos(math.radians(16))
+_SEA, _LAND, _COAST, _POINT = "#dceaf5", "#f6f3ea", "#7d8a96", "#d7301f"
+# names on the map: (name, lon, lat, where the name stands from that point); the archipelagos' east of Hoàng Sa and
+# under Trường Sa, clear of the provinces' names (which run east of their points, and end before 112.5° E)
+_NAMES = [
+    ("Quần đảo Hoàng Sa", 112.9, 16.4, "middle right"),
+    ("Quần đảo Trường Sa", 114.9, 9.55, "bottom center"),
+    ("<i>Biển Đông</i>", 113.3, 13.4, "middle center"),
+]
+_LANDS = {"vietnam": "Việt Nam", "hoang_sa": "Quần đảo Hoàng Sa", "truong_sa": "Quần đảo Trường Sa"}
+# counts from few to many, the fewest still a visible orange on the land's colour
+_SCALE = [[0.0, "#fdbb84"], [0.5, "#ef6548"], [1.0, "#990000"]]
 
 
 def _team(row: dict[str, Any]) -> str:
@@ -58,7 +77,8 @@ def _day(value: str) -> date | None:
 
 
 def map_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One point per province the records name: its centre, the count and the records' lines (count first)."""
+    """One point per province the records name: its centre, the count and the records' lines (count first);
+    `name` is the map's label, `province` the hover's (a merged province names the one it joined)."""
     by_province: dict[str, list[str]] = defaultdict(list)
     for r in rows:
         if r["province"] in CENTRES:
@@ -67,8 +87,25 @@ def map_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for name, lines in by_province.items():
         lat, lon = CENTRES[name]
         label = f"{name} (nay thuộc {_MERGED[name]})" if name in _MERGED else name
-        points.append({"province": label, "lat": lat, "lon": lon, "count": len(lines), "records": lines})
+        points.append({"name": name, "province": label, "lat": lat, "lon": lon, "count": len(lines), "records": lines})
     return sorted(points, key=lambda p: -p["count"])
+
+
+@functools.cache
+def _land() -> dict[str, list[list[list[float]]]]:
+    """Việt Nam's outline and the archipelagos' islands: {"vietnam"|"hoang_sa"|"truong_sa": [[[lon, lat], …], …]}
+    (ui/data/vietnam.json, from Natural Earth: see ui/data/README.md)."""
+    return json.loads(resources.files("ui").joinpath("data/vietnam.json").read_text(encoding="utf-8"))
+
+
+def _path(rings: list[list[list[float]]]) -> tuple[list[float | None], list[float | None]]:
+    """Rings as one Plotly path (x, y), each closed shape apart from the next by a gap."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for ring in rings:
+        xs += [x for x, _ in ring] + [None]
+        ys += [y for _, y in ring] + [None]
+    return xs, ys
 
 
 def timeline_figure(rows: list[dict[str, Any]]) -> Any:
@@ -92,7 +129,7 @@ def timeline_figure(rows: list[dict[str, Any]]) -> Any:
     note = f"<br><sup>{undated} bản ghi không rõ ngày đủ (năm) không có trên trục</sup>" if undated else ""
     if points:  # at least a month around the dates: one point alone would zoom into milliseconds
         first, last = date.fromisoformat(points[0]["date"]), date.fromisoformat(points[-1]["date"])  # valid: _day
-        fig.update_xaxes(type="date", tickformat="%d/%m/%Y", range=[first - _MARGIN, last + _MARGIN])
+        fig.update_xaxes(type="date", tickformat="%-d/%-m/%Y", range=[first - _MARGIN, last + _MARGIN])
     fig.update_layout(
         title=f"Dòng thời gian các cuộc kiểm tra{note}",
         xaxis_title="Ngày",
@@ -104,51 +141,129 @@ def timeline_figure(rows: list[dict[str, Any]]) -> Any:
     return fig
 
 
+def label_sides(points: list[dict[str, Any]]) -> list[str]:
+    """Where each point's name stands ("middle right" or "middle left"), north to south, so that names do not
+    cover each other or the archipelagos' names where a side is free: boxes in degrees as a 400 px wide map draws
+    them (the narrowest: ~24 px a degree, 6.5 px a letter, 14 px a line), east of the point unless taken."""
+    taken = [_box(name, lon, lat, where) for name, lon, lat, where in _NAMES if where == "middle right"]
+    sides = [""] * len(points)
+    for i in sorted(range(len(points)), key=lambda i: -points[i]["lat"]):
+        p = points[i]
+        for where in ("middle right", "middle left"):
+            box = _box(p["name"], p["lon"], p["lat"], where)
+            if box[0] >= _LON[0] and not any(_overlap(box, other) for other in taken):
+                break
+        else:
+            where, box = "middle right", _box(p["name"], p["lon"], p["lat"], "middle right")
+        sides[i] = where
+        taken.append(box)
+    return sides
+
+
+def _box(name: str, lon: float, lat: float, where: str) -> tuple[float, float, float, float]:
+    width, gap, half = len(name) * 6.5 / 24, 0.45, 7 / 24 / _ASPECT
+    x0 = lon + gap if where == "middle right" else lon - gap - width
+    return x0, lat - half, x0 + width, lat + half
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def map_figure(rows: list[dict[str, Any]]) -> Any:
+    """Việt Nam (its outline, Quần đảo Hoàng Sa and Quần đảo Trường Sa drawn and named as its own) with a point per
+    inspected province, sized by its number of inspections, and coloured by it only where the numbers differ (the
+    scale then stands under the map, where no label is)."""
     import plotly.graph_objects as go
 
-    points = map_points(rows)
+    land, points = _land(), map_points(rows)
     fig = go.Figure()
-    fig.add_trace(  # every province, faint: the outline of the country
+    for key, name in _LANDS.items():
+        x, y = _path(land[key])
+        islands = key != "vietnam"  # a few km across: dots on their outline keep them visible at this scale
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines+markers" if islands else "lines",
+                fill="toself",
+                fillcolor=_LAND,
+                line={"color": _COAST, "width": 0.8},
+                marker={"color": _COAST, "size": 3},
+                hoverinfo="skip",
+                name=name,
+            )
+        )
+    fig.add_trace(
         go.Scatter(
-            x=[lon for _, lon in CENTRES.values()],
-            y=[lat for lat, _ in CENTRES.values()],
-            mode="markers",
-            marker={"size": 6, "color": "#d9d9d9"},
-            hovertext=list(CENTRES),
-            hoverinfo="text",
-            name="Tỉnh, thành",
+            x=[lon for _, lon, _, _ in _NAMES],
+            y=[lat for _, _, lat, _ in _NAMES],
+            mode="text",
+            text=[name for name, _, _, _ in _NAMES],
+            textposition=[where for _, _, _, where in _NAMES],
+            textfont={"color": "#3b5b7a", "size": 11},
+            hoverinfo="skip",
+            name="Địa danh",
         )
     )
+    counts = [p["count"] for p in points]
+    differ = len(set(counts)) > 1
+    marker: dict[str, Any] = {
+        "size": [12 + 5 * min(c, 6) for c in counts],
+        "line": {"color": "white", "width": 1},
+        "color": counts if differ else _POINT,
+    }
+    if differ:
+        marker.update(
+            colorscale=_SCALE,
+            cmin=min(counts),
+            cmax=max(counts),
+            showscale=True,
+            colorbar={
+                "title": {"text": "Số cuộc kiểm tra", "side": "top"},
+                "orientation": "h",
+                "x": 0.5,
+                "xanchor": "center",
+                "y": -0.01,
+                "yanchor": "top",  # under the map, outside it: no label is ever there
+                "lenmode": "pixels",
+                "len": 240,
+                "thickness": 10,
+                "tickvals": list(range(min(counts), max(counts) + 1)) if max(counts) - min(counts) <= 10 else None,
+            },
+        )
     fig.add_trace(
         go.Scatter(
             x=[p["lon"] for p in points],
             y=[p["lat"] for p in points],
             mode="markers+text",
-            text=[p["province"] for p in points],
-            textposition="middle right",
+            text=[p["name"] for p in points],
+            textposition=label_sides(points),
+            textfont={"size": 12},
             cliponaxis=False,  # a name near the edge runs past the axes rather than being cut
-            marker={
-                "size": [14 + 6 * min(p["count"], 6) for p in points],
-                "color": [p["count"] for p in points],
-                "colorscale": "OrRd",
-                "cmin": 0,
-                "cmax": max([p["count"] for p in points], default=1),
-                "showscale": True,
-                "colorbar": {"title": "Số cuộc", "dtick": 1},
-            },
+            marker=marker,
             hovertext=[f"{p['province']}: {p['count']} cuộc<br>" + "<br>".join(p["records"]) for p in points],
             hoverinfo="text",
             name="Đã kiểm tra",
         )
     )
+    hidden = {"visible": False, "fixedrange": False}
     fig.update_layout(
-        title="Bản đồ: số cuộc kiểm tra theo tỉnh",
-        # degrees alike on both axes; the plot narrows to fit (constrain) rather than the ranges widening
-        xaxis={"title": "Kinh độ", "range": [101.8, 110.2], "constrain": "domain"},
-        yaxis={"title": "Vĩ độ", "range": [8.2, 23.7], "scaleanchor": "x", "constrain": "domain"},
+        title="Bản đồ: số cuộc kiểm tra theo tỉnh<br><sup>Chấm càng lớn, càng nhiều cuộc</sup>",
+        # a degree of latitude drawn 1/cos(16°) times a degree of longitude: the country's own proportions; the plot
+        # narrows to fit (constrain) rather than the ranges widening
+        xaxis={**hidden, "range": list(_LON), "constrain": "domain"},
+        yaxis={
+            **hidden,
+            "range": list(_LAT),
+            "scaleanchor": "x",
+            "scaleratio": _ASPECT,
+            "constrain": "domain",
+            "constraintoward": "top",  # on a narrow screen the map stands under the title, not mid-height
+        },
+        plot_bgcolor=_SEA,
         showlegend=False,
-        height=640,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        height=600,
+        margin={"l": 10, "r": 10, "t": 60, "b": 70 if differ else 10},
     )
     return fig
