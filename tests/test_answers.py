@@ -9,7 +9,7 @@ import pytest
 
 from rag.evaluation import evaluate, load_gold
 
-from conftest import DATA
+from conftest import DATA, ask_checked, store_of
 
 GOLD = load_gold(DATA / "seed_questions.jsonl")
 
@@ -145,3 +145,25 @@ def test_citations_stop_at_the_sentence_and_leave_photo_credits_out(seeded):
     for c in answer.citations:  # each quote is one sentence of one paragraph: no credit line, no run across lines
         assert "Ảnh:" not in c.quote and "\n" not in c.quote and len(c.quote) < 400
     assert any("Huyện ủy Cư M’Gar" in c.quote for c in answer.citations)
+
+
+def test_refusal_by_evidence_on_the_passage_route(tmp_path):
+    # The sentence that answers names none of the question's other words ("tập huấn", "thành viên"): its paragraph
+    # does. The residual-word rule refused this; the evidence threshold answers it, and still refuses a question
+    # whose asked field no sentence gives (a birth year, a budget).
+    a = store_of(
+        tmp_path,
+        {
+            "th.txt": "# date = 2025-04-10\n\nNgày 10/4, Tiểu ban Bảo vệ chính trị nội bộ Trung ương tổ chức hội nghị "
+            "tập huấn nghiệp vụ cho thành viên các đoàn kiểm tra năm 2025.\n\nĐồng chí Lục Văn Khang, Phó Trưởng Tiểu "
+            "ban, chủ trì và phát biểu khai mạc. Các báo cáo viên trình bày quy trình kiểm tra.",
+            "yb.txt": "# date = 2024-04-02\n\nNgày 2/4, Đoàn kiểm tra số 4 của Tiểu ban Bảo vệ chính trị nội bộ Trung "
+            "ương do đồng chí Tôn Thất Bình làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Yên Bái.",
+        },
+    )
+    chair = ask_checked(a, "Ai chủ trì hội nghị tập huấn cho thành viên các đoàn năm 2025?")
+    assert chair.found and "Lục Văn Khang" in chair.answer
+    born = ask_checked(a, "Đồng chí Tôn Thất Bình sinh năm nào?")
+    assert not born.found and born.answer == "Các bài báo về Tôn Thất Bình không nêu năm."
+    budget = ask_checked(a, "Kinh phí cho đoàn kiểm tra tại Yên Bái là bao nhiêu?")
+    assert not budget.found
