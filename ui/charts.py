@@ -31,13 +31,14 @@ _MARGIN = timedelta(days=15)
 _LON, _LAT = (101.8, 117.4), (6.9, 23.8)
 _ASPECT = 1 / math.cos(math.radians(16))
 _SEA, _LAND, _COAST, _POINT = "#dceaf5", "#f6f3ea", "#7d8a96", "#d7301f"
-# names on the map: (name, lon, lat, where the name stands from that point); the archipelagos' east of Hoàng Sa and
-# under Trường Sa, clear of the provinces' names (which run east of their points, and end before 112.5° E)
+# names on the map: (name, lon, lat, where it stands from that point); the archipelagos' on two lines, east of Hoàng
+# Sa and under Trường Sa, where the provinces' names (east of their points) do not reach on a phone's narrow map
 _NAMES = [
-    ("Quần đảo Hoàng Sa", 112.9, 16.4, "middle right"),
-    ("Quần đảo Trường Sa", 114.9, 9.55, "bottom center"),
+    ("Quần đảo <br>Hoàng Sa", 112.9, 16.35, "middle right"),
+    ("Quần đảo <br>Trường Sa", 114.9, 9.6, "bottom center"),
     ("<i>Biển Đông</i>", 113.3, 13.4, "middle center"),
 ]
+_PX = 17  # pixels a degree of longitude on the narrowest map: a page 400 px wide draws it ~270 px wide
 _LANDS = {"vietnam": "Việt Nam", "hoang_sa": "Quần đảo Hoàng Sa", "truong_sa": "Quần đảo Trường Sa"}
 # counts from few to many, the fewest still a visible orange on the land's colour
 _SCALE = [[0.0, "#fdbb84"], [0.5, "#ef6548"], [1.0, "#990000"]]
@@ -143,9 +144,9 @@ def timeline_figure(rows: list[dict[str, Any]]) -> Any:
 
 def label_sides(points: list[dict[str, Any]]) -> list[str]:
     """Where each point's name stands ("middle right" or "middle left"), north to south, so that names do not
-    cover each other or the archipelagos' names where a side is free: boxes in degrees as a 400 px wide map draws
-    them (the narrowest: ~24 px a degree, 6.5 px a letter, 14 px a line), east of the point unless taken."""
-    taken = [_box(name, lon, lat, where) for name, lon, lat, where in _NAMES if where == "middle right"]
+    cover each other or the map's own names where a side is free: east of the point unless that is taken, west if
+    that is free and inside the map (boxes as the narrowest map draws them, `_box`)."""
+    taken = [_box(name, lon, lat, where) for name, lon, lat, where in _NAMES]
     sides = [""] * len(points)
     for i in sorted(range(len(points)), key=lambda i: -points[i]["lat"]):
         p = points[i]
@@ -160,10 +161,15 @@ def label_sides(points: list[dict[str, Any]]) -> list[str]:
     return sides
 
 
-def _box(name: str, lon: float, lat: float, where: str) -> tuple[float, float, float, float]:
-    width, gap, half = len(name) * 6.5 / 24, 0.45, 7 / 24 / _ASPECT
-    x0 = lon + gap if where == "middle right" else lon - gap - width
-    return x0, lat - half, x0 + width, lat + half
+def _box(text: str, lon: float, lat: float, where: str) -> tuple[float, float, float, float]:
+    """(lon0, lat0, lon1, lat1) a name covers: 6.5 px a letter, 14 px a line, ~10 px from its point (a marker's
+    radius), at `_PX` pixels a degree."""
+    lines = text.replace("<i>", "").replace("</i>", "").split("<br>")
+    width, height, gap = max(map(len, lines)) * 6.5 / _PX, len(lines) * 14 / _PX / _ASPECT, 10 / _PX
+    vertical, horizontal = where.split()
+    x0 = {"right": lon + gap, "left": lon - gap - width, "center": lon - width / 2}[horizontal]
+    y0 = {"middle": lat - height / 2, "bottom": lat - height, "top": lat}[vertical]
+    return x0, y0, x0 + width, y0 + height
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
