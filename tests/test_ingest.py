@@ -15,8 +15,9 @@ from rag import (
     StoreDamagedError,
     StoreUnavailableError,
 )
+from rag.settings import Settings
 
-from conftest import HashEmbedding, SEEDS, make_settings, write
+from conftest import ROOT, HashEmbedding, SEEDS, make_settings, write
 
 
 def test_ingest_dedupe_update_remove(fake_assistant, tmp_path):
@@ -218,12 +219,51 @@ def test_a_question_never_waits_for_another_writer_to_seed(fake_assistant):
     assert a.ask("Ai là trưởng đoàn kiểm tra tại Trà Vinh?").found  # seeded once the writer is gone
 
 
-def test_a_five_megabyte_line_is_chunked_and_rejected_not_embedded_for_hours(fake_assistant, tmp_path):
+def test_a_five_megabyte_line_is_chunked_and_rejected_not_embedded_for_hours(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data", max_file_mb=10), embedder=HashEmbedding())  # past the size check
     line = "Đoàn kiểm tra số 7 làm việc với Ban Thường vụ Tỉnh ủy Cà Mau, nghe báo cáo; kiểm tra việc chấp hành " * 50_000
     big = write(tmp_path / "in" / "dump.txt", line)
     assert big.stat().st_size > 5_000_000
-    [r] = fake_assistant.ingest([big]).results
-    assert r.status == "rejected" and r.reason.startswith("too long: ") and "the limit is 1000" in r.reason
+    [r] = a.ingest([big]).results
+    assert r.status == "rejected" and r.reason.startswith("too long: ") and "the limit is 5000" in r.reason
+
+
+def _compilation(size: int) -> str:
+    """`size` bytes of Vietnamese regulations as a .docx turns into text: each clause a short paragraph (the layout
+    that makes the most chunks a MB, as a chunk ends at a paragraph once it holds half its size)."""
+    clauses, used, i = [], 0, 0
+    while used < size - 400:
+        i += 1
+        clauses.append(f"Khoản {i}. Cấp ủy định kỳ báo cáo kết quả với cấp ủy cấp trên trực tiếp.")
+        used += len(clauses[-1].encode()) + 2
+    text = "\n\n".join(clauses)
+    return text + " " * (size - len(text.encode()))
+
+
+def test_a_three_megabyte_text_is_accepted_end_to_end_and_a_larger_file_refused(tmp_path):
+    """The default limits agree: a text file as large as RAG_MAX_FILE_MB lets in (3 MB), in the layout that makes
+    the most chunks, stays under RAG_MAX_CHUNKS_PER_DOC; one byte more is refused for its size, in the words the CLI
+    prints, with the number of the same setting."""
+    a = Assistant(make_settings(tmp_path / "data", auto_seed=False), embedder=HashEmbedding())
+    limit = Settings.model_fields["max_file_mb"].default
+    assert a.settings.max_file_mb == limit == 3
+    compilation = write(tmp_path / "in" / "quy_dinh.txt", _compilation(3_000_000))
+    assert compilation.stat().st_size == 3_000_000
+    [r] = a.ingest([compilation]).results
+    assert r.status == "added" and 4000 < r.chunks <= a.settings.max_chunks_per_doc, r
+    assert a.document_text(r.doc_id).rstrip().endswith(_compilation(3_000_000).rstrip()[-80:])  # all of it kept
+    assert a.retrieve("cấp ủy báo cáo kết quả với cấp trên", k=1)[0].doc_id == r.doc_id  # and searched
+    larger = write(tmp_path / "in" / "lon.txt", _compilation(3_000_001))
+    [r] = a.ingest([larger]).results
+    assert r.status == "rejected" and r.reason == f"too large: 3.0 MB, over the {limit:g} MB limit (RAG_MAX_FILE_MB)"
+
+
+def test_readme_states_the_limits_the_settings_hold():
+    """One home for each limit (rag.Settings); README's configuration table says the same numbers."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("max_file_mb", "max_chunks_per_doc", "chunk_chars"):
+        default = Settings.model_fields[name].default
+        assert f"| `RAG_{name.upper()}` | `{default:g}` |" in readme, name
 
 
 def test_a_reindex_keeps_documents_past_a_chunk_limit_lowered_since(tmp_path):
