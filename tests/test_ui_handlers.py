@@ -37,14 +37,49 @@ def test_chat_turn_returns_history_and_highlighted_sources(fake_assistant):
     assert [m["role"] for m in history] == ["user", "assistant"]
     assert "Nguyễn Quang Dương" in history[1]["content"] and "[1]" in h.plain(history[1]["content"])
     assert "<mark>" in html and "000_b584f524cb46930b.txt" in html and "Xem toàn bài" in html
+    # the page shows the sources under the answer, collapsed and titled with their count; source n is found by its
+    # class (the chat's sanitizer keeps classes, not data- attributes)
+    [sources] = h.sources_message(html)
+    assert (
+        sources
+        == {
+            "role": "assistant",
+            "content": html,
+            "metadata": {"title": "Nguồn (1)", "status": "done"},
+        }
+        and 'class="rag-source rag-source-1"' in html
+    )
+    assert h.sources_message("") == [] and h.is_sources(sources) and not h.is_sources(history[1])
     # a follow-up is answered for the new province and says which question it answered; the Đắk Lắk article names
     # only a deputy head, who led the meeting: the answer says it names no head and that the deputy led. The history
-    # comes back as Gradio hands it over (content as parts, escaped as shown) and is read back as text.
-    history = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in history]
+    # comes back as Gradio hands it over (content as parts, escaped as shown, the first answer's sources under it)
+    # and is read back as text, without the sources.
+    history = [
+        {"role": m["role"], "content": [{"type": "text", "text": m["content"]}], "metadata": m.get("metadata")}
+        for m in history + [sources]
+    ]
     history, html = h.chat(fake_assistant, "Còn ở Đắk Lắk thì sao?", history)
+    assert [h.is_sources(m) for m in history] == [False, False, True, False, False]  # the first answer's sources stay
     reply = h.plain(history[-1]["content"])
     assert "(Ai là trưởng đoàn kiểm tra tại Đắk Lắk?)" in reply and "không nêu trưởng đoàn" in reply
     assert "Phó Trưởng đoàn Lê Hải Bình" in reply and "dẫn đầu buổi làm việc" in reply
+    assert "001_cb98ca3c559514ce.txt" in html and "000_b584f524cb46930b.txt" not in html  # this answer's own
+
+
+def test_the_page_puts_each_answers_sources_under_it(fake_assistant):
+    on_chat = {f.name: f.fn for f in build(fake_assistant).fns.values()}["on_chat"]
+    history = []
+    for question in ("Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "Ai là phó trưởng đoàn kiểm tra tại Đắk Lắk?"):
+        *_, (history, box) = on_chat(question, history)
+        assert box == ""  # the question box is emptied
+    assert [(m["role"], h.is_sources(m)) for m in history] == [
+        ("user", False),
+        ("assistant", False),
+        ("assistant", True),
+    ] * 2
+    first, second = history[2]["content"], history[5]["content"]
+    assert "000_b584f524cb46930b.txt" in first and "Nguyễn Quang Dương</mark>" not in second
+    assert "001_cb98ca3c559514ce.txt" in second and "<mark>" in second and "Lê Hải Bình" in second
 
 
 def test_article_text_is_escaped(fake_assistant, tmp_path):
@@ -102,7 +137,7 @@ def test_facts_table_filters_and_csv(tmp_path):
     assert h.facts_view(a, province="Đắk Lắk")[0][0][3] == "Lê Hải Bình"
     assert [r[0] for r in h.facts_view(a, year="2024")[0]] == [4, 9, 9]
     assert [r[0] for r in h.facts_view(a, person="tran thu ha")[0]] == [9]
-    assert "2/11 (bài không nêu năm)" in [r[5] for r in rows]
+    assert "2/11 (không rõ năm)" in [r[5] for r in rows]
     with open(path, encoding="utf-8-sig") as f:
         assert len(list(csv.DictReader(f))) == 4
     provinces, years = h.fact_filters(a)
@@ -405,6 +440,8 @@ def test_serve_never_shares_limits_uploads_and_asks_for_login(fake_assistant, mo
     a = Assistant(make_settings(tmp_path / "d", ui_auth="admin:s3cret", max_file_mb=5), embedder=HashEmbedding())
     serve(assistant=a, port=_free_port())
     assert seen["share"] is False and seen["server_name"] == "127.0.0.1" and seen["max_file_size"] == "5mb"
+    # the page's own script is inline: nothing is fetched from elsewhere
+    assert seen["head"].startswith("<script>") and "src=" not in seen["head"] and "rag-cite" in seen["head"]
     assert inspect.iscoroutinefunction(seen["auth"]) and asyncio.run(seen["auth"]("admin", "s3cret"))
     assert seen["app_kwargs"]["middleware"][0].cls.__name__ == "UploadTypes" and seen["num_workers"] == 0
 
@@ -552,8 +589,10 @@ def _errors(package):
         for node in ast.walk(ast.parse(inspect.getsource(importlib.import_module(info.name)))):
             if isinstance(node, ast.Call) and node.args:
                 name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-                if (name.endswith("Error") and name not in builtin) or name == "append" and "problems" in ast.unparse(
-                    node.func
+                if (
+                    (name.endswith("Error") and name not in builtin)
+                    or name == "append"
+                    and "problems" in ast.unparse(node.func)
                 ):
                     out.append(_literal(node.args[0]))
             if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]).endswith(".fix"):
@@ -574,9 +613,7 @@ def test_every_error_the_page_can_show_is_in_vietnamese():
     error = rag.StoreLockedError(
         "another process is writing to /d (waited 2 s; RAG_LOCK_TIMEOUT sets how long to wait)"
     )
-    assert h.error_text(error) == (
-        "kho dữ liệu gặp lỗi: một tiến trình khác đang ghi vào /d (đã chờ 2 giây; RAG_LOCK_TIMEOUT đặt thời gian chờ)"
-    )
+    assert h.error_text(error) == "kho dữ liệu gặp lỗi: một tiến trình khác đang ghi vào /d (đã chờ 2 giây)"
     assert h.error_text(rag.QueryError("the question is empty")) == "câu hỏi trống"
 
 
@@ -589,10 +626,21 @@ def test_every_rejection_reason_the_loaders_give_is_shown_in_vietnamese():
     untranslated = [r for r in reasons if h.vietnamese(r) == r]
     assert untranslated == []
     assert h.vietnamese("invalid JSON: Expecting value at line 3") == "JSON không hợp lệ: Expecting value at line 3"
-    assert h.vietnamese("too large: 31.5 MB, over the 20 MB limit (RAG_MAX_FILE_MB)").startswith("quá lớn: 31.5 MB")
+    # the limits are said in words; how to change them is the library tab's help (ui.uploads.limits_help), so no
+    # setting's name stands inside a Vietnamese sentence
+    assert h.vietnamese("too large: 31.5 MB, over the 3 MB limit (RAG_MAX_FILE_MB)") == (
+        "quá lớn: 31.5 MB, vượt giới hạn 3 MB một tệp"
+    )
+    assert h.vietnamese(
+        "too long: 5100 chunks of up to 900 characters, the limit is 5000 (RAG_MAX_CHUNKS_PER_DOC)"
+    ) == ("quá dài: 5100 đoạn (mỗi đoạn tối đa 900 ký tự), vượt giới hạn 5000 đoạn một bài")
+    assert [r for r in map(h.vietnamese, reasons) if "RAG_" in r] == []
     assert h.vietnamese("a reason nobody wrote a pattern for") == "a reason nobody wrote a pattern for"
     # a reason is translated whole: a file name that reads like another message is left as it is
-    assert h.vietnamese("same content as /up/the question is empty.txt") == "cùng nội dung với /up/the question is empty.txt"
+    assert (
+        h.vietnamese("same content as /up/the question is empty.txt")
+        == "cùng nội dung với /up/the question is empty.txt"
+    )
 
 
 def test_a_long_title_in_the_remove_list_is_cut_between_words():
@@ -601,3 +649,36 @@ def test_a_long_title_in_the_remove_list_is_cut_between_words():
     assert len(short) <= 70 and short.endswith("…") and title.startswith(short[:-1])
     assert title[len(short) - 1] == " "  # the cut falls before a space: no word is broken
     assert h._shorten("ngắn", 70) == "ngắn"
+
+
+def test_the_limits_help_states_the_settings_and_how_to_change_them(tmp_path):
+    settings = make_settings(tmp_path / "d", max_file_mb=2.5, max_chunks_per_doc=1200)
+    text = up.limits_help(settings)
+    prose, table = text.split("\n\n| ", 1)
+    assert "tối đa **2,5 MB**" in prose and "tối đa **1.200 đoạn**" in prose and "900 ký tự" in prose
+    assert "RAG_" not in prose  # the settings' names stand in the table, never inside a sentence
+    assert (
+        "| 2,5 MB | `RAG_MAX_FILE_MB` |" in table and "| 1.200 (cao nhất 5.000) | `RAG_MAX_CHUNKS_PER_DOC` |" in table
+    )
+    defaults = up.limits_help(make_settings(tmp_path / "d"))  # the numbers come from the settings, their one home
+    limits = rag.Settings.model_fields
+    assert f"tối đa **{limits['max_file_mb'].default:g} MB**" in defaults
+    assert f"tối đa **{limits['max_chunks_per_doc'].default:,} đoạn**".replace(",", ".") in defaults
+    page = build(Assistant(settings, embedder=HashEmbedding()))
+    assert any(getattr(b, "value", None) == text for b in page.blocks.values())  # shown in the library tab
+    upload = next(b for b in page.blocks.values() if getattr(b, "elem_id", None) == "rag-upload")
+    assert upload.label.endswith("; tối đa 2,5 MB mỗi tệp)")
+    assert [up.vi_number(x) for x in (5000, 3.0, 3.5, 12345.25, 0.001)] == ["5.000", "3", "3,5", "12.345,25", "0,001"]
+
+
+def test_a_background_upload_whose_every_file_was_rejected_announces_no_success():
+    job = up.Job(1, ["a.txt", "b.txt"], 300, None, 0.0, started=1.0, ended=5.0)
+    job.rows = [["a.txt", "bị từ chối", "tệp rỗng"], ["b.txt", "bị từ chối", "tệp rỗng"]]
+    line = h.plain(up.job_line(job, now=6.0))  # Markdown, file names escaped
+    assert line.startswith("**Nạp trong nền không thêm được tệp nào:** a.txt, b.txt lúc ")
+    assert "2 bị từ chối; lý do ở bảng Kết quả nạp" in line and "Đã nạp xong" not in line
+    job.rows[1] = ["b.txt", "đã thêm", ""]
+    line = h.plain(up.job_line(job, now=6.0))
+    assert line.startswith("**Đã nạp xong trong nền** a.txt, b.txt lúc ") and line.endswith(
+        ": 1 đã thêm, 1 bị từ chối."
+    )

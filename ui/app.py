@@ -62,6 +62,8 @@ GRADIO_VI = {
     "common.undo": "Hoàn tác",
     "common.edit": "Sửa",
     "common.progress": "Tiến độ",
+    "common.complete": "Xong",
+    "chatbot.clear": "Xóa hội thoại",
     "file.uploading": "Đang tải lên…",
     "chatbot.copy_message": "Chép tin nhắn",
     "chatbot.copied_message": "Đã chép",
@@ -72,23 +74,56 @@ GRADIO_VI = {
     "blocks.waiting_for_inputs": "Đang chờ tải tệp lên xong, hãy thử lại.",
     "blocks.connection_can_break": "Trên điện thoại, kết nối có thể ngắt khi thẻ này không được mở hoặc máy ngủ.",
 }
-CSS = """
-.rag-sources mark { background: #ffe066; padding: 0 2px; }
-.rag-source { border-left: 3px solid #d0a000; padding: 4px 10px; margin: 8px 0; }
-.rag-source blockquote { margin: 4px 0; }
-.rag-meta { color: #666; font-size: 0.9em; }
-.rag-article { max-height: 360px; overflow-y: auto; font-size: 0.92em; }
+# The page's script (ui/page.js): Gradio's and Plotly's fixed English labels in Vietnamese, and a click on an answer's
+# [n] opening its source n. Put inline in <head>: nothing is fetched from elsewhere.
+PAGE_JS = (Path(__file__).with_name("page.js")).read_text(encoding="utf-8")
+# Column widths in pixels: on a narrow screen a table scrolls sideways instead of breaking words apart. Its first
+# column stays in view (sticky); on a phone the library's (the title) is narrowed to PHONE_TITLE to leave room.
+FACT_WIDTHS = [60, 200, 150, 150, 150, 120, 140, 220]
+LIBRARY_WIDTHS = [480, 110, 240, 80, 170]
+PHONE_TITLE = 150
+CSS = f"""
+/* an answer's sources, collapsed under it ("Nguồn (n)"): each quote highlighted in its paragraph; read at the
+   chat's own size and contrast (Gradio draws such messages small and faded) */
+#rag-chat .message-content:has(.rag-sources) {{ opacity: 1; }}
+.rag-sources {{ font-size: var(--text-md); }}
+.rag-sources mark {{ background: #ffe066; color: inherit; padding: 0 2px; }}
+.rag-source {{ border-left: 3px solid #d0a000; padding: 4px 10px; margin: 8px 0; scroll-margin: 8px; }}
+.rag-source:focus {{ outline: none; }}
+.rag-source blockquote {{ margin: 4px 0; }}
+.rag-meta {{ color: #666; font-size: 0.9em; }}
+.rag-article {{ max-height: 360px; overflow-y: auto; font-size: 0.92em; }}
+.rag-flash {{ animation: rag-flash 2s ease-out; }}
+@keyframes rag-flash {{ from {{ background: #fff3b0; }} to {{ background: transparent; }} }}
+#rag-chat a.rag-cite {{ text-decoration: none; font-weight: 600; }}
 /* tables: proportional text, words never cut (ids and titles wrap between words) */
-#rag-facts *, #rag-library *, #rag-upload-results * { font-family: var(--font) !important; }
-#rag-facts td *, #rag-facts .body-cell *, #rag-library td *, #rag-library .body-cell * {
+#rag-facts *, #rag-library *, #rag-upload-results * {{ font-family: var(--font) !important; }}
+#rag-facts td *, #rag-facts .body-cell *, #rag-library td *, #rag-library .body-cell * {{
   word-break: normal !important; overflow-wrap: normal !important; hyphens: none !important;
-}
-/* narrow screens (down to 400 px): the question box takes the row, the button goes under it */
-@media (max-width: 600px) {
-  #rag-ask-row { flex-wrap: wrap; }
-  #rag-question { min-width: 100% !important; }
-  #rag-send { min-width: 100% !important; }
-}
+}}
+/* the first column stays in view when a table scrolls sideways (Gradio's pinned_columns draws nothing so) */
+#rag-facts .first-column, #rag-library .first-column {{
+  position: sticky !important; left: 0; z-index: 3;
+  background: var(--table-even-background-fill); box-shadow: 1px 0 0 var(--border-color-primary);
+}}
+#rag-facts .row-odd .first-column, #rag-library .row-odd .first-column {{
+  background: var(--table-odd-background-fill);
+}}
+#rag-facts th.first-column, #rag-library th.first-column {{ z-index: 4; }}
+/* narrow screens (down to 400 px): the question box takes the row, the button goes under it; the library's title
+   column is narrowed (the table's width follows) */
+@media (max-width: 600px) {{
+  #rag-ask-row {{ flex-wrap: wrap; }}
+  #rag-question {{ min-width: 100% !important; }}
+  #rag-send {{ min-width: 100% !important; }}
+  #rag-library .first-column {{
+    width: {PHONE_TITLE}px !important; min-width: {PHONE_TITLE}px !important; max-width: {PHONE_TITLE}px !important;
+    flex: 0 0 {PHONE_TITLE}px !important;
+  }}
+  #rag-library .header-table, #rag-library .virtual-body {{
+    width: {PHONE_TITLE + sum(LIBRARY_WIDTHS[1:])}px !important;
+  }}
+}}
 """
 
 
@@ -148,9 +183,12 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
         with gr.Tab("Hỏi đáp", id="chat"):
             # Messages are md_text-escaped Markdown (h.chat_stream); no LaTeX, and no copy buttons, which would copy
             # the escaped source rather than the text shown (selecting the text copies it as shown).
-            chatbot = gr.Chatbot(label="Hội thoại", height=380, elem_id="rag-chat", latex_delimiters=[], buttons=[])
+            # Each answer carries its own sources, collapsed under it (h.sources_message); a click on one of its [n]
+            # opens them at source n (ui/page.js).
+            chatbot = gr.Chatbot(label="Hội thoại", height=440, elem_id="rag-chat", latex_delimiters=[], buttons=[])
             with gr.Row(elem_id="rag-ask-row"):
                 box = gr.Textbox(
+                    label="Câu hỏi",  # not shown: what a screen reader says (Gradio's default: "Textbox")
                     placeholder="Đặt câu hỏi, có dấu hoặc không dấu, tiếng Việt hoặc tiếng Anh…",
                     show_label=False,
                     scale=8,
@@ -158,17 +196,16 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                 )
                 send = gr.Button("Gửi", variant="primary", scale=1, elem_id="rag-send")
             examples = gr.Examples(EXAMPLES, inputs=box, label="Câu hỏi mẫu")
-            sources = gr.HTML(elem_id="rag-sources")
             new_chat = gr.Button("Cuộc trò chuyện mới", size="sm")
 
-            def on_chat(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
-                for new_history, panel in h.chat_stream(a, message, history):  # streams when an LLM is configured
-                    yield new_history, panel, ""
+            def on_chat(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[list[dict[str, Any]], str]]:
+                for new_history, sources in h.chat_stream(a, message, history):  # streams when an LLM is configured
+                    yield new_history + h.sources_message(sources), ""
 
-            send.click(on_chat, [box, chatbot], [chatbot, sources, box])
-            box.submit(on_chat, [box, chatbot], [chatbot, sources, box])
-            examples.load_input_event.then(on_chat, [box, chatbot], [chatbot, sources, box])  # a click asks it
-            new_chat.click(lambda: ([], "", ""), None, [chatbot, sources, box])
+            send.click(on_chat, [box, chatbot], [chatbot, box])
+            box.submit(on_chat, [box, chatbot], [chatbot, box])
+            examples.load_input_event.then(on_chat, [box, chatbot], [chatbot, box])  # a click asks it
+            new_chat.click(lambda: ([], ""), None, [chatbot, box])
 
         with gr.Tab("Dữ kiện", id="facts"):
             with gr.Row():
@@ -180,9 +217,10 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                 datatype="str",  # plain-text cells: article text is never read as Markdown or HTML
                 interactive=False,
                 wrap=True,
+                label="Các cuộc kiểm tra",  # not shown: what a screen reader says (Gradio's default: "Dataframe")
+                show_label=False,
                 elem_id="rag-facts",
-                # in pixels: on a narrow screen the table scrolls sideways instead of breaking words apart
-                column_widths=["60px", "200px", "150px", "150px", "150px", "120px", "140px", "220px"],
+                column_widths=[f"{w}px" for w in FACT_WIDTHS],
             )
             download = gr.DownloadButton("Tải CSV", elem_id="rag-facts-csv")
             # the same records as the table, after the same filters; PNG export from each figure's toolbar
@@ -204,15 +242,20 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
                 datatype="str",
                 interactive=False,
                 wrap=True,
+                label="Các bài đã nạp",
+                show_label=False,
                 elem_id="rag-library",
-                column_widths=["480px", "110px", "240px", "80px", "170px"],
+                column_widths=[f"{w}px" for w in LIBRARY_WIDTHS],
             )
+            most = uploads.vi_number(a.settings.max_file_mb)
             files = gr.File(
-                label=f"Thêm bài báo ({', '.join(SUPPORTED_SUFFIXES)}; tối đa {a.settings.max_file_mb:g} MB mỗi tệp)",
+                label=f"Thêm bài báo ({', '.join(SUPPORTED_SUFFIXES)}; tối đa {most} MB mỗi tệp)",
                 file_count="multiple",
                 file_types=list(SUPPORTED_SUFFIXES),
                 elem_id="rag-upload",
             )
+            with gr.Accordion("Giới hạn khi tải lên", open=False, elem_id="rag-limits"):
+                gr.Markdown(uploads.limits_help(a.settings))
             results = gr.Dataframe(
                 headers=h.RESULT_HEADERS,
                 datatype="str",
@@ -385,6 +428,7 @@ def serve(
                 css=CSS,
                 theme=gr.themes.Default(font=FONTS, font_mono=FONTS),
                 i18n=gr.I18n(**{locale: GRADIO_VI for locale in GRADIO_LOCALES}),
+                head=f"<script>{PAGE_JS}</script>",
                 footer_links=[],  # Gradio's English footer (API page, "Built with Gradio", settings)
                 quiet=True,  # Gradio's own start lines ("set `share=True`"); ours says where the page and data are
                 prevent_thread_lock=True,  # the start line first; then block below

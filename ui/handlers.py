@@ -80,21 +80,27 @@ def _paragraph(text: str, start: int, end: int, context: int = 400) -> tuple[int
     return max(lo, start - context), min(hi, end + context)
 
 
+def is_sources(message: dict[str, Any]) -> bool:
+    """Whether a chat message is an answer's sources (`sources_message`) rather than a turn of the conversation."""
+    return bool((message.get("metadata") or {}).get("title"))
+
+
 def sources_html(assistant: rag.Assistant, answer: rag.Answer) -> str:
-    """The Sources panel: per citation its title, file and date, the quote highlighted in its paragraph, and the
-    whole article (collapsed) with the span highlighted."""
+    """An answer's sources as one line of HTML (no blank line: Markdown takes it as one HTML block): per citation its
+    number (also as the class rag-source-<n>: the chat's sanitizer drops data- attributes), title, file and date,
+    the quote highlighted in its paragraph, and the whole article (collapsed) with the span highlighted."""
     if not answer.citations:
         return ""
     docs = {d["doc_id"]: d for d in assistant.documents()}
-    parts = ['<div class="rag-sources"><h4>Nguồn</h4>']
+    parts = ['<div class="rag-sources">']
     for c in answer.citations:
         text = assistant.document_text(c.doc_id)
         doc = docs.get(c.doc_id, {})
         name = Path(c.source.split("#", 1)[0]).name + ("#" + c.source.split("#", 1)[1] if "#" in c.source else "")
         lo, hi = _paragraph(text, c.start, c.end)
-        meta = " · ".join(html.escape(x) for x in (name, doc.get("date") or "") if x)
+        meta = " · ".join(html.escape(x) for x in (name, c.date or doc.get("date") or "") if x)
         parts.append(
-            f'<div class="rag-source" id="rag-source-{c.id}"><div class="rag-source-head"><b>[{c.id}]</b> '
+            f'<div class="rag-source rag-source-{c.id}" tabindex="-1"><div class="rag-source-head"><b>[{c.id}]</b> '
             f'{html.escape(c.title or doc.get("title", ""))} <span class="rag-meta">— {meta}</span></div>'
             f"<blockquote>{'…' if lo > 0 and text[lo - 1] != chr(10) else ''}{_mark(text, c.start, c.end, lo, hi)}"
             f"{'…' if hi < len(text) and text[hi] != chr(10) else ''}</blockquote>"
@@ -102,21 +108,34 @@ def sources_html(assistant: rag.Assistant, answer: rag.Answer) -> str:
             f"{_mark(text, c.start, c.end, 0, len(text))}</div></details></div>"
         )
     parts.append("</div>")
-    return "".join(parts)
+    return "".join(parts).replace("\r", "")
+
+
+SOURCES_TITLE = "Nguồn ({n})"  # ui/page.js reads the count back: the [1]..[n] of the answer above open them
+
+
+def sources_message(sources: str) -> list[dict[str, Any]]:
+    """The chat message that carries an answer's sources (`sources_html`) under it: titled, so the chat shows it as a
+    collapsed box ("Nguồn (2)") that opens on a click, on the title or on a [n] of the answer. [] without sources."""
+    if not sources:
+        return []
+    title = SOURCES_TITLE.format(n=sources.count('<div class="rag-source '))
+    return [{"role": "assistant", "content": sources, "metadata": {"title": title, "status": "done"}}]
 
 
 def chat_stream(
     assistant: rag.Assistant, message: str, history: list[dict[str, Any]] | None
 ) -> Iterator[tuple[list[dict[str, Any]], str]]:
     """One turn as (history, sources HTML) updates: the LLM's text as it comes (when one is configured), then the
-    verified answer with its sources. Errors become the assistant's reply, never a stack trace."""
+    verified answer with its sources (the page puts them under it with `sources_message`). Errors become the
+    assistant's reply, never a stack trace. Earlier answers' sources in `history` are shown, not read."""
     history = list(history or [])
     if not message or not message.strip():
         yield history, ""
         return
     # The chatbot renders Markdown: the answer quotes articles (and the question is the reader's), so all of it
     # is shown through md_text; what the page shows is read back as text with plain() for follow-ups.
-    asked = [{"role": m.get("role"), "content": plain(message_text(m))} for m in history]
+    asked = [{"role": m.get("role"), "content": plain(message_text(m))} for m in history if not is_sources(m)]
     turn = [{"role": "user", "content": md_text(message)}, {"role": "assistant", "content": ""}]
     streamed = ""
     try:
@@ -258,11 +277,11 @@ _REASONS = [
         r"loại tệp \1 không được hỗ trợ; chỉ nhận \2; hãy lưu thành \3",
     ),
     (r"unsupported file type '?([^';]*)'?; supported: (.*)", r"loại tệp \1 không được hỗ trợ; chỉ nhận \2"),
-    (r"too large: ([\d.]+) MB, over the ([\d.]+) MB limit .*", r"quá lớn: \1 MB, quá giới hạn \2 MB (RAG_MAX_FILE_MB)"),
+    (r"too large: ([\d.]+) MB, over the ([\d.]+) MB limit .*", r"quá lớn: \1 MB, vượt giới hạn \2 MB một tệp"),
     (r"cannot read: (.*)", r"không đọc được: \1"),
     (
         r"too long: (\d+) chunks of up to (\d+) characters, the limit is (\d+) .*",
-        r"quá dài: \1 đoạn (mỗi đoạn tối đa \2 ký tự), giới hạn là \3 (RAG_MAX_CHUNKS_PER_DOC)",
+        r"quá dài: \1 đoạn (mỗi đoạn tối đa \2 ký tự), vượt giới hạn \3 đoạn một bài",
     ),
     (r"no such file or directory", "không có tệp hay thư mục này"),
     (r"same content as (.*)", r"cùng nội dung với \1"),
@@ -297,7 +316,7 @@ _ERRORS = [
     (r"took longer than ([\d.]+) s", r"mất hơn \1 giây"),
     (r"connection failed: ", "kết nối thất bại: "),
     (r"cannot fetch: ", "không tải được: "),
-    (r"larger than ([\d.]+) MB \(RAG_FEED_MAX_PAGE_MB\)", r"lớn hơn \1 MB (RAG_FEED_MAX_PAGE_MB)"),
+    (r"larger than ([\d.]+) MB \(RAG_FEED_MAX_PAGE_MB\)", r"lớn hơn \1 MB"),
     (r" \(after (\d+) tries\)", r" (sau \1 lần thử)"),
     (r"the item has no http\(s\) link", "mục tin không có liên kết http(s)"),
     (r"unexpected error: ", "lỗi không lường trước: "),
@@ -345,7 +364,7 @@ _ERRORS = [
     (r"another process is writing to ", "một tiến trình khác đang ghi vào "),
     (
         r" \(waited ([\d.]+) s; RAG_LOCK_TIMEOUT sets how long to wait\)",
-        r" (đã chờ \1 giây; RAG_LOCK_TIMEOUT đặt thời gian chờ)",
+        r" (đã chờ \1 giây)",
     ),
     (r"the catalog (.+?) is busy: ", r"sổ mục lục \1 đang bận: "),
     (r"the catalog (.+?) refused a write: ", r"sổ mục lục \1 từ chối một lần ghi: "),

@@ -318,10 +318,13 @@ def job_line(job: Job, now: float | None = None) -> str:
         return f"**Nạp trong nền bị dừng** lúc {_clock(job.ended)}: {md_text(job.error or '')}"
     counts = Counter(r[1] for r in job.rows or [])
     summary = ", ".join(f"{n} {STATUS_VI[k]}" for k in STATUS_VI if (n := counts[STATUS_VI[k]]))
-    return (
-        f"**Đã nạp xong trong nền** {_names(job.files)} lúc {_clock(job.ended)} "
-        f"(trong {_duration(job.ended - job.started)}): {summary or 'không có tệp nào'}."
-    )
+    when = f"lúc {_clock(job.ended)} (trong {_duration(job.ended - job.started)})"
+    if not counts.keys() - {STATUS_VI["rejected"]}:  # nothing was taken in: no success to announce
+        return (
+            f"**Nạp trong nền không thêm được tệp nào:** {_names(job.files)} {when}: "
+            f"{summary or 'không có tệp nào'}; lý do ở bảng Kết quả nạp."
+        )
+    return f"**Đã nạp xong trong nền** {_names(job.files)} {when}: {summary}."
 
 
 def background_status(assistant: rag.Assistant, recent_s: float = 3600) -> str:
@@ -332,6 +335,36 @@ def background_status(assistant: rag.Assistant, recent_s: float = 3600) -> str:
     ended = [j for j in all_jobs if j.ended is not None and now - j.ended <= recent_s]
     last = [max(ended, key=lambda j: j.ended or 0)] if ended else []
     return "\n\n".join(job_line(j, now) for j in last + [j for j in all_jobs if j.ended is None])
+
+
+def vi_number(x: float) -> str:
+    """A number as Vietnamese writes it: 5.000, 3,5."""
+    whole, _, fraction = f"{x:,.10g}".partition(".")
+    return whole.replace(",", ".") + ("," + fraction if fraction else "")
+
+
+def _ceiling(field: str) -> float:
+    """The highest value a setting takes (its `le` bound)."""
+    return next(m.le for m in rag.Settings.model_fields[field].metadata if hasattr(m, "le"))
+
+
+def limits_help(settings: rag.Settings) -> str:
+    """The library tab's help on what an upload may be (Markdown): each limit as it is now, from the settings (their
+    one home, which the CLI's messages and README's table also state), and how an administrator changes it. The
+    settings' names stand in the table, never inside a sentence."""
+    mb, chars = vi_number(settings.max_file_mb), vi_number(settings.chunk_chars)
+    chunks, ceiling = vi_number(settings.max_chunks_per_doc), vi_number(_ceiling("max_chunks_per_doc"))
+    return (
+        f"Mỗi tệp tối đa **{mb} MB**. Chữ của một bài được chia thành đoạn (mỗi đoạn tối đa {chars} ký tự) và một "
+        f"bài tối đa **{chunks} đoạn**; 1 MB văn bản tiếng Việt thành khoảng 1.000 đến 1.600 đoạn. Tệp vượt giới "
+        f"hạn bị từ chối, lý do ghi trong bảng Kết quả nạp. Lần tải lên ước tính hơn {vi_number(BACKGROUND_CHUNKS)} "
+        "đoạn được nạp trong nền, có dòng trạng thái cho biết tiến độ.\n\n"
+        "Người quản trị đổi các giới hạn bằng biến môi trường, đặt trước khi khởi động máy chủ:\n\n"
+        "| Giới hạn | Hiện tại | Biến môi trường |\n|---|---|---|\n"
+        f"| Dung lượng một tệp | {mb} MB | `RAG_MAX_FILE_MB` |\n"
+        f"| Số đoạn một bài | {chunks} (cao nhất {ceiling}) | `RAG_MAX_CHUNKS_PER_DOC` |\n"
+        f"| Ký tự một đoạn | {chars} | `RAG_CHUNK_CHARS` |"
+    )
 
 
 def in_use(assistant: rag.Assistant, uploads_dir: Path) -> frozenset[Path]:
