@@ -291,7 +291,7 @@ def _item(group: list[Event], q: Query) -> tuple[str, str, InspectionRecord, tup
     team = f"{'team no.' if en else 'Đoàn kiểm tra số'} {r.team}" if r.team else ("team" if en else "Đoàn kiểm tra")
     if r.body and r.body != SUBCOMMITTEE:  # another body's team is always named as that body's
         team += f" {'of the' if en else 'của'} {shown_name(r.body, q.language)}"
-    when = f", {display_date(r.date, r.date_end, en)}" if r.date else ""
+    when = f", {display_date(r.date, r.date_end, en, bracketed=True)}" if r.date else ""  # (said in brackets)
     return name, team + when, r, (span.start, span.end)
 
 
@@ -400,7 +400,7 @@ def _bodies(
 
 def _where_when(r: InspectionRecord, q: Query) -> str:
     place = r.province or (shown_name(r.units[0].name, q.language) if r.units else "")
-    when = display_date(r.date, r.date_end, q.language == "en") if r.date else ""
+    when = display_date(r.date, r.date_end, q.language == "en", bracketed=True) if r.date else ""  # (in brackets)
     return ", ".join(x for x in (place, when) if x)
 
 

@@ -317,7 +317,7 @@ def _label(ev: Event, q: Query, fld: str, with_body: bool = True) -> str:
     if place and fld not in ("province", "place", "units"):
         head += (f" in {place}" if r.province else f" at the {place}") if en else f" tại {place}"
     if r.date and fld not in ("date", "year"):
-        head += f" ({display_date(r.date, r.date_end, en)})"
+        head += f" ({display_date(r.date, r.date_end, en, bracketed=True)})"
     return head
 
 
