@@ -432,3 +432,18 @@ def test_an_english_answer_names_bodies_and_units_in_english(tmp_path):
     assert "Ban Cán sự" not in when.answer.split("[")[0]
     bodies = ask_checked(a, "Which bodies sent inspection teams in 2024?")
     assert "- Politburo (Sơn La, 6/5/2024)" in bodies.answer and "Bộ Chính trị" not in bodies.answer
+
+
+def test_which_document_a_team_works_under_is_its_basis_not_every_reference(tmp_path):
+    a = store_of(
+        tmp_path,
+        {
+            "hg.txt": "# date = 2024-08-12\n\nNgày 12/8, Đoàn kiểm tra số 8 của Tiểu ban Bảo vệ chính trị nội bộ Trung "
+            "ương do đồng chí Vàng Seo Pao làm Trưởng đoàn công bố Quyết định số 201-QĐ/TBBVCTNB về việc thành lập "
+            "Đoàn kiểm tra tại Hà Giang. Đoàn kiểm tra việc thực hiện Quy định số 58-QĐ/TW của Bộ Chính trị. Tỉnh ủy "
+            "đã quán triệt Kết luận số 21-KL/TW của Ban Chấp hành Trung ương về xây dựng Đảng.",
+        },
+    )
+    answer = ask_checked(a, "Đoàn kiểm tra tại Hà Giang làm việc theo văn bản nào?")
+    assert "201-QĐ/TBBVCTNB" in answer.answer and "58-QĐ/TW" in answer.answer
+    assert "21-KL/TW" not in answer.answer  # the province's own reference is no basis of the inspection

@@ -273,10 +273,10 @@ def _values(
             )
         elif fld == "year" and r.year and r.year_span:
             out.append(_Value(str(r.year), str(r.year), [(r, r.year_span)]))
-        elif fld == "legal":
-            for ref in r.legal:
-                if kind is None or ref.kind == kind:
-                    out.append(_Value(ref.key, _legal_text(ref, q), [(r, ref.span)]))
+        elif fld == "legal":  # the documents the team works under, if the article says; else every one it cites
+            refs = [x for x in r.basis if kind is None or x.kind == kind]
+            for ref in refs or [x for x in r.legal if kind is None or x.kind == kind]:
+                out.append(_Value(ref.key, _legal_text(ref, q), [(r, ref.span)]))
     return out
 
 
