@@ -3,6 +3,7 @@ the module (a start costs ~15-20 s); each test adds its own article."""
 
 import http.server
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -109,7 +110,73 @@ def browser():
         browser.close()
 
 
-def test_ask_see_highlighted_source_upload_and_list(server, browser, tmp_path):
+def _ask(page, question, expected, sources=True):
+    """Ask on the chat tab; the answer's message row once it holds `expected` (and its sources)."""
+    from playwright.sync_api import expect
+
+    answers = page.locator("#rag-chat .message-row.bot-row")
+    answer = answers.nth(answers.count())  # this one (a locator is lazy: .last would follow later answers)
+    page.locator("#rag-question textarea").fill(question)
+    page.locator("#rag-send").click()
+    expect(answer).to_contain_text(expected, timeout=60_000)
+    if sources:
+        expect(answer.locator(".thought")).to_contain_text("Nguồn (")  # collapsed under it
+    return answer
+
+
+def _in_view(page, locator):
+    """Waits until `locator` is inside the window and inside the chat's own scrolled area (False after 5 s)."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    try:
+        page.wait_for_function(
+            """(el) => {
+              const r = el.getBoundingClientRect(), chat = el.closest('.bubble-wrap').getBoundingClientRect();
+              return r.height > 0 && r.top >= Math.max(0, chat.top) - 1 && r.top < Math.min(innerHeight, chat.bottom);
+            }""",
+            arg=locator.element_handle(),
+            timeout=5000,
+        )
+    except Timeout:
+        return False
+    return True
+
+
+def test_every_answer_keeps_its_sources_and_its_marks_open_them(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server.url)
+    first = _ask(page, "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "Nguyễn Quang Dương")
+    second = _ask(page, "Ai là phó trưởng đoàn kiểm tra tại Đắk Lắk?", "Lê Hải Bình")
+    assert page.locator("#rag-chat .thought").count() == 2 and page.locator("#rag-chat .rag-source").count() == 0
+    page.screenshot(path=str(tmp_path / "two-answers.png"))
+
+    # [1] of the first answer, after a second one came: the first answer's source 1, in view, highlighted
+    first.locator("a.rag-cite", has_text="[1]").first.click()
+    source = first.locator(".rag-source-1")
+    expect(source).to_be_visible()
+    expect(source).to_contain_text("000_b584f524cb46930b.txt")
+    expect(source.locator("blockquote mark")).to_contain_text("Nguyễn Quang Dương")
+    assert _in_view(page, source)
+    assert second.locator(".rag-source").count() == 0  # the other answer's sources stay closed
+    page.screenshot(path=str(tmp_path / "first-source.png"))
+
+    # and the second answer's [1], its own source 1
+    second.locator("a.rag-cite", has_text="[1]").first.click()
+    source = second.locator(".rag-source-1")
+    expect(source).to_contain_text("001_cb98ca3c559514ce.txt")
+    expect(source.locator("blockquote mark")).to_contain_text("Lê Hải Bình")
+    assert _in_view(page, source)
+    source.get_by_text("Xem toàn bài").click()  # the whole article, the quote highlighted in it
+    expect(source.locator(".rag-article mark")).to_contain_text("Lê Hải Bình")
+    assert first.locator(".rag-source-1").is_visible()  # opening one answer's sources closes no other's
+
+    # a follow-up reads the conversation, not the sources shown in it
+    _ask(page, "Còn ở Trà Vinh thì sao?", "(Ai là phó trưởng đoàn kiểm tra tại Trà Vinh?)", sources=False)
+
+
+def test_upload_shows_in_the_library(server, browser, tmp_path):
     from playwright.sync_api import expect
 
     article = write(
@@ -119,20 +186,12 @@ def test_ask_see_highlighted_source_upload_and_list(server, browser, tmp_path):
     )
     page = browser.new_page(viewport={"width": 1200, "height": 1200})
     page.goto(server.url)
-    page.locator("#rag-question textarea").fill("Ai là trưởng đoàn kiểm tra tại Trà Vinh?")
-    page.locator("#rag-send").click()
-    expect(page.locator("#rag-chat")).to_contain_text("Nguyễn Quang Dương", timeout=60_000)
-    mark = page.locator("#rag-sources blockquote mark").first
-    expect(mark).to_contain_text("Nguyễn Quang Dương")
-    expect(page.locator("#rag-sources")).to_contain_text("000_b584f524cb46930b.txt")
-    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
-
     page.get_by_role("tab", name="Thư viện").click()
     page.locator("#rag-upload input[type=file]").set_input_files(str(article))
     expect(page.locator("#rag-upload-results")).to_contain_text("đã thêm", timeout=60_000)
     expect(page.locator("#rag-library")).to_contain_text("Đoàn kiểm tra số 11 tại Sơn La", timeout=30_000)
     page.screenshot(path=str(tmp_path / "library.png"), full_page=True)
-    assert (tmp_path / "chat.png").stat().st_size > 10_000
+    assert (tmp_path / "library.png").stat().st_size > 10_000
 
 
 def test_uploads_and_deletes_through_the_api_show_on_the_page(server, browser):
@@ -223,6 +282,114 @@ def test_the_page_is_vietnamese_readable_on_a_phone_and_talks_only_to_this_machi
     assert requests and [u for u in requests if not _loopback(u)] == []
 
 
+# --- no English on the page -------------------------------------------------------------------------------------
+# A Vietnamese syllable without its marks: initial consonant(s), one to three vowels, a final. A word of the page that
+# is none, outside data (numbers, codes, file names, acronyms such as PNG or MB), is English UI text (or another
+# language's): Gradio's and Plotly's own labels are the ones that turn up. An English word of that shape ("Pan",
+# "in") passes alone; the labels that have one have others too, and Plotly's toolbar is also checked word for word.
+_SYLLABLE = re.compile(r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ng|nh|ch|[cmnptk])?")
+_DATA = re.compile(r"\S*\d\S*|\S*\.(?:txt|md|markdown|html?|jsonl?|pdf|docx|csv)\b|\b[A-Z]{2,5}\b")
+# every tooltip (title, Plotly's data-title) and screen-reader label of the page, hidden ones too, and the visible
+# text outside what the articles and the reader wrote (chat messages, sources, table cells)
+_STRINGS = """() => {
+  const out = [], data = '.message-content, .rag-sources, td, .body-cell';
+  for (const el of document.querySelectorAll('body *')) {
+    for (const a of ['title', 'aria-label', 'placeholder', 'alt', 'data-title']) {
+      const v = el.getAttribute(a);
+      if (v && v.trim()) out.push([a, v]);
+    }
+    if (!el.checkVisibility() || el.closest(data)) continue;
+    for (const n of el.childNodes) {
+      if (n.nodeType === 3 && n.textContent.trim()) out.push(['text', n.textContent.trim()]);
+    }
+  }
+  return out;
+}"""
+
+
+def _english(page, where):
+    """(where, attribute or 'text', the string, its foreign words) for each string of the page that is not
+    Vietnamese; a label with a stray Markdown escape (Gradio labels a message with its source) counts too."""
+    from rag.vn.text import fold
+    from ui.app import EXAMPLES  # the English and unaccented examples are questions, not the page's words
+
+    found = []
+    for kind, text in page.evaluate(_STRINGS):
+        words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", _DATA.sub(" ", text))
+        foreign = [w for w in words if len(w) > 1 and not _SYLLABLE.fullmatch(fold(w))]
+        if text not in EXAMPLES and (foreign or (kind == "aria-label" and "\\" in text)):
+            found.append((where, kind, text[:80], foreign))
+    return found
+
+
+def test_no_english_on_any_tab_at_desktop_or_phone_width(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    too_large = write(tmp_path / "lon.txt", "Đoàn kiểm tra. " * 200_000)  # over RAG_MAX_FILE_MB: the browser says so
+    found = []
+    for width in (1280, 400):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(server.url)
+        answer = _ask(page, "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "Nguyễn Quang Dương")
+        answer.locator("a.rag-cite").first.click()
+        expect(answer.locator(".rag-source-1")).to_be_visible()
+        found += _english(page, f"{width} Hỏi đáp")
+
+        page.get_by_role("tab", name="Dữ kiện").click()
+        for plot in ("#rag-timeline", "#rag-map"):
+            expect(page.locator(f"{plot} .js-plotly-plot")).to_be_visible(timeout=30_000)
+            page.locator(plot).hover()  # its toolbar shows
+            expect(page.locator(f"{plot} .modebar-btn").first).to_be_attached()
+        # "Pan" has the shape of a Vietnamese syllable: the toolbar's words are checked as they are
+        titles = page.locator("#rag-map .modebar-btn").evaluate_all("bs => bs.map(b => b.dataset.title)")
+        assert {"Kéo", "Tải hình xuống dạng PNG"} <= set(titles) and "Pan" not in titles, titles
+        found += _english(page, f"{width} Dữ kiện")
+
+        page.get_by_role("tab", name="Thư viện").click()
+        page.get_by_text("Giới hạn khi tải lên").click()
+        expect(page.locator("#rag-limits")).to_contain_text("RAG_MAX_FILE_MB")
+        page.locator("#rag-upload input[type=file]").set_input_files(str(too_large))
+        toast = page.get_by_test_id("toast-body")
+        expect(toast).to_contain_text('Tệp quá lớn (tối đa 3 MB): "lon.txt"')
+        expect(toast).to_contain_text("Lỗi")
+        found += _english(page, f"{width} Thư viện")
+        page.close()
+    assert found == []
+
+
+def test_tables_scroll_sideways_under_their_first_column_on_a_phone(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 400, "height": 900})
+    page.goto(server.url)
+    for tab, table in (("Dữ kiện", "#rag-facts"), ("Thư viện", "#rag-library")):
+        page.get_by_role("tab", name=tab).click()
+        expect(page.locator(f"{table} .body-cell.first-column").first).to_be_visible(timeout=30_000)
+        moved = page.evaluate(
+            """(table) => {
+              const root = document.querySelector(table), view = root.querySelector('.virtual-table-viewport');
+              const at = () => ({
+                firsts: [...root.querySelectorAll('th.first-column, .body-cell.first-column')]
+                  .map(c => Math.round(c.getBoundingClientRect().left)),
+                second: Math.round(root.querySelector('.body-cell[data-col="1"]').getBoundingClientRect().left),
+              });
+              const before = at();
+              view.scrollLeft = 200;
+              return {
+                before, after: at(), left: Math.round(view.getBoundingClientRect().left),
+                overflow: view.scrollWidth - view.clientWidth,
+                width: root.querySelector('.body-cell.first-column').getBoundingClientRect().width,
+              };
+            }""",
+            table,
+        )
+        assert moved["overflow"] > 200, moved  # the table is wider than the phone: it scrolls
+        assert set(moved["after"]["firsts"]) == set(moved["before"]["firsts"]) == {moved["left"]}, moved  # kept
+        assert moved["after"]["second"] == moved["before"]["second"] - 200, moved  # the others scrolled
+        assert moved["width"] <= 160, moved  # narrow enough to leave the phone room for the others
+        page.screenshot(path=str(tmp_path / f"{table[1:]}-400.png"))
+
+
 # fonts of ui.app.FONTS that a Debian machine has (fc-list): what Chromium may draw the page with
 FONTS_HERE = {"Liberation Sans", "DejaVu Sans", "Noto Sans", "Roboto", "Arial"}
 
@@ -270,19 +437,19 @@ def test_hostile_article_markup_is_shown_literally_and_fetches_nothing(server, b
         expect(page.locator("#rag-library")).to_contain_text(title, timeout=30_000)  # plain-text cells
 
         page.get_by_role("tab", name="Hỏi đáp").click()
-        page.locator("#rag-question textarea").fill(
-            "Đoạn mã lạ nào xuất hiện trên cổng thông tin điện tử của Lai Châu?"
-        )
-        page.locator("#rag-send").click()
-        expect(page.locator("#rag-sources")).to_contain_text("đoạn mã lạ", timeout=60_000)
-        reply = page.locator("#rag-chat .message.bot").last
-        expect(reply).to_contain_text("đoạn mã lạ")
+        answer = _ask(page, "Đoạn mã lạ nào xuất hiện trên cổng thông tin điện tử của Lai Châu?", "đoạn mã lạ")
+        answer.locator("a.rag-cite").first.click()
+        sources = answer.locator(".rag-sources")
+        expect(sources).to_contain_text("đoạn mã lạ")
+        sources.get_by_text("Xem toàn bài").first.click()  # the whole article too
+        reply = answer.locator(".message-content").first
         page.wait_for_timeout(1000)  # time for any image the page would load
         page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
         assert _Trap.hits == [] and dialogs == []  # no fetch of what the article names, no script run
         assert hostile in reply.inner_text()  # the quote as stored, its markup shown as text
-        assert hostile in page.locator("#rag-sources blockquote").first.inner_text()
-        assert title in page.locator("#rag-sources").inner_text()
+        assert hostile in sources.locator("blockquote").first.inner_text()
+        assert hostile in sources.locator(".rag-article").first.inner_text()
+        assert title in sources.inner_text()
         assert page.locator("#rag-chat img, #rag-chat script, #rag-chat a[href^='javascript']").count() == 0
     finally:
         trap.shutdown()

@@ -12,6 +12,7 @@
     "Loading response": "Đang trả lời",
     "Scroll down": "Cuộn xuống",
     "More tabs": "Các thẻ khác",
+    Close: "Đóng",
     "Table actions": "Thao tác với bảng",
     "Copy table data": "Chép dữ liệu của bảng",
     "Copied to clipboard": "Đã chép",
@@ -25,8 +26,15 @@
   // again whenever the message changes (streaming); the message's text as shown is said instead
   const MESSAGE = /^(user|bot|assistant)'s message: /;
   const ROLE = { user: "Câu hỏi: ", bot: "Trả lời: ", assistant: "Trả lời: " };
-  // Gradio's own messages (error toasts), in Vietnamese; what follows the colon (file names) is kept
-  const MESSAGES = [[/^File\(s\) exceed the maximum allowed size of ([^:]+):/, "Tệp quá lớn (tối đa $1):"]];
+  // Gradio's own messages (its toasts: their titles, and what the browser checks before an upload), in Vietnamese;
+  // what follows the colon (file names) is kept
+  const TOAST_TITLES = { Error: "Lỗi", Warning: "Cảnh báo", Info: "Thông báo", Success: "Xong" };
+  const MESSAGES = [
+    [
+      /^File\(s\) exceed the maximum allowed size of ([\d.]+) ?([KMG]?b):/i,
+      (_, size, unit) => `Tệp quá lớn (tối đa ${Number(size).toLocaleString("vi")} ${unit.toUpperCase()}):`,
+    ],
+  ];
 
   // a message's label: its text as shown, after who says it; an answer's sources: their title ("Nguồn (2)")
   function labelMessage(el) {
@@ -51,6 +59,9 @@
   }
 
   function retext(node) {
+    const value = node.nodeValue;
+    const title = node.parentElement?.closest(".toast-title") && TOAST_TITLES[value.trim()];
+    if (title) node.nodeValue = value.replace(value.trim(), title);
     for (const [pattern, vi] of MESSAGES) {
       if (pattern.test(node.nodeValue)) node.nodeValue = node.nodeValue.replace(pattern, vi);
     }
