@@ -85,14 +85,15 @@ PHONE_TITLE = 150
 CSS = f"""
 /* an answer's sources, collapsed under it ("Nguồn (n)"): each quote highlighted in its paragraph; read at the
    chat's own size and contrast (Gradio draws such messages small and faded) */
-#rag-chat .message-content:has(.rag-sources) {{ opacity: 1; }}
-.rag-sources {{ font-size: var(--text-md); }}
+#rag-chat .message-content:has(.rag-sources), #rag-chat .md:has(.rag-sources) {{ opacity: 1; }}
+#rag-chat .rag-sources * {{ font-size: var(--text-md); }}
+#rag-chat .rag-sources .rag-meta, #rag-chat .rag-sources .rag-article * {{ font-size: var(--text-sm); }}
 .rag-sources mark {{ background: #ffe066; color: inherit; padding: 0 2px; }}
 .rag-source {{ border-left: 3px solid #d0a000; padding: 4px 10px; margin: 8px 0; scroll-margin: 8px; }}
 .rag-source:focus {{ outline: none; }}
 .rag-source blockquote {{ margin: 4px 0; }}
-.rag-meta {{ color: #666; font-size: 0.9em; }}
-.rag-article {{ max-height: 360px; overflow-y: auto; font-size: 0.92em; }}
+.rag-meta {{ color: #666; }}
+.rag-article {{ max-height: 360px; overflow-y: auto; }}
 .rag-flash {{ animation: rag-flash 2s ease-out; }}
 @keyframes rag-flash {{ from {{ background: #fff3b0; }} to {{ background: transparent; }} }}
 #rag-chat a.rag-cite {{ text-decoration: none; font-weight: 600; }}

@@ -216,6 +216,9 @@
       const find = () => row.querySelector(`.thought .rag-source-${link.dataset.n}`);
       if (!find()) sources.title.click();
       whenThere(find, (el) => {
+        // the source's top at the top of the chat's scrolled area, then the chat in the window if it is not
+        const chat = el.closest(".bubble-wrap");
+        if (chat) chat.scrollTop += el.getBoundingClientRect().top - chat.getBoundingClientRect().top - 8;
         el.scrollIntoView({ block: "nearest" });
         el.classList.remove("rag-flash");
         void el.offsetWidth; // restarts the animation on a second click
