@@ -57,12 +57,12 @@ FIELDS = (
 # Function and question words that carry no topic (folded). Kept short: BM25's IDF handles the rest.
 _VI_STOP = frozenset(
     "ai la gi nao khi o tai cua co khong the nhung cac cai duoc da va voi thi sao may hay hoi cho "
-    "biet nhu vay trong mot nay do nguoi se dang phai bao nhieu thuoc".split()
+    "biet nhu vay trong mot nay do nguoi se dang phai bao nhieu thuoc moi tung".split()  # (mỗi, từng: each)
 )
 _EN_STOP = frozenset(
     "the a an of in on at to for by and or is are was were be been did do does who whom whose what which when "
     "where how why that this these those it its with from as about tell me please any there their his her he she "
-    "they them after before during while".split()
+    "they them after before during while each".split()
 )
 _EN_HINTS = _EN_STOP | frozenset("led lead head team inspection province decision regulation date year".split())
 

@@ -109,6 +109,8 @@ def test_unknown_places_and_people_are_named_for_the_refusal():
         ("Ai làm Trưởng đoàn thanh tra về quản lý đất đai tại Gia Lai?", ["quan ly dat dai"]),
         ("In what year was Phạm Văn Thắng born?", ["born"]),
         ("Ai là Trưởng đoàn kiểm tra công tác bảo vệ chính trị nội bộ tại Gia Lai?", []),
+        ("ai dan dau moi doan kiem tra o gia lai va kon tum", []),  # "mỗi" (each) is no topic
+        ("Who led each inspection team in Gia Lai?", []),
     ],
 )
 def test_residual_words(question, residual):
