@@ -10,16 +10,26 @@ Limits: every wait on a server is at most `feed_timeout` seconds, a whole downlo
 pages past `feed_max_page_mb` are not read further; connection failures, time-outs, HTTP 429 and 5xx are tried
 3 times with exponential backoff (Retry-After honoured up to 30 s). A page with fewer than 40 words of article text
 is not an article. Feed entries' own summaries or content are never ingested in place of the page.
+
+Only public addresses are fetched (a hostile feed must not make the server read its own or its network's services
+and show what they answer in the library): every connection, the feed's, an item's or a redirect's, resolves its
+host once, is refused when any address is loopback, private, link-local, multicast or otherwise not public (IPv4,
+IPv6, IPv4 inside IPv6) unless `feed_allow_networks` holds it, and connects to the very address it checked, so a
+second answer of the resolver (DNS rebinding) is never used. Proxy variables are not used: a proxy would resolve
+names where they cannot be checked.
 """
 
 from __future__ import annotations
 
 import builtins
 import hashlib
+import io
+import ipaddress
 import json
 import logging
 import os
 import re
+import socket
 import sqlite3
 import threading
 import time
@@ -32,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from vectorstore.lock import WriteLock
@@ -131,6 +142,69 @@ class _Page:
     status: int
     headers: httpx.Headers
     body: bytes
+
+
+# --- what may be connected to ---------------------------------------------------------------------------------
+_IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # IPv4 addresses reached through a NAT64 gateway
+
+
+def _not_public(ip: _IP) -> str | None:
+    """What `ip` is when it is not a public address ("loopback", "link-local", "private", "multicast", ...), else
+    None. An IPv4 address inside an IPv6 one (mapped, 6to4, NAT64, Teredo) is judged as itself."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo or (None, None))[1]
+        if inner is None and ip in _NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None:
+            return _not_public(inner)
+    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
+        if getattr(ip, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return None if ip.is_global else "non-public"  # shared (100.64/10) and other special-purpose ranges
+
+
+class _CheckedBackend(httpcore.SyncBackend):
+    """httpcore's sockets, opened only to checked addresses. Each new connection resolves its host once; when any
+    address is not public and outside `allowed`, it raises _FetchError before any connection; else it connects to
+    those addresses themselves, never to the name (which a rebinding resolver would answer differently)."""
+
+    def __init__(self, allowed: tuple[_Network, ...]):
+        self.allowed = allowed
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        try:  # [(family, type, proto, canonname, (address, port, ...))]; an IP literal resolves to itself
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as e:
+            raise httpcore.ConnectError(str(e)) from None
+        addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
+        for address in addresses:
+            ip = ipaddress.ip_address(address)
+            kind = _not_public(ip)
+            if kind and not any(ip in net for net in self.allowed):
+                where = address if address == host.strip("[]") else f"{host} ({address})"
+                a = "an" if kind[0] in "aeiou" else "a"
+                raise _FetchError(
+                    f"refused: {where} is {a} {kind} address; only public addresses are fetched "
+                    "(RAG_FEED_ALLOW_NETWORKS)",
+                    False,
+                )
+        for address in addresses[
+            :-1
+        ]:  # the next address when one does not answer, as create_connection does for a name
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError:
+                continue
+        return super().connect_tcp(addresses[-1], port, timeout, local_address, socket_options)
 
 
 def _one_line(e: BaseException) -> str:
@@ -376,7 +450,8 @@ class Feeds:
         import feedparser
 
         headers = {"content-location": page.url, "content-type": page.headers.get("content-type", "")}
-        parsed = feedparser.parse(page.body, response_headers=headers)
+        # a stream: feedparser opens bytes that name a file (a feed answering "/etc/passwd") as that file
+        parsed = feedparser.parse(io.BytesIO(page.body), response_headers=headers)
         if not parsed.entries and (not parsed.get("version") or parsed.get("bozo")):  # none, or cut short
             why = parsed.get("bozo_exception")
             raise _FetchError(f"not an RSS or Atom feed{f' ({_one_line(why)})' if why else ''}", False)
@@ -529,7 +604,16 @@ class Feeds:
 
     # --- HTTP ---------------------------------------------------------------------------------------------------
     def _client(self) -> httpx.Client:
+        """Every connection through _CheckedBackend (httpx has no public hook for it: its transport's pool is
+        replaced); no proxy from the environment (it would resolve the names unchecked) nor .netrc."""
+        transport = httpx.HTTPTransport()
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            network_backend=_CheckedBackend(self.settings.feed_allowed_networks()),
+        )
         return httpx.Client(
+            transport=transport,
+            trust_env=False,
             timeout=self.settings.feed_timeout,
             follow_redirects=True,
             max_redirects=5,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -132,6 +133,12 @@ class Settings(BaseSettings):
     )
     feed_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a feed or article page to answer.")
     feed_max_page_mb: float = Field(5.0, gt=0, description="Feeds and article pages larger than this are skipped.")
+    feed_allow_networks: str = Field(
+        "",
+        description="Networks the feeds may fetch from although they are not public, comma-separated (e.g. "
+        "`127.0.0.1/32` for a feed server on this machine, `10.1.0.0/16`); by default a feed, an article or a "
+        "redirect whose host is a loopback, private, link-local, multicast or reserved address is refused.",
+    )
 
     @field_validator("llm")
     @classmethod
@@ -154,6 +161,23 @@ class Settings(BaseSettings):
         if v.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return v.upper()
+
+    @field_validator("feed_allow_networks")
+    @classmethod
+    def _networks(cls, v: str) -> str:
+        try:
+            cls._parse_networks(v)
+        except ValueError as e:
+            raise ValueError(f"use networks such as `127.0.0.1/32,10.1.0.0/16` ({e})") from None
+        return v
+
+    @staticmethod
+    def _parse_networks(v: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(n.strip(), strict=False) for n in v.split(",") if n.strip())
+
+    def feed_allowed_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks of `feed_allow_networks`, parsed."""
+        return self._parse_networks(self.feed_allow_networks)
 
     @field_validator("embedder")
     @classmethod

