@@ -43,14 +43,15 @@ class Settings(BaseSettings):
         None, description="Articles ingested on first use of an empty store; default: the bundled seeds/."
     )
     auto_seed: bool = Field(True, description="Ingest seeds_dir when ask() or the chat page finds the store empty.")
-    # The two limits agree: any Vietnamese text file that max_file_mb lets in stays under max_chunks_per_doc (at 900
-    # characters a chunk, prose makes 950-1,250 chunks a MB, paragraphs of a line or two up to 1,600), which Chroma
-    # bounds in turn: a document's vectors are written in one batch, and Chroma takes at most 5,461 at once.
+    # The two limits agree and say different things: a file (a PDF or .docx with its images) may be up to
+    # max_file_mb; its text up to max_chunks_per_doc chunks, which holds at least 3 MB of Vietnamese text in any
+    # layout (at 900 characters a chunk, prose makes 950-1,250 chunks a MB, paragraphs of a line or two up to
+    # 1,600). Chroma bounds the chunks in turn: a document's vectors are written in one batch of at most 5,461.
     max_file_mb: float = Field(
-        3.0,
+        20.0,
         gt=0,
         description="Files larger than this are rejected (1 MB = 1,000,000 bytes; a PDF or .docx counts its images "
-        "too).",
+        "too; its text is held to max_chunks_per_doc).",
     )
     chunk_chars: int = Field(
         900, ge=200, description="Largest chunk in characters (chunks end on sentences; longer sentences are split)."
@@ -59,8 +60,9 @@ class Settings(BaseSettings):
         5000,
         ge=1,
         le=5000,
-        description="Documents that make more chunks than this are rejected (a text file of max_file_mb makes fewer; "
-        "a news article makes 2-20): bounds the time one document can take. At most 5000 (Chroma's batch).",
+        description="Documents whose text makes more chunks than this are rejected (5000: at least 3 MB of "
+        "Vietnamese text; a news article makes 2-20): bounds the time one document can take. At most 5000 (Chroma's "
+        "batch).",
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages that ask() reads the answer from.")
     candidates: int = Field(40, ge=5, description="Candidates taken from each side (dense, lexical) before fusion.")

@@ -67,7 +67,7 @@ def test_the_timeline_writes_dates_day_month_year():
     timeline = charts.timeline_figure(ROWS)
     assert [t.name for t in timeline.data] == ["Tiểu ban BVCTNB TW", "Bộ Công an", "Ban Tổ chức TW"]
     assert list(timeline.data[0].y) == ["Đoàn số 4", "Đoàn số 5"]
-    assert "2 bản ghi không rõ ngày đủ" in timeline.layout.title.text
+    assert "2 bản ghi không có trên trục vì bài báo không nêu đủ ngày, tháng, năm." in timeline.layout.title.text
     assert timeline.layout.xaxis.tickformat == "%-d/%-m/%Y"  # 24/4/2023, as the table writes it
     assert " · 24/4/2023 · " in timeline.data[0].hovertext[0]
 

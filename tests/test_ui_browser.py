@@ -325,7 +325,7 @@ def _english(page, where):
 def test_no_english_on_any_tab_at_desktop_or_phone_width(server, browser, tmp_path):
     from playwright.sync_api import expect
 
-    too_large = write(tmp_path / "lon.txt", "Đoàn kiểm tra. " * 200_000)  # over RAG_MAX_FILE_MB: the browser says so
+    too_large = write(tmp_path / "lon.txt", "Đoàn kiểm tra. " * 1_200_000)  # over RAG_MAX_FILE_MB: the browser says so
     found = []
     for width in (1280, 400):
         page = browser.new_page(viewport={"width": width, "height": 900})
@@ -350,7 +350,7 @@ def test_no_english_on_any_tab_at_desktop_or_phone_width(server, browser, tmp_pa
         expect(page.locator("#rag-limits")).to_contain_text("RAG_MAX_FILE_MB")
         page.locator("#rag-upload input[type=file]").set_input_files(str(too_large))
         toast = page.get_by_test_id("toast-body")
-        expect(toast).to_contain_text('Tệp quá lớn (tối đa 3 MB): "lon.txt"')
+        expect(toast).to_contain_text('Tệp quá lớn (tối đa 20 MB): "lon.txt"')
         expect(toast).to_contain_text("Lỗi")
         found += _english(page, f"{width} Thư viện")
         page.close()

@@ -16,7 +16,7 @@ import time
 
 import gradio as gr
 import pytest
-from conftest import DATA, ROOT, SEEDS, HashEmbedding, make_settings, write
+from conftest import DATA, ROOT, SEEDS, HashEmbedding, make_settings, store_of, write
 from markdown_it import MarkdownIt
 
 import rag
@@ -682,3 +682,17 @@ def test_a_background_upload_whose_every_file_was_rejected_announces_no_success(
     assert line.startswith("**Đã nạp xong trong nền** a.txt, b.txt lúc ") and line.endswith(
         ": 1 đã thêm, 1 bị từ chối."
     )
+
+
+def test_the_library_and_the_sources_show_dates_day_month_year(tmp_path):
+    a = store_of(
+        tmp_path,
+        {
+            "yb.txt": "# date = 2024-04-02\n\nNgày 2/4, Đoàn kiểm tra số 4 của Tiểu ban Bảo vệ chính trị nội bộ Trung "
+            "ương do đồng chí Tôn Thất Bình làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy Yên Bái."
+        },
+    )
+    rows, _ = h.library(a)
+    assert [r[1] for r in rows] == ["2/4/2024"]
+    html = h.sources_html(a, a.ask("Ai là trưởng đoàn kiểm tra tại Yên Bái?"))
+    assert "2/4/2024" in html and "2024-04-02" not in html

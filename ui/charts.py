@@ -127,7 +127,11 @@ def timeline_figure(rows: list[dict[str, Any]]) -> Any:
                 hoverinfo="text",
             )
         )
-    note = f"<br><sup>{undated} bản ghi không rõ ngày đủ (năm) không có trên trục</sup>" if undated else ""
+    note = (
+        f"<br><sup>{undated} bản ghi không có trên trục vì bài báo không nêu đủ ngày, tháng, năm.</sup>"
+        if undated
+        else ""
+    )
     if points:  # at least a month around the dates: one point alone would zoom into milliseconds
         first, last = date.fromisoformat(points[0]["date"]), date.fromisoformat(points[-1]["date"])  # valid: _day
         fig.update_xaxes(type="date", tickformat="%-d/%-m/%Y", range=[first - _MARGIN, last + _MARGIN])

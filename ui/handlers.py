@@ -98,7 +98,7 @@ def sources_html(assistant: rag.Assistant, answer: rag.Answer) -> str:
         doc = docs.get(c.doc_id, {})
         name = Path(c.source.split("#", 1)[0]).name + ("#" + c.source.split("#", 1)[1] if "#" in c.source else "")
         lo, hi = _paragraph(text, c.start, c.end)
-        meta = " · ".join(html.escape(x) for x in (name, c.date or doc.get("date") or "") if x)
+        meta = " · ".join(html.escape(x) for x in (name, shown_date(c.date or doc.get("date"))) if x)
         parts.append(
             f'<div class="rag-source rag-source-{c.id}" tabindex="-1"><div class="rag-source-head"><b>[{c.id}]</b> '
             f'{html.escape(c.title or doc.get("title", ""))} <span class="rag-meta">— {meta}</span></div>'
@@ -228,7 +228,8 @@ def library(assistant: rag.Assistant) -> tuple[list[list[Any]], list[tuple[str, 
     """(table rows, remove-dropdown choices as (label, doc_id))."""
     docs = assistant.documents()
     rows = [
-        [d["title"], d["date"] or "", Path(d["source"].split("#", 1)[0]).name, d["n_chunks"], d["doc_id"]] for d in docs
+        [d["title"], shown_date(d["date"]), Path(d["source"].split("#", 1)[0]).name, d["n_chunks"], d["doc_id"]]
+        for d in docs
     ]
     return rows, [(f"{_shorten(d['title'], 70)} — {Path(d['source']).name}", d["doc_id"]) for d in docs]
 

@@ -198,7 +198,7 @@
     });
   }).observe(document.documentElement, { subtree: true, childList: true, characterData: true });
 
-  function whenThere(find, then, tries = 60) {
+  function whenThere(find, then, tries = 300) { // (up to ~5 s: a busy machine renders late)
     const el = find();
     if (el) return then(el);
     if (tries > 0) requestAnimationFrame(() => whenThere(find, then, tries - 1));
@@ -216,10 +216,16 @@
       const find = () => row.querySelector(`.thought .rag-source-${link.dataset.n}`);
       if (!find()) sources.title.click();
       whenThere(find, (el) => {
-        // the source's top at the top of the chat's scrolled area, then the chat in the window if it is not
-        const chat = el.closest(".bubble-wrap");
-        if (chat) chat.scrollTop += el.getBoundingClientRect().top - chat.getBoundingClientRect().top - 8;
-        el.scrollIntoView({ block: "nearest" });
+        // the source's top at the top of the chat's scrolled area, then the chat in the window if it is not; again
+        // for a few frames, while the opened sources still grow (Gradio draws them, on a busy machine late)
+        const place = (frames) => {
+          const chat = el.closest(".bubble-wrap");
+          const off = chat ? el.getBoundingClientRect().top - chat.getBoundingClientRect().top - 8 : 0;
+          if (chat && Math.abs(off) > 2) chat.scrollTop += off;
+          el.scrollIntoView({ block: "nearest" });
+          if (frames > 0) requestAnimationFrame(() => place(frames - 1));
+        };
+        place(30);
         el.classList.remove("rag-flash");
         void el.offsetWidth; // restarts the animation on a second click
         el.classList.add("rag-flash");

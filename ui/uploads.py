@@ -355,8 +355,9 @@ def limits_help(settings: rag.Settings) -> str:
     mb, chars = vi_number(settings.max_file_mb), vi_number(settings.chunk_chars)
     chunks, ceiling = vi_number(settings.max_chunks_per_doc), vi_number(_ceiling("max_chunks_per_doc"))
     return (
-        f"Mỗi tệp tối đa **{mb} MB**. Chữ của một bài được chia thành đoạn (mỗi đoạn tối đa {chars} ký tự) và một "
-        f"bài tối đa **{chunks} đoạn**; 1 MB văn bản tiếng Việt thành khoảng 1.000 đến 1.600 đoạn. Tệp vượt giới "
+        f"Mỗi tệp tối đa **{mb} MB** (tính cả ảnh trong tệp). Chữ của một bài được chia thành đoạn (mỗi đoạn tối "
+        f"đa {chars} ký tự) và một bài tối đa **{chunks} đoạn**; 1 MB văn bản tiếng Việt thành khoảng 1.000 đến "
+        f"1.600 đoạn. Tệp vượt giới "
         f"hạn bị từ chối, lý do ghi trong bảng Kết quả nạp. Lần tải lên ước tính hơn {vi_number(BACKGROUND_CHUNKS)} "
         "đoạn được nạp trong nền, có dòng trạng thái cho biết tiến độ.\n\n"
         "Người quản trị đổi các giới hạn bằng biến môi trường, đặt trước khi khởi động máy chủ:\n\n"
