@@ -335,7 +335,7 @@ _ERRORS = [
     ),
     (r"model file (.+?) does not exist", r"không có tệp mô hình \1"),
     (r"needs (\S+) \((.+?) is missing\)", r"cần \1 (thiếu \2)"),
-    (r"needs RAG_LLM_BASE_URL \(e\.g\. ", "cần RAG_LLM_BASE_URL (ví dụ "),
+    (r"needs RAG_LLM_BASE_URL \(e\.g\. ", "cần địa chỉ máy chủ của mô hình (ví dụ "),  # (no setting in a sentence)
     (r"prompt template (\S+) not found in prompts/", r"không thấy mẫu lời nhắc \1 trong prompts/"),
     (r"prompt (\S+) needs (.+)", r"mẫu lời nhắc \1 cần \2"),
     (
@@ -351,7 +351,7 @@ _ERRORS = [
         r"the index in (.+?) was built with embedder (.+?), not (.+?); run `rag reindex` to re-embed everything with "
         r"the new one, or set RAG_EMBEDDER back to (\S+)",
         r"chỉ mục trong \1 được tạo bằng bộ nhúng \2, không phải \3; hãy chạy `rag reindex` để nhúng lại toàn bộ "
-        r"bằng bộ mới, hoặc đặt lại RAG_EMBEDDER=\4",
+        r"bằng bộ mới, hoặc cấu hình lại bộ nhúng cũ (\4)",
     ),
     (r"vectors of (\d+) dimensions from an embedder of (\d+)", r"vector \1 chiều từ một bộ nhúng \2 chiều"),
     (
