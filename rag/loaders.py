@@ -7,6 +7,12 @@ Supported: .txt (optional leading `# key = value` header lines), .md (YAML front
 Anything that cannot be read exactly is rejected with a `LoadError` naming the reason; nothing is replaced or
 dropped silently.
 
+What one file may cost is bounded (the bounds below, stated once): a PDF or .docx is read in a process of its own
+(rag/sandbox.py) for at most READ_SECONDS and READ_MEMORY_MB, a .docx that would unzip past DOCX_MAX_UNZIPPED_MB is
+not unzipped, an HTML file past HTML_MAX_TAGS tags is not parsed, a .json/.jsonl file past MAX_RECORDS records and
+front matter past META_MAX_VALUES values are rejected; the text formats are read in time and memory linear in the
+file's size, which the caller bounds (RAG_MAX_FILE_MB).
+
 Without a title in the metadata, the title is the headline: the first of the top lines that is not a section
 label, a byline or a dateline. Without a date, a dateline at the top ("Thứ Hai, 02/11/2020 14:30") gives it;
 a PDF or DOCX without one is dated by the first day its top lines report ("Ngày 12/6/2023, Đoàn …") before
@@ -16,11 +22,12 @@ the day its file was made.
 from __future__ import annotations
 
 import codecs
-import io
 import json
-import logging
 import re
-from collections.abc import Callable, Sequence
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,9 +37,36 @@ from .vn.dates import DateRef, find_dates
 from .vn.legal import find_legal_refs
 from .vn.text import fold, nfc
 
-__all__ = ["LoadedDocument", "SUPPORTED_SUFFIXES", "load_file", "decode_bytes"]
+__all__ = [
+    "LoadedDocument",
+    "SUPPORTED_SUFFIXES",
+    "load_file",
+    "decode_bytes",
+    "source_file",
+    "READ_SECONDS",
+    "READ_MEMORY_MB",
+    "DOCX_MAX_UNZIPPED_MB",
+    "HTML_MAX_TAGS",
+    "MAX_RECORDS",
+    "META_MAX_VALUES",
+]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf", ".docx")
+
+# --- what one file may cost: a hostile or broken file is rejected at the first bound it passes -----------------
+# (README, "What it reads", states them; bench/hostile_input.py measures the corpus of tests/test_hostile_input.py)
+READ_SECONDS = 60.0  # wall clock for reading a PDF or .docx: its process is killed past it
+READ_MEMORY_MB = 1024  # that process's address space (where the system enforces it: Linux)
+DOCX_MAX_UNZIPPED_MB = 200  # a .docx file's parts unzipped, as its zip directory declares them; never unzipped past
+HTML_MAX_TAGS = 200_000  # a news page has 1,000-5,000; lxml's tree costs ~300 bytes a tag, 0.3 s per 100,000
+MAX_RECORDS = 100_000  # records of one .json or .jsonl file (each one a document)
+META_MAX_VALUES = 10_000  # values in YAML front matter, counted as often as aliases repeat them
+
+
+def source_file(source: str) -> str:
+    """The file a document's source names: "/d/a.jsonl#3" (the third record) -> "/d/a.jsonl"; a `#` in a file's own
+    name stays ("/d/bài #2.txt")."""
+    return re.sub(r"(\.jsonl?)#\d+$", r"\1", source, flags=re.I)
 
 
 @dataclass
@@ -82,7 +116,10 @@ def decode_bytes(data: bytes, source: str) -> str:
                     f"{e.start}",
                 ) from None
     if b"\x00" in data:
-        raise LoadError(source, "binary file (contains NUL bytes)")
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise LoadError(source, "binary file (contains NUL bytes)")
+        return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,11 +139,29 @@ def decode_bytes(data: bytes, source: str) -> str:
     return max(decoded, key=_vietnamese_score)
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Text saved as UTF-16 without a byte-order mark, or None. Latin-script text has a NUL in every ASCII
+    character's high byte, the same side of each pair (Vietnamese letters: U+00xx, U+01xx, U+1Exx); binary data
+    has them anywhere."""
+    sample = data[: 1 << 16]
+    if len(data) % 2 or len(sample) < 4:
+        return None
+    low, high = sample[0::2].count(0), sample[1::2].count(0)  # NULs at even and odd offsets
+    pairs = len(sample) // 2
+    encoding = "utf-16-le" if high >= pairs // 4 and low <= pairs // 100 else None
+    if low >= pairs // 4 and high <= pairs // 100:
+        encoding = "utf-16-be"
+    try:
+        return data.decode(encoding) if encoding else None
+    except UnicodeDecodeError:
+        return None
+
+
 def _clean(text: str) -> str:
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
     # Binary data is full of control characters; real articles sometimes carry a stray one (a backspace pasted
     # from a CMS), which is kept as it is rather than rejecting the article or dropping the character.
-    if len(_CONTROL.findall(text)) > max(2, len(text) // 200):
+    if _CONTROL.subn("", text)[1] > max(2, len(text) // 200):
         raise LoadError("", "binary file (contains control characters)")
     return text.strip()
 
@@ -193,10 +248,20 @@ def _headline_like(line: str) -> bool:
     return 5 <= len(_WORDS.findall(line)) <= 40 and len(line) <= 250 and not line.endswith(".")
 
 
+def _lines(text: str) -> Iterator[str]:
+    """`text`'s lines one by one ("\n" ends them), without a list of them all (a file of millions)."""
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
+
+
 def _top_lines(text: str, n: int = 6) -> list[str]:
     """The first `n` non-empty lines, stripped (a Markdown heading's "#"s too)."""
     out: list[str] = []
-    for line in text.splitlines():
+    for line in _lines(text):
         line = line.strip().lstrip("#").strip()
         if line:
             out.append(line)
@@ -239,13 +304,14 @@ _HEADER = re.compile(r"#\s*([A-Za-z_][\w-]*)\s*=\s*(.*)")
 
 
 def _load_txt(source: str, text: str) -> list[LoadedDocument]:
-    lines = text.split("\n")
     meta: dict[str, object] = {}
-    i = 0
-    while i < len(lines) and (m := _HEADER.fullmatch(lines[i].strip())):
+    body = 0  # where the text starts, after the header lines
+    for line in _lines(text):
+        if not (m := _HEADER.fullmatch(line.strip())):
+            break
         meta[m.group(1).lower()] = m.group(2).strip()
-        i += 1
-    return [_document(source, "\n".join(lines[i:]), meta)]
+        body += len(line) + 1
+    return [_document(source, text[body:], meta)]
 
 
 def _load_md(source: str, text: str) -> list[LoadedDocument]:
@@ -255,50 +321,83 @@ def _load_md(source: str, text: str) -> list[LoadedDocument]:
         post = frontmatter.loads(text)
     except Exception as e:  # the YAML parser raises many kinds
         raise LoadError(source, f"bad YAML front matter: {str(e).splitlines()[0]}") from None
+    if _values(post.metadata) > META_MAX_VALUES:  # each value is written out as text: a billion, from ten lines
+        raise LoadError(source, f"bad YAML front matter: more than {META_MAX_VALUES} values (aliases repeating one?)")
     return [_document(source, post.content, dict(post.metadata))]
 
 
-_BLOCKS = (
+def _values(meta: object) -> int:
+    """How many values `meta` holds, each counted as often as it is reached; counting stops past META_MAX_VALUES."""
+    stack, n = [meta], 0
+    while stack and n <= META_MAX_VALUES:
+        value = stack.pop()
+        n += 1
+        if isinstance(value, dict):
+            stack += [*value.keys(), *value.values()]
+        elif isinstance(value, (list, tuple, set)):
+            stack += value
+    return n
+
+
+_BLOCKS = frozenset(
     "p div br h1 h2 h3 h4 h5 h6 li tr section article header footer blockquote pre table ul ol figure figcaption "
-    "dt dd hr main aside nav"
-).split()
+    "dt dd hr main aside nav".split()
+)
+_DROPPED = frozenset("script style noscript template iframe svg head form button".split())
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 def _load_html(source: str, text: str) -> list[LoadedDocument]:
-    from bs4 import BeautifulSoup
+    """lxml's tree (C, linear), walked once without recursion: a page of 100,000 nested tags costs what a flat one
+    does, and libxml2 stops nesting at 2,048 levels (the page is then rejected, not cut short)."""
+    from lxml import etree, html
 
-    soup = BeautifulSoup(text, "lxml")
+    tags = text.count("<") - text.count("</")  # the elements, comments and doctype, counted without a parser
+    if tags > HTML_MAX_TAGS:
+        raise LoadError(source, f"{tags} HTML tags, over the {HTML_MAX_TAGS} an HTML file may have")
+    # huge_tree: no cap on a text or an attribute (an image inlined as data: in a page saved whole), which the file's
+    # size bounds; nesting stays capped (2,048 levels)
+    parser = html.HTMLParser(encoding="utf-8", huge_tree=True)
+    try:  # bytes: lxml refuses a str that declares its encoding
+        doc = html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser)
+    except etree.ParserError:  # "Document is empty"
+        return [_document(source, "", {})]
+    if limit := next((e.message for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None):
+        # libxml2 stops reading there: the rest of the text would be lost
+        raise LoadError(source, f"HTML past its parser's limits, part of its text cannot be read: {_why(limit)}")
 
-    def meta_content(**attrs: str) -> str | None:
-        tag = soup.find("meta", attrs=dict[str, Any](attrs))
-        content = tag.get("content") if tag is not None else None
-        return content if isinstance(content, str) and content else None
+    def first(path: str) -> Any:
+        found = doc.xpath(path)
+        return found[0] if found else None
 
-    title = meta_content(property="og:title") or (soup.title.get_text(" ", strip=True) if soup.title else None)
-    if not title and soup.h1:
-        title = soup.h1.get_text(" ", strip=True)
-    canonical = soup.find("link", rel="canonical")
-    url = meta_content(property="og:url") or (canonical.get("href") if canonical else None)
-    time_tag = soup.find("time", attrs={"datetime": True})
-    date = meta_content(property="article:published_time") or (time_tag["datetime"] if time_tag else None)
+    def words(element: Any) -> str | None:
+        return (" ".join(" ".join(element.itertext()).split()) or None) if element is not None else None
 
-    for tag in soup(["script", "style", "noscript", "template", "iframe", "svg", "head", "form", "button"]):
-        tag.decompose()
-    hidden = [
-        t
-        for t in soup.find_all(True)
-        if t.attrs is not None
-        and (t.has_attr("hidden") or t.get("aria-hidden") == "true" or _HIDDEN_STYLE.search(str(t.get("style") or "")))
-    ]
-    for tag in hidden:
-        if not tag.decomposed:
-            tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    for tag in root.find_all(_BLOCKS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    lines = (" ".join(line.split()) for line in root.get_text().split("\n"))
+    title = first("//meta[@property='og:title']/@content") or words(first("//title")) or words(first("//h1"))
+    canonical = next((e.get("href") for e in doc.iter("link") if "canonical" in (e.get("rel") or "").split()), None)
+    url = first("//meta[@property='og:url']/@content") or canonical
+    date = first("//meta[@property='article:published_time']/@content") or first("//time/@datetime")
+
+    def hidden(e: Any) -> bool:
+        style = _HIDDEN_STYLE.search(e.get("style") or "")
+        return e.tag in _DROPPED or e.get("hidden") is not None or e.get("aria-hidden") == "true" or bool(style)
+
+    walk = etree.iterwalk(doc, events=("start",))  # elements only
+    dropped = []
+    for _, e in walk:
+        if hidden(e):
+            dropped.append(e)
+            walk.skip_subtree()
+    for e in dropped:
+        e.drop_tree()  # its tail, the text after it, stays
+    root = next((e for e in map(first, ("//article", "//main", "//body")) if e is not None), doc)
+    parts: list[str] = []  # the text, a line break around every block element
+    for event, e in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            parts += ["\n", e.text or ""] if e.tag in _BLOCKS else [e.text or ""]
+        else:  # an element's end, or a comment or processing instruction (its own text is not the page's)
+            parts += ["\n" if event == "end" and e.tag in _BLOCKS else "", (e.tail or "") if e is not root else ""]
+    lines = (" ".join(line.split()) for line in _lines("".join(parts)))
     body = "\n\n".join(line for line in lines if line)
     return [_document(source, body, {"title": title, "url": url, "date": date})]
 
@@ -319,12 +418,47 @@ def _records(source: str, records: list[tuple[int, object]]) -> list[LoadedDocum
     return out
 
 
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
+
+
+def _json_values(source: str, text: str) -> list[object]:
+    """A JSON file's records: the items of a top-level list, read one at a time (so that no more than MAX_RECORDS
+    are), else the one value. Raises json.JSONDecodeError as json.loads does."""
+
+    def whole() -> list[object]:  # json.loads reads it, or says where it is wrong
+        data = json.loads(text)
+        return data if isinstance(data, list) else [data]
+
+    def skip(i: int) -> int:
+        return _SPACE.match(text, i).end()  # type: ignore[union-attr]  # it matches "" at least
+
+    i = skip(0)
+    if not text.startswith("[", i):
+        return whole()
+    items: list[object] = []
+    i = skip(i + 1)
+    while not text.startswith("]", i) or items:
+        if len(items) == MAX_RECORDS:
+            raise LoadError(source, f"more than {MAX_RECORDS} records; split the file")
+        item, i = _DECODER.raw_decode(text, i)
+        items.append(item)
+        i = skip(i)
+        if text.startswith("]", i):
+            break
+        if not text.startswith(",", i):
+            return whole()
+        i = skip(i + 1)
+    return items if skip(i + 1) == len(text) else whole()
+
+
 def _load_json(source: str, text: str) -> list[LoadedDocument | LoadError]:
     try:
-        data = json.loads(text)
+        items = _json_values(source, text)
     except json.JSONDecodeError as e:
         raise LoadError(source, f"invalid JSON: {e.msg.removesuffix(' at')} at line {e.lineno}") from None
-    items = data if isinstance(data, list) else [data]
+    except RecursionError:  # "[[[[…": json's parser recurses
+        raise LoadError(source, "invalid JSON: nested deeper than it can be read") from None
     if not items:
         raise LoadError(source, "empty: the JSON list has no records")
     return _records(source, list(enumerate(items, 1)))
@@ -333,13 +467,17 @@ def _load_json(source: str, text: str) -> list[LoadedDocument | LoadError]:
 def _load_jsonl(source: str, text: str) -> list[LoadedDocument | LoadError]:
     records: list[tuple[int, object]] = []
     bad: list[LoadedDocument | LoadError] = []
-    for n, line in enumerate(text.split("\n"), 1):
+    for n, line in enumerate(_lines(text), 1):
         if not line.strip():
             continue
+        if len(records) + len(bad) == MAX_RECORDS:
+            raise LoadError(source, f"more than {MAX_RECORDS} records; split the file")
         try:
             records.append((n, json.loads(line)))
         except json.JSONDecodeError as e:
             bad.append(LoadError(f"{source}#{n}", f"invalid JSON: {e.msg}"))
+        except RecursionError:
+            bad.append(LoadError(f"{source}#{n}", "invalid JSON: nested deeper than it can be read"))
     if not records and not bad:
         raise LoadError(source, "empty: no records")
     return _records(source, records) + bad
@@ -373,9 +511,9 @@ def _unwrap(page: str) -> str:
     return "\n".join(out).strip()
 
 
-def _why(e: Exception) -> str:
-    """An exception as one line: the rejection is printed as one line, never a traceback."""
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+def _why(message: str) -> str:
+    """A library's message as one line."""
+    return (message.strip().splitlines() or [""])[0]
 
 
 def _sensible_title(value: object) -> str | None:
@@ -386,34 +524,58 @@ def _sensible_title(value: object) -> str | None:
     return s if _WORDS.search(s) and not bad and len(s) <= 300 else None
 
 
+_SANDBOX = Path(__file__).with_name("sandbox.py")
+
+
+def _read_apart(kind: str, source: str, data: bytes) -> dict[str, Any]:
+    """What rag/sandbox.py read of a PDF or .docx file in a process of its own, bounded by READ_SECONDS and
+    READ_MEMORY_MB: its answer, {"ok": …} or {"error": code, "detail": …}. Raises LoadError when the process passed a
+    bound or ended without an answer."""
+    bounds = {"seconds": READ_SECONDS, "memory_mb": READ_MEMORY_MB, "max_unzipped": DOCX_MAX_UNZIPPED_MB * 1_000_000}
+    command = [sys.executable, "-I", str(_SANDBOX), kind, json.dumps(bounds)]  # -I: nothing from the environment
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=READ_SECONDS)  # killed past it
+    except subprocess.TimeoutExpired:
+        raise LoadError(
+            source, f"reading it took longer than {READ_SECONDS:g} s, the limit for a PDF or .docx file"
+        ) from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict) and answer.get("error") == "memory":
+        raise LoadError(
+            source, f"reading it needed more than {READ_MEMORY_MB:g} MB of memory, the limit for a PDF or .docx file"
+        )
+    if isinstance(answer, dict):
+        return answer
+    if done.returncode == -getattr(signal, "SIGXCPU", 0):  # its CPU time: the same bound, should the clock lag
+        raise LoadError(source, f"reading it took longer than {READ_SECONDS:g} s, the limit for a PDF or .docx file")
+    last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [""])[-1]
+    how = signal.Signals(-done.returncode).name if done.returncode < 0 else f"{done.returncode}: {last}"
+    raise LoadError(source, f"its reader ended without an answer ({how})")
+
+
 def _load_pdf(source: str, data: bytes) -> list[LoadedDocument]:
-    try:
-        import pypdf
-    except ImportError:
-        raise LoadError(source, "reading .pdf files needs the pypdf package: pip install 'pypdf[crypto]'") from None
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its notes on damage it repaired are not the user's concern
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        # many PDFs are encrypted with an empty user password (only printing or copying restricted): readable
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError(source, "encrypted PDF that needs a password to open; save a copy without one")
-        pages = [_unwrap(page.extract_text() or "") for page in reader.pages]
-        info = reader.metadata
-        title = _sensible_title(info.title) if info else None
-        created = re.match(r"D:\s*(\d{8})", str(info.get("/CreationDate", ""))) if info else None
-    except LoadError:
-        raise
-    except pypdf.errors.DependencyError as e:  # AES encryption without the cryptography package
-        raise LoadError(source, f"encrypted PDF: {_why(e)}") from None
-    except Exception as e:  # a damaged file makes the parser raise anything (PdfReadError, KeyError, ValueError…)
-        raise LoadError(source, f"broken PDF, cannot be read: {_why(e)}") from None
+    read = _read_apart("pdf", source, data)
+    error, detail = read.get("error"), read.get("detail")
+    if error == "missing":
+        raise LoadError(source, "reading .pdf files needs the pypdf package: pip install 'pypdf[crypto]'")
+    if error == "password":
+        raise LoadError(source, "encrypted PDF that needs a password to open; save a copy without one")
+    if error == "crypto":  # AES encryption without the cryptography package
+        raise LoadError(source, f"encrypted PDF: {detail}")
+    if error:
+        raise LoadError(source, f"broken PDF, cannot be read: {detail}")
+    pages = [_unwrap(page) for page in read["ok"]["pages"]]
     if not any(pages):
         raise LoadError(
             source,
             f"no text layer on any of its {len(pages)} pages (scanned?); OCR is not done, so nothing to index",
         )
     text = "\n\n".join(p for p in pages if p)
-    return [_document(source, text, {"title": title, "pages": len(pages)}, _iso_date(created and created.group(1)))]
+    title = _sensible_title(read["ok"]["title"])
+    return [_document(source, text, {"title": title, "pages": len(pages)}, _iso_date(read["ok"]["created"]))]
 
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .doc files and of password-protected .docx
@@ -421,48 +583,28 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .doc files and of
 _DOCX_TEMPLATE_CREATED = "2013-12-23T23:15:00"
 
 
-def _cells(row: Any) -> str:
-    tcs: list[Any] = []
-    texts = []
-    for cell in row.cells:
-        if any(cell._tc is tc for tc in tcs):  # a merged cell comes once for every grid column it spans
-            continue
-        tcs.append(cell._tc)
-        texts.append(" ".join(cell.text.split()))
-    return " | ".join(texts) if any(texts) else ""
-
-
 def _load_docx(source: str, data: bytes) -> list[LoadedDocument]:
-    try:
-        import docx
-        from docx.table import Table
-    except ImportError:
-        raise LoadError(source, "reading .docx files needs python-docx: pip install python-docx") from None
     if Path(source).name.startswith("~$"):
         raise LoadError(source, "a Word lock file (its document is open in Word), not a document")
     if data.startswith(_OLE):
         raise LoadError(source, "not a .docx: a legacy .doc or a password-protected file; save it as .docx without one")
-    try:
-        document = docx.Document(io.BytesIO(data))
-        blocks: list[str] = []
-        headings: dict[str, str] = {}  # the first paragraph styled Title, and the first styled Heading N
-        for item in document.iter_inner_content():
-            if isinstance(item, Table):
-                blocks.append("\n".join(filter(None, map(_cells, item.rows))))
-                continue
-            blocks.append(item.text.strip())
-            style = item.style.name if item.style is not None and blocks[-1] else ""
-            kind = "title" if style == "Title" else "heading" if (style or "").startswith("Heading") else None
-            if kind:
-                headings.setdefault(kind, blocks[-1])
-        props = document.core_properties
-        title = _sensible_title(props.title) or headings.get("title") or headings.get("heading")
-        created = props.created.isoformat()[:19] if props.created else None
-    except Exception as e:  # a damaged file makes the zip and XML parsers raise anything
-        raise LoadError(source, f"broken .docx, cannot be read: {_why(e)}") from None
-    meta: dict[str, object] = {"title": title, "author": props.author or None}
+    read = _read_apart("docx", source, data)
+    error, detail = read.get("error"), read.get("detail")
+    if error == "missing":
+        raise LoadError(source, "reading .docx files needs python-docx: pip install python-docx")
+    if error == "unzipped":  # a zip bomb, or a file past any article's size
+        raise LoadError(
+            source,
+            f"unzips to {int(detail or 0) / 1e6:.0f} MB, over the {DOCX_MAX_UNZIPPED_MB:g} MB a .docx file may hold",
+        )
+    if error:
+        raise LoadError(source, f"broken .docx, cannot be read: {detail}")
+    ok = read["ok"]
+    title = _sensible_title(ok["title"]) or ok["headings"].get("title") or ok["headings"].get("heading")
+    created = ok["created"]
     file_date = created[:10] if created and created != _DOCX_TEMPLATE_CREATED else None
-    return [_document(source, "\n\n".join(b for b in blocks if b), meta, file_date)]
+    meta: dict[str, object] = {"title": title, "author": ok["author"] or None}
+    return [_document(source, "\n\n".join(b for b in ok["blocks"] if b), meta, file_date)]
 
 
 _BINARY: dict[str, Callable[[str, bytes], Sequence[LoadedDocument | LoadError]]] = {

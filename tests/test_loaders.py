@@ -68,6 +68,20 @@ def test_html_title_main_text_without_scripts_styles_hidden(tmp_path):
     assert doc.text == "Tiêu đề\n\nÔng Lê Hải Bình phát biểu."
 
 
+def test_html_text_around_comments_tables_and_forms_and_its_metadata(tmp_path):
+    page = """<?xml version="1.0" encoding="utf-8"?><!doctype html><html><head><meta property="og:title"
+    content="Tiêu đề OG"><link rel="alternate canonical" href="https://x.vn/a"></head><body>
+    <!-- chú thích --> Trước<div>Khối <i>nghiêng</i><br>sau<table><tr><td>ô 1</td><td>ô 2</td></tr></table></div>đuôi
+    <p>A &amp; B&nbsp;C</p><time datetime="2024-05-06">6/5</time><form>mẫu</form><button>nút</button>
+    <svg><text>hình</text></svg>cuối<?php echo 1 ?>hết</body></html>"""
+    [doc] = load_file(write(tmp_path / "a.html", page), 10**6)
+    # the line break after <button> stays: "6/5" and "cuối" on two lines
+    assert doc.text == "Trước\n\nKhối nghiêng\n\nsau\n\nô 1ô 2\n\nđuôi\n\nA & B C\n\n6/5\n\ncuốihết"
+    assert (doc.title, doc.url, doc.date) == ("Tiêu đề OG", "https://x.vn/a", "2024-05-06")
+    [doc] = load_file(write(tmp_path / "b.html", "<article>Chỉ chữ</article><p>ngoài</p>"), 10**6)
+    assert (doc.text, doc.title) == ("Chỉ chữ", "Chỉ chữ")  # an <article> with text alone is the article
+
+
 def test_json_and_jsonl_records_each_a_document_bad_records_rejected_alone(tmp_path):
     recs = [{"text": "Một.", "title": "A", "url": "u", "date": "2024-01-02"}, {"title": "no text"}, "x"]
     out = load_file(write(tmp_path / "a.json", json.dumps(recs)), 10**6)
