@@ -65,13 +65,26 @@ class WriteLock:
         self._thread.release()
 
     def busy(self) -> bool:
-        """Whether another thread or process holds the lock now (probed without waiting)."""
-        try:
-            self.acquire(0)
-        except StoreLockedError:
+        """Whether another thread or process holds the lock now (probed without waiting, and without writing: the
+        file keeps its holder's pid, and a check of a store writes nothing)."""
+        if not self._thread.acquire(blocking=False):
             return True
-        self.release()
-        return False
+        try:
+            if self._depth:  # held by this thread
+                return False
+            try:
+                fd = os.open(self.path, os.O_RDWR)
+            except FileNotFoundError:
+                return False
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            finally:
+                os.close(fd)  # (which releases a lock it got)
+            return False
+        finally:
+            self._thread.release()
 
     def __enter__(self) -> WriteLock:
         self.acquire()
