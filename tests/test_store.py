@@ -15,6 +15,7 @@ from vectorstore import (
     StoreDamagedError,
     StoreError,
     StoreLockedError,
+    VectorIndex,
     WriteLock,
 )
 
@@ -241,7 +242,7 @@ def test_a_failed_or_killed_rebuild_leaves_the_old_generation_serving(tmp_path):
     s.catalog.set_meta("building", "1")
     with s.catalog.transaction() as db:
         Catalog.insert_chunk(db, "a", _rebuilt_doc("a", 1)[0], 1, staged=True)
-    Store(tmp_path / "d", "test_col-g1")  # its collection, created
+    VectorIndex(tmp_path / "d" / "chroma").use("test_col-g1", create=True, metadata=s.vectors.metadata())  # its own
     assert s.counts() == (1, 2) and len(s.dense_search([0.1, 1.0, 0.0], 5, ID)) == 2
     live = WriteLock(tmp_path / "d" / "reindex.lock", 0)  # as if its process were still building
     live.acquire()
@@ -272,8 +273,21 @@ def test_check_finds_a_lost_catalog_and_lost_vectors_and_repair_restores(tmp_pat
 
     s.close()
     (tmp_path / "d" / "catalog.sqlite3").unlink()  # the catalog deleted (or emptied) under the vectors
-    lost = Store(tmp_path / "d", "test_col").check()
-    assert not lost.ok and "the catalog has no documents but the vector index holds 3 vectors" in lost.line()
+    s = Store(tmp_path / "d", "test_col")
+    lost = s.check()
+    assert not lost.ok and lost.line().startswith(f"the catalog {tmp_path / 'd' / 'catalog.sqlite3'} is missing but")
+    assert "holds 3 vectors: the catalog was emptied" in lost.line() and "made with `rag backup`" in lost.line()
+    assert not (tmp_path / "d" / "catalog.sqlite3").exists()  # not made anew, and nothing written
+    with pytest.raises(StoreDamagedError, match="is missing but"):
+        with s.writer():
+            pass
+    with pytest.raises(StoreDamagedError, match="is missing but"):
+        s.backup(tmp_path / "copy.sqlite3")
+    assert s.repair(lambda rows: _vec(len(rows), 0.1), ID) == (0, 3)  # an empty store, the vectors deleted
+    assert s.check(full=True).line() == "ok: 0 documents, 0 chunks, 0 vectors" and s.vectors.names() == ["test_col"]
+    with s.writer():
+        s.put_document(*_doc("b", "/b.txt", 1), _vec(1, 0.1), ID)
+    assert Store(tmp_path / "d", "test_col").check(full=True).line() == "ok: 1 documents, 1 chunks, 1 vectors"
 
 
 def test_a_damaged_catalog_file_is_found_and_reads_fail_with_one_clear_error(tmp_path):

@@ -1,6 +1,6 @@
 """SQLite catalog: documents (with their stored text), chunks with offsets, an FTS5 lexical index, fact records
-(JSON), an ingest journal and key/value metadata. The catalog is the source of truth: a vector whose chunk is not
-here is invisible.
+(JSON), an ingest journal and key/value metadata (among them the store's identity, `store`, and its write count,
+`writes`). The catalog is the source of truth: a vector whose chunk is not here is invisible.
 
 Chunk rows carry the generation of the vector collection they were embedded into: a reindex writes generation
 N+1 beside N, and readers see only the generation named by meta `generation` (read inside each statement, so a
@@ -85,11 +85,15 @@ _DOC_COLS = "doc_id, source, title, url, date, metadata, n_chunks, added_at"
 
 
 class Catalog:
-    def __init__(self, path: Path | str):
-        self.path = str(path)
+    def __init__(self, path: Path | str, stand_in: bool = False):
+        """`stand_in`: the file is not touched; an empty catalog in memory stands in for it (a lost catalog is
+        inspected and reported without making a new one)."""
+        self.path, self.stand_in = str(path), stand_in
         try:
             # autocommit mode; transactions are explicit (BEGIN IMMEDIATE) so a document's rows land together.
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._db = sqlite3.connect(
+                ":memory:" if stand_in else self.path, isolation_level=None, check_same_thread=False, timeout=30
+            )
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -207,6 +211,15 @@ class Catalog:
             db.execute(
                 f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO meta(key, value) VALUES (?, ?)", (key, value)
             )
+
+    @staticmethod
+    def count_write(db: sqlite3.Connection) -> int:
+        """Inside a transaction: one more write in meta `writes` (the store's write count); returns the new count."""
+        db.execute(
+            "INSERT INTO meta(key, value) VALUES ('writes', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+        return int(db.execute("SELECT value FROM meta WHERE key = 'writes'").fetchone()[0])
 
     # --- documents ----------------------------------------------------------------------------------------------
     def _doc(self, row: sqlite3.Row | None) -> dict[str, Any] | None:

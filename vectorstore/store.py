@@ -12,6 +12,14 @@ built beside it (new collection, new chunk rows, lexical rows staged apart so N'
 one document per short locked write; one transaction switches readers to N+1, then N's collection is dropped.
 Readers in other processes read the serving generation from the catalog and follow. A killed rebuild leaves N
 serving; the next writer drops what it had built (a live one holds `reindex.lock`).
+
+Identity: the catalog's meta `store` (a random id, made with the store) and `writes` (its count of counted write
+transactions) are recorded on the vector side too, in the metadata of the serving collection (and of a generation
+being built) once each write has committed, so the vectors' count never runs ahead of the catalog's. At open,
+before anything is created, every generation's collection is read (local Chroma without opening it) and compared
+with the catalog: a catalog missing or empty under a store's vectors, a catalog and vectors of two different stores,
+or a catalog whose count is below the vectors' (an older copy restored) is `damage`: `check` reports it, writers are
+refused, and `repair` makes the catalog the truth again.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
+import sqlite3
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +42,8 @@ from .lock import WriteLock
 from .vectors import CollectionGoneError, VectorIndex
 
 Identity = dict[str, Any]  # an embedder's {"name", "model", "dim", "normalized"}
+Damage = tuple[str, str]  # (what is wrong, what to run), found at open
+Found = dict[int, tuple[dict[str, Any], int]]  # a store's collections: {generation: (metadata, number of vectors)}
 _BATCH = 256  # ids per Chroma / SQLite call in whole-index passes
 
 
@@ -85,27 +98,136 @@ class Store:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot use {data_dir} as the data directory: {e.strerror or e}") from None
-        self.data_dir, self.base = data_dir, collection
-        self.catalog = Catalog(data_dir / "catalog.sqlite3")
+        self.data_dir, self.base, self._remote = data_dir, collection, chroma_host is not None
+        # the vector side first: a write counts on the catalog before the vectors, so a count read after is not behind
         self.vectors = VectorIndex(path=data_dir / "chroma", host=chroma_host, port=chroma_port)
+        found = self._found()
+        path = data_dir / "catalog.sqlite3"
+        lost = (not path.exists() or path.stat().st_size == 0) and self._knows(found)
+        self.catalog = Catalog(path, stand_in=lost)  # a lost catalog is not made anew before `repair`
         self._lock = WriteLock(data_dir / "write.lock", lock_timeout)
         self._build_lock = WriteLock(data_dir / "reindex.lock", 0)  # held by a running reindex, start to end
         self._building: int | None = None  # the generation this object is building
-        self._gen = self._open_serving()
+        self.damage: Damage | None = self._lost(found) if lost else self._compare(found)
+        self._gen = self.catalog.generation() if self.damage else self._open_serving(found)
 
-    def _open_serving(self) -> int:
-        """Open the serving generation's collection. It is created only when truly absent (a new store, or vectors
-        deleted: `check` then says so), never because a reindex switched and dropped it between two reads."""
-        for _ in range(3):
+    def _found(self) -> Found:
+        """This store's collections, of every generation."""
+        pattern = re.escape(self.base) + r"(?:-g(\d+))?"
+        return {
+            int(m[1] or 0): seen
+            for name, seen in self.vectors.collections(self.base).items()
+            if (m := re.fullmatch(pattern, name))
+        }
+
+    @staticmethod
+    def _knows(found: Found) -> bool:
+        """Whether the vector side holds a store: a collection with an identity, or one with vectors (made before
+        identities)."""
+        return any(meta.get("store") or n for meta, n in found.values())
+
+    def _compare(self, found: Found) -> Damage | None:
+        """The catalog against the identity and write count that every generation's collection records."""
+        try:
+            sid, writes = self.catalog.get_meta("store"), self._writes()
+            blank = sid is None and self.catalog.counts() == (0, 0) and self.catalog.generation() == 0
+        except StoreDamagedError:
+            return None  # a damaged catalog file: `check` says so
+        if blank:
+            return self._lost(found) if self._knows(found) else None
+        for meta, _ in found.values():
+            # without an identity, a collection is this store's only while its first one is recorded (no write
+            # counted yet; a store made before identities has none on either side)
+            if meta.get("store") != sid and (meta.get("store") or writes):
+                return self._mismatch()
+        seen = max((int(meta.get("writes") or 0) for meta, _ in found.values()), default=0)
+        if writes < seen:
+            return (
+                f"the catalog {self.catalog.path} is older than the vectors in {self.where} (it counts {writes} "
+                f"writes, they {seen}): an earlier copy of it was put back",
+                "restore the newest copy made with `rag backup`, or run `rag repair` to bring the vectors back to this "
+                "catalog (what was ingested after the copy was made must be ingested again)",
+            )
+        return None
+
+    def _lost(self, found: Found) -> Damage:
+        path, n = Path(self.catalog.path), sum(n for _, n in found.values())
+        return (
+            f"the catalog {path} is {'empty' if path.exists() else 'missing'} but {self.where} holds "
+            f"{f'{n} vectors' if n else 'an empty store'}: the catalog was emptied, deleted or replaced",
+            f"restore {path} from a copy made with `rag backup`, then run `rag repair`; or run `rag repair` alone to "
+            f"start an empty store (it deletes those vectors){self._shared}",
+        )
+
+    @property
+    def _shared(self) -> str:
+        return "; two data dirs on one Chroma server need their own RAG_COLLECTION" if self._remote else ""
+
+    def _mismatch(self) -> Damage:
+        return (
+            f"the catalog {self.catalog.path} and the vectors in {self.where} belong to different stores: one of them "
+            "was replaced by another store's",
+            "put this store's own catalog back (a copy made with `rag backup`) and run `rag repair`, or run "
+            "`rag repair` to keep this catalog and re-embed its documents (it deletes the other vectors)"
+            + self._shared,
+        )
+
+    def _open_serving(self, found: Found) -> int:
+        """Open the serving generation's collection. A missing one is created only for a store with nothing to lose
+        (a new one, or one without chunks); else it stays missing (`check` says so, `repair` re-embeds), and it is
+        never taken for missing because a reindex switched and dropped it between two reads."""
+        for attempt in range(3):
             gen = self.catalog.generation()
-            try:
-                self.vectors.use(self._name(gen))
-                return gen
-            except CollectionGoneError:
-                if gen == self.catalog.generation():
-                    break
-        self.vectors.use(self._name(gen), create=True)
+            if gen in found:
+                try:
+                    self.vectors.use(self._name(gen))
+                    return gen
+                except CollectionGoneError:
+                    pass
+            elif attempt:
+                break
+            found = self._found()
+        if self.catalog.counts()[1]:
+            self.vectors.detach(self._name(gen))
+        else:
+            self.vectors.use(self._name(gen), create=True, metadata=self._stamp())
         return gen
+
+    # --- identity -----------------------------------------------------------------------------------------------
+    def _identity(self) -> str:
+        """The store's id, made and recorded in the catalog on first need (two processes opening a new store at once
+        keep the first one's)."""
+        sid = self.catalog.get_meta("store")
+        if sid is None:
+            with self.catalog.transaction() as db:
+                Catalog.put_meta(db, "store", uuid.uuid4().hex, replace=False)
+            sid = self.catalog.get_meta("store")
+        assert sid is not None
+        return sid
+
+    def _writes(self) -> int:
+        return int(self.catalog.get_meta("writes") or 0)
+
+    def _stamp(self, writes: int | None = None) -> dict[str, Any]:
+        """What a collection's metadata records: the store's identity and its write count."""
+        return {"store": self._identity(), "writes": self._writes() if writes is None else writes}
+
+    def _adopt(self) -> None:
+        """A store made before identities gets one at its first write: in the catalog, then on its serving collection
+        (a crash in between leaves one without, and no write counted, which `_compare` accepts)."""
+        stamp = self._stamp()
+        if self.vectors.metadata().get("store") != stamp["store"]:
+            self.vectors.mark(stamp)
+
+    @contextmanager
+    def _commit(self) -> Iterator[sqlite3.Connection]:
+        """A counted write's catalog transaction: meta `writes` + 1 inside it; once committed, the serving collection
+        (the new one after a switch) records the count."""
+        with self.catalog.transaction() as db:
+            n = Catalog.count_write(db)
+            yield db
+        self._follow()
+        self.vectors.mark(self._stamp(n))
 
     def close(self) -> None:
         """Close the catalog (the vectors need no closing)."""
@@ -133,7 +255,8 @@ class Store:
     @contextmanager
     def writer(self, timeout: float | None = None) -> Iterator[Store]:
         """Hold the data dir's write lock (waiting up to `timeout`, default the store's); finishes any write a
-        crashed process left half done."""
+        crashed process left half done. Refused while the store has `damage` (nothing is written into it)."""
+        self._refuse_damaged()
         self._lock.acquire(timeout)
         try:
             self._follow()
@@ -141,6 +264,10 @@ class Store:
             yield self
         finally:
             self._lock.release()
+
+    def _refuse_damaged(self) -> None:
+        if self.damage:
+            raise StoreDamagedError(" — ".join(self.damage))
 
     def try_writer(self) -> Any:
         """`writer()` if nobody writes now, else None (for work that may be skipped, like seeding)."""
@@ -165,6 +292,7 @@ class Store:
             self.vectors.drop(self._name(int(gen)))
             self.catalog.set_meta(key, None)
             done += 1
+        self._adopt()
         return done
 
     def _build_alive(self, gen: int) -> bool:
@@ -234,7 +362,7 @@ class Store:
             self._forget_in_build(replaces)
         entry = self.catalog.journal_add("put", new_ids + old_ids)
         self.vectors.upsert(new_ids, embeddings)
-        with self.catalog.transaction() as db:
+        with self._commit() as db:
             if replaces:
                 Catalog.delete_document(db, replaces)
             Catalog.insert_document(db, doc, chunks, facts, self._gen)
@@ -246,7 +374,7 @@ class Store:
         self._forget_in_build(doc_id)
         ids = self.catalog.chunk_ids(doc_id)
         entry = self.catalog.journal_add("remove", ids)
-        with self.catalog.transaction() as db:
+        with self._commit() as db:
             Catalog.delete_document(db, doc_id)
         self.vectors.delete(ids)
         self.catalog.journal_clear(entry)
@@ -262,6 +390,7 @@ class Store:
         only for each document's write, so ingests and removals go on meanwhile. Documents they add are built in a
         catch-up pass, the last one under the lock with the switch. One reindex at a time (the reindex lock); an
         error leaves this generation serving. Returns the number of documents built."""
+        self._refuse_damaged()  # before its lock file is written
         try:
             self._build_lock.acquire(0)
         except StoreLockedError:
@@ -270,16 +399,17 @@ class Store:
             with self.writer():  # recover() first: what a dead reindex left goes
                 new = self._gen + 1
                 self._building = new
-                self.catalog.set_meta("building", str(new))
+                with self._commit() as db:
+                    Catalog.put_meta(db, "building", str(new))
                 target = copy.copy(self.vectors)
-                target.use(self._name(new), create=True)
+                target.use(self._name(new), create=True, metadata=self._stamp())
             try:
                 built = self._build(new, target, prepare, progress)
                 built += self._build(new, target, prepare, progress)  # what was added during the first pass
                 with self.writer():
                     built += self._build(new, target, prepare, progress)  # the last few, under the lock
                     old = self._gen
-                    with self.catalog.transaction() as db:
+                    with self._commit() as db:  # records the count on the new collection
                         Catalog.switch_generation(db, new)
                         Catalog.put_meta(db, "embedder", json.dumps(embedder, sort_keys=True))
                         Catalog.put_meta(db, "building", None)
@@ -316,7 +446,7 @@ class Store:
                 if self.catalog.document(d["doc_id"]) is None:  # removed meanwhile
                     continue
                 target.upsert([c["chunk_id"] for c in chunks], embeddings)
-                with self.catalog.transaction() as db:
+                with self._commit() as db:
                     for c in chunks:
                         Catalog.insert_chunk(db, d["doc_id"], c, gen, staged=True)
                     Catalog.replace_facts(db, d["doc_id"], facts)  # facts do not depend on the embedder
@@ -384,6 +514,9 @@ class Store:
         quick = self.catalog.quick_check()
         if quick:  # nothing else can be read reliably
             return Health(None, None, None, self._gen, None, [self.catalog.damaged(quick[0])], self.catalog.restore)
+        if self.damage:  # the vectors are not this catalog's: not counted (local Chroma is not even opened)
+            docs, chunks = self.catalog.counts()
+            return Health(docs, chunks, None, self._gen, self.embedder(), [self.damage[0]], self.damage[1])
         docs, chunks, vectors = self._counts()
         h = Health(docs, chunks, vectors, self._gen, self.embedder())
         pending = self.catalog.journal_pending()
@@ -424,6 +557,8 @@ class Store:
         exist. Vectors are not copied: `repair` rebuilds them from a restored catalog."""
         if dest.exists():
             raise StoreError(f"{dest} exists; name a new file for the backup")
+        if self.catalog.stand_in:  # nothing to copy; an empty copy would pass for one
+            self._refuse_damaged()
         self.catalog.backup(dest)
 
     def _counts(self) -> tuple[int, int, int]:
@@ -453,21 +588,51 @@ class Store:
     ) -> tuple[int, int]:
         """Re-embed chunks whose vector is missing (`embed` maps chunk rows, as `chunks()` gives them, to vectors of
         `embedder`) and delete vectors that belong to no chunk; `progress(done, total, "")` after each batch of
-        re-embedded chunks. Returns (re-embedded, deleted)."""
-        with self.writer():
+        re-embedded chunks. A store with `damage` first gets the catalog as its truth (`_settle`). Returns
+        (re-embedded, deleted)."""
+        self._lock.acquire()
+        try:
             damage = self.catalog.quick_check()
             if damage:  # nothing to rebuild vectors from
                 raise StoreDamagedError(f"{self.catalog.damaged(damage[0])} — {self.catalog.restore}")
-            self.check_embedder(embedder)
-            missing, orphans = self._differences()
-            dropped = sorted(orphans)
-            for i in range(0, len(dropped), _BATCH):
-                self.vectors.delete(dropped[i : i + _BATCH])
-            todo = sorted(missing)
-            for i in range(0, len(todo), _BATCH):
-                rows = self.catalog.chunks(todo[i : i + _BATCH])
-                ids = [c for c in todo[i : i + _BATCH] if c in rows]
-                self.vectors.upsert(ids, embed([rows[c] for c in ids]))
-                if progress:
-                    progress(min(i + _BATCH, len(todo)), len(todo), "")
-            return len(todo), len(dropped)
+            dropped = self._settle() if self.damage else 0
+            with self.writer():
+                self.check_embedder(embedder)
+                if not self.vectors.attached:  # lost: made again, then filled from the catalog
+                    self.vectors.use(self._name(self._gen), create=True, metadata=self._stamp())
+                missing, orphans = self._differences()
+                deleted = sorted(orphans)
+                for i in range(0, len(deleted), _BATCH):
+                    self.vectors.delete(deleted[i : i + _BATCH])
+                todo = sorted(missing)
+                for i in range(0, len(todo), _BATCH):
+                    rows = self.catalog.chunks(todo[i : i + _BATCH])
+                    ids = [c for c in todo[i : i + _BATCH] if c in rows]
+                    self.vectors.upsert(ids, embed([rows[c] for c in ids]))
+                    if progress:
+                        progress(min(i + _BATCH, len(todo)), len(todo), "")
+                return len(todo), len(deleted) + dropped
+        finally:
+            self._lock.release()
+
+    def _settle(self) -> int:
+        """After `damage`, make the catalog the store's truth: a lost one starts anew, empty; every collection that
+        is not its serving generation's with its identity is dropped (another store's, or a generation an older copy
+        does not know); its write count moves past every count seen. Returns the number of vectors dropped."""
+        found = self._found()
+        if self.catalog.stand_in:
+            path = self.catalog.path
+            self.catalog.close()
+            self.catalog = Catalog(path)
+        sid, gen, dropped = self._identity(), self.catalog.generation(), 0
+        seen = max([self._writes(), *(int(meta.get("writes") or 0) for meta, _ in found.values())])
+        for g, (meta, n) in found.items():
+            if g != gen or meta.get("store") != sid:
+                self.vectors.drop(self._name(g))
+                dropped += n
+        with self.catalog.transaction() as db:
+            Catalog.put_meta(db, "writes", str(seen + 1))
+        self.damage = None
+        self._gen = self._open_serving(self._found())
+        self.vectors.mark(self._stamp())
+        return dropped

@@ -1,13 +1,16 @@
 """Chroma, the vector side: an embedded PersistentClient under the data dir, or an HttpClient to a server.
 
-Only ids and vectors live here (cosine space); texts and metadata live in the catalog."""
+Only ids and vectors live here (cosine space), and in each collection's metadata the identity of the store that
+wrote it ({"store": id, "writes": count}); texts and everything else live in the catalog."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import sqlite3
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,37 +25,98 @@ def _first_line(e: BaseException) -> str:
 
 
 class VectorIndex:
-    """One client; `name` is the collection in use, chosen by `use()` (a reindex builds the next one beside it)."""
+    """One client; `name` is the collection in use, chosen by `use()` (a reindex builds the next one beside it), or
+    none (`detach()`: its vectors are lost; reads find nothing, upserts fail)."""
 
     name = ""
+    _col: Any = None
 
     def __init__(self, path: Path | None = None, host: str | None = None, port: int = 8000):
+        self.where = f"Chroma server {host}:{port}" if host else f"Chroma at {path}"
+        self._path, self._host, self._port = (None if host else path), host, port
+        if host:
+            self._client  # noqa: B018 - connected now: a server that is down is said at open
+
+    @cached_property
+    def _client(self) -> Any:
+        """Local Chroma is opened on first use only: opening it writes to (or creates) its folder, which `collections()`
+        reads without, so that a store found damaged at open is refused with nothing written."""
         import chromadb
 
         settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
-        self.where = f"Chroma server {host}:{port}" if host else f"Chroma at {path}"
         try:
-            if host:
-                self._client = chromadb.HttpClient(host=host, port=port, settings=settings)
-                self._client.heartbeat()
-            else:
-                self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+            if self._host:
+                client = chromadb.HttpClient(host=self._host, port=self._port, settings=settings)
+                client.heartbeat()
+                return client
+            return chromadb.PersistentClient(path=str(self._path), settings=settings)
         except Exception as e:
             raise StoreUnavailableError(f"cannot reach {self.where}: {_first_line(e)}") from None
-        self._path = None if host else path
 
-    def use(self, name: str, create: bool = False) -> None:
-        """Work on collection `name` from now on; a reader never creates one (it may just have been dropped)."""
+    def collections(self, prefix: str) -> dict[str, tuple[dict[str, Any], int]]:
+        """The collections whose name starts with `prefix`: name -> (its metadata, {} without; its number of
+        vectors). Local Chroma is read from its own catalog, read-only, without opening it (nothing there: {});
+        through the client when that catalog cannot be read as expected (another Chroma version), or from a server."""
+        if self._path is not None and "_client" not in self.__dict__:
+            db_path = self._path / "chroma.sqlite3"
+            if not db_path.exists():
+                return {}
+            try:
+                with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)) as db:
+                    out: dict[str, tuple[dict[str, Any], int]] = {
+                        name: ({}, n)
+                        for name, n in db.execute(
+                            "SELECT c.name, (SELECT count(*) FROM embeddings e JOIN segments s ON s.id = e.segment_id "
+                            "WHERE s.collection = c.id AND s.scope = 'METADATA') FROM collections c "
+                            "WHERE substr(c.name, 1, length(?1)) = ?1",
+                            (prefix,),
+                        )
+                    }
+                    for name, key, value in db.execute(
+                        "SELECT c.name, m.key, coalesce(m.str_value, m.int_value, m.float_value, m.bool_value) "
+                        "FROM collections c JOIN collection_metadata m ON m.collection_id = c.id "
+                        "WHERE substr(c.name, 1, length(?1)) = ?1",
+                        (prefix,),
+                    ):
+                        out[name][0][key] = value
+                return out
+            except sqlite3.Error:
+                pass
+        listed = [c for c in self._call(self._client.list_collections) if c.name.startswith(prefix)]
+        return {c.name: (dict(c.metadata or {}), self._call(c.count)) for c in listed}
+
+    def use(self, name: str, create: bool = False, metadata: dict[str, Any] | None = None) -> None:
+        """Work on collection `name` from now on; a reader never creates one (it may just have been dropped).
+        `metadata`: a created one's."""
         if create:
             self._col = self._call(
                 self._client.get_or_create_collection,
                 name,
                 configuration={"hnsw": {"space": "cosine"}},
+                metadata=metadata,
                 embedding_function=None,
             )
         else:
             self._col = self._call(self._client.get_collection, name, embedding_function=None)
         self.name = name
+
+    def detach(self, name: str) -> None:
+        """No collection in use: `name`, the one that should be, is absent."""
+        self._col, self.name = None, name
+
+    @property
+    def attached(self) -> bool:
+        """Whether a collection is in use."""
+        return self._col is not None
+
+    def metadata(self) -> dict[str, Any]:
+        """The metadata of the collection in use ({} without one)."""
+        return dict(self._col.metadata or {}) if self._col is not None else {}
+
+    def mark(self, metadata: dict[str, Any]) -> None:
+        """Replace the metadata of the collection in use (none in use: nothing to mark)."""
+        if self._col is not None:
+            self._call(self._col.modify, metadata=metadata)
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -75,28 +139,35 @@ class VectorIndex:
 
     def upsert(self, ids: Sequence[str], embeddings: Any) -> None:
         if len(ids):
-            self._call(self._col.upsert, ids=list(ids), embeddings=embeddings)
+            self._call(self._collection().upsert, ids=list(ids), embeddings=embeddings)
 
     def delete(self, ids: Sequence[str]) -> None:
-        if len(ids):
+        if len(ids) and self._col is not None:
             self._call(self._col.delete, ids=list(ids))
+
+    def _collection(self) -> Any:
+        if self._col is None:
+            raise CollectionGoneError(f"{self.where}: collection {self.name} does not exist")
+        return self._col
 
     def query(self, embedding: Any, k: int) -> list[tuple[str, float]]:
         """(id, cosine similarity) best first. (Chroma returns fewer than k itself; no count() on this hot path.)"""
-        res = self._call(self._col.query, query_embeddings=[embedding], n_results=k, include=["distances"])
+        res = self._call(self._collection().query, query_embeddings=[embedding], n_results=k, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     def count(self) -> int:
-        return int(self._call(self._col.count))
+        """Vectors in the collection in use (none in use: 0)."""
+        return int(self._call(self._col.count)) if self._col is not None else 0
 
     def ids(self, page: int = 5000) -> set[str]:
         """Every id in the collection in use (paged: Chroma caps one `get`)."""
         out: set[str] = set()
-        while True:
+        while self._col is not None:
             got = self._call(self._col.get, include=[], limit=page, offset=len(out))["ids"]
             out.update(got)
             if len(got) < page:
-                return out
+                break
+        return out
 
     def names(self) -> list[str]:
         """Names of every collection the client sees."""
