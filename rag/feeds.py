@@ -162,7 +162,7 @@ def _not_public(ip: _IP) -> str | None:
     for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             return kind.replace("_", "-")
-    return None if ip.is_global else "non-public"  # shared (100.64/10) and other special-purpose ranges
+    return None if ip.is_global else "special-purpose"  # shared (100.64/10), benchmarking (198.18/15), ...
 
 
 class _CheckedBackend(httpcore.SyncBackend):
@@ -191,9 +191,8 @@ class _CheckedBackend(httpcore.SyncBackend):
             kind = _not_public(ip)
             if kind and not any(ip in net for net in self.allowed):
                 where = address if address == host.strip("[]") else f"{host} ({address})"
-                a = "an" if kind[0] in "aeiou" else "a"
                 raise _FetchError(
-                    f"refused: {where} is {a} {kind} address; only public addresses are fetched "
+                    f"refused: {where} is not a public address ({kind}); only public ones are fetched "
                     "(RAG_FEED_ALLOW_NETWORKS)",
                     False,
                 )

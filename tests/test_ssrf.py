@@ -32,7 +32,7 @@ from test_feeds import (  # noqa: F401 (server and no_proxy are fixtures)
 )
 
 REAL_GETADDRINFO = socket.getaddrinfo
-ONLY_PUBLIC = "only public addresses are fetched (RAG_FEED_ALLOW_NETWORKS)"
+ONLY_PUBLIC = "only public ones are fetched (RAG_FEED_ALLOW_NETWORKS)"
 
 
 class Resolver:
@@ -79,7 +79,7 @@ def connects(monkeypatch):
 
 
 def refused(where, kind):
-    return f"refused: {where} is a {kind} address; {ONLY_PUBLIC}"
+    return f"refused: {where} is not a public address ({kind}); {ONLY_PUBLIC}"
 
 
 def test_items_on_non_public_addresses_are_refused_without_a_connection_and_the_feed_goes_on(
@@ -211,7 +211,7 @@ def test_a_feed_whose_body_names_a_local_file_is_not_read_from_disk(server, tmp_
         ("0.0.0.0", "unspecified"),
         ("224.0.0.251", "multicast"),
         ("240.0.0.1", "reserved"),
-        ("100.64.0.1", "non-public"),  # shared address space (carrier-grade NAT)
+        ("100.64.0.1", "special-purpose"),  # shared address space (carrier-grade NAT)
         ("::1", "loopback"),
         ("fe80::1", "link-local"),
         ("fc00::5", "private"),
