@@ -65,10 +65,11 @@ class Retriever:
         """(chunk_id, BM25) best first, over the folded terms of the question."""
         stats = stats or self.term_stats(query.terms)
         n_chunks, df = stats.n_chunks, stats.df
-        # Common terms add little to BM25 but cost a long posting list each: terms in more than half of the chunks
-        # go, and of the rest the `lexical_terms` rarest are matched.
+        # Common terms add little to BM25 but cost a long posting list each: terms in more than `lexical_common` of
+        # the chunks go, and of the rest the `lexical_terms` rarest are matched.
         present = [t for t in query.terms if df.get(t, 0)]
-        match_terms = [t for t in present if df[t] <= max(n_chunks // 2, 1)] or present
+        common = max(int(n_chunks * self.settings.lexical_common), 1)
+        match_terms = [t for t in present if df[t] <= common] or present
         rarest = set(sorted(match_terms, key=lambda t: df[t])[: self.settings.lexical_terms])
         return self.store.lexical_search([t for t in match_terms if t in rarest], k)
 

@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         description="The question's rarest terms (syllables, bigrams) that the BM25 search matches; commoner ones "
         "add little to the ranking but cost a long posting list each (16: XQuAD-vi R@5 as with all terms).",
     )
+    lexical_common: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="Terms in more than this share of the chunks are left out of the BM25 match (unless every term "
+        "is): their IDF is low, their posting lists long (0.25 instead of 0.5: the passage route's p50 at 2,655 "
+        "articles 53-61 -> 40-48 ms; XQuAD-vi R@5 the same: BENCHMARKS.md §8).",
+    )
     unaccented_dense_weight: float = Field(
         0.25,
         ge=0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "Span",
@@ -62,6 +63,11 @@ _FOLD = _FoldTable()
 
 def fold(text: str) -> str:
     """Lower case without diacritics, đ -> d; same length as `text` when `text` is NFC."""
+    return _fold_kept(text) if len(text) <= 20_000 else text.translate(_FOLD)
+
+
+@lru_cache(maxsize=1024)  # a question folds the same articles, chunks and sentences many times over (~400 calls);
+def _fold_kept(text: str) -> str:  # (at most ~40 MB kept: only texts up to 20,000 characters)
     return text.translate(_FOLD)
 
 
