@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RagError
+from .loaders import source_file
 from .vn.text import fold
 
 __all__ = ["GoldQuestion", "QuestionResult", "EvalReport", "load_gold", "evaluate", "MAX_ANSWER_CHARS"]
@@ -196,10 +197,10 @@ def _score(gold: GoldQuestion, answer: Any, doc_text: Any) -> tuple[bool, int, s
         return any(same(text, alt) for alt in ([item] if isinstance(item, str) else item))
 
     def file_of(source: str) -> str:
-        return Path(source.split("#", 1)[0]).name
+        return Path(source_file(source)).name
 
     def cites(source: str, wanted: str) -> bool:
-        return file_of(source).startswith(wanted) if gold.folded else source.split("#", 1)[0].endswith(wanted)
+        return file_of(source).startswith(wanted) if gold.folded else source_file(source).endswith(wanted)
 
     wanted = gold.sources + gold.sources_any
     verbatim = [c for c in answer.citations if doc_text(c.doc_id)[c.start : c.end] == c.quote]

@@ -43,6 +43,7 @@ __all__ = [
     "load_file",
     "decode_bytes",
     "source_file",
+    "source_name",
     "READ_SECONDS",
     "READ_MEMORY_MB",
     "DOCX_MAX_UNZIPPED_MB",
@@ -67,6 +68,13 @@ def source_file(source: str) -> str:
     """The file a document's source names: "/d/a.jsonl#3" (the third record) -> "/d/a.jsonl"; a `#` in a file's own
     name stays ("/d/bài #2.txt")."""
     return re.sub(r"(\.jsonl?)#\d+$", r"\1", source, flags=re.I)
+
+
+def source_name(source: str) -> str:
+    """A document's source as a reader is shown it: its file's name, and the record's number for a .json/.jsonl
+    ("/d/a.jsonl#3" -> "a.jsonl#3", "/d/bài #2.txt" -> "bài #2.txt")."""
+    file = source_file(source)
+    return Path(file).name + source[len(file) :]
 
 
 @dataclass

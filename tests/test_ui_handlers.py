@@ -696,3 +696,13 @@ def test_the_library_and_the_sources_show_dates_day_month_year(tmp_path):
     assert [r[1] for r in rows] == ["2/4/2024"]
     html = h.sources_html(a, a.ask("Ai là trưởng đoàn kiểm tra tại Yên Bái?"))
     assert "2/4/2024" in html and "2024-04-02" not in html
+
+
+def test_an_upload_whose_name_holds_a_hash_is_named_whole_and_removed_with_its_article(fake_assistant, tmp_path):
+    uploads = tmp_path / "uploads"
+    rows = up.upload(fake_assistant, [str(write(tmp_path / "in" / "bài #2.txt", "Đoàn kiểm tra số 2 tại Sơn La."))], uploads)
+    assert "bài #2.txt" in str(rows)
+    [row], [(_, doc_id)] = h.library(fake_assistant)
+    assert row[2] == "bài #2.txt"
+    h.remove(fake_assistant, doc_id, uploads)
+    assert not (uploads / "bài #2.txt").exists()  # (it was kept: the name was cut at its '#')

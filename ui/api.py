@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import rag
 from rag.facts import RECORD_COLUMNS, record_rows
-from rag.loaders import file_problem
+from rag.loaders import file_problem, source_name
 
 from . import handlers, uploads
 from .auth import make_auth
@@ -398,5 +398,5 @@ def _ingest_uploads(a: rag.Assistant, files: list[UploadFile], uploads_dir: Path
     report = uploads.ingest_copies(a, kept) if kept else rag.IngestReport()
     report.results += refused
     for r in report.results:  # the caller's file names, not paths on the server
-        r.source = Path(r.source.split("#", 1)[0]).name + ("#" + r.source.split("#", 1)[1] if "#" in r.source else "")
+        r.source = source_name(r.source)
     return report.to_dict()

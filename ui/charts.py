@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rag.loaders import source_file
 from rag.vn.dates import shown_date
 from rag.vn.gazetteer import PROVINCES
 from rag.vn.geo import CENTRES
@@ -54,7 +55,7 @@ def _hover(row: dict[str, Any]) -> str:
     place = row["province"] or row["units"] or "không rõ nơi"
     day = shown_date(row["date"]) or "không rõ ngày"
     leader = row["leader"] or "không rõ trưởng đoàn"
-    text = f"{_team(row)} · {day} · {leader} · {place} · {Path(row['source'].split('#', 1)[0]).name}"
+    text = f"{_team(row)} · {day} · {leader} · {place} · {Path(source_file(row['source'])).name}"
     return html.escape(text, quote=False)  # plotly.js decodes &lt; &gt; &amp; but not &quot;
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import rag
 from rag.facts import record_rows
 from rag.followups import message_text
-from rag.loaders import SUPPORTED_SUFFIXES
+from rag.loaders import SUPPORTED_SUFFIXES, source_file, source_name
 from rag.vn.dates import shown_date
 from rag.vn.text import fold
 
@@ -96,7 +96,7 @@ def sources_html(assistant: rag.Assistant, answer: rag.Answer) -> str:
     for c in answer.citations:
         text = assistant.document_text(c.doc_id)
         doc = docs.get(c.doc_id, {})
-        name = Path(c.source.split("#", 1)[0]).name + ("#" + c.source.split("#", 1)[1] if "#" in c.source else "")
+        name = source_name(c.source)
         lo, hi = _paragraph(text, c.start, c.end)
         meta = " · ".join(html.escape(x) for x in (name, shown_date(c.date or doc.get("date"))) if x)
         parts.append(
@@ -196,7 +196,7 @@ def facts_view(
             r["province"] or r["units"],
             shown_date(r["date"]),
             r["basis"],  # the documents the team works under, not every reference (rag.facts.basis)
-            Path(r["source"].split("#", 1)[0]).name,
+            Path(source_file(r["source"])).name,
         ]
         for r in rows
     ]
@@ -228,7 +228,7 @@ def library(assistant: rag.Assistant) -> tuple[list[list[Any]], list[tuple[str, 
     """(table rows, remove-dropdown choices as (label, doc_id))."""
     docs = assistant.documents()
     rows = [
-        [d["title"], shown_date(d["date"]), Path(d["source"].split("#", 1)[0]).name, d["n_chunks"], d["doc_id"]]
+        [d["title"], shown_date(d["date"]), Path(source_file(d["source"])).name, d["n_chunks"], d["doc_id"]]
         for d in docs
     ]
     return rows, [(f"{_shorten(d['title'], 70)} — {Path(d['source']).name}", d["doc_id"]) for d in docs]
@@ -248,6 +248,25 @@ def _shorten(text: str, limit: int) -> str:
 # error> (before it: …)"): specific phrases before the generic ones they contain. tests/test_ui_handlers.py checks
 # that every message those packages can give is translated.
 _REASONS = [
+    (
+        r"reading it took longer than ([\d.]+) s, the limit for a PDF or \.docx file",
+        r"đọc tệp mất hơn \1 giây, quá thời gian cho phép với một tệp PDF hay .docx",
+    ),
+    (
+        r"reading it needed more than ([\d.]+) MB of memory, the limit for a PDF or \.docx file",
+        r"đọc tệp cần hơn \1 MB bộ nhớ, quá mức cho phép với một tệp PDF hay .docx",
+    ),
+    (r"its reader ended without an answer \((.*)\)", r"trình đọc tệp dừng lại mà không trả kết quả (\1)"),
+    (
+        r"unzips to ([\d.]+) MB, over the ([\d.]+) MB a \.docx file may hold",
+        r"giải nén ra \1 MB, vượt quá \2 MB cho phép với một tệp .docx",
+    ),
+    (r"(\d+) HTML tags, over the (\d+) an HTML file may have", r"có \1 thẻ HTML, vượt quá \2 thẻ cho phép"),
+    (
+        r"HTML past its parser's limits, part of its text cannot be read: (.*)",
+        r"HTML vượt giới hạn của bộ phân tích, một phần nội dung không đọc được: \1",
+    ),
+    (r"more than (\d+) records; split the file", r"hơn \1 bản ghi; hãy chia tệp ra"),
     (r"empty file", "tệp rỗng"),
     (r"empty: no text to index", "rỗng: không có chữ nào để lập chỉ mục"),
     (r"empty: the JSON list has no records", "rỗng: danh sách JSON không có bản ghi nào"),
@@ -309,6 +328,10 @@ _ERRORS = [
         r"\1 không phải nguồn tin đã thêm (xem `rag feeds list`)",
     ),
     (r"another poll of the feeds is running \(", "một lần lấy tin khác đang chạy ("),
+    (
+        r"refused: (.+?) is not a public address \((.+?)\); only public ones are fetched \(RAG_FEED_ALLOW_NETWORKS\)",
+        r"từ chối: \1 không phải địa chỉ công khai (\2); chỉ tải từ địa chỉ công khai",
+    ),
     (r"cannot add (\S+): ", r"không thêm được \1: "),
     (r"not an RSS or Atom feed", "không phải nguồn tin RSS hay Atom"),
     (r"not a web page \((.*?)\)", r"không phải trang web (\1)"),
@@ -345,6 +368,7 @@ _ERRORS = [
     (r"cannot write a backup to (.+?): ", r"không ghi được bản sao lưu vào \1: "),
     (r"(.+?) exists; name a new file for the backup", r"\1 đã có; hãy đặt tên tệp mới cho bản sao lưu"),
     (r"the vector collection (\S+) is missing", r"thiếu bộ vector \1"),
+    (r"collection (\S+) does not exist", r"không có bộ vector \1"),
     (r"cannot use (.+?) as the data directory: it is a file", r"không dùng được \1 làm thư mục dữ liệu: đó là một tệp"),
     (r"cannot use (.+?) as the data directory: ", r"không dùng được \1 làm thư mục dữ liệu: "),
     (
@@ -434,9 +458,9 @@ def remove_article(
 ) -> list[str]:
     """`remove`'s work (the page's and the HTTP API's): the sources removed."""
     removed = assistant.remove(doc_id)
-    files = {Path(s.split("#", 1)[0]) for s in removed}
+    files = {Path(source_file(s)) for s in removed}
     if uploads_dir is not None:
-        still = {Path(d["source"].split("#", 1)[0]) for d in assistant.documents()} | {p.resolve() for p in in_use}
+        still = {Path(source_file(d["source"])) for d in assistant.documents()} | {p.resolve() for p in in_use}
         for f in files - still:
             if f.parent.resolve() == uploads_dir.expanduser().resolve():
                 f.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import rag
-from rag.loaders import SUPPORTED_SUFFIXES
+from rag.loaders import SUPPORTED_SUFFIXES, source_file, source_name
 
 from .handlers import STATUS_VI, error_text, md_text, unsupported_reason, vietnamese
 
@@ -103,7 +103,7 @@ def ingest_copies(
     """Ingest uploaded copies; then delete those that became no document (rejected, or the same text as another
     file, which stays that document's source): uploads/ holds only what the library shows."""
     report = assistant.ingest(paths, progress)
-    sources = {Path(d["source"].split("#", 1)[0]) for d in assistant.documents()}
+    sources = {Path(source_file(d["source"])) for d in assistant.documents()}
     for p in paths:
         if p.resolve() not in sources:
             p.unlink(missing_ok=True)
@@ -114,7 +114,7 @@ def result_rows(report: rag.IngestReport) -> list[list[str]]:
     """One row per file of an ingest report: (file name[#part], result, reason)."""
     return [
         [
-            Path(r.source.split("#", 1)[0]).name + ("#" + r.source.split("#", 1)[1] if "#" in r.source else ""),
+            source_name(r.source),
             STATUS_VI[r.status],
             vietnamese(r.reason) if r.reason else "",
         ]
@@ -278,7 +278,7 @@ def job_rows(job: Job) -> list[list[str]]:
     has no row."""
     rows = list(job.rows or [])
     if job.error is not None:
-        reported = {r[0].split("#", 1)[0] for r in rows}
+        reported = {source_file(r[0]) for r in rows}
         rows += [[name, "lỗi", job.error] for name in job.files if name not in reported]
     return rows
 
