@@ -12,15 +12,35 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import rag
 
-__all__ = ["ApiRoutes", "background", "check_port", "run_api", "stop_on_sigterm", "warn_if_open"]
+__all__ = [
+    "ApiRoutes",
+    "PAGE_PUBLIC",
+    "PAGE_PUBLIC_PREFIXES",
+    "background",
+    "check_port",
+    "run_api",
+    "stop_on_sigterm",
+    "warn_if_open",
+]
 
 log = logging.getLogger(__name__)
 
 API_PREFIXES = ("/api/", "/v1/")
+# What the chat page serves before its login (RAG_UI_AUTH): the login page itself and what renders it. Everything
+# else of Gradio's (its upload and file routes, queue, streams, schema, ...) needs the session's login cookie: Gradio
+# checks it on some routes only. /config and login_check are passed on because Gradio answers them 401 itself and the
+# login page reads that answer. startup-events is what launch() itself calls to start the app (it runs them once).
+PAGE_PUBLIC = frozenset(
+    {"/", "/login", "/login/", "/logout", "/config", "/config/", "/gradio_api/login_check", "/gradio_api/login_check/"}
+    | {"/favicon.ico", "/theme.css", "/robots.txt", "/manifest.json", "/gradio_api/startup-events"}
+)
+PAGE_PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/", "/pwa_icon")  # the page's scripts, styles, fonts, icons
 
 
 def check_port(host: str, port: int) -> None:
@@ -57,16 +77,35 @@ def warn_if_open(host: str, settings: rag.Settings) -> None:
         )
 
 
+def _logged_in(app: object, scope: Scope) -> bool:
+    """The request carries the cookie of a session Gradio logged in (gradio.routes.App: `tokens` maps a login
+    cookie's value to its user, `cookie_id` names the cookie); a page without a login lets everyone in."""
+    if getattr(app, "auth", None) is None and getattr(app, "auth_dependency", None) is None:
+        return True
+    cookies, cid = HTTPConnection(scope).cookies, getattr(app, "cookie_id", "")
+    token = cookies.get(f"access-token-{cid}") or cookies.get(f"access-token-unsecure-{cid}")
+    return token is not None and token in getattr(app, "tokens", {})
+
+
 class ApiRoutes:
-    """ASGI middleware in the chat page's server: /api/... and /v1/... go to the HTTP API app, the rest to Gradio."""
+    """ASGI middleware in the chat page's server: /api/... and /v1/... go to the HTTP API app (its own login), the
+    rest to Gradio, and of that only PAGE_PUBLIC before the page's login (401 otherwise)."""
 
     def __init__(self, app: ASGIApp, api: ASGIApp):
         self.app, self.api = app, api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(API_PREFIXES):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        if scope["type"] == "http" and path.startswith(API_PREFIXES):
             return await self.api(scope, receive, send)
-        return await self.app(scope, receive, send)
+        if path in PAGE_PUBLIC or path.startswith(PAGE_PUBLIC_PREFIXES) or _logged_in(scope.get("app"), scope):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        refused = {"error": {"message": "not logged in", "type": "authentication_error", "code": 401}}
+        return await JSONResponse(refused, 401)(scope, receive, send)
 
 
 @contextlib.contextmanager
