@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -38,7 +39,7 @@ from rag.loaders import file_problem, source_name
 from . import handlers, uploads
 from .auth import make_auth
 
-__all__ = ["build_api", "MODEL_ID"]
+__all__ = ["build_api", "MODEL_ID", "no_paths", "public"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,32 @@ class ApiError(Exception):
         self.status, self.message, self.kind = status, message, kind
 
 
+# An absolute path on the server inside a message ("/srv/data/chroma", "/srv/x/a.jsonl#3"): not after a word, a
+# dot, a colon or a slash, so "58-QĐ/TW", "a/b" and URLs ("https://x/y") are not paths.
+_ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/[^\s/\"'<>(),;]+)+/?")
+
+
+def no_paths(text: str) -> str:
+    """`text` with the server's absolute paths cut to their last part (a file's name): a remote client is never
+    told where the server keeps its files ("cannot open /srv/data/chroma" -> "cannot open chroma")."""
+    return _ABS_PATH.sub(lambda m: source_name(m.group().rstrip("/")) or "/", text)
+
+
+def public(data: Any) -> Any:
+    """A response's data as a remote client sees it: each `source` (a path on the server, "#N" for a record) as
+    `source_name` shows it ("/srv/up/a.jsonl#3" -> "a.jsonl#3"), each `data_dir` left out, and any other absolute
+    path in a string cut to its name (`no_paths`). Shapes: dicts, lists, strings, numbers, as JSON."""
+    if isinstance(data, dict):
+        return {
+            k: source_name(v) if k == "source" and isinstance(v, str) else public(v)
+            for k, v in data.items()
+            if k != "data_dir"
+        }
+    if isinstance(data, list):
+        return [public(v) for v in data]
+    return no_paths(data) if isinstance(data, str) else data
+
+
 def _status(e: rag.RagError) -> int:
     if isinstance(e, (rag.StoreError, rag.EmbedderMismatchError, rag.EmbedderError)):
         return 503  # the store is down, busy, damaged, or built by another model: nothing the caller can fix
@@ -61,7 +88,8 @@ def _status(e: rag.RagError) -> int:
 
 def _error(status: int, message: str, kind: str) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer, Basic realm="rag"'} if status == 401 else None
-    return JSONResponse({"error": {"message": message, "type": kind, "code": status}}, status, headers=headers)
+    error = {"message": no_paths(message), "type": kind, "code": status}
+    return JSONResponse({"error": error}, status, headers=headers)
 
 
 def _sse(data: Any, event: str | None = None) -> str:
@@ -113,7 +141,7 @@ def _answer_dict(a: rag.Assistant, answer: rag.Answer) -> dict[str, Any]:
     out = answer.to_dict()
     for c in out["citations"]:
         c["url"] = urls.get(c["doc_id"])
-    return out
+    return public(out)
 
 
 def cited_text(answer: dict[str, Any]) -> str:
@@ -266,9 +294,9 @@ def build_api(
         try:
             stats = a.stats()
         except rag.RagError as e:
-            return JSONResponse({"ok": False, "error": str(e)}, 503)
+            return JSONResponse({"ok": False, "error": no_paths(str(e))}, 503)
         ok = stats["integrity"].startswith("ok")
-        return JSONResponse({"ok": ok, "version": rag.__version__, **stats}, 200 if ok else 503)
+        return JSONResponse(public({"ok": ok, "version": rag.__version__, **stats}), 200 if ok else 503)
 
     @app.post("/api/ask", dependencies=authorized, summary="Answer a question with cited sources")
     def ask(body: AskRequest) -> Any:
@@ -289,29 +317,29 @@ def build_api(
             except Exception as e:  # the stream has begun: the error is its last event
                 status = _status(e) if isinstance(e, rag.RagError) else 500
                 (log.warning if status != 500 else log.exception)("POST /api/ask failed: %s", e)
-                message = str(e) if status != 500 else f"unexpected error ({type(e).__name__})"
+                message = no_paths(str(e)) if status != 500 else f"unexpected error ({type(e).__name__})"
                 yield _sse({"error": {"message": message, "code": status}}, "error")
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     @app.get("/api/retrieve", dependencies=authorized, summary="The passages retrieval finds for a question")
     def retrieve(q: str, k: int = 5) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in a.retrieve(q, k)]
+        return public([p.to_dict() for p in a.retrieve(q, k)])
 
     @app.get("/api/facts", dependencies=authorized, summary="The inspection records (JSON, or ?format=csv)")
     def facts(format: Literal["json", "csv"] = "json") -> Any:  # noqa: A002 (the query parameter's name)
         records = a.records()
         if format == "json":
-            return [r.to_dict() for r in records]
+            return public([r.to_dict() for r in records])
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=RECORD_COLUMNS)
         writer.writeheader()
-        writer.writerows(record_rows(records))
+        writer.writerows(public(record_rows(records)))
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
 
     @app.get("/api/documents", dependencies=authorized, summary="The ingested articles")
     def documents() -> list[dict[str, Any]]:
-        return a.documents()
+        return public(a.documents())
 
     @app.post(
         "/api/documents",
@@ -397,6 +425,4 @@ def _ingest_uploads(a: rag.Assistant, files: list[UploadFile], uploads_dir: Path
             kept.append(uploads.copy_into(f.file, uploads_dir, name))
     report = uploads.ingest_copies(a, kept) if kept else rag.IngestReport()
     report.results += refused
-    for r in report.results:  # the caller's file names, not paths on the server
-        r.source = source_name(r.source)
-    return report.to_dict()
+    return public(report.to_dict())  # the caller's file names, not paths on the server
