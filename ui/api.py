@@ -371,7 +371,7 @@ def build_api(
     def remove(doc_id: str) -> dict[str, Any]:
         if not any(d["doc_id"] == doc_id for d in a.documents()):  # ids only: never a path on the server
             raise ApiError(404, f"no ingested document has id {doc_id!r} (see GET /api/documents)", "not_found")
-        return {"removed": handlers.remove_article(a, doc_id, uploads_dir, uploads.in_use(a, uploads_dir))}
+        return public({"removed": handlers.remove_article(a, doc_id, uploads_dir, uploads.in_use(a, uploads_dir))})
 
     @app.get("/v1/models", dependencies=authorized, summary="OpenAI-compatible: the one model")
     def models() -> dict[str, Any]:
