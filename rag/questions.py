@@ -781,9 +781,12 @@ def _residual(query: Query, masked: list[tuple[int, int]]) -> None:
     for a, b in masked:
         chars[a:b] = " " * (b - a)
     rest = "".join(chars)
+    leads = [m.span() for m in re.finditer(ROLE_WORDS["leader"], rest)]  # "đã dẫn bao nhiêu đoàn": what a record holds
     if query.language != "en":  # known phrases first, longest first: "thẩm định" is not "quyết định"
         for phrase in _KNOWN_VI:
             rest = re.sub(rf"\b{re.escape(phrase)}\b", lambda m: " " * len(m.group()), rest)
+    for a, b in leads:
+        rest = rest[:a] + " " * (b - a) + rest[b:]
     stop = _EN_STOP | _VI_STOP
     phrases: list[list[str]] = [[]]
     for m in re.finditer(r"[a-z]+|[^a-z]+", rest):  # runs of residual words, broken by anything else

@@ -111,6 +111,7 @@ def test_unknown_places_and_people_are_named_for_the_refusal():
         ("Ai là Trưởng đoàn kiểm tra công tác bảo vệ chính trị nội bộ tại Gia Lai?", []),
         ("ai dan dau moi doan kiem tra o gia lai va kon tum", []),  # "mỗi" (each) is no topic
         ("Who led each inspection team in Gia Lai?", []),
+        ("Đồng chí Phạm Văn Thắng đã dẫn bao nhiêu đoàn kiểm tra?", []),  # "dẫn … đoàn": leads
     ],
 )
 def test_residual_words(question, residual):

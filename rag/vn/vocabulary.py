@@ -26,7 +26,9 @@ ROLE_WORDS = {
     "host": r"\btiep(?: va lam viec voi)? doan\b|\bdon tiep\b|\bchu tri tiep\b|\breceived\b|\bhosted\b",
     # (a deputy's words are no leader's: "làm Phó Trưởng đoàn", "deputy head")
     # (and its other words: "cầm đầu", "phụ trách đoàn", "at the helm", "in charge of the team")
+    # ("dẫn đoàn", "dẫn bao nhiêu đoàn": not "hướng dẫn đoàn", to guide it)
     "leader": rf"\b(?<!pho )truong doan\b{NOT_NA_DELEGATION}|\bdan dau\b|\bdung dau\b|\bcam dau\b|\bphu trach doan\b"
+    r"|(?<!huong )\bdan\s+(?:(?:bao nhieu|may|nhung|cac)\s+)?doan\b"
     r"|\bled\b|\blead(?:er|s)?\b|\b(?<!deputy )head(?:ed)?\b|\b(?<!deputy )chief\b|\bat the helm\b"
     r"|\bin charge of (?:the |this |that )?(?:[a-z-]+\s+){0,2}?(?:team|delegation)\b",
     # who attended a meeting (with the team, beside the hosts): "cùng dự", "tham dự", "có mặt", "attended". Not the
