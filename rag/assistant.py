@@ -18,24 +18,24 @@ from typing import Any
 
 from vectorstore import Health, Store
 
-from .answers.citations import refusal
-from .answers.combined import combined_answer
-from .answers.extractive import extractive_answer
-from .answers.facts import Event, events_of, fact_answer
-from .answers.llm import build_messages, condense, gather_sources, key_values, left_out, verify
-from .answers.open import is_open, open_answer
-from .answers.scope import describe
-from .embeddings import Embedder, make_embedder, precision
 from .errors import EmbedderMismatchError, QueryError, RagError, StoreDamagedError
 from .facts import EXTRACTOR_VERSION, ArticleFacts, InspectionRecord, extract_facts
-from .followups import standalone_question
-from .ingest import Progress, ingest_paths, passage_text, prepare_document
-from .llm import make_llm
-from .loaders import LoadedDocument
+from .indexing.embeddings import Embedder, make_embedder, precision
+from .indexing.ingest import Progress, ingest_paths, passage_text, prepare_document
+from .indexing.loaders import LoadedDocument
+from .llm.backend import make_llm
+from .llm.verify import build_messages, condense, gather_sources, key_values, left_out, verify
 from .prompts import render
-from .questions import Known, Query, analyze
+from .query.answers.citations import refusal
+from .query.answers.combined import combined_answer
+from .query.answers.extractive import extractive_answer
+from .query.answers.facts import Event, events_of, fact_answer
+from .query.answers.open import is_open, open_answer
+from .query.answers.scope import describe
+from .query.followups import standalone_question
+from .query.questions import Known, Query, analyze
+from .query.retrieval import Retriever
 from .results import Answer, IngestReport, Passage
-from .retrieval import Retriever
 from .settings import Settings
 from .vn.gazetteer import spellings
 from .vn.legal import find_legal_refs

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RagError
-from .loaders import source_file
+from .indexing.loaders import source_file
 from .vn.text import fold
 
 __all__ = ["GoldQuestion", "QuestionResult", "EvalReport", "load_gold", "evaluate", "MAX_ANSWER_CHARS"]
@@ -232,7 +232,7 @@ def _score(gold: GoldQuestion, answer: Any, doc_text: Any) -> tuple[bool, int, s
 
 
 def _categories(gold: GoldQuestion, assistant: Any) -> dict[str, str]:
-    from .questions import analyze
+    from .query.questions import analyze
 
     q = analyze(gold.question)
     form = (

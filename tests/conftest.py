@@ -19,7 +19,7 @@ for key in [k for k in os.environ if k.startswith("RAG_")]:  # a developer's own
 os.environ["RAG_MODELS_DIR"] = os.path.join(tempfile.gettempdir(), "rag-vn-news-test-models")
 
 from rag import Assistant, Settings  # noqa: E402
-from rag.embeddings import Embedder  # noqa: E402
+from rag.indexing.embeddings import Embedder  # noqa: E402
 from rag.vn.text import syllables  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

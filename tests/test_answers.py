@@ -6,10 +6,9 @@ import json
 import unicodedata
 
 import pytest
+from conftest import DATA, ask_checked, store_of
 
 from rag.evaluation import evaluate, load_gold
-
-from conftest import DATA, ask_checked, store_of
 
 GOLD = load_gold(DATA / "seed_questions.jsonl")
 

@@ -14,11 +14,10 @@ import time
 import urllib.request
 
 import pytest
+from conftest import ROOT, SEEDS, HashEmbedding, make_settings, write
 
 from rag import Assistant
 from ui.server import background
-
-from conftest import ROOT, SEEDS, HashEmbedding, make_settings, write
 
 REPORT = (
     "Đoàn công tác Bộ Quốc phòng kiểm tra tại Lai Châu\n\n"
@@ -43,7 +42,11 @@ def _start(args: list[str], tmp_path, **env: str) -> subprocess.Popen:
         **env,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "rag", *args], cwd=ROOT, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "rag", *args],
+        cwd=ROOT,
+        env=full,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
 
@@ -74,7 +77,10 @@ def test_rag_watch_ingests_a_dropped_file_with_a_log_line_and_stops_on_sigterm(t
 def test_rag_watch_on_a_missing_folder_is_one_line(tmp_path):
     proc = _start(["watch", str(tmp_path / "nope")], tmp_path)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1 and err.strip().splitlines()[-1] == f"error: cannot watch {tmp_path / 'nope'}: no such folder"
+    assert (
+        proc.returncode == 1
+        and err.strip().splitlines()[-1] == f"error: cannot watch {tmp_path / 'nope'}: no such folder"
+    )
 
 
 def _free_port() -> int:

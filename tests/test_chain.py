@@ -8,13 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import SEEDS, HashEmbedding, make_settings, write
 from llama_index.core.llms import CompletionResponse, CompletionResponseGen, CustomLLM, LLMMetadata
 from pydantic import PrivateAttr
 
 from rag import Assistant, ConfigError, Settings
-from rag.llm import make_llm
-
-from conftest import SEEDS, HashEmbedding, make_settings, write
+from rag.llm.backend import make_llm
 
 
 class ScriptedLLM(CustomLLM):

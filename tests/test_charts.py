@@ -1,11 +1,11 @@
 """The Dữ kiện tab's timeline and map: records -> points -> figure data, on hand-made record rows."""
 
+from conftest import ROOT
+
 from rag.vn.dates import row_date, shown_date
 from rag.vn.gazetteer import PROVINCES
 from rag.vn.geo import BOUNDS, CENTRES
 from ui import charts
-
-from conftest import ROOT
 
 
 def _row(team, body, province, date, leader="", units="", source="/a/bai.txt"):

@@ -1,6 +1,6 @@
-from rag.chunking import chunk_text
-
 from conftest import SEEDS
+
+from rag.indexing.chunking import chunk_text
 
 
 def test_chunks_have_exact_offsets_and_content_ids():

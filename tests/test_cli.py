@@ -10,10 +10,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, SEEDS, write
 
 from ui.cli import build_parser, main
-
-from conftest import ROOT, SEEDS, write
 
 
 @pytest.fixture
@@ -233,10 +232,10 @@ TRA_VINH = "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"
 def hashed(env, monkeypatch):
     """`rag` commands on the hash embedding (instant): the Assistant of each data dir the CLI asks for, and the
     settings it asked with."""
+    from conftest import HashEmbedding
+
     import rag
     from rag import Assistant
-
-    from conftest import HashEmbedding
 
     made: dict[str, Assistant] = {}
 

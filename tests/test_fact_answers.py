@@ -6,10 +6,9 @@ import json
 import sqlite3
 
 import pytest
+from conftest import DATA, SEEDS, HashEmbedding, ask_checked, make_settings, store_of, write
 
 from rag import Assistant
-
-from conftest import DATA, SEEDS, HashEmbedding, ask_checked, make_settings, store_of, write
 
 ARTICLES = {
     "gl_vi.txt": "# date = 2024-05-14\n\nChiều 14/5, Đoàn kiểm tra số 5 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
@@ -396,8 +395,8 @@ def test_a_deputy_who_led_the_meeting_is_said_to_have_when_the_head_is_not_named
 
 
 def test_the_passage_route_keeps_the_same_scope():
-    from rag.answers.extractive import _in_scope
-    from rag.questions import analyze
+    from rag.query.answers.extractive import _in_scope
+    from rag.query.questions import analyze
 
     ubkt = "Sáng 15/5, Đoàn kiểm tra số 4 của Ủy ban Kiểm tra Trung ương do đồng chí Lê Minh Tú làm Trưởng đoàn đã đến."
     said = "Trưởng đoàn Lê Minh Tú đề nghị Tỉnh ủy Thanh Hóa chuẩn bị hồ sơ."

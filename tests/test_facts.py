@@ -2,12 +2,11 @@
 with and without diacritics, English), and the seeds' complete records."""
 
 import pytest
+from conftest import SEEDS
 
 from rag.facts import extract_facts, extract_records
 from rag.vn.gazetteer import SUBCOMMITTEE
 from rag.vn.legal import find_legal_refs
-
-from conftest import SEEDS
 
 
 def one(text, **kw):

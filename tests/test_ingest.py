@@ -6,6 +6,7 @@ import time
 
 import pytest
 from chromadb.api.client import SharedSystemClient
+from conftest import ROOT, SEEDS, HashEmbedding, make_settings, write
 
 from rag import (
     Assistant,
@@ -16,8 +17,6 @@ from rag import (
     StoreUnavailableError,
 )
 from rag.settings import Settings
-
-from conftest import ROOT, HashEmbedding, SEEDS, make_settings, write
 
 
 def test_ingest_dedupe_update_remove(fake_assistant, tmp_path):
@@ -164,7 +163,9 @@ def test_a_store_failure_mid_batch_reports_what_was_done(fake_assistant, tmp_pat
         return put(doc, *args, **kwargs)
 
     monkeypatch.setattr(fake_assistant.store, "put_document", put_then_fail)
-    with pytest.raises(IngestAbortedError, match="connection refused .*before it: 1 added, 0 updated, 1 unchanged") as e:
+    with pytest.raises(
+        IngestAbortedError, match="connection refused .*before it: 1 added, 0 updated, 1 unchanged"
+    ) as e:
         fake_assistant.ingest(files)
     assert [(x.source.rsplit("/", 1)[1], x.status) for x in e.value.report.results] == [
         ("0.txt", "unchanged"),
@@ -221,7 +222,9 @@ def test_a_question_never_waits_for_another_writer_to_seed(fake_assistant):
 
 def test_a_five_megabyte_line_is_chunked_and_rejected_not_embedded_for_hours(tmp_path):
     a = Assistant(make_settings(tmp_path / "data", max_file_mb=10), embedder=HashEmbedding())  # past the size check
-    line = "Đoàn kiểm tra số 7 làm việc với Ban Thường vụ Tỉnh ủy Cà Mau, nghe báo cáo; kiểm tra việc chấp hành " * 50_000
+    line = (
+        "Đoàn kiểm tra số 7 làm việc với Ban Thường vụ Tỉnh ủy Cà Mau, nghe báo cáo; kiểm tra việc chấp hành " * 50_000
+    )
     big = write(tmp_path / "in" / "dump.txt", line)
     assert big.stat().st_size > 5_000_000
     [r] = a.ingest([big]).results

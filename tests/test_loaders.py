@@ -2,11 +2,10 @@ import json
 import unicodedata
 
 import pytest
+from conftest import SEEDS, SHARED_DATA, write
 
 from rag.errors import LoadError
-from rag.loaders import load_file
-
-from conftest import SEEDS, SHARED_DATA, write
+from rag.indexing.loaders import load_file
 
 VI = "Đoàn kiểm tra số 4 làm việc tại Đắk Lắk. Trưởng đoàn là ông Nguyễn Quang Dương, Huỳnh Văn Thịnh."
 TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -211,7 +210,7 @@ DEV_DOCS = SHARED_DATA / "inspections-dev" / "docs"
 
 @pytest.mark.skipif(not DEV_DOCS.exists(), reason="needs ../shared/data/inspections-dev (a user's clone has none)")
 def test_every_dev_corpus_article_gets_a_headline_as_title():
-    from rag import loaders
+    from rag.indexing import loaders
 
     titles = [d.title for f in sorted(DEV_DOCS.iterdir()) for d in load_file(f, 10**7)]
     assert len(titles) >= 41

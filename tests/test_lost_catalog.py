@@ -14,13 +14,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SEEDS, HashEmbedding, make_settings, write
+from test_server_mode import chroma_server  # noqa: F401 - the fixture: a Chroma server on 127.0.0.1
 
 from rag import Assistant
 from rag.errors import StoreDamagedError
 from vectorstore import Store, VectorIndex
-
-from conftest import ROOT, SEEDS, HashEmbedding, make_settings, write
-from test_server_mode import chroma_server  # noqa: F401 - the fixture: a Chroma server on 127.0.0.1
 
 ARTICLES = {  # hand-written, one inspection each; the last is the one ingested late or removed
     "kontum.txt": "Ngày 3/6/2024, Đoàn kiểm tra số 2 của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do đồng chí "

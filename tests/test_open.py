@@ -4,14 +4,13 @@ and questions are written for these tests; the hash embedding keeps them fast (t
 from __future__ import annotations
 
 import pytest
+from conftest import HashEmbedding, ask_checked, make_settings, store_of, write
 
 from rag import Assistant
-from rag.answers.layout import answerable, blocks
-from rag.questions import analyze
+from rag.query.answers.layout import answerable, blocks
+from rag.query.questions import analyze
 from rag.vn.cues import asked_items, asked_kinds, gives, items, requester
 from rag.vn.text import fold
-
-from conftest import HashEmbedding, ask_checked, make_settings, store_of, write
 
 # An invented results report: a headline, a dateline, a caption, subheadings, an announced list, a byline, links.
 RESULTS = """# title = Bốn việc Yên Bái phải làm sau đợt kiểm tra bảo vệ chính trị nội bộ
@@ -139,7 +138,7 @@ def test_an_english_count_matches_the_noun_as_typed_in_an_english_article(assist
 
 
 def test_a_deadline_is_no_date_of_what_was_done_and_a_venue_no_inspected_province():
-    from rag.answers.extractive import _holds_asked
+    from rag.query.answers.extractive import _holds_asked
 
     q = analyze("On what date did the province report to the Sub-committee?")
     assert not _holds_asked("date", "Tỉnh phải báo cáo kết quả khắc phục trước ngày 30/9/2023.", q)
@@ -163,7 +162,7 @@ In 2029 the Sub-committee set up four inspection teams, three of them for centra
 
 
 def test_a_cut_without_a_space_is_still_a_real_span():
-    from rag.answers.open import _head
+    from rag.query.answers.open import _head
 
     assert _head("x" * 600, 0, 600, 520) == (0, 520)
     assert _head("a, " + "y" * 600, 0, 603, 520)[1] > 0

@@ -7,11 +7,10 @@ regressions, not targets to tune for."""
 from __future__ import annotations
 
 import pytest
+from conftest import SEEDS, SHARED_DATA, make_settings
 
 from rag import Assistant
 from rag.evaluation import MAX_ANSWER_CHARS, evaluate, load_gold
-
-from conftest import SEEDS, SHARED_DATA, make_settings
 
 OPEN, DEV = SHARED_DATA / "inspections-open", SHARED_DATA / "inspections-dev"
 pytestmark = pytest.mark.skipif(not (OPEN / "gold.jsonl").exists(), reason=f"no open-questions set at {OPEN}")

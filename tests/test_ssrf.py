@@ -11,12 +11,8 @@ import logging
 import socket
 
 import pytest
-from pydantic import ValidationError
-
-from rag import FeedError, Settings
-from rag.feeds import _not_public
-
 from conftest import write
+from pydantic import ValidationError
 from test_feeds import (  # noqa: F401 (server and no_proxy are fixtures)
     DE_DIEU,
     DE_DIEU_TITLE,
@@ -30,6 +26,9 @@ from test_feeds import (  # noqa: F401 (server and no_proxy are fixtures)
     serve_tau_ca,
     server,
 )
+
+from rag import FeedError, Settings
+from rag.sources.feeds import _not_public
 
 REAL_GETADDRINFO = socket.getaddrinfo
 ONLY_PUBLIC = "only public ones are fetched (RAG_FEED_ALLOW_NETWORKS)"
@@ -85,7 +84,7 @@ def refused(where, kind):
 def test_items_on_non_public_addresses_are_refused_without_a_connection_and_the_feed_goes_on(
     server, tmp_path, resolver, connects, caplog
 ):
-    caplog.set_level(logging.INFO, "rag.feeds")
+    caplog.set_level(logging.INFO, "rag.sources.feeds")
     port = server.server_address[1]
     resolver.set("intranet.test", "10.0.0.5")
     resolver.set("metadata.test", "169.254.169.254")

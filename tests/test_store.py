@@ -19,7 +19,6 @@ from vectorstore import (
     WriteLock,
 )
 
-
 ID = {"name": "hand", "model": "hand", "dim": 3, "normalized": True}  # the identity of the hand-made vectors
 
 

@@ -1,11 +1,10 @@
 import unicodedata
 
 import pytest
+from conftest import SEEDS
 
 from rag.vn.gazetteer import PROVINCES, find_provinces
 from rag.vn.text import bounded_sentences, fold, has_diacritics, lexical_terms, split_long, split_sentences
-
-from conftest import SEEDS
 
 
 def test_fold_strips_diacritics_keeps_length():

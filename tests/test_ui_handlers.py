@@ -618,10 +618,10 @@ def test_every_error_the_page_can_show_is_in_vietnamese():
 
 
 def test_every_rejection_reason_the_loaders_give_is_shown_in_vietnamese():
-    import rag.ingest
-    import rag.loaders
+    import rag.indexing.ingest
+    import rag.indexing.loaders
 
-    reasons = [m for mod in (rag.loaders, rag.ingest) for m in _messages(mod) if " " in m]
+    reasons = [m for mod in (rag.indexing.loaders, rag.indexing.ingest) for m in _messages(mod) if " " in m]
     assert len(reasons) >= 25
     untranslated = [r for r in reasons if h.vietnamese(r) == r]
     assert untranslated == []
@@ -700,7 +700,9 @@ def test_the_library_and_the_sources_show_dates_day_month_year(tmp_path):
 
 def test_an_upload_whose_name_holds_a_hash_is_named_whole_and_removed_with_its_article(fake_assistant, tmp_path):
     uploads = tmp_path / "uploads"
-    rows = up.upload(fake_assistant, [str(write(tmp_path / "in" / "bài #2.txt", "Đoàn kiểm tra số 2 tại Sơn La."))], uploads)
+    rows = up.upload(
+        fake_assistant, [str(write(tmp_path / "in" / "bài #2.txt", "Đoàn kiểm tra số 2 tại Sơn La."))], uploads
+    )
     assert "bài #2.txt" in str(rows)
     [row], [(_, doc_id)] = h.library(fake_assistant)
     assert row[2] == "bài #2.txt"

@@ -7,12 +7,11 @@ import shutil
 import time
 
 import pytest
-
-import rag.watch
-from rag import Assistant, ConfigError, StoreLockedError
-from rag.watch import Watcher
-
 from conftest import HashEmbedding, make_settings, write
+
+import rag.sources.watch
+from rag import Assistant, ConfigError, StoreLockedError
+from rag.sources.watch import Watcher
 
 REPORT = (
     "Đoàn kiểm tra liên ngành tỉnh Quảng Trị làm việc tại huyện Hải Lăng trong hai ngày cuối tháng Ba.\n"
@@ -60,11 +59,11 @@ def counting(assistant):
 
 
 def lines(caplog):
-    return [r.getMessage() for r in caplog.records if r.name == "rag.watch" and r.levelno >= logging.INFO]
+    return [r.getMessage() for r in caplog.records if r.name == "rag.sources.watch" and r.levelno >= logging.INFO]
 
 
 def test_dropped_file_is_answerable_then_updated_then_removed_one_line_each(assistant, inbox, caplog):
-    caplog.set_level(logging.INFO, logger="rag.watch")
+    caplog.set_level(logging.INFO, logger="rag.sources.watch")
     f = inbox / "hai-lang.txt"
     with Watcher(assistant, [inbox], debounce=0.2) as w:
         assert not w.polling
@@ -104,7 +103,7 @@ def test_renames_and_folders(assistant, inbox, tmp_path):
 
 
 def test_unsupported_hidden_and_lock_files_are_ignored(assistant, inbox, caplog):
-    caplog.set_level(logging.INFO, logger="rag.watch")
+    caplog.set_level(logging.INFO, logger="rag.sources.watch")
     reports = counting(assistant)
     with Watcher(assistant, [inbox], debounce=0.2):
         until(lambda: reports)  # the catch-up pass
@@ -163,7 +162,7 @@ def test_json_records_follow_their_file(assistant, inbox):
 
 
 def test_a_file_that_becomes_a_copy_of_another_leaves_no_old_text(assistant, inbox, caplog):
-    caplog.set_level(logging.INFO, logger="rag.watch")
+    caplog.set_level(logging.INFO, logger="rag.sources.watch")
     a, b = write(inbox / "a.txt", REPORT), write(inbox / "b.txt", OTHER)
     with Watcher(assistant, [inbox], debounce=0.2):
         until(lambda: len(assistant.documents()) == 2)
@@ -187,11 +186,11 @@ def test_polling(assistant, inbox):
 
 
 def test_falls_back_to_polling_when_native_events_cannot_start(assistant, inbox, caplog, monkeypatch):
-    class Exhausted(rag.watch.Observer):  # the platform's native observer
+    class Exhausted(rag.sources.watch.Observer):  # the platform's native observer
         def start(self):
             raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
-    monkeypatch.setattr(rag.watch, "Observer", Exhausted)
+    monkeypatch.setattr(rag.sources.watch, "Observer", Exhausted)
     with Watcher(assistant, [inbox], debounce=0.2) as w:
         assert w.polling
         write(inbox / "a.txt", OTHER)
@@ -200,7 +199,7 @@ def test_falls_back_to_polling_when_native_events_cannot_start(assistant, inbox,
 
 
 def test_a_failed_batch_is_logged_and_tried_again(assistant, inbox, caplog):
-    caplog.set_level(logging.INFO, logger="rag.watch")
+    caplog.set_level(logging.INFO, logger="rag.sources.watch")
     write(inbox / "a.txt", OTHER)
     ingest, failures = assistant.ingest, []
 

@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import rag
 from rag.facts import RECORD_COLUMNS, record_rows
-from rag.loaders import file_problem, source_name
+from rag.indexing.loaders import file_problem, source_name
 
 from . import handlers, uploads
 from .auth import make_auth

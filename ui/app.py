@@ -23,7 +23,7 @@ from starlette.responses import PlainTextResponse  # noqa: E402
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 import rag  # noqa: E402
-from rag.loaders import SUPPORTED_SUFFIXES  # noqa: E402
+from rag.indexing.loaders import SUPPORTED_SUFFIXES  # noqa: E402
 
 from . import handlers as h  # noqa: E402
 from . import uploads  # noqa: E402

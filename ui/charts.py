@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rag.loaders import source_file
+from rag.indexing.loaders import source_file
 from rag.vn.dates import shown_date
 from rag.vn.gazetteer import PROVINCES
 from rag.vn.geo import CENTRES

@@ -330,7 +330,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from rag.watch import Watcher
+    from rag.sources.watch import Watcher
     from ui.server import stop_on_sigterm
 
     assistant = _assistant(args)
@@ -355,13 +355,13 @@ def _count(n: int, noun: str) -> str:
 def cmd_feeds(args: argparse.Namespace) -> int:
     import logging
 
-    from rag.feeds import Feeds
+    from rag.sources.feeds import Feeds
 
     feeds = Feeds(_assistant(args))
-    # the report below says it all once: every feed's line and every item's, failures with their reason (rag.feeds
-    # logs an item that failed by surprise as a WARNING, for a server's background polls)
+    # the report below says it all once: every feed's line and every item's, failures with their reason
+    # (rag.sources.feeds logs an item that failed by surprise as a WARNING, for a server's background polls)
     quiet = logging.getLogger("rag").getEffectiveLevel() >= logging.INFO
-    feed_log, level = logging.getLogger("rag.feeds"), logging.getLogger("rag.feeds").level
+    feed_log, level = logging.getLogger("rag.sources.feeds"), logging.getLogger("rag.sources.feeds").level
     feed_log.setLevel(logging.ERROR if quiet else level)
     try:
         return _feeds(args, feeds)

@@ -21,8 +21,8 @@ from typing import Any
 
 import rag
 from rag.facts import record_rows
-from rag.followups import message_text
-from rag.loaders import SUPPORTED_SUFFIXES, source_file, source_name
+from rag.indexing.loaders import SUPPORTED_SUFFIXES, source_file, source_name
+from rag.query.followups import message_text
 from rag.vn.dates import shown_date
 from rag.vn.text import fold
 
@@ -315,12 +315,12 @@ _ERRORS = [
     ),
     (r"the question is empty", "câu hỏi trống"),
     (r"k must be between (\d+) and (\d+) \(got (-?\d+)\)", r"k phải từ \1 đến \2 (nhận \3)"),
-    # watched folders (rag.watch)
+    # watched folders (rag.sources.watch)
     (r"cannot watch (.+?): ", r"không theo dõi được \1: "),
     (r"no such folder", "không có thư mục này"),
     (r"not a folder", "không phải thư mục"),
     (r"no folder to watch", "không có thư mục nào để theo dõi"),
-    # news feeds (rag.feeds)
+    # news feeds (rag.sources.feeds)
     (r"(.+?) is not an http\(s\) address", r"\1 không phải địa chỉ http(s)"),
     (r"(\S+) is already a feed \(see `rag feeds list`\)", r"\1 đã là một nguồn tin (xem `rag feeds list`)"),
     (

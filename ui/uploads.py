@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import rag
-from rag.loaders import SUPPORTED_SUFFIXES, source_file, source_name
+from rag.indexing.loaders import SUPPORTED_SUFFIXES, source_file, source_name
 
 from .handlers import STATUS_VI, error_text, md_text, unsupported_reason, vietnamese
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..vn.text import fold
+from ...vn.text import fold
 
 __all__ = ["Block", "blocks", "answerable"]
 

@@ -14,14 +14,14 @@ from typing import Any
 
 from vectorstore import Store
 
+from ..errors import IngestAbortedError, LoadError, StoreError
+from ..facts import extract_facts
+from ..results import FileResult, IngestReport
+from ..settings import Settings
+from ..vn.text import lexical_terms
 from .chunking import chunk_text
 from .embeddings import Embedder
-from .errors import IngestAbortedError, LoadError, StoreError
-from .facts import extract_facts
 from .loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_file
-from .results import FileResult, IngestReport
-from .settings import Settings
-from .vn.text import lexical_terms
 
 __all__ = ["doc_id_for", "collect_files", "ingest_paths", "passage_text", "prepare_document"]
 

@@ -8,10 +8,10 @@ Anything that cannot be read exactly is rejected with a `LoadError` naming the r
 dropped silently.
 
 What one file may cost is bounded (the bounds below, stated once): a PDF or .docx is read in a process of its own
-(rag/sandbox.py) for at most READ_SECONDS and READ_MEMORY_MB, a .docx that would unzip past DOCX_MAX_UNZIPPED_MB is
-not unzipped, an HTML file past HTML_MAX_TAGS tags is not parsed, a .json/.jsonl file past MAX_RECORDS records and
-front matter past META_MAX_VALUES values are rejected; the text formats are read in time and memory linear in the
-file's size, which the caller bounds (RAG_MAX_FILE_MB).
+(rag/indexing/sandbox.py) for at most READ_SECONDS and READ_MEMORY_MB, a .docx that would unzip past
+DOCX_MAX_UNZIPPED_MB is not unzipped, an HTML file past HTML_MAX_TAGS tags is not parsed, a .json/.jsonl file past
+MAX_RECORDS records and front matter past META_MAX_VALUES values are rejected; the text formats are read in time and
+memory linear in the file's size, which the caller bounds (RAG_MAX_FILE_MB).
 
 Without a title in the metadata, the title is the headline: the first of the top lines that is not a section
 label, a byline or a dateline. Without a date, a dateline at the top ("Thứ Hai, 02/11/2020 14:30") gives it;
@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LoadError
-from .vn.dates import DateRef, find_dates
-from .vn.legal import find_legal_refs
-from .vn.text import fold, nfc
+from ..errors import LoadError
+from ..vn.dates import DateRef, find_dates
+from ..vn.legal import find_legal_refs
+from ..vn.text import fold, nfc
 
 __all__ = [
     "LoadedDocument",
@@ -536,7 +536,7 @@ _SANDBOX = Path(__file__).with_name("sandbox.py")
 
 
 def _read_apart(kind: str, source: str, data: bytes) -> dict[str, Any]:
-    """What rag/sandbox.py read of a PDF or .docx file in a process of its own, bounded by READ_SECONDS and
+    """What rag/indexing/sandbox.py read of a PDF or .docx file in a process of its own, bounded by READ_SECONDS and
     READ_MEMORY_MB: its answer, {"ok": …} or {"error": code, "detail": …}. Raises LoadError when the process passed a
     bound or ended without an answer."""
     bounds = {"seconds": READ_SECONDS, "memory_mb": READ_MEMORY_MB, "max_unzipped": DOCX_MAX_UNZIPPED_MB * 1_000_000}

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from vectorstore import Store
 
-from .embeddings import Embedder
+from ..indexing.embeddings import Embedder
+from ..results import Passage
+from ..settings import Settings
 from .questions import Query
-from .results import Passage
-from .settings import Settings
 
 __all__ = ["Retriever", "TermStats", "fuse"]
 

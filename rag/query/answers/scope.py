@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 
+from ...vn.dates import display_date, find_dates
+from ...vn.entities import find_teams
+from ...vn.gazetteer import MERGER_DATE, SUBCOMMITTEE, Province, find_bodies, find_provinces, find_units
+from ...vn.legal import find_legal_refs
+from ...vn.text import fold
 from ..questions import GLOSSARY, Query
-from ..vn.dates import display_date, find_dates
-from ..vn.entities import find_teams
-from ..vn.gazetteer import MERGER_DATE, SUBCOMMITTEE, Province, find_bodies, find_provinces, find_units
-from ..vn.legal import find_legal_refs
-from ..vn.text import fold
 
 __all__ = ["residual_terms", "typed", "holds", "names", "missing_entity", "describe", "MISSING"]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EmbedderError
+from ..errors import EmbedderError
 
 __all__ = ["packed_model_path", "build_tokenizer", "ensure_model"]
 

@@ -47,17 +47,17 @@ import httpx
 
 from vectorstore.lock import WriteLock
 
-from .errors import FeedError, RagError, StoreLockedError
-from .facts import extract_facts
-from .ingest import Progress
-from .vn.text import syllables
+from ..errors import FeedError, RagError, StoreLockedError
+from ..facts import extract_facts
+from ..indexing.ingest import Progress
+from ..vn.text import syllables
 
 if TYPE_CHECKING:
-    from .assistant import Assistant
+    from ..assistant import Assistant
 
 __all__ = ["Feeds", "FeedInfo", "FeedResult", "NEAR_DUPLICATE"]
 
-log = logging.getLogger("rag.feeds")
+log = logging.getLogger("rag.sources.feeds")
 # trafilatura and htmldate log a page without article text as an ERROR ("empty HTML tree"); the item's own line
 # says why it was skipped
 for _name in ("trafilatura", "htmldate", "courlan"):
@@ -302,7 +302,7 @@ class Feeds:
 
     def __init__(self, assistant: Assistant, *, tries: int = 3, backoff: float = 1.0):
         """`tries`: attempts per request on transient failures, `backoff`: seconds before the second (doubling)."""
-        from . import __version__
+        from .. import __version__
 
         self.assistant, self.settings = assistant, assistant.settings
         self.tries, self.backoff = max(1, tries), backoff

@@ -28,12 +28,12 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..prompts import render
+from ...prompts import render
+from ...results import Answer, Passage
+from ...vn.cues import ANNOUNCES, NAMES, OPEN_QUESTION, asked_items, asked_kinds, gives, items, requester
+from ...vn.text import fold, lexical_terms, split_sentences, vietnamese
+from ...vn.vocabulary import STAGES
 from ..questions import GLOSSARY, Query
-from ..results import Answer, Passage
-from ..vn.cues import ANNOUNCES, NAMES, OPEN_QUESTION, asked_items, asked_kinds, gives, items, requester
-from ..vn.text import fold, lexical_terms, split_sentences, vietnamese
-from ..vn.vocabulary import STAGES
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
 from .layout import blocks
 from .scope import MISSING, describe, missing_entity, names

@@ -21,12 +21,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .vn.dates import DateRef, find_dates, find_months, find_years
-from .vn.entities import NUMBER_WORDS, PLACE_WORDS, is_family_name, person_names, team_numbers
-from .vn.gazetteer import COMMITTEES, PROVINCES, UNIT_HEAD, Province, find_bodies, find_provinces, find_units
-from .vn.legal import LegalRef, asked_legal_kind, find_legal_refs
-from .vn.text import fold, has_diacritics, lexical_terms, nfc, syllables
-from .vn.vocabulary import ROLE_WORDS, STAGES, TOPIC
+from ..vn.dates import DateRef, find_dates, find_months, find_years
+from ..vn.entities import NUMBER_WORDS, PLACE_WORDS, is_family_name, person_names, team_numbers
+from ..vn.gazetteer import COMMITTEES, PROVINCES, UNIT_HEAD, Province, find_bodies, find_provinces, find_units
+from ..vn.legal import LegalRef, asked_legal_kind, find_legal_refs
+from ..vn.text import fold, has_diacritics, lexical_terms, nfc, syllables
+from ..vn.vocabulary import ROLE_WORDS, STAGES, TOPIC
 
 __all__ = ["Query", "Known", "UnitRef", "analyze", "FIELDS", "GLOSSARY"]
 

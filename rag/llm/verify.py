@@ -18,16 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from ..embeddings import Embedder
+from ..indexing.embeddings import Embedder
 from ..prompts import render
-from ..questions import Query
+from ..query.answers.citations import Citations
+from ..query.questions import Query
 from ..results import Answer, Citation, Passage
 from ..vn.dates import find_dates
 from ..vn.entities import person_names
 from ..vn.gazetteer import find_provinces
 from ..vn.legal import find_legal_refs
 from ..vn.text import fold, lexical_terms, split_sentences, syllables
-from .citations import Citations
 
 __all__ = ["Source", "gather_sources", "build_messages", "verify", "condense", "key_values", "left_out"]
 
@@ -86,7 +86,7 @@ def condense(llm: Any, question: str, history: list[dict[str, Any]], fallback: s
     """A standalone question from a follow-up; `fallback` (the rule-based rewrite) when the LLM gives nothing usable."""
     from llama_index.core.llms import ChatMessage
 
-    from ..followups import message_text
+    from ..query.followups import message_text
 
     turns = "\n".join(
         f"{'Người dùng' if m.get('role') == 'user' else 'Trợ lý'}: {message_text(m)[:300]}" for m in history[-6:]

@@ -16,14 +16,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..facts import ArticleFacts, InspectionRecord, Person, Unit
-from ..prompts import render
+from ...facts import ArticleFacts, InspectionRecord, Person, Unit
+from ...prompts import render
+from ...results import Answer
+from ...vn.dates import display_date
+from ...vn.gazetteer import MERGER_DATE, PROVINCES, SUBCOMMITTEE, shown_name, unit_named
+from ...vn.legal import LegalRef
+from ...vn.text import Span, fold
 from ..questions import FIELDS, Query
-from ..results import Answer
-from ..vn.dates import display_date
-from ..vn.gazetteer import MERGER_DATE, PROVINCES, SUBCOMMITTEE, shown_name, unit_named
-from ..vn.legal import LegalRef
-from ..vn.text import Span, fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
 from .scope import MISSING, describe, holds, missing_entity, residual_terms
 

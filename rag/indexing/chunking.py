@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .vn.text import bounded_sentences
+from ..vn.text import bounded_sentences
 
 if TYPE_CHECKING:
     from llama_index.core.schema import TextNode

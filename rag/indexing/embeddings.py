@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EmbedderError
+from ..errors import EmbedderError
 
 __all__ = [
     "Embedder",

@@ -22,14 +22,14 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from .assistant import Assistant
-from .errors import ConfigError, IngestAbortedError, RagError
-from .loaders import SUPPORTED_SUFFIXES
-from .results import IngestReport
+from ..assistant import Assistant
+from ..errors import ConfigError, IngestAbortedError, RagError
+from ..indexing.loaders import SUPPORTED_SUFFIXES
+from ..results import IngestReport
 
 __all__ = ["Watcher"]
 
-log = logging.getLogger("rag.watch")
+log = logging.getLogger("rag.sources.watch")
 
 # Not "opened" or "closed_no_write" (ingest's own reads would come back as changes), nor "attrib" (touch, chmod).
 _CHANGES = ("created", "modified", "closed", "moved", "deleted")
@@ -76,8 +76,8 @@ class Watcher:
     """Keeps the store in step with folders. `start` runs a catch-up pass first (ingests what the folders hold, which
     is quick for files already stored, and removes the documents whose file is gone), then acts on every change once
     its path has been quiet for `debounce` seconds: one `Assistant.ingest` per quiet period, one log line per file on
-    the `rag.watch` logger. A batch that fails (store locked or unreachable) is logged and tried again on the path's
-    next change or after `retry` seconds (doubling while it keeps failing); the watcher never stops by itself.
+    the `rag.sources.watch` logger. A batch that fails (store locked or unreachable) is logged and tried again on the
+    path's next change or after `retry` seconds (doubling while it keeps failing); the watcher never stops by itself.
 
     `stop` returns at once; the batch in progress, if any, finishes (its threads are daemons, and each document is
     written whole, so a process may also exit meanwhile). Usable as a context manager."""

@@ -19,16 +19,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..prompts import render
+from ...prompts import render
+from ...results import Answer, Passage
+from ...settings import Settings
+from ...vn.dates import find_dates
+from ...vn.entities import find_counts, find_teams, person_names, rank_before
+from ...vn.gazetteer import COMMITTEES, LOCAL_BODY, SUBCOMMITTEE, UNIT_HEAD, find_bodies, find_provinces, find_units
+from ...vn.legal import find_legal_refs
+from ...vn.text import fold, has_diacritics, lexical_terms, split_sentences, vietnamese
+from ...vn.vocabulary import ROLE_WORDS, STAGES, TOPIC
 from ..questions import Query
-from ..results import Answer, Passage
-from ..settings import Settings
-from ..vn.dates import find_dates
-from ..vn.entities import find_counts, find_teams, person_names, rank_before
-from ..vn.gazetteer import COMMITTEES, LOCAL_BODY, SUBCOMMITTEE, UNIT_HEAD, find_bodies, find_provinces, find_units
-from ..vn.legal import find_legal_refs
-from ..vn.text import fold, has_diacritics, lexical_terms, split_sentences, vietnamese
-from ..vn.vocabulary import ROLE_WORDS, STAGES, TOPIC
 from .citations import MAX_ANSWER_CHARS, Citations, refusal
 from .layout import answerable
 from .scope import MISSING, describe, holds, missing_entity, names, names_province, residual_terms, typed

@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..prompts import render
+from ...prompts import render
+from ...results import Answer, Citation
+from ...vn.text import split_sentences
 from ..questions import Query
-from ..results import Answer, Citation
-from ..vn.text import split_sentences
 
 __all__ = ["Citations", "refusal", "sentence_around", "MAX_ANSWER_CHARS"]
 

@@ -19,12 +19,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .prompts import render
+from ..prompts import render
+from ..vn.dates import find_years
+from ..vn.entities import PLACE_WORDS, person_names, team_number_spans
+from ..vn.gazetteer import COMMITTEES, find_bodies, find_provinces, find_units
+from ..vn.text import fold, has_diacritics, nfc
 from .questions import Query, analyze
-from .vn.dates import find_years
-from .vn.entities import PLACE_WORDS, person_names, team_number_spans
-from .vn.gazetteer import COMMITTEES, find_bodies, find_provinces, find_units
-from .vn.text import fold, has_diacritics, nfc
 
 __all__ = ["Standalone", "standalone_question", "message_text"]
 

@@ -18,14 +18,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..facts import ArticleFacts, InspectionRecord
-from ..prompts import render
+from ...facts import ArticleFacts, InspectionRecord
+from ...prompts import render
+from ...results import Answer
+from ...vn.dates import display_date, find_years
+from ...vn.entities import person_names
+from ...vn.gazetteer import BODIES, SUBCOMMITTEE, find_bodies, find_provinces, find_units, shown_name
+from ...vn.text import fold
 from ..questions import Query, analyze
-from ..results import Answer
-from ..vn.dates import display_date, find_years
-from ..vn.entities import person_names
-from ..vn.gazetteer import BODIES, SUBCOMMITTEE, find_bodies, find_provinces, find_units, shown_name
-from ..vn.text import fold
 from .citations import MAX_ANSWER_CHARS, Citations, sentence_around
 from .facts import Event, fact_answer
 

@@ -1,12 +1,12 @@
-"""Reads a PDF's or a .docx file's text in a process of its own. rag.loaders runs it as
-`python -I rag/sandbox.py pdf|docx '<limits as JSON>'` with the file's bytes on stdin and waits at most its time
-bound; here the parsers (pypdf; python-docx with zipfile and lxml) run under the operating system's limits on
+"""Reads a PDF's or a .docx file's text in a process of its own. rag.indexing.loaders runs it as
+`python -I rag/indexing/sandbox.py pdf|docx '<limits as JSON>'` with the file's bytes on stdin and waits at most its
+time bound; here the parsers (pypdf; python-docx with zipfile and lxml) run under the operating system's limits on
 address space and CPU time, so a file made to exhaust them (a decompression bomb in a content stream, pages that
 draw one another, a zip bomb) ends this process, never the one that asked.
 
 Writes one JSON object to stdout: {"ok": what was read} or {"error": code, "detail": one line}, codes "missing" (the
 parser is not installed: detail its package), "password", "crypto", "broken", "unzipped" (detail: the bytes the
-.docx would unzip to), "memory". rag.loaders words the reasons.
+.docx would unzip to), "memory". rag.indexing.loaders words the reasons.
 
 Imports nothing from `rag` (the package's import alone takes a second): the standard library and the parsers.
 """
