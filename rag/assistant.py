@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vectorstore import Health, Store
+from wording import render
 
 from .errors import EmbedderMismatchError, QueryError, RagError, StoreDamagedError
 from .facts import EXTRACTOR_VERSION, ArticleFacts, InspectionRecord, extract_facts
@@ -25,7 +26,6 @@ from .indexing.ingest import Progress, ingest_paths, passage_text, prepare_docum
 from .indexing.loaders import LoadedDocument
 from .llm.backend import make_llm
 from .llm.verify import build_messages, condense, gather_sources, key_values, left_out, verify
-from .prompts import render
 from .query.answers.citations import refusal
 from .query.answers.combined import combined_answer
 from .query.answers.extractive import extractive_answer

@@ -13,6 +13,7 @@ from vectorstore.errors import (
     StoreLockedError,
     StoreUnavailableError,
 )
+from wording import PromptError
 
 __all__ = [
     "RagError",
@@ -58,10 +59,6 @@ class LoadError(RagError):
 
 class EmbedderError(RagError):
     """The embedding backend could not be loaded or failed."""
-
-
-class PromptError(RagError):
-    """A prompt template is missing or a variable it needs was not given."""
 
 
 class QueryError(RagError):

@@ -1,4 +1,4 @@
-"""Locate the folders shipped next to the code: `seeds/` and `prompts/`.
+"""Locate the folder shipped next to the code: `seeds/` (the wording's templates live in the `wording` package).
 
 A checkout (or editable install) has them at the repository root; a wheel carries them in `rag/_bundled/`."""
 

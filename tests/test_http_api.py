@@ -103,7 +103,7 @@ def test_streamed_ask_without_an_llm_is_one_answer_event(api):
 
 
 def test_streamed_ask_with_an_llm_sends_its_tokens_then_the_verified_answer(api):
-    from test_chain import ScriptedLLM
+    from test_llm import ScriptedLLM
 
     a, client = api
     a.llm = ScriptedLLM("Trưởng đoàn kiểm tra tại Trà Vinh là đồng chí Nguyễn Quang Dương [1].")

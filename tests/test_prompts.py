@@ -1,7 +1,7 @@
 import pytest
 
 from rag.errors import PromptError
-from rag.prompts import render
+from wording import render
 
 
 def test_render_fills_variables():

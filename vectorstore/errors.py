@@ -1,11 +1,18 @@
-"""Errors of the persistence layer. `RagError` is the base of every error of the product; it is defined here,
-in the lowest layer, so that the store's errors share it (`rag.errors` re-exports all of them)."""
+"""Errors of the persistence layer. `RagError`, the base of every error of the product, comes from `wording` (the
+lowest layer, with the catalog that words every message); `rag.errors` re-exports all of them."""
 
 from __future__ import annotations
 
+from wording import RagError
 
-class RagError(Exception):
-    """Base class: every error the product raises on purpose."""
+__all__ = [
+    "RagError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreUnavailableError",
+    "StoreDamagedError",
+    "EmbedderMismatchError",
+]
 
 
 class StoreError(RagError):

@@ -31,7 +31,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,6 +264,25 @@ class Store:
             yield self
         finally:
             self._lock.release()
+
+    def side_lock(self, name: str) -> WriteLock:
+        """A lock of this data dir beside the store's own, for work that runs one at a time but writes no document
+        itself (a poll of the feeds): `<data_dir>/<name>.lock`, waited for up to the store's lock timeout."""
+        (self.data_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        return WriteLock(self.data_dir / f"{name}.lock", self._lock.timeout)
+
+    @contextmanager
+    def side_db(self, name: str) -> Iterator[sqlite3.Connection]:
+        """A connection of its own (threads never share one; committed at the end, rows as `sqlite3.Row`) to
+        `<data_dir>/<name>.sqlite3`, a file the store owns for a source's state (the feeds and their items). WAL:
+        several processes use it at once."""
+        path = self.data_dir / f"{name}.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(path, timeout=30)) as db, db:
+            db.row_factory = sqlite3.Row
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            yield db
 
     def _refuse_damaged(self) -> None:
         if self.damage:

@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from wording import render
+
 from ..indexing.embeddings import Embedder
-from ..prompts import render
 from ..query.answers.citations import Citations
 from ..query.questions import Query
 from ..results import Answer, Citation, Passage

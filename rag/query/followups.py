@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..prompts import render
+from wording import render
+
 from ..vn.dates import find_years
 from ..vn.entities import PLACE_WORDS, person_names, team_number_spans
 from ..vn.gazetteer import COMMITTEES, find_bodies, find_provinces, find_units

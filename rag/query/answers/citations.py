@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from ...prompts import render
+from wording import render
+
 from ...results import Answer, Citation
 from ...vn.text import split_sentences
 from ..questions import Query

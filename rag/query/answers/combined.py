@@ -18,8 +18,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from wording import render
+
 from ...facts import ArticleFacts, InspectionRecord
-from ...prompts import render
 from ...results import Answer
 from ...vn.dates import display_date, find_years
 from ...vn.entities import person_names

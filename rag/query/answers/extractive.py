@@ -19,7 +19,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...prompts import render
+from wording import render
+
 from ...results import Answer, Passage
 from ...settings import Settings
 from ...vn.dates import find_dates

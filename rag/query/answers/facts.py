@@ -16,8 +16,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from wording import render
+
 from ...facts import ArticleFacts, InspectionRecord, Person, Unit
-from ...prompts import render
 from ...results import Answer
 from ...vn.dates import display_date
 from ...vn.gazetteer import MERGER_DATE, PROVINCES, SUBCOMMITTEE, shown_name, unit_named

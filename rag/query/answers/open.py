@@ -28,7 +28,8 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ...prompts import render
+from wording import render
+
 from ...results import Answer, Passage
 from ...vn.cues import ANNOUNCES, NAMES, OPEN_QUESTION, asked_items, asked_kinds, gives, items, requester
 from ...vn.text import fold, lexical_terms, split_sentences, vietnamese
