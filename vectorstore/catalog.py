@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from wording import Message
+
 from .errors import StoreDamagedError, StoreError, StoreLockedError
 
 SCHEMA_VERSION = 3
@@ -107,10 +109,7 @@ class Catalog:
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the catalog {self.path} has schema version {version}; this version of the product reads up to "
-                f"{SCHEMA_VERSION}: upgrade it"
-            )
+            raise StoreError("store.schema_newer", path=self.path, version=version, supported=SCHEMA_VERSION)
         if version == SCHEMA_VERSION:
             return
         fresh = not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'chunks'").fetchone()
@@ -130,21 +129,18 @@ class Catalog:
     def _error(self, e: sqlite3.Error) -> StoreError:
         """SQLite's error as the store's: a busy database is a lock, anything else at this level is damage."""
         if "locked" in str(e) or "busy" in str(e):
-            return StoreLockedError(f"the catalog {self.path} is busy: {e}")
+            return StoreLockedError("store.catalog_busy", path=self.path, detail=str(e))
         if isinstance(e, sqlite3.IntegrityError):  # a constraint, not damage
-            return StoreError(f"the catalog {self.path} refused a write: {e}")
-        return StoreDamagedError(f"{self.damaged(str(e))} — {self.restore}")
+            return StoreError("store.catalog_refused", path=self.path, detail=str(e))
+        return StoreDamagedError("store.problem_fix", problem=self.damaged(str(e)), fix=self.restore)
 
-    def damaged(self, detail: str) -> str:
-        return f"the catalog {self.path} is damaged ({detail})"
+    def damaged(self, detail: str) -> Message:
+        return Message("store.catalog_damaged", path=self.path, detail=detail)
 
     @property
-    def restore(self) -> str:
+    def restore(self) -> Message:
         """What to do about a damaged catalog (its documents' text lives nowhere else)."""
-        return (
-            f"restore {self.path} from a copy made with `rag backup`, then run `rag repair` "
-            "(SQLite's `.recover` command salvages what is readable)"
-        )
+        return Message("store.restore_catalog", path=self.path)
 
     def close(self) -> None:
         self._db.close()
@@ -184,7 +180,7 @@ class Catalog:
         try:
             target = sqlite3.connect(dest)
         except sqlite3.Error as e:
-            raise StoreError(f"cannot write a backup to {dest}: {e}") from None
+            raise StoreError("store.backup_unwritable", path=dest, detail=str(e)) from None
         try:
             with self._mutex:
                 self._db.backup(target)

@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from wording import Message
+
 from .errors import StoreLockedError
 
 
@@ -27,7 +29,7 @@ class WriteLock:
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         if not self._thread.acquire(timeout=max(timeout, 0)):
-            raise self._busy("another thread of this process", timeout)
+            raise self._busy(Message("store.another_thread"), timeout)
         try:
             if self._depth == 0:
                 self._fd = self._flock(deadline, timeout)
@@ -45,16 +47,14 @@ class WriteLock:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise self._busy("another process", timeout) from None
+                    raise self._busy(Message("store.another_process"), timeout) from None
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         return fd
 
-    def _busy(self, who: str, timeout: float) -> StoreLockedError:
-        return StoreLockedError(
-            f"{who} is writing to {self.path.parent} (waited {timeout:g} s; RAG_LOCK_TIMEOUT sets how long to wait)"
-        )
+    def _busy(self, who: Message, timeout: float) -> StoreLockedError:
+        return StoreLockedError("store.locked", who=who, path=self.path.parent, seconds=timeout)
 
     def release(self) -> None:
         self._depth -= 1

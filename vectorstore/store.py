@@ -36,13 +36,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wording import Message
+
 from .catalog import Catalog
 from .errors import EmbedderMismatchError, StoreDamagedError, StoreError, StoreLockedError
 from .lock import WriteLock
 from .vectors import CollectionGoneError, VectorIndex
 
 Identity = dict[str, Any]  # an embedder's {"name", "model", "dim", "normalized"}
-Damage = tuple[str, str]  # (what is wrong, what to run), found at open
+Damage = tuple[Message, Message]  # (what is wrong, what to run), found at open
 Found = dict[int, tuple[dict[str, Any], int]]  # a store's collections: {generation: (metadata, number of vectors)}
 _BATCH = 256  # ids per Chroma / SQLite call in whole-index passes
 
@@ -53,9 +55,11 @@ def _space(identity: Identity) -> tuple[Any, Any, Any]:
     return identity.get("model") or identity.get("name"), identity.get("dim"), identity.get("normalized", True)
 
 
-def describe(identity: Identity) -> str:
+def describe(identity: Identity) -> Message:
     model = identity.get("model")
-    return f"{identity.get('name')!r} ({model + ', ' if model else ''}{identity.get('dim')} dimensions)"
+    return Message(
+        "store.embedder", name=identity.get("name"), model=f"{model}, " if model else "", dim=identity.get("dim")
+    )
 
 
 @dataclass
@@ -68,19 +72,20 @@ class Health:
     vectors: int | None
     generation: int
     embedder: Identity | None
-    problems: list[str] = field(default_factory=list)
-    fix: str | None = None
-    notes: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
+    fix: Message | None = None
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    def line(self) -> str:
+    def line(self) -> Message:
         """One line for the user: what is wrong and what to run."""
         if self.ok:
-            return f"ok: {self.documents} documents, {self.chunks} chunks, {self.vectors} vectors"
-        return "; ".join(self.problems) + (f" — {self.fix}" if self.fix else "")
+            return Message("store.ok", documents=self.documents, chunks=self.chunks, vectors=self.vectors)
+        findings = Message("store.findings", problems=self.problems)
+        return Message("store.problem_fix", problem=findings, fix=self.fix) if self.fix else findings
 
 
 class Store:
@@ -93,11 +98,11 @@ class Store:
         lock_timeout: float = 30.0,
     ):
         if data_dir.exists() and not data_dir.is_dir():
-            raise StoreError(f"cannot use {data_dir} as the data directory: it is a file")
+            raise StoreError("store.data_dir_is_file", path=data_dir)
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise StoreError(f"cannot use {data_dir} as the data directory: {e.strerror or e}") from None
+            raise StoreError("store.data_dir_unusable", path=data_dir, detail=e.strerror or str(e)) from None
         self.data_dir, self.base, self._remote = data_dir, collection, chroma_host is not None
         # the vector side first: a write counts on the catalog before the vectors, so a count read after is not behind
         self.vectors = VectorIndex(path=data_dir / "chroma", host=chroma_host, port=chroma_port)
@@ -143,33 +148,28 @@ class Store:
         seen = max((int(meta.get("writes") or 0) for meta, _ in found.values()), default=0)
         if writes < seen:
             return (
-                f"the catalog {self.catalog.path} is older than the vectors in {self.where} (it counts {writes} "
-                f"writes, they {seen}): an earlier copy of it was put back",
-                "restore the newest copy made with `rag backup`, or run `rag repair` to bring the vectors back to this "
-                "catalog (what was ingested after the copy was made must be ingested again)",
+                Message("store.catalog_older", path=self.catalog.path, where=self.where, writes=writes, seen=seen),
+                Message("store.restore_newest"),
             )
         return None
 
     def _lost(self, found: Found) -> Damage:
         path, n = Path(self.catalog.path), sum(n for _, n in found.values())
+        state = Message("store.empty" if path.exists() else "store.missing")
+        held = Message("store.n_vectors", n=n) if n else Message("store.an_empty_store")
         return (
-            f"the catalog {path} is {'empty' if path.exists() else 'missing'} but {self.where} holds "
-            f"{f'{n} vectors' if n else 'an empty store'}: the catalog was emptied, deleted or replaced",
-            f"restore {path} from a copy made with `rag backup`, then run `rag repair`; or run `rag repair` alone to "
-            f"start an empty store (it deletes those vectors){self._shared}",
+            Message("store.catalog_lost", path=path, state=state, where=self.where, held=held),
+            Message("store.restore_or_start_empty", path=path, shared=self._shared),
         )
 
     @property
-    def _shared(self) -> str:
-        return "; two data dirs on one Chroma server need their own RAG_COLLECTION" if self._remote else ""
+    def _shared(self) -> Message:
+        return Message("store.shared_server" if self._remote else "store.not_shared")
 
     def _mismatch(self) -> Damage:
         return (
-            f"the catalog {self.catalog.path} and the vectors in {self.where} belong to different stores: one of them "
-            "was replaced by another store's",
-            "put this store's own catalog back (a copy made with `rag backup`) and run `rag repair`, or run "
-            "`rag repair` to keep this catalog and re-embed its documents (it deletes the other vectors)"
-            + self._shared,
+            Message("store.other_store", path=self.catalog.path, where=self.where),
+            Message("store.keep_own_catalog", shared=self._shared),
         )
 
     def _open_serving(self, found: Found) -> int:
@@ -286,7 +286,7 @@ class Store:
 
     def _refuse_damaged(self) -> None:
         if self.damage:
-            raise StoreDamagedError(" — ".join(self.damage))
+            raise StoreDamagedError("store.problem_fix", problem=self.damage[0], fix=self.damage[1])
 
     def try_writer(self) -> Any:
         """`writer()` if nobody writes now, else None (for work that may be skipped, like seeding)."""
@@ -349,16 +349,15 @@ class Store:
         if recorded is None:
             n = self.catalog.counts()[1]
             if n:
-                raise EmbedderMismatchError(
-                    f"the index in {self.data_dir} holds {n} chunks but no record of the embedder that made them "
-                    "(an ingest of an older version was interrupted); run `rag reindex`"
-                )
+                raise EmbedderMismatchError("store.embedder_unrecorded", path=self.data_dir, chunks=n)
             return
         if _space(recorded) != _space(identity):
             raise EmbedderMismatchError(
-                f"the index in {self.data_dir} was built with embedder {describe(recorded)}, not "
-                f"{describe(identity)}; run `rag reindex` to re-embed everything with the new one, or set "
-                f"RAG_EMBEDDER back to {recorded.get('name')}"
+                "store.embedder_changed",
+                path=self.data_dir,
+                recorded=describe(recorded),
+                current=describe(identity),
+                name=recorded.get("name"),
             )
 
     def put_document(
@@ -374,7 +373,7 @@ class Store:
         `replaces` if given. Call inside `writer()`."""
         self.check_embedder(embedder)
         if len(chunks) and len(embeddings[0]) != embedder["dim"]:
-            raise StoreError(f"vectors of {len(embeddings[0])} dimensions from an embedder of {embedder['dim']}")
+            raise StoreError("store.dimensions", got=len(embeddings[0]), dim=embedder["dim"])
         new_ids = [c["chunk_id"] for c in chunks]
         old_ids = self.catalog.chunk_ids(replaces) if replaces else []
         if replaces:
@@ -413,7 +412,7 @@ class Store:
         try:
             self._build_lock.acquire(0)
         except StoreLockedError:
-            raise StoreLockedError(f"a reindex of {self.data_dir} is already running") from None
+            raise StoreLockedError("store.reindex_running", path=self.data_dir) from None
         try:
             with self.writer():  # recover() first: what a dead reindex left goes
                 new = self._gen + 1
@@ -486,9 +485,7 @@ class Store:
                 break
             except CollectionGoneError:  # switched and dropped between reading the generation and querying
                 if attempt == 2:
-                    raise StoreDamagedError(
-                        f"the vector collection {self.vectors.name} is missing; run `rag repair`"
-                    ) from None
+                    raise StoreDamagedError("store.collection_missing", name=self.vectors.name) from None
         live = self.catalog.existing_chunk_ids([i for i, _ in hits])
         return [(i, s) for i, s in hits if i in live]
 
@@ -540,42 +537,39 @@ class Store:
         h = Health(docs, chunks, vectors, self._gen, self.embedder())
         pending = self.catalog.journal_pending()
         if pending:
-            h.notes.append(f"{len(pending)} interrupted writes (the next write clears them)")
+            h.notes.append(Message("store.interrupted_writes", n=len(pending)))
         building = self.catalog.get_meta("building")
         if building and self._build_alive(int(building)):
-            h.notes.append(f"a reindex is running (generation {building})")
+            h.notes.append(Message("store.reindex_alive", generation=building))
         elif building:
-            h.notes.append(f"an unfinished reindex (generation {building}; the next write clears it)")
+            h.notes.append(Message("store.reindex_unfinished", generation=building))
         if pending:
             return h  # counts are not comparable while a write is in flight
         if docs == 0 and vectors:
-            h.problems.append(
-                f"the catalog has no documents but the vector index holds {vectors} vectors: the catalog was "
-                "emptied, deleted or replaced"
-            )
-            h.fix = f"restore {self.catalog.path} from a backup, or run `rag repair` to drop those vectors"
+            h.problems.append(Message("store.catalog_emptied", vectors=vectors))
+            h.fix = Message("store.restore_or_drop", path=self.catalog.path)
             return h
         if chunks and h.embedder is None:
-            h.problems.append(f"{chunks} chunks but no record of the embedder that made them")
-            h.fix = "run `rag reindex`"
+            h.problems.append(Message("store.no_embedder_record", chunks=chunks))
+            h.fix = Message("store.run_reindex")
             return h
         if full:
             missing, orphans = (len(ids) for ids in self._differences())
         else:
             missing, orphans = max(chunks - vectors, 0), max(vectors - chunks, 0)
         if missing:
-            h.problems.append(f"{missing} of {chunks} chunks have no vector")
+            h.problems.append(Message("store.missing_vectors", missing=missing, chunks=chunks))
         if orphans:
-            h.problems.append(f"{orphans} vectors belong to no chunk")
+            h.problems.append(Message("store.orphan_vectors", orphans=orphans))
         if h.problems:
-            h.fix = "run `rag repair`"
+            h.fix = Message("store.run_repair")
         return h
 
     def backup(self, dest: Path) -> None:
         """A consistent copy of the catalog (documents with their text, chunks, facts) at `dest`, which must not
         exist. Vectors are not copied: `repair` rebuilds them from a restored catalog."""
         if dest.exists():
-            raise StoreError(f"{dest} exists; name a new file for the backup")
+            raise StoreError("store.backup_exists", path=dest)
         if self.catalog.stand_in:  # nothing to copy; an empty copy would pass for one
             self._refuse_damaged()
         self.catalog.backup(dest)
@@ -592,7 +586,7 @@ class Store:
                 continue
             if chunks == vectors or attempt:
                 return docs, chunks, vectors
-        raise StoreDamagedError(f"the vector collection {self.vectors.name} is missing; run `rag repair`")
+        raise StoreDamagedError("store.collection_missing", name=self.vectors.name)
 
     def _differences(self) -> tuple[set[str], set[str]]:
         """(chunk ids without a vector, vector ids without a chunk) of the serving generation."""
@@ -613,7 +607,9 @@ class Store:
         try:
             damage = self.catalog.quick_check()
             if damage:  # nothing to rebuild vectors from
-                raise StoreDamagedError(f"{self.catalog.damaged(damage[0])} — {self.catalog.restore}")
+                raise StoreDamagedError(
+                    "store.problem_fix", problem=self.catalog.damaged(damage[0]), fix=self.catalog.restore
+                )
             dropped = self._settle() if self.damage else 0
             with self.writer():
                 self.check_embedder(embedder)

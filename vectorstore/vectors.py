@@ -14,6 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from wording import Message
+
 from .errors import StoreError, StoreUnavailableError
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -32,7 +34,9 @@ class VectorIndex:
     _col: Any = None
 
     def __init__(self, path: Path | None = None, host: str | None = None, port: int = 8000):
-        self.where = f"Chroma server {host}:{port}" if host else f"Chroma at {path}"
+        self.where = (
+            Message("store.chroma_server", host=host, port=port) if host else Message("store.chroma_local", path=path)
+        )
         self._path, self._host, self._port = (None if host else path), host, port
         if host:
             self._client  # noqa: B018 - connected now: a server that is down is said at open
@@ -51,7 +55,7 @@ class VectorIndex:
                 return client
             return chromadb.PersistentClient(path=str(self._path), settings=settings)
         except Exception as e:
-            raise StoreUnavailableError(f"cannot reach {self.where}: {_first_line(e)}") from None
+            raise StoreUnavailableError("store.unreachable", where=self.where, detail=_first_line(e)) from None
 
     def collections(self, prefix: str) -> dict[str, tuple[dict[str, Any], int]]:
         """The collections whose name starts with `prefix`: name -> (its metadata, {} without; its number of
@@ -126,16 +130,14 @@ class VectorIndex:
         except Exception as e:  # chromadb raises many kinds (connection, validation, internal)
             text = f"{type(e).__name__} {e}".lower()
             if "does not exist" in text or "notfound" in text:
-                raise CollectionGoneError(f"{self.where}: {_first_line(e)}") from None
+                raise CollectionGoneError("store.vectors_failed", where=self.where, detail=_first_line(e)) from None
             if isinstance(e, (ConnectionError, OSError)) or "connect" in text:
-                raise StoreUnavailableError(f"{self.where}: {_first_line(e)}") from None
-            hint = (
-                f" (if its files are damaged: move {self._path} away and run `rag repair`, which re-embeds every "
-                "chunk from the catalog)"
-                if self._path
-                else ""
-            )
-            raise StoreError(f"{self.where}: {_first_line(e)}{hint}") from None
+                raise StoreUnavailableError("store.vectors_failed", where=self.where, detail=_first_line(e)) from None
+            if self._path:  # local files may be damaged: how to rebuild them
+                raise StoreError(
+                    "store.vectors_damaged", where=self.where, detail=_first_line(e), path=self._path
+                ) from None
+            raise StoreError("store.vectors_failed", where=self.where, detail=_first_line(e)) from None
 
     def upsert(self, ids: Sequence[str], embeddings: Any) -> None:
         if len(ids):
@@ -147,7 +149,7 @@ class VectorIndex:
 
     def _collection(self) -> Any:
         if self._col is None:
-            raise CollectionGoneError(f"{self.where}: collection {self.name} does not exist")
+            raise CollectionGoneError("store.no_collection", where=self.where, name=self.name)
         return self._col
 
     def query(self, embedding: Any, k: int) -> list[tuple[str, float]]:

@@ -9,8 +9,9 @@ A message is a key and named fields (`Message("store.locked", where=...)`); the 
     vi = "một tiến trình khác đang ghi vào {where}"
 
 `Message` is a `str` (its English line, for logs, the CLI and code that compares text) that can be rendered in the
-other language; a field that is itself a `Message` (or a `RagError`) is rendered in the same language, and anything
-else (a path, a number, SQLite's or a parser's own words) is carried over as it is, never translated by pattern.
+other language; a field that is itself a `Message` (or a `RagError`, or a list of them) is rendered in the same
+language, and anything else (a path, a number, SQLite's or a parser's own words) is carried over as it is, never
+translated by pattern.
 `RagError`, the base of every error of the product, carries one: `str(e)` is English, `e.render("vi")` Vietnamese.
 It lives here, in the lowest layer, so that the store's errors share it.
 
@@ -151,8 +152,16 @@ def _message(key: str, lang: str, fields: dict[str, Any]) -> str:
     entry = catalog().get(key)
     if entry is None:  # a programming error: tests/test_wording.py keeps every key in the code in the catalog
         raise KeyError(f"no message {key!r} in wording/messages/")
-    shown = {k: localized(v, lang) if isinstance(v, (Message, RagError)) else v for k, v in fields.items()}
+    shown = {k: _field(v, lang) for k, v in fields.items()}
     return _fill(entry.get(lang) or entry["en"], shown, key)
+
+
+def _field(value: Any, lang: str) -> Any:
+    """A field as shown in `lang`: a message rendered in it, a list of them joined with "; " (a health check's
+    findings), anything else as it is."""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(localized(v, lang) for v in value)
+    return localized(value, lang) if isinstance(value, (Message, RagError)) else value
 
 
 def _fill(template: str, variables: dict[str, Any], name: str) -> str:
