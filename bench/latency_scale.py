@@ -97,7 +97,7 @@ def main() -> None:
         for _ in range(3):
             t0 = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "rag", "ask", COLD_QUESTION],
+                [sys.executable, "-m", "ui", "ask", COLD_QUESTION],
                 capture_output=True,
                 check=True,
                 env={**env, "RAG_DATA_DIR": str(data)},

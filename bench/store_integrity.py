@@ -43,7 +43,7 @@ QUESTIONS = [
 
 def rag(env: dict[str, str], *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
     """`rag ARGS...` in its own process."""
-    return subprocess.run([sys.executable, "-m", "rag", *args], env=env, capture_output=True, text=True, **kw)
+    return subprocess.run([sys.executable, "-m", "ui", *args], env=env, capture_output=True, text=True, **kw)
 
 
 def inspect(env: dict[str, str]) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def kill_rounds(rounds: int, env: dict[str, str], sources: list[Path], total: in
         # within the run: an ingest or reindex of the corpus takes about a minute here, a remove a few seconds
         delay = rng.uniform(1.5, 4.0) if op == "remove" else rng.uniform(3.0, 45.0)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rag", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [sys.executable, "-m", "ui", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         time.sleep(delay)
         killed = proc.poll() is None
@@ -118,7 +118,7 @@ def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Any]:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "rag", "serve", "--port", str(port)],
+        [sys.executable, "-m", "ui", "serve", "--port", str(port)],
         env={**env, "GRADIO_ANALYTICS_ENABLED": "False", "RAG_UI_CONCURRENCY": "4"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -150,7 +150,7 @@ def load(client: Any, requests: int, concurrency: int, env: dict[str, str], rein
 
     proc = (
         subprocess.Popen(
-            [sys.executable, "-m", "rag", "reindex"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [sys.executable, "-m", "ui", "reindex"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         if reindex
         else None

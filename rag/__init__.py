@@ -15,7 +15,9 @@ from collections.abc import Iterable as _Iterable
 from importlib import metadata as _metadata
 from pathlib import Path as _Path
 
-from .assistant import Assistant
+from wording import LANGUAGES, Message, localized
+
+from .assistant import MAX_QUESTION_CHARS, Assistant
 from .errors import (
     ConfigError,
     EmbedderError,
@@ -31,11 +33,19 @@ from .errors import (
     StoreLockedError,
     StoreUnavailableError,
 )
+from .evaluation import EvalReport, evaluate, load_gold
+from .facts import RECORD_COLUMNS, record_rows
 from .indexing.ingest import Progress as _Progress
+from .indexing.loaders import SUPPORTED_SUFFIXES, file_problem, source_file, source_name
+from .query.followups import message_text
 from .results import Answer, Citation, FileResult, IngestReport, Passage
 from .settings import Settings
 from .sources.feeds import FeedInfo, FeedResult, Feeds
 from .sources.watch import Watcher
+from .vn.dates import shown_date
+from .vn.gazetteer import PROVINCES
+from .vn.geo import CENTRES
+from .vn.text import fold
 
 __all__ = [
     "ingest",
@@ -66,6 +76,30 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreUnavailableError",
+    # messages: a catalog message (a str, in English) and any text in the language a reader is served
+    "Message",
+    "localized",
+    "LANGUAGES",
+    "MAX_QUESTION_CHARS",
+    # files: the types ingested, why one is refused before it is read, a record's file and its shown name
+    "SUPPORTED_SUFFIXES",
+    "file_problem",
+    "source_file",
+    "source_name",
+    # inspection records as table rows (CSV, the Dữ kiện tab), and the geography to map them
+    "RECORD_COLUMNS",
+    "record_rows",
+    "PROVINCES",
+    "CENTRES",
+    # Vietnamese text: a date as shown, diacritic-free folding for matching what a reader typed
+    "shown_date",
+    "fold",
+    # a chat message's text (Gradio hands content as text or parts)
+    "message_text",
+    # scoring against a gold file (`rag eval`)
+    "evaluate",
+    "load_gold",
+    "EvalReport",
 ]
 
 

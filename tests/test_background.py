@@ -42,7 +42,7 @@ def _start(args: list[str], tmp_path, **env: str) -> subprocess.Popen:
         **env,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "rag", *args],
+        [sys.executable, "-m", "ui", *args],
         cwd=ROOT,
         env=full,
         stdout=subprocess.PIPE,

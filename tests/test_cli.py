@@ -71,7 +71,7 @@ def test_errors_are_one_line_and_exit_non_zero(env, capsys, monkeypatch):
 
 def test_python_dash_m_rag_runs_without_traceback(env):
     res = subprocess.run(
-        [sys.executable, "-m", "rag", "remove", "nothing"], capture_output=True, text=True, cwd=ROOT, env={**os.environ}
+        [sys.executable, "-m", "ui", "remove", "nothing"], capture_output=True, text=True, cwd=ROOT, env={**os.environ}
     )
     assert res.returncode == 1 and "Traceback" not in res.stderr and res.stderr.startswith("error:")
 

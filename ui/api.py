@@ -1,13 +1,16 @@
 """The HTTP API: `rag serve` answers it next to the chat page, `rag api` alone. REST under /api, OpenAI-compatible
 chat completions under /v1, the OpenAPI schema at /api/openapi.json, its page at /api/docs (assets served here).
 
-Every error is JSON, `{"error": {"message", "type", "code"}}` (the shape OpenAI clients read), with the CLI's message:
-400 bad input, 401 no or wrong credentials, 404 no such document, 413 request too large, 503 the store is down, busy
-or damaged. Handlers are plain functions (run in the server's thread pool): the assistant blocks while it works.
+Every error is JSON, `{"error": {"message", "type", "code"}}` (the shape OpenAI clients read), with the CLI's
+message in English, or in Vietnamese for `?lang=vi` or `Accept-Language: vi` (`lang` first, then the header; the
+messages in results, such as an upload's rejection reasons, likewise): 400 bad input, 401 no or wrong credentials,
+404 no such document, 413 request too large, 503 the store is down, busy or damaged. Handlers are plain functions
+(run in the server's thread pool): the assistant blocks while it works.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -19,6 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,8 +37,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import rag
-from rag.facts import RECORD_COLUMNS, record_rows
-from rag.indexing.loaders import file_problem, source_name
+from rag import RECORD_COLUMNS, file_problem, record_rows, source_name
 
 from . import handlers, uploads
 from .auth import make_auth
@@ -49,9 +52,26 @@ MAX_UPLOAD_FILES = 100
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error"):
-        super().__init__(message)
-        self.status, self.message, self.kind = status, message, kind
+    """A request the API refuses: its HTTP status, a catalog message (`ui.<key>`) and the error's OpenAI type."""
+
+    def __init__(self, status: int, key: str, kind: str = "invalid_request_error", **fields: Any):
+        self.status, self.message, self.kind = status, rag.Message(key, **fields), kind
+        super().__init__(self.message)
+
+
+def lang(scope: Scope) -> str:
+    """The language a request is served in: `?lang=vi|en`, else the first of them in Accept-Language (by q), else
+    English (the CLI's)."""
+    asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[-1]
+    if asked in rag.LANGUAGES:
+        return asked
+    header = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+    ranked = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, q = part.strip().partition(";q=")
+        with contextlib.suppress(ValueError):
+            ranked.append((-float(q or 1), i, tag.split("-")[0].strip().lower()))
+    return next((tag for q, _, tag in sorted(ranked) if q < 0 and tag in rag.LANGUAGES), "en")
 
 
 # An absolute path on the server inside a message ("/srv/data/chroma", "/srv/x/a.jsonl#3"): not after a word, a
@@ -65,19 +85,39 @@ def no_paths(text: str) -> str:
     return _ABS_PATH.sub(lambda m: source_name(m.group().rstrip("/")) or "/", text)
 
 
-def public(data: Any) -> Any:
+def shown(text: Any, lang: str) -> str:
+    """A message as a remote client reads it, in `lang`: a catalog message's own words whole and its fields (paths,
+    a library's words) without the server's paths; any other text through `no_paths`."""
+    if isinstance(text, rag.RagError):
+        text = text.message
+    if isinstance(text, rag.Message):
+        return rag.Message(text.key, **{k: _pathless(v) for k, v in text.fields.items()}).render(lang)
+    return no_paths(str(text))
+
+
+def _pathless(value: Any) -> Any:
+    if isinstance(value, (rag.Message, rag.RagError)):
+        message = value.message if isinstance(value, rag.RagError) else value
+        return rag.Message(message.key, **{k: _pathless(v) for k, v in message.fields.items()})
+    if isinstance(value, (list, tuple)):
+        return [_pathless(v) for v in value]
+    return no_paths(str(value)) if isinstance(value, (str, Path)) else value
+
+
+def public(data: Any, lang: str = "en") -> Any:
     """A response's data as a remote client sees it: each `source` (a path on the server, "#N" for a record) as
     `source_name` shows it ("/srv/up/a.jsonl#3" -> "a.jsonl#3"), each `data_dir` left out, and any other absolute
-    path in a string cut to its name (`no_paths`). Shapes: dicts, lists, strings, numbers, as JSON."""
+    path in a string cut to its name (`no_paths`); a catalog message in `lang`. Shapes: dicts, lists, strings,
+    numbers, as JSON."""
     if isinstance(data, dict):
         return {
-            k: source_name(v) if k == "source" and isinstance(v, str) else public(v)
+            k: source_name(v) if k == "source" and isinstance(v, str) else public(v, lang)
             for k, v in data.items()
             if k != "data_dir"
         }
     if isinstance(data, list):
-        return [public(v) for v in data]
-    return no_paths(data) if isinstance(data, str) else data
+        return [public(v, lang) for v in data]
+    return shown(data, lang) if isinstance(data, str) else data
 
 
 def _status(e: rag.RagError) -> int:
@@ -86,9 +126,10 @@ def _status(e: rag.RagError) -> int:
     return 400
 
 
-def _error(status: int, message: str, kind: str) -> JSONResponse:
+def _error(status: int, message: Any, kind: str, lang: str = "en") -> JSONResponse:
+    """The error body; `message` (a catalog message, or a library's own words) in `lang`, without server paths."""
     headers = {"WWW-Authenticate": 'Bearer, Basic realm="rag"'} if status == 401 else None
-    error = {"message": no_paths(message), "type": kind, "code": status}
+    error = {"message": shown(message, lang), "type": kind, "code": status}
     return JSONResponse({"error": error}, status, headers=headers)
 
 
@@ -99,7 +140,7 @@ def _sse(data: Any, event: str | None = None) -> str:
 # --- request bodies ----------------------------------------------------------------------------------------------
 class ChatTurn(BaseModel):
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=rag.assistant.MAX_QUESTION_CHARS * 10)
+    content: str = Field(max_length=rag.MAX_QUESTION_CHARS * 10)
 
 
 class AskRequest(BaseModel):
@@ -161,7 +202,7 @@ def _history(messages: list[OpenAIMessage]) -> tuple[str, list[dict[str, str]]]:
     messages are not the conversation about the articles)."""
     turns = [(m.role, m.text()) for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
-        raise ApiError(400, "the last message must be the user's question")
+        raise ApiError(400, "ui.last_message_not_user")
     return turns[-1][1], [{"role": r, "content": t} for r, t in turns[:-1]]
 
 
@@ -178,7 +219,7 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         limit = self.upload_limit if scope["path"].rstrip("/").endswith("/api/documents") else JSON_LIMIT
-        too_large = _error(413, f"the request is larger than the {limit / 1e6:g} MB limit", "request_too_large")
+        too_large = _error(413, rag.Message("ui.too_large", mb=limit / 1e6), "request_too_large", lang(scope))
         length = dict(scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > limit:
             return await too_large(scope, receive, send)
@@ -189,7 +230,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise ApiError(413, f"the request is larger than the {limit / 1e6:g} MB limit", "request_too_large")
+                raise ApiError(413, "ui.too_large", "request_too_large", mb=limit / 1e6)
             return message
 
         await self.app(scope, counted, send)
@@ -215,9 +256,8 @@ def _authorizer(settings: rag.Settings, login: Callable[[str, str], Awaitable[bo
         if credentials is not None and login_check is not None:
             if await login_check(credentials.username, credentials.password):
                 return
-        ways = ["`Authorization: Bearer <RAG_API_TOKEN>`"] * bool(token_check)
-        ways += ["HTTP Basic with the page's user and password"] * bool(login_check)
-        raise ApiError(401, f"missing or wrong credentials: send {' or '.join(ways)}", "authentication_error")
+        key = "ui.credentials_either" if token_check and login_check else "ui.credentials_token"
+        raise ApiError(401, key if token_check else "ui.credentials_basic", "authentication_error")
 
     return authorize
 
@@ -245,25 +285,26 @@ def build_api(
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, e: ApiError) -> JSONResponse:
-        return _error(e.status, e.message, e.kind)
+        return _error(e.status, e.message, e.kind, lang(request.scope))
 
     @app.exception_handler(rag.RagError)
     async def _rag_error(request: Request, e: rag.RagError) -> JSONResponse:
         status = _status(e)
         log.warning("%s %s: %s", request.method, request.url.path, e)
-        return _error(status, str(e), "unavailable" if status == 503 else "invalid_request_error")
+        kind = "unavailable" if status == 503 else "invalid_request_error"
+        return _error(status, e.message, kind, lang(request.scope))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, e: RequestValidationError) -> JSONResponse:
         err = e.errors()[0]
         if err["type"] == "json_invalid":
             why = (err.get("ctx") or {}).get("error", "")
-            message = f"the body is not valid JSON ({why}, at character {err['loc'][-1]})"
+            message = rag.Message("ui.bad_json", why=why, at=err["loc"][-1])
         elif tuple(err["loc"]) == ("body",):
-            message = "the body must be a JSON object, sent with Content-Type: application/json"
-        else:
-            message = f"{'.'.join(str(x) for x in err['loc'][1:])}: {err['msg']}"
-        return _error(400, message, "invalid_request_error")
+            message = rag.Message("ui.not_json_object")
+        else:  # pydantic's own words stay as they are
+            message = rag.Message("ui.bad_field", field=".".join(str(x) for x in err["loc"][1:]), detail=err["msg"])
+        return _error(400, message, "invalid_request_error", lang(request.scope))
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, e: HTTPException) -> JSONResponse:
@@ -272,7 +313,7 @@ def build_api(
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, e: Exception) -> JSONResponse:
         log.exception("%s %s failed", request.method, request.url.path)
-        return _error(500, f"unexpected error ({type(e).__name__}); details in the server's log", "server_error")
+        return _error(500, rag.Message("ui.unexpected", kind=type(e).__name__), "server_error", lang(request.scope))
 
     # the schema's page, with Swagger UI from the swagger-ui-bundle package: nothing is fetched from outside
     from swagger_ui_bundle import swagger_ui_path
@@ -290,21 +331,22 @@ def build_api(
         )
 
     @app.get("/api/health", dependencies=authorized, summary="Store reachable, counts, embedder")
-    def health() -> JSONResponse:
+    def health(request: Request) -> JSONResponse:
         try:
             stats = a.stats()
         except rag.RagError as e:
-            return JSONResponse({"ok": False, "error": no_paths(str(e))}, 503)
+            return JSONResponse({"ok": False, "error": shown(e, lang(request.scope))}, 503)
         ok = stats["integrity"].startswith("ok")
-        return JSONResponse(public({"ok": ok, "version": rag.__version__, **stats}), 200 if ok else 503)
+        body = public({"ok": ok, "version": rag.__version__, **stats}, lang(request.scope))
+        return JSONResponse(body, 200 if ok else 503)
 
     @app.post("/api/ask", dependencies=authorized, summary="Answer a question with cited sources")
-    def ask(body: AskRequest) -> Any:
+    def ask(body: AskRequest, request: Request) -> Any:
         """`Answer.to_dict()`, each citation with its `url`; with `"stream": true`, server-sent events."""
         history = [t.model_dump() for t in body.history]
         if not body.stream:
             return _answer_dict(a, a.ask(body.question, history))
-        stream = a.ask_stream(body.question, history)
+        stream, served = a.ask_stream(body.question, history), lang(request.scope)
         first = next(stream)  # a question that cannot be asked is a 400, not an event in a 200 stream
 
         def events() -> Iterator[str]:
@@ -317,8 +359,8 @@ def build_api(
             except Exception as e:  # the stream has begun: the error is its last event
                 status = _status(e) if isinstance(e, rag.RagError) else 500
                 (log.warning if status != 500 else log.exception)("POST /api/ask failed: %s", e)
-                message = no_paths(str(e)) if status != 500 else f"unexpected error ({type(e).__name__})"
-                yield _sse({"error": {"message": message, "code": status}}, "error")
+                message = e if status != 500 else rag.Message("ui.unexpected", kind=type(e).__name__)
+                yield _sse({"error": {"message": shown(message, served), "code": status}}, "error")
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
@@ -364,13 +406,14 @@ def build_api(
         async with request.form(max_files=MAX_UPLOAD_FILES) as form:  # its temporary files are closed after
             files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
             if not files:
-                raise ApiError(400, "no files: send them as multipart/form-data fields named `files`")
-            return await run_in_threadpool(_ingest_uploads, a, files, uploads_dir)
+                raise ApiError(400, "ui.no_files")
+            report = await run_in_threadpool(_ingest_uploads, a, files, uploads_dir)
+            return public(report.to_dict(), lang(request.scope))  # the caller's file names, not server paths
 
     @app.delete("/api/documents/{doc_id}", dependencies=authorized, summary="Remove an article by its id")
     def remove(doc_id: str) -> dict[str, Any]:
         if not any(d["doc_id"] == doc_id for d in a.documents()):  # ids only: never a path on the server
-            raise ApiError(404, f"no ingested document has id {doc_id!r} (see GET /api/documents)", "not_found")
+            raise ApiError(404, "ui.no_document", "not_found", doc_id=doc_id)
         return public({"removed": handlers.remove_article(a, doc_id, uploads_dir, uploads.in_use(a, uploads_dir))})
 
     @app.get("/v1/models", dependencies=authorized, summary="OpenAI-compatible: the one model")
@@ -411,18 +454,19 @@ def build_api(
     return app
 
 
-def _ingest_uploads(a: rag.Assistant, files: list[UploadFile], uploads_dir: Path) -> dict[str, Any]:
+def _ingest_uploads(a: rag.Assistant, files: list[UploadFile], uploads_dir: Path) -> rag.IngestReport:
     """The page's limits (type, RAG_MAX_FILE_MB) checked before anything is kept; then one ingest of the rest."""
     max_bytes = int(a.settings.max_file_mb * 1_000_000)
     refused, kept = [], []
     uploads_dir.mkdir(parents=True, exist_ok=True)
     for f in files:
         name = Path((f.filename or "").replace("\\", "/")).name
-        problem = "no file name" if not name or name.startswith(".") else file_problem(name, f.size or 0, max_bytes)
+        no_name = not name or name.startswith(".")
+        problem = rag.Message("ui.no_file_name") if no_name else file_problem(name, f.size or 0, max_bytes)
         if problem:
             refused.append(rag.FileResult(name or "(unnamed)", "rejected", problem))
         else:
             kept.append(uploads.copy_into(f.file, uploads_dir, name))
     report = uploads.ingest_copies(a, kept) if kept else rag.IngestReport()
     report.results += refused
-    return public(report.to_dict())  # the caller's file names, not paths on the server
+    return report

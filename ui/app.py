@@ -23,7 +23,7 @@ from starlette.responses import PlainTextResponse  # noqa: E402
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 import rag  # noqa: E402
-from rag.indexing.loaders import SUPPORTED_SUFFIXES  # noqa: E402
+from rag import SUPPORTED_SUFFIXES  # noqa: E402
 
 from . import handlers as h  # noqa: E402
 from . import uploads  # noqa: E402
@@ -148,7 +148,7 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _banner(problem: BaseException | None, **kw: Any) -> Any:
     """The damage banner at the top of the page (every tab sees it); hidden when there is no problem."""
     text = (
-        f"**Không mở được kho dữ liệu:** {h.md_text(h.vietnamese(str(problem)) or type(problem).__name__)}"
+        f"**Không mở được kho dữ liệu:** {h.md_text(rag.localized(problem, 'vi') or type(problem).__name__)}"
         if problem
         else ""
     )

@@ -19,10 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rag.indexing.loaders import source_file
-from rag.vn.dates import shown_date
-from rag.vn.gazetteer import PROVINCES
-from rag.vn.geo import CENTRES
+from rag import CENTRES, PROVINCES, shown_date, source_file
 
 __all__ = ["timeline_points", "map_points", "label_sides", "timeline_figure", "map_figure"]
 

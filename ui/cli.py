@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rag.errors import RagError
+from rag import RagError
 
 __all__ = ["main"]
 
@@ -70,7 +70,7 @@ def _progress(label: str, embedder: Any, enabled: bool = True) -> Iterator[Calla
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rag.errors import IngestAbortedError
+    from rag import IngestAbortedError
 
     try:
         assistant = _assistant(args)
@@ -159,7 +159,7 @@ def _questions() -> Iterator[str]:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from rag.errors import RagError
+    from rag import RagError
 
     assistant = _assistant(args)
     stream = assistant.llm is not None  # an LLM's text is shown as it comes, as on the chat page
@@ -261,7 +261,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    from rag.facts import RECORD_COLUMNS, record_rows
+    from rag import RECORD_COLUMNS, record_rows
 
     records = _assistant(args).records()
     if args.json:
@@ -285,8 +285,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     import tempfile
 
-    from rag import Assistant, Settings
-    from rag.evaluation import evaluate, load_gold
+    from rag import Assistant, Settings, evaluate, load_gold
 
     gold = load_gold(args.gold)
     if args.store:  # the user's own store, as it is
@@ -299,7 +298,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             ingested = assistant.ingest(paths)
             print(f"eval store: {ingested.summary()} from {', '.join(str(p) for p in paths)}", file=sys.stderr)
             report = evaluate(assistant, gold)
-            assistant.store.close()
+            assistant.close()
     totals = report.totals()
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -330,7 +329,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from rag.sources.watch import Watcher
+    from rag import Watcher
     from ui.server import stop_on_sigterm
 
     assistant = _assistant(args)
@@ -355,7 +354,7 @@ def _count(n: int, noun: str) -> str:
 def cmd_feeds(args: argparse.Namespace) -> int:
     import logging
 
-    from rag.sources.feeds import Feeds
+    from rag import Feeds
 
     feeds = Feeds(_assistant(args))
     # the report below says it all once: every feed's line and every item's, failures with their reason

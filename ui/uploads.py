@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import rag
-from rag.indexing.loaders import SUPPORTED_SUFFIXES, source_file, source_name
+from rag import source_file, source_name
 
-from .handlers import STATUS_VI, error_text, md_text, unsupported_reason, vietnamese
+from .handlers import STATUS_VI, error_text, md_text, unsupported_reason
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,8 @@ def start_upload(
     accepted, refused = [], []
     for f in files:
         name = Path(f).name
-        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:  # never copied into the data dir
-            refused.append([name, STATUS_VI["rejected"], unsupported_reason(name)])
+        if reason := unsupported_reason(name):  # never copied into the data dir
+            refused.append([name, STATUS_VI["rejected"], reason])
             continue
         accepted.append(Path(f))
     estimate = estimate_chunks(accepted, assistant.settings.chunk_chars)
@@ -116,7 +116,7 @@ def result_rows(report: rag.IngestReport) -> list[list[str]]:
         [
             source_name(r.source),
             STATUS_VI[r.status],
-            vietnamese(r.reason) if r.reason else "",
+            rag.localized(r.reason or "", "vi"),
         ]
         for r in report.results
     ]

@@ -1,3 +1,0 @@
-from ui.cli import main
-
-raise SystemExit(main())
