@@ -6,10 +6,8 @@ The module-level functions of `rag` (`ingest`, `ask`, `retrieve`) use one cached
 from __future__ import annotations
 
 import logging
-import queue
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import cached_property
@@ -17,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vectorstore import Health, Store
-from wording import render
+from wording import Message, render
 
 from .errors import EmbedderMismatchError, QueryError, RagError, StoreDamagedError
 from .facts import EXTRACTOR_VERSION, ArticleFacts, InspectionRecord, extract_facts
@@ -25,7 +23,8 @@ from .indexing.embeddings import Embedder, make_embedder, precision
 from .indexing.ingest import Progress, ingest_paths, passage_text, prepare_document
 from .indexing.loaders import LoadedDocument
 from .llm.backend import make_llm
-from .llm.verify import build_messages, condense, gather_sources, key_values, left_out, verify
+from .llm.stream import llm_answer, streamed
+from .llm.verify import condense
 from .query.answers.citations import refusal
 from .query.answers.combined import combined_answer
 from .query.answers.extractive import extractive_answer
@@ -80,8 +79,15 @@ class Assistant:
         written into or half answered."""
         health = self._opened.check()
         if not health.ok:
-            raise StoreDamagedError(f"{self.settings.data_dir}: {health.line()}")
+            raise StoreDamagedError("assistant.damaged", data_dir=self.settings.data_dir, problem=health.line())
         return self._opened
+
+    def close(self) -> None:
+        """Close the store if it was opened (unchecked: a damaged one closes too); a later use opens it again."""
+        opened = self.__dict__.pop("_opened", None)
+        self._reopen()
+        if opened is not None:
+            opened.close()
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -133,9 +139,7 @@ class Assistant:
         if not hits and re.fullmatch(r"[0-9a-f]{4,16}", target):
             hits = [d for d in docs if d["doc_id"].startswith(target)]
         if not hits:
-            raise RagError(
-                f"nothing to remove: no ingested document has path or id {target!r} (see `rag stats --docs`)"
-            )
+            raise RagError("assistant.nothing_to_remove", target=target)
         with self.store.writer():
             for d in hits:
                 self.store.remove_document(d["doc_id"])
@@ -172,7 +176,7 @@ class Assistant:
             try:
                 self._opened.check_embedder(self.embedder.identity)
             except EmbedderMismatchError as e:
-                health.problems.append(str(e))
+                health.problems.append(e.message)
         return health
 
     def backup(self, dest: str | Path) -> Path:
@@ -198,9 +202,9 @@ class Assistant:
     @staticmethod
     def _check(question: str) -> None:
         if not isinstance(question, str) or not question.strip():
-            raise QueryError("the question is empty")
+            raise QueryError("query.empty")
         if len(question) > MAX_QUESTION_CHARS:
-            raise QueryError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+            raise QueryError("query.too_long", length=len(question), limit=MAX_QUESTION_CHARS)
 
     def _query(self, question: str) -> Query:
         self._check(question)
@@ -209,7 +213,7 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         """The k best passages (default `top_k`; 1 to 50)."""
         if k is not None and not 1 <= k <= 50:
-            raise QueryError(f"k must be between 1 and 50 (got {k})")
+            raise QueryError("query.k_range", low=1, high=50, k=k)
         query = self._query(question)
         return self.retriever.search(query, k)
 
@@ -275,7 +279,17 @@ class Assistant:
         )
         if self.llm is None or not exact.found:
             return exact  # nothing relevant: no LLM call
-        return self._llm_answer(query, passages, facts, exact, on_token)
+        return llm_answer(
+            self.llm,
+            query,
+            passages,
+            facts,
+            exact,
+            settings=self.settings,
+            embedder=self.embedder,
+            document_text=self.document_text,
+            on_token=on_token,
+        )
 
     @staticmethod
     def _corrected(query: Query, answer: Answer) -> Answer:
@@ -301,68 +315,9 @@ class Assistant:
         phrases = ([w for w in syllables(f) if w not in _PLACE_WORDS] or syllables(f) for f in spellings(name))
         return any(self.store.phrase_found(words) for words in phrases)
 
-    def _llm_answer(
-        self,
-        query: Query,
-        passages: list[Passage],
-        facts: Answer | None,
-        exact: Answer,
-        on_token: Callable[[str], None] | None,
-    ) -> Answer:
-        sources = gather_sources(passages, facts)
-        messages = build_messages(query.text, sources, query.language)
-        output, stopped = "", ""
-        started = time.monotonic()
-        assert self.llm is not None  # callers check
-        try:  # streamed always, so that a slow local model stops at RAG_LLM_TIMEOUT and RAG_LLM_MAX_TOKENS
-            for n, chunk in enumerate(self.llm.stream_chat(messages), 1):
-                output += chunk.delta or ""
-                if on_token is not None:
-                    on_token(chunk.delta or "")
-                if time.monotonic() - started > self.settings.llm_timeout or n >= self.settings.llm_max_tokens:
-                    stopped = "timeout" if n < self.settings.llm_max_tokens else "max_tokens"
-                    break
-        except Exception as e:  # server down, timeout, model error: the exact answer still stands
-            exact.note = f"LLM failed ({type(e).__name__}: {str(e).strip()[:200]}); exact answer instead"
-            return exact
-        if stopped:
-            log.info("LLM stopped at %s after %.1f s", stopped, time.monotonic() - started)
-        text, citations = verify(output, sources, self.embedder, self.document_text)
-        if not citations:
-            exact.note = render(f"llm_fallback_note_{query.language}")
-            return exact
-        lacking = left_out(text, key_values(exact, query))
-        if lacking:  # a fluent answer without the name, date or number asked for is worse than the exact one
-            exact.note = render(f"llm_lacks_note_{query.language}", values=", ".join(lacking))
-            return exact
-        return Answer(
-            question=query.text,
-            answer=text,
-            found=True,
-            citations=citations,
-            language=query.language,
-            mode="llm",
-            facts=exact.facts,
-        )
-
     def ask_stream(self, question: str, history: list[dict[str, Any]] | None = None) -> Iterator[str | Answer]:
         """Yield the LLM's text as it comes (nothing without an LLM), then the verified `Answer` last."""
-        tokens: queue.Queue[str | Answer | BaseException] = queue.Queue()
-
-        def run() -> None:
-            try:
-                tokens.put(self.ask(question, history, on_token=tokens.put))
-            except BaseException as e:  # re-raised in the caller's thread
-                tokens.put(e)
-
-        threading.Thread(target=run, daemon=True).start()
-        while True:
-            item = tokens.get()
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-            if isinstance(item, Answer):
-                return
+        yield from streamed(lambda on_token: self.ask(question, history, on_token))
 
     def records(self) -> list[InspectionRecord]:
         """Every inspection record in the index."""
@@ -439,5 +394,7 @@ class Assistant:
             "precision": precision(self.settings.embedder),
             "dim": (health.embedder or {}).get("dim"),
             "generation": health.generation,
-            "integrity": health.line() + "".join(f"; {n}" for n in health.notes),
+            "integrity": Message("assistant.with_notes", health=health.line(), notes=health.notes)
+            if health.notes
+            else health.line(),
         }

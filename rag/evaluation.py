@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wording import Message
+
 from .errors import RagError
 from .indexing.loaders import source_file
 from .vn.text import fold
@@ -122,14 +124,14 @@ def load_gold(path: str | Path) -> list[GoldQuestion]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
-        raise RagError(f"cannot read gold file {path}: {e}") from None
+        raise RagError("evaluation.unreadable", path=path, error=str(e)) from None
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             d = json.loads(line)
             if not isinstance(d, dict):
-                raise ValueError("a line must be a JSON object")
+                raise ValueError(Message("evaluation.not_object"))
             if isinstance(d.get("q"), str):  # dev format
                 groups: list[str | list[str]] = [g if isinstance(g, list) else [g] for g in d.get("expect", [])]
                 out.append(
@@ -152,7 +154,7 @@ def load_gold(path: str | Path) -> list[GoldQuestion]:
                 )
                 continue
             if not isinstance(d.get("question"), str):
-                raise ValueError("needs a string 'question' (or 'q')")
+                raise ValueError(Message("evaluation.no_question"))
             known = {"question", "expect", "forbid", "sources", "not_found", "id"}
             out.append(
                 GoldQuestion(
@@ -168,7 +170,9 @@ def load_gold(path: str | Path) -> list[GoldQuestion]:
                 )
             )
         except (ValueError, TypeError) as e:
-            raise RagError(f"{path}:{n}: bad gold line ({e})") from None
+            # our own reasons are Messages (said in the reader's language), the JSON parser's words as they are
+            problem = e.args[0] if len(e.args) == 1 and isinstance(e.args[0], Message) else str(e)
+            raise RagError("evaluation.bad_line", path=path, line=n, problem=problem) from None
     return out
 
 
@@ -176,7 +180,7 @@ def _history(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(q, str) for q in value):
-        raise ValueError("'history' must be a list of questions")
+        raise ValueError(Message("evaluation.history_not_list"))
     return value
 
 

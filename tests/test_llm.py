@@ -12,8 +12,9 @@ from conftest import SEEDS, HashEmbedding, make_settings, write
 from llama_index.core.llms import CompletionResponse, CompletionResponseGen, CustomLLM, LLMMetadata
 from pydantic import PrivateAttr
 
-from rag import Assistant, ConfigError, Settings
+from rag import Answer, Assistant, ConfigError, QueryError, Settings
 from rag.llm.backend import make_llm
+from rag.llm.stream import streamed
 
 
 class ScriptedLLM(CustomLLM):
@@ -150,11 +151,29 @@ def test_a_failing_llm_leaves_the_exact_answer(tmp_path):
 
     answer = assistant_with(tmp_path, ScriptedLLM(down)).ask(Q)
     assert answer.mode == "facts" and "Nguyễn Quang Dương" in answer.answer and "LLM failed" in answer.note
+    assert answer.note == "LLM failed (ConnectionError: connection refused); exact answer instead"
+    assert answer.note.render("vi") == (
+        "mô hình ngôn ngữ gặp lỗi (ConnectionError: connection refused), "
+        "nên đây là câu trả lời trích nguyên văn từ nguồn"
+    )
+
+
+def test_streaming_raises_in_the_callers_thread_what_the_answer_raised(tmp_path):
+    a = assistant_with(tmp_path, ScriptedLLM("Trưởng đoàn là đồng chí Nguyễn Quang Dương [1]."))
+    with pytest.raises(QueryError, match="the question is empty"):
+        list(a.ask_stream("  "))
+    assert list(streamed(lambda on_token: on_token("a") or on_token("b") or Answer("q", "ab", True))) == [
+        "a",
+        "b",
+        Answer("q", "ab", True),
+    ]
 
 
 def test_backend_settings_and_install_hints(tmp_path, monkeypatch):
-    with pytest.raises(ValueError, match="ollama:<model>"):
+    with pytest.raises(ValueError, match="ollama:<model>") as invalid:
         Settings(llm="gpt4")
+    reason = invalid.value.errors()[0]["ctx"]["error"].args[0]  # pydantic keeps the validator's Message
+    assert reason.render("vi").startswith("hãy dùng `none`, `ollama:<mô hình>`")
     assert make_llm(make_settings(tmp_path)) is None
     real_import = builtins.__import__
 
@@ -164,13 +183,23 @@ def test_backend_settings_and_install_hints(tmp_path, monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_llm_packages)
-    with pytest.raises(ConfigError, match=r"needs llama-index-llms-ollama .*pip install 'rag-vn-news\[llm\]'"):
+    with pytest.raises(ConfigError, match=r"needs llama-index-llms-ollama .*pip install 'rag-vn-news\[llm\]'") as e:
         make_llm(make_settings(tmp_path, llm="ollama:qwen2.5"))
+    assert e.value.render("vi") == (
+        "RAG_LLM=ollama:qwen2.5 cần llama-index-llms-ollama (thiếu llama_index.llms.ollama): "
+        "pip install 'rag-vn-news[llm]'"
+    )
     monkeypatch.setattr(builtins, "__import__", real_import)
-    with pytest.raises(ConfigError, match="RAG_LLM_BASE_URL"):
+    with pytest.raises(ConfigError, match="RAG_LLM_BASE_URL") as e:
         make_llm(make_settings(tmp_path, llm="openai-like:qwen"))
-    with pytest.raises(ConfigError, match="does not exist"):
+    assert str(e.value) == "RAG_LLM=openai-like:… needs RAG_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
+    # the page says what is missing in words, not by the setting's name
+    assert (
+        e.value.render("vi") == "RAG_LLM=openai-like:… cần địa chỉ máy chủ của mô hình (ví dụ http://127.0.0.1:8080/v1)"
+    )
+    with pytest.raises(ConfigError, match="does not exist") as e:
         make_llm(make_settings(tmp_path, llm=f"llamacpp:{tmp_path / 'missing.gguf'}"))
+    assert e.value.render("vi") == f"RAG_LLM=llamacpp: không có tệp mô hình {tmp_path / 'missing.gguf'}"
 
 
 def test_chat_page_streams_then_shows_the_verified_answer(tmp_path):

@@ -148,9 +148,12 @@ def test_damage_is_found_refused_with_nothing_written_then_repaired(tmp_path, bu
         assert "copy made with `rag backup`" in line and "start an empty store" in line
     refused = [a.ensure_seeded, lambda: a.ask(QUESTION), lambda: a.ingest([data / "x.txt"]), a.reindex]
     for call in refused[:3] if damage == "chroma deleted" else refused:  # (a reindex rebuilds lost vectors too)
-        with pytest.raises(StoreDamagedError, match=DAMAGES[damage]):
+        with pytest.raises(StoreDamagedError, match=DAMAGES[damage]) as e:
             call()  # ensure_seeded is what `rag serve` and `rag api` run first
-    a._opened.close()
+        if call is refused[0]:  # ensure_seeded: the check's line after the data dir, in either language
+            assert str(e.value) == f"{data}: {line}" and e.value.render("vi") == f"{data}: {line.render('vi')}"
+    a.close()  # a damaged store closes too, and closing twice is harmless
+    a.close()
     assert _files(data) == before  # nothing written: no catalog made, no collection, no seeds
 
     a = _assistant(data)

@@ -1,7 +1,10 @@
 """Question analysis: what is asked (one field or several), what is named, and what is left over."""
 
 import pytest
+from conftest import make_settings
 
+from rag import Assistant, QueryError
+from rag.assistant import MAX_QUESTION_CHARS
 from rag.query.questions import Known, analyze
 from rag.vn.gazetteer import SUBCOMMITTEE
 
@@ -227,3 +230,21 @@ def test_a_level_of_government_is_no_misspelled_province():
 def test_a_time_limit_is_what_how_long_asks_not_a_residual_word():
     q = analyze("Huyện ủy phải nộp báo cáo khắc phục trong thời hạn bao lâu?")
     assert "count" in q.fields and not any("thoi han" in r for r in q.residual)
+
+
+def test_a_question_the_product_cannot_take_is_said_in_both_languages(tmp_path):
+    a = Assistant(make_settings(tmp_path / "data"))  # refused before the store is opened
+    cases = [
+        (lambda: a.retrieve("  "), "the question is empty", "câu hỏi trống"),
+        (
+            lambda: a.retrieve("x" * 3000),
+            f"the question is 3000 characters long; the limit is {MAX_QUESTION_CHARS}",
+            f"câu hỏi dài 3000 ký tự; giới hạn là {MAX_QUESTION_CHARS}",
+        ),
+        (lambda: a.retrieve("Ai?", k=0), "k must be between 1 and 50 (got 0)", "k phải từ 1 đến 50 (nhận 0)"),
+    ]
+    for call, en, vi in cases:
+        with pytest.raises(QueryError) as e:
+            call()
+        assert str(e.value) == en and e.value.render("vi") == vi
+    assert "_opened" not in a.__dict__

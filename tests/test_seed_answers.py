@@ -166,3 +166,14 @@ def test_refusal_by_evidence_on_the_passage_route(tmp_path):
     assert not born.found and born.answer == "Các bài báo về Tôn Thất Bình không nêu năm."
     budget = ask_checked(a, "Kinh phí cho đoàn kiểm tra tại Yên Bái là bao nhiêu?")
     assert not budget.found
+
+
+def test_bundled_seeds_are_found_and_their_absence_said(tmp_path, monkeypatch):
+    from rag import ConfigError, Settings, resources
+
+    assert (Settings(seeds_dir=None).seeds_path() / "000_b584f524cb46930b.txt").is_file()
+    monkeypatch.setattr(resources, "_PKG", tmp_path / "rag")
+    with pytest.raises(ConfigError) as e:
+        Settings(seeds_dir=None).seeds_path()
+    assert str(e.value) == f"bundled folder 'seeds' not found next to {tmp_path / 'rag'}"
+    assert e.value.render("vi") == f"không thấy thư mục đi kèm 'seeds' cạnh {tmp_path / 'rag'}"

@@ -37,7 +37,7 @@ def make_llm(settings: Settings) -> Any | None:
             )
         if kind == "openai-like":
             if not settings.llm_base_url:
-                raise ConfigError("RAG_LLM=openai-like:… needs RAG_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)")
+                raise ConfigError("llm.base_url_missing", example="http://127.0.0.1:8080/v1")
             from llama_index.llms.openai_like import OpenAILike
 
             return OpenAILike(
@@ -50,7 +50,7 @@ def make_llm(settings: Settings) -> Any | None:
                 temperature=0.1,
             )
         if not Path(arg).is_file():
-            raise ConfigError(f"RAG_LLM=llamacpp: model file {arg} does not exist")
+            raise ConfigError("llm.model_missing", path=arg)
         from llama_index.llms.llama_cpp import LlamaCPP
 
         llm = LlamaCPP(
@@ -64,9 +64,7 @@ def make_llm(settings: Settings) -> Any | None:
         _use_model_chat_format(llm)
         return llm
     except ImportError as e:
-        raise ConfigError(
-            f"RAG_LLM={settings.llm} needs {_PACKAGES[kind]} ({e.name} is missing): pip install 'rag-vn-news[llm]'"
-        ) from None
+        raise ConfigError("llm.package_missing", llm=settings.llm, package=_PACKAGES[kind], module=e.name) from None
 
 
 def _use_model_chat_format(llm: Any) -> None:
