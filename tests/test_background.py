@@ -129,9 +129,10 @@ def test_a_missing_watch_folder_stops_a_server_before_it_starts(tmp_path):
     from rag import ConfigError
 
     a = Assistant(make_settings(tmp_path / "data", watch=str(tmp_path / "nope")), embedder=HashEmbedding())
-    with pytest.raises(ConfigError, match="no such folder"):
+    with pytest.raises(ConfigError, match="no such folder") as e:
         with background(a):
             pass
+    assert e.value.render("vi") == f"không theo dõi được {tmp_path / 'nope'}: không có thư mục này"  # as the page says
 
 
 def test_a_server_open_to_the_network_without_a_login_is_said_so(tmp_path, caplog):

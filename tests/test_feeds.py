@@ -296,6 +296,14 @@ def test_broken_and_slow_pages_are_reported_per_item_and_the_others_ingest(serve
     }
     assert r.skipped == {url(paths[2]): "no article text on the page (4 words)", url(paths[4]): "HTTP 404 Not Found"}
     assert r.line().endswith(": 1 added, 0 duplicate, 2 skipped, 2 failed, 0 seen before")
+    # each reason a message, worded in Vietnamese as the page showed it (the server's own words as they are)
+    assert {k: v.render("vi") for k, v in {**r.failed, **r.skipped}.items()} == {
+        url(paths[1]): "HTTP 500 Internal Server Error (sau 3 lần thử)",
+        url(paths[3]): "quá thời gian chờ 0.5 giây (sau 3 lần thử)",
+        url(paths[2]): "trang không có nội dung bài báo (4 chữ)",
+        url(paths[4]): "HTTP 404 Not Found",
+    }
+    assert r.line().render("vi").endswith(": 1 đã thêm, 0 trùng lặp, 2 bỏ qua, 2 thất bại, 0 đã gặp từ trước")
     assert len(server.hits(paths[1])) == 3 and len(server.hits(paths[4])) == 1  # 5xx tried again, 404 not
 
     server.routes[paths[1]] = Route(page(DE_DIEU_TITLE, DE_DIEU))  # the server recovered
@@ -325,24 +333,36 @@ def test_a_broken_feed_is_reported_and_does_not_stop_the_others(server, tmp_path
     assert results[3].error is None and len(results[3].added) == 2
     assert [bool(f.last_error) for f in feeds.list()] == [True, True, True, False]
     assert results[0].line() == f"{gone}: error: HTTP 404 Not Found"
+    assert results[0].line().render("vi") == f"{gone}: lỗi: HTTP 404 Not Found"
+    assert results[1].error.render("vi").startswith("không phải nguồn tin RSS hay Atom")
+    failed = results[2].error.render("vi")
+    assert failed.startswith("kết nối thất bại: ") and failed.endswith("(sau 3 lần thử)")
+    # the last error, read back from the feeds' state, is the same message in both languages
+    stored = [f.last_error for f in feeds.list()][:3]
+    assert stored == [r.error for r in results[:3]]
+    assert [e.render("vi") for e in stored] == [r.error.render("vi") for r in results[:3]]
 
 
 def test_add_checks_the_address_and_the_feed_remove_keeps_the_articles(server, tmp_path):
     feeds = make_feeds(tmp_path)
     for bad in ("ftp://127.0.0.1/rss.xml", "/tmp/rss.xml", "http://"):
-        with pytest.raises(FeedError, match="is not an http"):
+        with pytest.raises(FeedError, match="is not an http") as e:
             feeds.add(bad)
-    with pytest.raises(FeedError, match=r"^cannot add http://127\.0\.0\.1:\d+/khong-co\.xml: HTTP 404 Not Found$"):
+    assert (e.value.key, e.value.render("vi")) == ("sources.not_http", "'http://' không phải địa chỉ http(s)")
+    with pytest.raises(FeedError, match=r"^cannot add http://127\.0\.0\.1:\d+/khong-co\.xml: HTTP 404 Not Found$") as e:
         feeds.add(server.url("/khong-co.xml"))
+    assert e.value.render("vi") == f"không thêm được {server.url('/khong-co.xml')}: HTTP 404 Not Found"
     url = serve_tau_ca(server)
     feeds.add(url)
-    with pytest.raises(FeedError, match="is already a feed"):
+    with pytest.raises(FeedError, match="is already a feed") as e:
         feeds.add(f" {url} ")
+    assert e.value.render("vi") == f"{url} đã là một nguồn tin (xem `rag feeds list`)"
     feeds.poll()
     feeds.remove(url)
     assert feeds.list() == [] and len(feeds.assistant.documents()) == 2
-    with pytest.raises(FeedError, match="is not a feed that was added"):
+    with pytest.raises(FeedError, match="is not a feed that was added") as e:
         feeds.remove(url)
+    assert e.value.render("vi") == f"{url} không phải nguồn tin đã thêm (xem `rag feeds list`)"
     feeds.add(url)  # added again: its items are new again, and recognised as the stories already kept
     [r] = feeds.poll()
     assert r.added == [] and len(r.duplicates) == 2 and len(feeds.assistant.documents()) == 2
@@ -364,6 +384,7 @@ def test_pages_and_feeds_past_the_size_limit_are_not_read_on(server, tmp_path):
     limit = "larger than 0.01 MB (RAG_FEED_MAX_PAGE_MB)"
     assert a.skipped == {server.url("/a/lon.html"): limit, server.url("/a/lon-khong-do-dai.html"): limit}
     assert a.added == [server.url("/a/de-dieu.html")] and too_big.error == limit
+    assert too_big.error.render("vi") == "lớn hơn 0.01 MB"  # no setting's name in a Vietnamese sentence
 
 
 def test_transient_errors_are_tried_again_with_backoff_and_4xx_are_not(server, tmp_path):
@@ -398,6 +419,84 @@ def test_two_polls_at_once_take_turns_and_ingest_each_story_once(server, tmp_pat
         t.join(10)
     assert sorted(len(r.added) for [r] in results) == [0, 2] and len(feeds.assistant.documents()) == 2
     assert len(server.hits("/a/tau-ca.html")) == 1
+
+
+def test_a_poll_that_waits_past_the_lock_timeout_is_refused_in_both_languages(server, tmp_path):
+    feeds = make_feeds(tmp_path, lock_timeout=0.1)
+    held, done = threading.Event(), threading.Event()
+
+    def hold():
+        with feeds._lock:
+            held.set()
+            done.wait(10)
+
+    threading.Thread(target=hold, daemon=True).start()
+    held.wait(10)
+    try:
+        with pytest.raises(FeedError) as e:
+            feeds.poll()
+    finally:
+        done.set()
+    assert (tmp_path / "data" / "feeds" / "poll.lock").exists()  # the store's side lock, where it always was
+    lock = tmp_path / "data" / "feeds"  # the lock's error names the folder it guards
+    assert str(e.value) == (
+        f"another poll of the feeds is running (another thread of this process is writing to {lock} (waited 0.1 s; "
+        "RAG_LOCK_TIMEOUT sets how long to wait))"
+    )
+    assert e.value.render("vi") == (
+        f"một lần lấy tin khác đang chạy (một luồng khác của tiến trình này đang ghi vào {lock} (đã chờ 0.1 giây))"
+    )
+
+
+OLD_SCHEMA = """
+CREATE TABLE feeds(url TEXT PRIMARY KEY, title TEXT, etag TEXT, last_modified TEXT, added_at REAL NOT NULL,
+    last_polled REAL, last_error TEXT);
+CREATE TABLE items(feed TEXT NOT NULL, key TEXT NOT NULL, url TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+    story INTEGER, at REAL NOT NULL, PRIMARY KEY(feed, key));
+"""
+
+
+def test_the_feeds_of_a_data_dir_made_before_keyed_messages_are_kept(server, tmp_path):
+    """The state file where it always was (<data_dir>/feeds/feeds.sqlite3), its English last error read as it is;
+    the next poll stores the message's key beside it."""
+    import sqlite3
+    from contextlib import closing
+
+    state = tmp_path / "data" / "feeds" / "feeds.sqlite3"
+    state.parent.mkdir(parents=True)
+    url = serve_tau_ca(server)
+    with closing(sqlite3.connect(state)) as db, db:
+        db.executescript(OLD_SCHEMA)
+        db.execute("INSERT INTO feeds(url, added_at, last_polled, last_error) VALUES (?, 1, 2, ?)", (url, "HTTP 404"))
+        db.execute("INSERT INTO items VALUES (?, 'k', 'http://x/1', 'skipped', 'rejected', NULL, 1)", (url,))
+    feeds = make_feeds(tmp_path)
+    [info] = feeds.list()
+    assert (info.url, info.last_error, info.skipped) == (url, "HTTP 404", 1)
+    assert not hasattr(info.last_error, "render")  # plain text, shown as it was stored
+    server.routes["/a/rss.xml"].status = 503
+    feeds.poll()
+    [info] = feeds.list()
+    assert info.last_error == "HTTP 503 Service Unavailable (after 3 tries)"
+    assert info.last_error.render("vi") == "HTTP 503 Service Unavailable (sau 3 lần thử)"
+    with closing(sqlite3.connect(state)) as db:  # the English line stored as before, its key and fields beside it
+        english, message = db.execute("SELECT last_error, last_error_message FROM feeds").fetchone()
+    assert english == "HTTP 503 Service Unavailable (after 3 tries)" and '"sources.after_tries"' in message
+
+
+def test_a_stored_message_reads_back_or_falls_back_to_its_english_line():
+    from rag import StoreLockedError
+    from rag.sources.feeds import _restored, _stored
+    from wording import Message
+
+    who = Message("store.another_process")
+    error = Message("sources.unexpected", error=StoreLockedError("store.locked", who=who, path="/d", seconds=2.0))
+    again = _restored(str(error), _stored(error))
+    assert again == error and again.render("vi") == error.render("vi")
+    assert again.render("vi") == "lỗi không lường trước: một tiến trình khác đang ghi vào /d (đã chờ 2 giây)"
+    assert _stored("plain text") is None and _restored("plain text", None) == "plain text"
+    assert _restored("as stored", '{"key": "sources.renamed", "fields": {}}') == "as stored"  # wording renamed since
+    assert _restored("as stored", '{"key": "sources.unexpected", "fields": {}}') == "as stored"  # a field gone
+    assert _restored("as stored", "{not json") == "as stored"
 
 
 def test_poll_forever_polls_until_stopped(server, tmp_path):

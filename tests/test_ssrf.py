@@ -116,6 +116,9 @@ def test_items_on_non_public_addresses_are_refused_without_a_connection_and_the_
     [r] = feeds.poll()
     assert r.error is None and r.added == [good[0]] and r.failed == {}
     assert r.skipped == {**blocked, good[1]: "no article text on the page (7 words)"}
+    assert r.skipped[f"http://[::1]:{port}/a"].render("vi") == (
+        "từ chối: ::1 không phải địa chỉ công khai (loopback); chỉ tải từ địa chỉ công khai"
+    )
     assert set(connects) == {"127.0.0.1"}  # the feed and its two pages; no other address was tried
     assert [resolver.asked.count(h) for h in ("intranet.test", "metadata.test", "mixed.test")] == [1, 1, 1]  # once
     for link, reason in blocked.items():  # one line each in the poll's log
@@ -131,6 +134,9 @@ def test_the_loopback_address_is_refused_unless_the_setting_allows_it(server, tm
     with pytest.raises(FeedError) as e:
         feeds.add(url)
     assert str(e.value) == f"cannot add {url}: {reason}"
+    # in Vietnamese without the setting's name; what kind of address it is stays as the check names it
+    vi = "từ chối: 127.0.0.1 không phải địa chỉ công khai (loopback); chỉ tải từ địa chỉ công khai"
+    assert e.value.render("vi") == f"không thêm được {url}: {vi}"
     resolver.set("localhost.test", "127.0.0.1")
     by_name = url.replace("127.0.0.1", "localhost.test")
     feeds.add(url, check=False)

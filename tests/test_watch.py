@@ -172,10 +172,16 @@ def test_a_file_that_becomes_a_copy_of_another_leaves_no_old_text(assistant, inb
 
 
 def test_a_folder_that_is_not_there_is_a_config_error(assistant, inbox):
-    with pytest.raises(ConfigError, match="no such folder"):
+    with pytest.raises(ConfigError, match="no such folder") as e:
         Watcher(assistant, [inbox, inbox / "missing"])
-    with pytest.raises(ConfigError, match="not a folder"):
+    assert str(e.value) == f"cannot watch {inbox / 'missing'}: no such folder"
+    assert e.value.render("vi") == f"không theo dõi được {inbox / 'missing'}: không có thư mục này"
+    with pytest.raises(ConfigError, match="not a folder") as e:
         Watcher(assistant, [write(inbox / "a.txt", OTHER)])
+    assert e.value.render("vi") == f"không theo dõi được {inbox / 'a.txt'}: không phải thư mục"
+    with pytest.raises(ConfigError, match="^no folder to watch$") as e:
+        Watcher(assistant, [])
+    assert (e.value.key, e.value.render("vi")) == ("sources.no_folder", "không có thư mục nào để theo dõi")
 
 
 def test_polling(assistant, inbox):

@@ -2,9 +2,14 @@
 (trafilatura) and ingested with its URL, title and date. The same story syndicated by several outlets (near-duplicate
 text) is kept once, with all its URLs.
 
-State, under `<data_dir>/feeds/`: `feeds.sqlite3` (WAL; several processes may use it at once) holds the feeds, the
-items seen, the stories kept and their text signatures; `articles/*.md` holds one Markdown file per story (YAML front
-matter: title, url, date, feed, urls), which is what is ingested; `poll.lock` lets one poll run at a time.
+State, under `<data_dir>/feeds/`: `feeds.sqlite3` (the store's `side_db`: WAL, several processes may use it at once)
+holds the feeds, the items seen, the stories kept and their text signatures; `articles/*.md` holds one Markdown file per
+story (YAML front matter: title, url, date, feed, urls), which is what is ingested; `poll.lock` (the store's
+`side_lock`) lets one poll run at a time.
+
+Outcomes are catalog messages (`wording/messages/sources.toml`): a FeedResult's error and its items' reasons are
+`Message`s, FeedError is keyed. A feed's last error is stored as its English line (what older versions read) and
+beside it as key and fields (JSON), so `FeedInfo.last_error` can be shown in Vietnamese too.
 
 Limits: every wait on a server is at most `feed_timeout` seconds, a whole download at most 5 times that; feeds and
 pages past `feed_max_page_mb` are not read further; connection failures, time-outs, HTTP 429 and 5xx are tried
@@ -33,8 +38,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -45,7 +49,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from vectorstore.lock import WriteLock
+from wording import Message, catalog
 
 from ..errors import FeedError, RagError, StoreLockedError
 from ..facts import extract_facts
@@ -72,7 +76,7 @@ _SEEN = ("added", "duplicate", "skipped")  # item states never fetched again; "f
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds(url TEXT PRIMARY KEY, title TEXT, etag TEXT, last_modified TEXT,
-    added_at REAL NOT NULL, last_polled REAL, last_error TEXT);
+    added_at REAL NOT NULL, last_polled REAL, last_error TEXT, last_error_message TEXT);
 CREATE TABLE IF NOT EXISTS items(feed TEXT NOT NULL, key TEXT NOT NULL, url TEXT NOT NULL, status TEXT NOT NULL,
     reason TEXT, story INTEGER, at REAL NOT NULL, PRIMARY KEY(feed, key));
 CREATE TABLE IF NOT EXISTS stories(id INTEGER PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL UNIQUE,
@@ -90,7 +94,9 @@ class FeedInfo:
     title: str | None
     added_at: float  # seconds since the epoch, as all times here
     last_polled: float | None
-    last_error: str | None  # why the last poll could not read the feed; None when it could
+    last_error: (
+        str | None
+    )  # why the last poll could not read the feed (a Message, or older English text); None: it could
     articles: int  # items ingested as new stories
     duplicates: int  # items that joined a story already kept
     skipped: int  # items given up for good, with their reason
@@ -105,31 +111,37 @@ class FeedResult:
     """What one poll did with one feed."""
 
     url: str
-    error: str | None = None  # the feed itself could not be read: nothing else was done
+    error: str | None = None  # a Message: why the feed itself could not be read (nothing else was done)
     not_modified: bool = False  # the server answered 304: nothing new
     added: list[str] = field(default_factory=list)  # URLs of the new stories ingested
     duplicates: dict[str, str] = field(default_factory=dict)  # URL -> URL of the story it joined
-    skipped: dict[str, str] = field(default_factory=dict)  # URL -> reason; never tried again
-    failed: dict[str, str] = field(default_factory=dict)  # URL -> reason; tried again at the next poll
+    skipped: dict[str, str] = field(default_factory=dict)  # URL -> reason (a Message); never tried again
+    # URL -> reason (a Message, or a library's own words); tried again at the next poll
+    failed: dict[str, str] = field(default_factory=dict)
     seen: int = 0  # items handled by earlier polls
 
-    def line(self) -> str:
+    def line(self) -> Message:
         if self.error:
-            return f"{self.url}: error: {self.error}"
+            return Message("sources.feed_error", url=self.url, error=self.error)
         if self.not_modified:
-            return f"{self.url}: not modified"
-        counts = (
-            f"{len(self.added)} added, {len(self.duplicates)} duplicate, {len(self.skipped)} skipped, "
-            f"{len(self.failed)} failed, {self.seen} seen before"
+            return Message("sources.not_modified", url=self.url)
+        return Message(
+            "sources.feed_done",
+            url=self.url,
+            added=len(self.added),
+            duplicates=len(self.duplicates),
+            skipped=len(self.skipped),
+            failed=len(self.failed),
+            seen=self.seen,
         )
-        return f"{self.url}: {counts}"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "summary": self.line()}
 
 
 class _FetchError(Exception):
-    """A feed or page that could not be fetched; `transient` ones are worth trying again later."""
+    """A feed or page that could not be fetched; `transient` ones are worth trying again later. Raised and caught in
+    this module only: its `reason` is what the user reads (in a FeedResult, or in a FeedError)."""
 
     def __init__(self, reason: str, transient: bool, retry_after: float | None = None):
         super().__init__(reason)
@@ -191,11 +203,7 @@ class _CheckedBackend(httpcore.SyncBackend):
             kind = _not_public(ip)
             if kind and not any(ip in net for net in self.allowed):
                 where = address if address == host.strip("[]") else f"{host} ({address})"
-                raise _FetchError(
-                    f"refused: {where} is not a public address ({kind}); only public ones are fetched "
-                    "(RAG_FEED_ALLOW_NETWORKS)",
-                    False,
-                )
+                raise _FetchError(Message("sources.refused", where=where, kind=kind), False)
         for address in addresses[
             :-1
         ]:  # the next address when one does not answer, as create_connection does for a name
@@ -208,6 +216,46 @@ class _CheckedBackend(httpcore.SyncBackend):
 
 def _one_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def _unexpected(e: Exception) -> str:
+    """What an exception that no rule expected says: a product error as its message (shown in either language), any
+    other as its first line (a library's own words)."""
+    return e.message if isinstance(e, RagError) else _one_line(e)
+
+
+def _stored(message: str | None) -> str | None:
+    """A message's key and fields as JSON (a field that is a message, or a list of them, as its own), so that it can
+    be worded again in either language; None for any other text."""
+
+    def plain(v: Any) -> Any:
+        v = v.message if isinstance(v, RagError) else v
+        if isinstance(v, Message) and v.key:
+            return {"key": v.key, "fields": {k: plain(x) for k, x in v.fields.items()}}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v if v is None or isinstance(v, (int, float)) else str(v)
+
+    return json.dumps(plain(message), ensure_ascii=False) if isinstance(message, Message) and message.key else None
+
+
+def _restored(english: str | None, stored: str | None) -> str | None:
+    """The message `_stored` kept, or the English line as it is: stored by a version before keys, or worded by keys
+    or fields the catalog no longer has."""
+
+    def message(v: Any) -> Any:
+        if isinstance(v, list):
+            return [message(x) for x in v]
+        if not isinstance(v, dict):
+            return v
+        if v["key"] not in catalog():  # Message() would raise a KeyError that reads as a bug
+            raise LookupError(v["key"])
+        return Message(v["key"], **{k: message(x) for k, x in v["fields"].items()})
+
+    try:
+        return message(json.loads(stored)) if stored else english
+    except (ValueError, LookupError, TypeError, RagError):  # unreadable JSON or a missing field: the line as stored
+        return english
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -307,21 +355,23 @@ class Feeds:
         self.assistant, self.settings = assistant, assistant.settings
         self.tries, self.backoff = max(1, tries), backoff
         self.user_agent = f"rag-vn-news/{__version__} (+feeds)"
-        self.dir = Path(self.settings.data_dir).expanduser() / "feeds"
+        store = assistant.store
+        self.dir = store.data_dir / "feeds"
         self.articles_dir = self.dir / "articles"
         self.articles_dir.mkdir(parents=True, exist_ok=True)
-        self._path = self.dir / "feeds.sqlite3"
-        self._lock = WriteLock(self.dir / "poll.lock", self.settings.lock_timeout)
+        self._lock = store.side_lock("feeds/poll")  # one object: the threads of this process take turns on it
         with self._db() as db:
-            db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            if "last_error_message" not in {r["name"] for r in db.execute("PRAGMA table_info(feeds)")}:
+                try:  # a data dir made before messages had keys
+                    db.execute("ALTER TABLE feeds ADD COLUMN last_error_message TEXT")
+                except sqlite3.OperationalError as e:  # another process added it meanwhile
+                    if "duplicate column" not in str(e):
+                        raise
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
         """A connection of its own for each use (threads never share one), committed at the end."""
-        with closing(sqlite3.connect(self._path, timeout=30)) as db, db:
-            db.row_factory = sqlite3.Row
-            yield db
+        return self.assistant.store.side_db("feeds/feeds")
 
     # --- the list of feeds --------------------------------------------------------------------------------------
     def add(self, url: str, check: bool = True) -> FeedInfo:
@@ -331,16 +381,16 @@ class Feeds:
         url = url.strip()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FeedError(f"{url!r} is not an http(s) address")
+            raise FeedError("sources.not_http", url=url)
         if self._info(url):
-            raise FeedError(f"{url} is already a feed (see `rag feeds list`)")
+            raise FeedError("sources.already_feed", url=url)
         title = None
         if check:
             with self._client() as client:
                 try:
                     title = self._parse(self._fetch(client, url)).feed.get("title")
                 except _FetchError as e:
-                    raise FeedError(f"cannot add {url}: {e.reason}") from None
+                    raise FeedError("sources.cannot_add", url=url, reason=e.reason) from None
         with self._db() as db:
             db.execute("INSERT OR IGNORE INTO feeds(url, title, added_at) VALUES (?, ?, ?)", (url, title, time.time()))
         info = self._info(url)
@@ -352,7 +402,7 @@ class Feeds:
         `rag remove` would take any document out). Raises FeedError for a feed that was not added."""
         with self._db() as db:
             if not db.execute("DELETE FROM feeds WHERE url = ?", (url.strip(),)).rowcount:
-                raise FeedError(f"{url} is not a feed that was added (see `rag feeds list`)")
+                raise FeedError("sources.not_a_feed", url=url)
             db.execute("DELETE FROM items WHERE feed = ?", (url.strip(),))
 
     def list(self) -> list[FeedInfo]:
@@ -368,7 +418,8 @@ class Feeds:
         if row is None:
             return None
         n = {k: counts.get(k, 0) for k in ("added", "duplicate", "skipped", "failed")}
-        return FeedInfo(url, row["title"], row["added_at"], row["last_polled"], row["last_error"], *n.values())
+        error = _restored(row["last_error"], row["last_error_message"])
+        return FeedInfo(url, row["title"], row["added_at"], row["last_polled"], error, *n.values())
 
     # --- polling ------------------------------------------------------------------------------------------------
     def poll(self, progress: Progress | None = None, stop: threading.Event | None = None) -> builtins.list[FeedResult]:
@@ -379,7 +430,7 @@ class Feeds:
         try:
             self._lock.acquire()
         except StoreLockedError as e:
-            raise FeedError(f"another poll of the feeds is running ({e})") from None
+            raise FeedError("sources.poll_running", error=e) from None
         try:
             results = []
             with self._client() as client:
@@ -435,13 +486,13 @@ class Feeds:
         except _FetchError as e:
             result.error = e.reason
         except Exception as e:  # a bug or a library's surprise: reported on this feed, the others go on
-            result.error = f"unexpected error: {_one_line(e)}"  # the caller reports it in one line
+            result.error = Message("sources.unexpected", error=_unexpected(e))  # the caller reports it in one line
             log.debug("feed %s: %s", url, result.error, exc_info=True)  # the traceback at DEBUG only
         with self._db() as db:
             db.execute(
-                "UPDATE feeds SET last_polled = ?, last_error = ?, title = coalesce(?, title), etag = ?, "
-                "last_modified = ? WHERE url = ?",
-                (time.time(), result.error, title, etag, last_modified, url),
+                "UPDATE feeds SET last_polled = ?, last_error = ?, last_error_message = ?, title = coalesce(?, title), "
+                "etag = ?, last_modified = ? WHERE url = ?",
+                (time.time(), result.error, _stored(result.error), title, etag, last_modified, url),
             )
         return result
 
@@ -453,7 +504,8 @@ class Feeds:
         parsed = feedparser.parse(io.BytesIO(page.body), response_headers=headers)
         if not parsed.entries and (not parsed.get("version") or parsed.get("bozo")):  # none, or cut short
             why = parsed.get("bozo_exception")
-            raise _FetchError(f"not an RSS or Atom feed{f' ({_one_line(why)})' if why else ''}", False)
+            reason = Message("sources.not_feed_because", why=_one_line(why)) if why else Message("sources.not_feed")
+            raise _FetchError(reason, False)
         return parsed
 
     # --- items --------------------------------------------------------------------------------------------------
@@ -468,10 +520,10 @@ class Feeds:
         if seen and seen[0] in _SEEN:
             result.seen += 1
             return
-        status, reason, story, surprise = "failed", "", None, False
+        status, reason, story, surprise = "failed", "", None, False  # reason: a Message, a URL, or a library's words
         try:
             if urlsplit(link).scheme not in ("http", "https"):
-                status, reason = "skipped", "the item has no http(s) link"
+                status, reason = "skipped", Message("sources.no_link")
             elif known:  # the same page in another feed, or one that joined a story from another outlet
                 status, reason, story = "duplicate", known[0], known[1]
             else:
@@ -479,7 +531,7 @@ class Feeds:
         except _FetchError as e:
             status, reason = ("failed" if e.transient else "skipped"), e.reason
         except Exception as e:  # the store (locked, unreachable) or a library: tried again at the next poll
-            reason, surprise = _one_line(e), True
+            reason, surprise = _unexpected(e), True
             if not isinstance(e, RagError):  # a bug or a library's surprise: its traceback at DEBUG only
                 log.debug("feed %s: %s", feed, link, exc_info=True)
         if status == "added":
@@ -500,11 +552,11 @@ class Feeds:
         page = self._fetch(client, url)
         kind = page.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind and not (kind in ("text/plain", "application/xml", "text/xml") or "html" in kind):
-            raise _FetchError(f"not a web page ({kind})", False)
+            raise _FetchError(Message("sources.not_web_page", kind=kind), False)
         title, text, day = self._extract(page, entry)
         words = len(syllables(text))
         if words < _MIN_WORDS:
-            raise _FetchError(f"no article text on the page ({words} words)", False)
+            raise _FetchError(Message("sources.no_article_text", words=words), False)
         signature = _signature(text)
         match = self._near_duplicate(signature, text)
         if match:
@@ -519,7 +571,7 @@ class Feeds:
             raise
         if done.status == "rejected":
             path.unlink(missing_ok=True)
-            return "skipped", done.reason or "rejected", None
+            return "skipped", done.reason or Message("sources.rejected"), None
         with self._db() as db:
             story = db.execute(
                 "INSERT INTO stories(url, path, doc_id, shingles, added_at) VALUES (?, ?, ?, ?, ?) "
@@ -594,7 +646,7 @@ class Feeds:
             _write_article(path, {**meta, "urls": " ".join(dict.fromkeys([*urls, url]))}, post.content)
             done = self.assistant.ingest([path]).results[0]
             if done.status == "rejected":
-                raise _FetchError(done.reason or "rejected", False)
+                raise _FetchError(done.reason or Message("sources.rejected"), False)
         with self._db() as db:
             db.execute(
                 "INSERT OR REPLACE INTO story_urls(url, story, added_at) VALUES (?, ?, ?)", (url, story, time.time())
@@ -627,8 +679,10 @@ class Feeds:
                 return self._get(client, url, headers)
             except _FetchError as e:
                 if not e.transient or attempt == self.tries:
-                    tries = f" (after {attempt} tries)" if attempt > 1 else ""
-                    raise _FetchError(f"{e.reason}{tries}", e.transient) from None
+                    if attempt == 1:
+                        raise
+                    again = Message("sources.after_tries", reason=e.reason, tries=attempt)
+                    raise _FetchError(again, e.transient) from None
                 wait = min(_MAX_WAIT, e.retry_after if e.retry_after is not None else self.backoff * 2 ** (attempt - 1))
                 log.debug("%s: %s; trying again in %.1f s", url, e.reason, wait)
                 time.sleep(wait)
@@ -636,17 +690,16 @@ class Feeds:
 
     def _get(self, client: httpx.Client, url: str, headers: dict[str, str] | None) -> _Page:
         limit = int(self.settings.feed_max_page_mb * 1_000_000)
-        too_large = f"larger than {self.settings.feed_max_page_mb:g} MB (RAG_FEED_MAX_PAGE_MB)"
+        too_large = Message("sources.too_large", limit=self.settings.feed_max_page_mb)
         timeout = self.settings.feed_timeout
         deadline = time.monotonic() + _WHOLE * timeout
         try:
             with client.stream("GET", url, headers=headers) as r:
-                if r.status_code == 429 or r.status_code >= 500:
-                    raise _FetchError(
-                        f"HTTP {r.status_code} {r.reason_phrase}", True, _retry_after(r.headers.get("retry-after"))
-                    )
                 if r.status_code >= 400:
-                    raise _FetchError(f"HTTP {r.status_code} {r.reason_phrase}", False)
+                    status = Message("sources.http_status", status=r.status_code, phrase=r.reason_phrase)
+                    if r.status_code == 429 or r.status_code >= 500:
+                        raise _FetchError(status, True, _retry_after(r.headers.get("retry-after")))
+                    raise _FetchError(status, False)
                 if int(r.headers.get("content-length") or 0) > limit:
                     raise _FetchError(too_large, False)
                 body = bytearray()
@@ -655,11 +708,11 @@ class Feeds:
                     if len(body) > limit:  # stop reading: the rest is never downloaded
                         raise _FetchError(too_large, False)
                     if time.monotonic() > deadline:
-                        raise _FetchError(f"took longer than {_WHOLE * timeout:g} s", True)
+                        raise _FetchError(Message("sources.too_slow", seconds=_WHOLE * timeout), True)
                 return _Page(str(r.url), r.status_code, r.headers, bytes(body))
         except httpx.TimeoutException:
-            raise _FetchError(f"timed out after {timeout:g} s", True) from None
+            raise _FetchError(Message("sources.timed_out", seconds=timeout), True) from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as e:
-            raise _FetchError(f"connection failed: {_one_line(e)}", True) from None
+            raise _FetchError(Message("sources.connection_failed", error=_one_line(e)), True) from None
         except httpx.HTTPError as e:  # too many redirects, a redirect to another scheme, a malformed URL
-            raise _FetchError(f"cannot fetch: {_one_line(e)}", False) from None
+            raise _FetchError(Message("sources.cannot_fetch", error=_one_line(e)), False) from None

@@ -22,6 +22,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from wording import Message
+
 from ..assistant import Assistant
 from ..errors import ConfigError, IngestAbortedError, RagError
 from ..indexing.loaders import SUPPORTED_SUFFIXES
@@ -40,7 +42,8 @@ _MAX_RETRY = 60.0  # seconds between two tries of a batch that keeps failing (a 
 def _folder(path: str | Path) -> Path:
     p = Path(path).expanduser()
     if not p.is_dir():
-        raise ConfigError(f"cannot watch {p}: {'not a folder' if p.exists() else 'no such folder'}")
+        why = Message("sources.not_folder" if p.exists() else "sources.no_such_folder")
+        raise ConfigError("sources.cannot_watch", path=p, why=why)
     return p.resolve()
 
 
@@ -94,7 +97,7 @@ class Watcher:
         self.assistant, self.debounce, self.retry = assistant, debounce, retry
         self.dirs = list(dict.fromkeys(map(_folder, [dirs] if isinstance(dirs, (str, Path)) else dirs)))
         if not self.dirs:
-            raise ConfigError("no folder to watch")
+            raise ConfigError("sources.no_folder")
         self.polling = polling  # set by `start` when the native observer cannot start
         self._pending: dict[Path, float] = {}  # path -> when it is due (time.monotonic)
         self._wake = threading.Condition()
