@@ -58,7 +58,7 @@ def error_text(e: BaseException) -> str:
         return rag.Message("ui.store_error", error=e).render("vi")
     if isinstance(e, rag.RagError):
         return e.render("vi") or type(e).__name__
-    return rag.Message("ui.unexpected_page", kind=type(e).__name__).render("vi")
+    return rag.Message("ui.unexpected", kind=type(e).__name__).render("vi")
 
 
 def _mark(text: str, start: int, end: int, lo: int, hi: int) -> str:
@@ -141,7 +141,9 @@ def chat_stream(
                 turn[1]["content"] = md_text(streamed)
                 yield history + [dict(m) for m in turn], ""
                 continue
-            shown = md_text(item.answer) + (f"\n\n_{md_text(item.note)}_" if item.note else "")
+            shown = md_text(item.answer) + (
+                f"\n\n_{md_text(rag.localized(item.note, item.language))}_" if item.note else ""
+            )
             if item.standalone != item.question:  # a follow-up: say which question was answered
                 shown = f"({md_text(item.standalone)})\n\n{shown}"
             turn[1]["content"] = shown
