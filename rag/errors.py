@@ -13,7 +13,7 @@ from vectorstore.errors import (
     StoreLockedError,
     StoreUnavailableError,
 )
-from wording import PromptError
+from wording import Message, PromptError
 
 __all__ = [
     "RagError",
@@ -41,18 +41,19 @@ class FeedError(RagError):
 
 
 class IngestAbortedError(RagError):
-    """An ingest stopped part way (the store failed): `report` holds what was done before."""
+    """An ingest stopped part way (the store failed): `report` (an IngestReport) holds what was done before."""
 
-    def __init__(self, message: str, report: Any):
-        super().__init__(message)
+    def __init__(self, key: str, /, report: Any, **fields: Any):
+        super().__init__(key, **fields)
         self.report = report
 
 
 class LoadError(RagError):
-    """A file was rejected at load time (empty, binary, too large, undecodable, malformed)."""
+    """A file was rejected at load time (empty, binary, too large, undecodable, malformed): `reason` says why, a
+    `Message` of the catalog ("indexing.<name>")."""
 
-    def __init__(self, source: str, reason: str):
-        super().__init__(f"{source}: {reason}")
+    def __init__(self, source: str, reason: Message):
+        super().__init__("indexing.load_error", source=source, reason=reason)
         self.source = source
         self.reason = reason
 

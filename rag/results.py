@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from wording import Message
+
 __all__ = ["Passage", "Citation", "Answer", "FileResult", "IngestReport"]
 
 
@@ -84,7 +86,7 @@ class Answer:
 class FileResult:
     source: str
     status: str  # added | updated | unchanged | rejected
-    reason: str | None = None  # why it was rejected, or what it duplicates
+    reason: str | None = None  # why it was rejected, or what it duplicates: a `Message` ("indexing.<name>")
     doc_id: str | None = None
     chunks: int = 0
 
@@ -112,11 +114,10 @@ class IngestReport:
     def rejected(self) -> list[FileResult]:
         return self._with("rejected")
 
-    def summary(self) -> str:
-        return (
-            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.rejected)} rejected"
-        )
+    def summary(self) -> Message:
+        """The counts line: "2 added, 0 updated, 1 unchanged, 0 rejected"."""
+        added, updated, unchanged, rejected = map(len, (self.added, self.updated, self.unchanged, self.rejected))
+        return Message("indexing.counts", added=added, updated=updated, unchanged=unchanged, rejected=rejected)
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary(), "results": [asdict(r) for r in self.results]}

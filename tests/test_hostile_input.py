@@ -312,6 +312,8 @@ def test_a_pdf_reader_past_its_time_is_stopped_with_the_bound_as_its_reason(tmp_
     with pytest.raises(LoadError) as e:
         load_file(write(tmp_path / "a.pdf", pdf_pages(1)), MB)
     assert e.value.reason == "reading it took longer than 0.01 s, the limit for a PDF or .docx file"
+    vi = "đọc tệp mất hơn 0.01 giây, quá thời gian cho phép với một tệp PDF hay .docx"
+    assert e.value.reason.key == "indexing.read_timeout" and e.value.reason.render("vi") == vi
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the address-space limit is enforced on Linux")
@@ -322,3 +324,18 @@ def test_a_pdf_reader_past_its_memory_is_stopped_with_the_bound_as_its_reason(tm
     with pytest.raises(LoadError) as e:
         load_file(write(tmp_path / "tham.pdf", greedy), MB)
     assert e.value.reason == "reading it needed more than 100 MB of memory, the limit for a PDF or .docx file"
+    assert e.value.reason.render("vi") == "đọc tệp cần hơn 100 MB bộ nhớ, quá mức cho phép với một tệp PDF hay .docx"
+
+
+def test_a_reader_s_answer_becomes_a_keyed_reason_again(tmp_path):
+    """The reader's process answers with a code and the parser's words; this side makes the catalog's reason of them,
+    the parser's words a field carried as they are in both languages."""
+    with pytest.raises(LoadError) as e:
+        load_file(write(tmp_path / "cut.pdf", pdf_pages(3)[:300]), MB)
+    reason = e.value.reason
+    assert reason.key == "indexing.pdf_broken" and reason == f"broken PDF, cannot be read: {reason.fields['error']}"
+    assert reason.render("vi") == f"PDF hỏng, không đọc được: {reason.fields['error']}"
+    with pytest.raises(LoadError) as e:
+        load_file(write(tmp_path / "bomb.docx", docx(paragraphs(ARTICLE), filler=210 * MB)), 300 * MB)
+    assert e.value.reason == "unzips to 210 MB, over the 200 MB a .docx file may hold"
+    assert e.value.reason.render("vi") == "giải nén ra 210 MB, vượt quá 200 MB cho phép với một tệp .docx"

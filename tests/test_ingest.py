@@ -31,6 +31,7 @@ def test_ingest_dedupe_update_remove(fake_assistant, tmp_path):
     copy = write(tmp_path / "copy.txt", f.read_text(encoding="utf-8"))
     r = a.ingest([copy])
     assert r.unchanged[0].reason == f"same content as {f.resolve()}"
+    assert r.unchanged[0].reason.render("vi") == f"cùng nội dung với {f.resolve()}"
 
     write(f, "Đoàn kiểm tra số 8 làm việc tại Cà Mau.")
     r = a.ingest([f])
@@ -77,6 +78,9 @@ def test_bad_files_are_reported_and_the_batch_goes_on(fake_assistant, tmp_path):
     assert "binary" in reasons["bin.txt"] and "no such file" in reasons["missing.txt"]
     assert "text" in reasons["recs.jsonl#2"]
     assert r.summary() == "2 added, 0 updated, 0 unchanged, 5 rejected"
+    assert r.summary().render("vi") == "2 đã thêm, 0 đã cập nhật, 0 không đổi, 5 bị từ chối"
+    assert reasons["missing.txt"].render("vi") == "không có tệp hay thư mục này"
+    assert reasons["empty.txt"].key == "indexing.empty_file" and reasons["empty.txt"].render("vi") == "tệp rỗng"
 
 
 def test_remove_by_doc_id_and_by_folder(fake_assistant):
@@ -138,6 +142,7 @@ def test_links_that_lead_nowhere_are_reported(fake_assistant, tmp_path):
         "gone.txt": "broken or looping symbolic link",
         "up": "symbolic link to a folder: not followed (name the folder itself)",
     }
+    assert reasons["up"].render("vi") == "liên kết tượng trưng tới thư mục: không đi theo (hãy chọn chính thư mục đó)"
     assert [x.status for x in r.results if x.status != "rejected"] == ["added", "unchanged"]
 
 
@@ -149,6 +154,9 @@ def test_a_document_past_the_chunk_limit_is_rejected_and_the_batch_goes_on(tmp_p
     assert [x.status for x in r.results] == ["rejected", "added"]
     assert r.results[0].reason == (
         "too long: 8 chunks of up to 900 characters, the limit is 3 (RAG_MAX_CHUNKS_PER_DOC)"
+    )
+    assert r.results[0].reason.render("vi") == (
+        "quá dài: 8 đoạn (mỗi đoạn tối đa 900 ký tự), vượt giới hạn 3 đoạn một bài"
     )
 
 
@@ -171,6 +179,11 @@ def test_a_store_failure_mid_batch_reports_what_was_done(fake_assistant, tmp_pat
         ("0.txt", "unchanged"),
         ("1.txt", "added"),
     ]
+    assert e.value.key == "indexing.stopped" and isinstance(e.value.fields["error"], StoreUnavailableError)
+    store_vi = e.value.fields["error"].render("vi")  # the store's error, in the language of the message around it
+    assert (
+        e.value.render("vi") == f"dừng nạp: {store_vi} (trước đó: 1 đã thêm, 0 đã cập nhật, 1 không đổi, 0 bị từ chối)"
+    )
 
 
 def test_a_lost_catalog_or_lost_vectors_are_errors_until_repaired(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from conftest import SEEDS, SHARED_DATA, write
 
 from rag.errors import LoadError
-from rag.indexing.loaders import load_file
+from rag.indexing.loaders import SUPPORTED_SUFFIXES, file_problem, load_file
 
 VI = "Đoàn kiểm tra số 4 làm việc tại Đắk Lắk. Trưởng đoàn là ông Nguyễn Quang Dương, Huỳnh Văn Thịnh."
 TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -110,6 +110,32 @@ def test_bad_files_rejected_with_reason(tmp_path, name, data, reason):
     with pytest.raises(LoadError) as e:
         load_file(write(tmp_path / name, data), 1_000)
     assert reason in e.value.reason and "\n" not in str(e.value)
+
+
+def test_a_reason_is_a_catalog_message_in_english_and_in_vietnamese(tmp_path):
+    with pytest.raises(LoadError) as e:
+        load_file(write(tmp_path / "empty.txt", b""), 1_000)
+    source = str((tmp_path / "empty.txt").resolve())
+    assert (e.value.source, e.value.reason, str(e.value)) == (source, "empty file", f"{source}: empty file")
+    assert e.value.reason.key == "indexing.empty_file" and e.value.reason.render("vi") == "tệp rỗng"
+    assert e.value.key == "indexing.load_error" and e.value.render("vi") == f"{source}: tệp rỗng"
+
+    supported = ", ".join(SUPPORTED_SUFFIXES)
+    odt = file_problem("a.odt", 10, 1_000)
+    assert odt == f"unsupported file type '.odt'; supported: {supported}; save it as .docx"
+    assert odt.render("vi") == f"loại tệp .odt không được hỗ trợ; chỉ nhận {supported}; hãy lưu thành .docx"
+    big = file_problem("a.txt", 2_500_000, 1_000_000)
+    assert big == "too large: 2.5 MB, over the 1 MB limit (RAG_MAX_FILE_MB)"
+    assert big.render("vi") == "quá lớn: 2.5 MB, vượt giới hạn 1 MB một tệp"  # no setting's name in Vietnamese
+
+    # a parser's own words are a field, carried as they are; a record's reason keeps its key through re-wrapping
+    with pytest.raises(LoadError) as e:
+        load_file(write(tmp_path / "x.json", b'{"text": }'), 1_000)
+    assert e.value.reason == "invalid JSON: Expecting value at line 1"
+    assert e.value.reason.render("vi") == "JSON không hợp lệ: Expecting value ở dòng 1"
+    bad = load_file(write(tmp_path / "r.jsonl", '{"title": "thiếu text"}\n'), 1_000)[0]
+    assert isinstance(bad, LoadError) and bad.reason == "record has no non-empty string 'text'"
+    assert bad.reason.render("vi") == "bản ghi thiếu trường 'text' (chuỗi khác rỗng)"
 
 
 def test_a_stray_control_character_in_an_article_is_kept(tmp_path):

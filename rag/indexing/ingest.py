@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vectorstore import Store
+from wording import Message
 
 from ..errors import IngestAbortedError, LoadError, StoreError
 from ..facts import extract_facts
@@ -37,11 +38,11 @@ def passage_text(title: str, chunk: str) -> str:
     return f"{title}\n{chunk}"
 
 
-def _unfollowed(link: Path) -> str | None:
+def _unfollowed(link: Path) -> Message | None:
     """Why a symbolic link met inside a folder is not ingested (None: it leads to a file, which is)."""
     if not link.exists():
-        return "broken or looping symbolic link"
-    return "symbolic link to a folder: not followed (name the folder itself)" if link.is_dir() else None
+        return Message("indexing.broken_link")
+    return Message("indexing.link_to_folder") if link.is_dir() else None
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]:
@@ -62,7 +63,7 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileRes
         elif p.exists():
             files.append(p)
         else:
-            why = _unfollowed(p) if p.is_symlink() else "no such file or directory"
+            why = _unfollowed(p) if p.is_symlink() else Message("indexing.no_such_path")
             rejected.append(FileResult(str(p), "rejected", why))
     return list(dict.fromkeys(files)), rejected
 
@@ -76,11 +77,9 @@ def prepare_document(
     doc_id = doc_id_for(doc.text)
     nodes = chunk_text(doc.text, doc_id, settings.chunk_chars)
     if limit and len(nodes) > settings.max_chunks_per_doc:
-        raise LoadError(
-            doc.source,
-            f"too long: {len(nodes)} chunks of up to {settings.chunk_chars} characters, the limit is "
-            f"{settings.max_chunks_per_doc} (RAG_MAX_CHUNKS_PER_DOC)",
-        )
+        most = settings.max_chunks_per_doc
+        too_long = Message("indexing.too_long", chunks=len(nodes), chars=settings.chunk_chars, limit=most)
+        raise LoadError(doc.source, too_long)
     texts = [passage_text(doc.title, n.text) for n in nodes]
     vectors = embedder.embed_passages(texts)
     chunks = [
@@ -114,7 +113,8 @@ def _ingest_one(store: Store, embedder: Embedder, settings: Settings, doc: Loade
         if same is None:
             return None
         if same["source"] != doc.source:
-            return FileResult(doc.source, "unchanged", f"same content as {same['source']}", doc_id, same["n_chunks"])
+            same_as = Message("indexing.same_content", source=same["source"])
+            return FileResult(doc.source, "unchanged", same_as, doc_id, same["n_chunks"])
         # the same text with other front matter (a title corrected, a URL added) is an update: the fields follow it
         fields = (same["title"], same["url"], same["date"], same["metadata"])
         if fields != (doc.title, doc.url, doc.date, doc.metadata):
@@ -162,7 +162,7 @@ def ingest_paths(
                 else:
                     report.results.append(_ingest_one(store, embedder, settings, item))
     except StoreError as e:
-        raise IngestAbortedError(f"ingest stopped: {e} (before it: {report.summary()})", report) from None
+        raise IngestAbortedError("indexing.stopped", report, error=e, counts=report.summary()) from None
     if progress:
         progress(len(files), len(files), "")
     return report

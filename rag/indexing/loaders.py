@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wording import Message
+
 from ..errors import LoadError
 from ..vn.dates import DateRef, find_dates
 from ..vn.legal import find_legal_refs
@@ -118,15 +120,12 @@ def decode_bytes(data: bytes, source: str) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as e:
-                raise LoadError(
-                    source,
-                    f"starts with a {encoding} byte-order mark but is not valid {encoding}: {e.reason} at byte "
-                    f"{e.start}",
-                ) from None
+                bad = Message("indexing.bom_invalid", encoding=encoding, error=e.reason, byte=e.start)
+                raise LoadError(source, bad) from None
     if b"\x00" in data:
         text = _utf16_without_bom(data)
         if text is None:
-            raise LoadError(source, "binary file (contains NUL bytes)")
+            raise LoadError(source, Message("indexing.binary_nul"))
         return text
     try:
         return data.decode("utf-8")
@@ -143,7 +142,7 @@ def decode_bytes(data: bytes, source: str) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     if not decoded:
-        raise LoadError(source, "not valid UTF-8 and no encoding could decode every byte")
+        raise LoadError(source, Message("indexing.undecodable"))
     return max(decoded, key=_vietnamese_score)
 
 
@@ -170,7 +169,7 @@ def _clean(text: str) -> str:
     # Binary data is full of control characters; real articles sometimes carry a stray one (a backspace pasted
     # from a CMS), which is kept as it is rather than rejecting the article or dropping the character.
     if _CONTROL.subn("", text)[1] > max(2, len(text) // 200):
-        raise LoadError("", "binary file (contains control characters)")
+        raise LoadError("", Message("indexing.binary_control"))
     return text.strip()
 
 
@@ -299,7 +298,7 @@ def _document(source: str, text: str, meta: dict[str, object], file_date: str | 
     `file_date` (when a PDF/DOCX file was made: often a later save or print, so the weakest)."""
     text = _clean(text)
     if not text:
-        raise LoadError(source, "empty: no text to index")
+        raise LoadError(source, Message("indexing.empty_text"))
     extra = {k: str(v) for k, v in meta.items() if k not in {"title", "url", "date", "text"} and v is not None}
     title = nfc(str(meta.get("title") or "").strip()) or _headline(text)
     url = str(meta["url"]).strip() if meta.get("url") else None
@@ -328,9 +327,9 @@ def _load_md(source: str, text: str) -> list[LoadedDocument]:
     try:
         post = frontmatter.loads(text)
     except Exception as e:  # the YAML parser raises many kinds
-        raise LoadError(source, f"bad YAML front matter: {str(e).splitlines()[0]}") from None
+        raise LoadError(source, Message("indexing.bad_front_matter", error=str(e).splitlines()[0])) from None
     if _values(post.metadata) > META_MAX_VALUES:  # each value is written out as text: a billion, from ten lines
-        raise LoadError(source, f"bad YAML front matter: more than {META_MAX_VALUES} values (aliases repeating one?)")
+        raise LoadError(source, Message("indexing.front_matter_values", limit=META_MAX_VALUES))
     return [_document(source, post.content, dict(post.metadata))]
 
 
@@ -362,7 +361,7 @@ def _load_html(source: str, text: str) -> list[LoadedDocument]:
 
     tags = text.count("<") - text.count("</")  # the elements, comments and doctype, counted without a parser
     if tags > HTML_MAX_TAGS:
-        raise LoadError(source, f"{tags} HTML tags, over the {HTML_MAX_TAGS} an HTML file may have")
+        raise LoadError(source, Message("indexing.html_tags", tags=tags, limit=HTML_MAX_TAGS))
     # huge_tree: no cap on a text or an attribute (an image inlined as data: in a page saved whole), which the file's
     # size bounds; nesting stays capped (2,048 levels)
     parser = html.HTMLParser(encoding="utf-8", huge_tree=True)
@@ -372,7 +371,7 @@ def _load_html(source: str, text: str) -> list[LoadedDocument]:
         return [_document(source, "", {})]
     if limit := next((e.message for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None):
         # libxml2 stops reading there: the rest of the text would be lost
-        raise LoadError(source, f"HTML past its parser's limits, part of its text cannot be read: {_why(limit)}")
+        raise LoadError(source, Message("indexing.html_limits", error=_why(limit)))
 
     def first(path: str) -> Any:
         found = doc.xpath(path)
@@ -415,9 +414,9 @@ def _records(source: str, records: list[tuple[int, object]]) -> list[LoadedDocum
     for n, rec in records:
         src = f"{source}#{n}"
         if not isinstance(rec, dict):
-            out.append(LoadError(src, "record is not an object"))
+            out.append(LoadError(src, Message("indexing.record_not_object")))
         elif not isinstance(rec.get("text"), str) or not rec["text"].strip():
-            out.append(LoadError(src, "record has no non-empty string 'text'"))
+            out.append(LoadError(src, Message("indexing.record_no_text")))
         else:
             try:
                 out.append(_document(src, rec["text"], rec))
@@ -448,7 +447,7 @@ def _json_values(source: str, text: str) -> list[object]:
     i = skip(i + 1)
     while not text.startswith("]", i) or items:
         if len(items) == MAX_RECORDS:
-            raise LoadError(source, f"more than {MAX_RECORDS} records; split the file")
+            raise LoadError(source, Message("indexing.too_many_records", limit=MAX_RECORDS))
         item, i = _DECODER.raw_decode(text, i)
         items.append(item)
         i = skip(i)
@@ -464,11 +463,12 @@ def _load_json(source: str, text: str) -> list[LoadedDocument | LoadError]:
     try:
         items = _json_values(source, text)
     except json.JSONDecodeError as e:
-        raise LoadError(source, f"invalid JSON: {e.msg.removesuffix(' at')} at line {e.lineno}") from None
+        json_error = Message("indexing.invalid_json_at", error=e.msg.removesuffix(" at"), line=e.lineno)
+        raise LoadError(source, json_error) from None
     except RecursionError:  # "[[[[…": json's parser recurses
-        raise LoadError(source, "invalid JSON: nested deeper than it can be read") from None
+        raise LoadError(source, Message("indexing.json_too_deep")) from None
     if not items:
-        raise LoadError(source, "empty: the JSON list has no records")
+        raise LoadError(source, Message("indexing.empty_json_list"))
     return _records(source, list(enumerate(items, 1)))
 
 
@@ -479,15 +479,15 @@ def _load_jsonl(source: str, text: str) -> list[LoadedDocument | LoadError]:
         if not line.strip():
             continue
         if len(records) + len(bad) == MAX_RECORDS:
-            raise LoadError(source, f"more than {MAX_RECORDS} records; split the file")
+            raise LoadError(source, Message("indexing.too_many_records", limit=MAX_RECORDS))
         try:
             records.append((n, json.loads(line)))
         except json.JSONDecodeError as e:
-            bad.append(LoadError(f"{source}#{n}", f"invalid JSON: {e.msg}"))
+            bad.append(LoadError(f"{source}#{n}", Message("indexing.invalid_json", error=e.msg)))
         except RecursionError:
-            bad.append(LoadError(f"{source}#{n}", "invalid JSON: nested deeper than it can be read"))
+            bad.append(LoadError(f"{source}#{n}", Message("indexing.json_too_deep")))
     if not records and not bad:
-        raise LoadError(source, "empty: no records")
+        raise LoadError(source, Message("indexing.empty_records"))
     return _records(source, records) + bad
 
 
@@ -544,43 +544,36 @@ def _read_apart(kind: str, source: str, data: bytes) -> dict[str, Any]:
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=READ_SECONDS)  # killed past it
     except subprocess.TimeoutExpired:
-        raise LoadError(
-            source, f"reading it took longer than {READ_SECONDS:g} s, the limit for a PDF or .docx file"
-        ) from None
+        raise LoadError(source, Message("indexing.read_timeout", seconds=READ_SECONDS)) from None
     try:
         answer = json.loads(done.stdout)
     except ValueError:
         answer = None
     if isinstance(answer, dict) and answer.get("error") == "memory":
-        raise LoadError(
-            source, f"reading it needed more than {READ_MEMORY_MB:g} MB of memory, the limit for a PDF or .docx file"
-        )
+        raise LoadError(source, Message("indexing.read_memory", limit_mb=READ_MEMORY_MB))
     if isinstance(answer, dict):
         return answer
     if done.returncode == -getattr(signal, "SIGXCPU", 0):  # its CPU time: the same bound, should the clock lag
-        raise LoadError(source, f"reading it took longer than {READ_SECONDS:g} s, the limit for a PDF or .docx file")
+        raise LoadError(source, Message("indexing.read_timeout", seconds=READ_SECONDS))
     last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [""])[-1]
     how = signal.Signals(-done.returncode).name if done.returncode < 0 else f"{done.returncode}: {last}"
-    raise LoadError(source, f"its reader ended without an answer ({how})")
+    raise LoadError(source, Message("indexing.reader_died", how=how))
 
 
 def _load_pdf(source: str, data: bytes) -> list[LoadedDocument]:
     read = _read_apart("pdf", source, data)
     error, detail = read.get("error"), read.get("detail")
     if error == "missing":
-        raise LoadError(source, "reading .pdf files needs the pypdf package: pip install 'pypdf[crypto]'")
+        raise LoadError(source, Message("indexing.pdf_missing"))
     if error == "password":
-        raise LoadError(source, "encrypted PDF that needs a password to open; save a copy without one")
+        raise LoadError(source, Message("indexing.pdf_password"))
     if error == "crypto":  # AES encryption without the cryptography package
-        raise LoadError(source, f"encrypted PDF: {detail}")
+        raise LoadError(source, Message("indexing.pdf_crypto", error=detail))
     if error:
-        raise LoadError(source, f"broken PDF, cannot be read: {detail}")
+        raise LoadError(source, Message("indexing.pdf_broken", error=detail))
     pages = [_unwrap(page) for page in read["ok"]["pages"]]
     if not any(pages):
-        raise LoadError(
-            source,
-            f"no text layer on any of its {len(pages)} pages (scanned?); OCR is not done, so nothing to index",
-        )
+        raise LoadError(source, Message("indexing.pdf_no_text", pages=len(pages)))
     text = "\n\n".join(p for p in pages if p)
     title = _sensible_title(read["ok"]["title"])
     return [_document(source, text, {"title": title, "pages": len(pages)}, _iso_date(read["ok"]["created"]))]
@@ -593,20 +586,18 @@ _DOCX_TEMPLATE_CREATED = "2013-12-23T23:15:00"
 
 def _load_docx(source: str, data: bytes) -> list[LoadedDocument]:
     if Path(source).name.startswith("~$"):
-        raise LoadError(source, "a Word lock file (its document is open in Word), not a document")
+        raise LoadError(source, Message("indexing.docx_lock_file"))
     if data.startswith(_OLE):
-        raise LoadError(source, "not a .docx: a legacy .doc or a password-protected file; save it as .docx without one")
+        raise LoadError(source, Message("indexing.docx_legacy"))
     read = _read_apart("docx", source, data)
     error, detail = read.get("error"), read.get("detail")
     if error == "missing":
-        raise LoadError(source, "reading .docx files needs python-docx: pip install python-docx")
+        raise LoadError(source, Message("indexing.docx_missing"))
     if error == "unzipped":  # a zip bomb, or a file past any article's size
-        raise LoadError(
-            source,
-            f"unzips to {int(detail or 0) / 1e6:.0f} MB, over the {DOCX_MAX_UNZIPPED_MB:g} MB a .docx file may hold",
-        )
+        too_big = Message("indexing.docx_unzipped", size_mb=int(detail or 0) / 1e6, limit_mb=DOCX_MAX_UNZIPPED_MB)
+        raise LoadError(source, too_big)
     if error:
-        raise LoadError(source, f"broken .docx, cannot be read: {detail}")
+        raise LoadError(source, Message("indexing.docx_broken", error=detail))
     ok = read["ok"]
     title = _sensible_title(ok["title"]) or ok["headings"].get("title") or ok["headings"].get("heading")
     created = ok["created"]
@@ -632,14 +623,16 @@ _PARSERS: dict[str, Callable[[str, str], Sequence[LoadedDocument | LoadError]]] 
 _SAVE_AS = {".doc": ".docx", ".odt": ".docx", ".rtf": ".docx"}
 
 
-def file_problem(name: str, size: int, max_bytes: int) -> str | None:
+def file_problem(name: str, size: int, max_bytes: int) -> Message | None:
     """Why a file of this name and size is refused before it is read (its type, its size), or None."""
     suffix = Path(name).suffix
     if suffix.lower() not in SUPPORTED_SUFFIXES:
-        hint = f"; save it as {_SAVE_AS[suffix.lower()]}" if suffix.lower() in _SAVE_AS else ""
-        return f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED_SUFFIXES)}{hint}"
+        shown, supported = suffix or "(none)", ", ".join(SUPPORTED_SUFFIXES)
+        if save_as := _SAVE_AS.get(suffix.lower()):
+            return Message("indexing.unsupported_type_save_as", suffix=shown, supported=supported, save_as=save_as)
+        return Message("indexing.unsupported_type", suffix=shown, supported=supported)
     if size > max_bytes:
-        return f"too large: {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit (RAG_MAX_FILE_MB)"
+        return Message("indexing.too_large", size_mb=size / 1e6, limit_mb=max_bytes / 1e6)
     return None
 
 
@@ -655,9 +648,9 @@ def load_file(path: str | Path, max_bytes: int) -> list[LoadedDocument | LoadErr
             raise LoadError(source, problem)
         data = path.read_bytes()
     except OSError as e:
-        raise LoadError(source, f"cannot read: {e.strerror or e}") from None
+        raise LoadError(source, Message("indexing.cannot_read", error=e.strerror or str(e))) from None
     if not data.strip():
-        raise LoadError(source, "empty file")
+        raise LoadError(source, Message("indexing.empty_file"))
     try:
         if suffix in _BINARY:
             return list(_BINARY[suffix](source, data))

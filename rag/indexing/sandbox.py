@@ -6,7 +6,8 @@ draw one another, a zip bomb) ends this process, never the one that asked.
 
 Writes one JSON object to stdout: {"ok": what was read} or {"error": code, "detail": one line}, codes "missing" (the
 parser is not installed: detail its package), "password", "crypto", "broken", "unzipped" (detail: the bytes the
-.docx would unzip to), "memory". rag.indexing.loaders words the reasons.
+.docx would unzip to), "memory". Only a code and a library's own words cross the pipe: rag.indexing.loaders
+turns each code into a reason of the catalog (a `Message` keyed "indexing.<name>", the detail one of its fields).
 
 Imports nothing from `rag` (the package's import alone takes a second): the standard library and the parsers.
 """
