@@ -94,6 +94,25 @@ def test_bad_questions_are_400_with_the_cli_message(api):
     assert _error(client.get("/api/retrieve", params={"q": Q, "k": 0}), 400) == "k must be between 1 and 50 (got 0)"
 
 
+def test_errors_and_reasons_come_in_the_language_asked_for(api):
+    _, client = api
+    empty = {"question": "  "}
+    assert _error(client.post("/api/ask?lang=vi", json=empty), 400) == "câu hỏi trống"
+    vi_first = {"Accept-Language": "fr-FR, vi;q=0.9, en;q=0.8"}
+    assert _error(client.post("/api/ask", json=empty, headers=vi_first), 400) == "câu hỏi trống"
+    en_first = {"Accept-Language": "en-GB, vi;q=0.5"}
+    assert _error(client.post("/api/ask", json=empty, headers=en_first), 400) == "the question is empty"
+    assert _error(client.post("/api/ask?lang=en", json=empty, headers=vi_first), 400) == "the question is empty"
+    bad_json = client.post("/api/ask?lang=vi", content=b"{", headers={"content-type": "application/json"})
+    assert _error(bad_json, 400).startswith("nội dung không phải JSON hợp lệ (")  # the parser's words as they are
+    assert _error(client.delete("/api/documents/nope?lang=vi"), 404) == (
+        "không có bài nào đã nạp có mã 'nope' (xem GET /api/documents)"
+    )
+    files = [("files", ("rong.txt", b"", "text/plain")), ("files", ("a.exe", b"x", "application/octet-stream"))]
+    reasons = {r["source"]: r["reason"] for r in client.post("/api/documents?lang=vi", files=files).json()["results"]}
+    assert reasons["rong.txt"] == "tệp rỗng" and reasons["a.exe"].startswith("loại tệp không được hỗ trợ")
+
+
 def test_streamed_ask_without_an_llm_is_one_answer_event(api):
     _, client = api
     r = client.post("/api/ask", json={"question": Q, "stream": True})

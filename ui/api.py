@@ -256,8 +256,9 @@ def _authorizer(settings: rag.Settings, login: Callable[[str, str], Awaitable[bo
         if credentials is not None and login_check is not None:
             if await login_check(credentials.username, credentials.password):
                 return
-        key = "ui.credentials_either" if token_check and login_check else "ui.credentials_token"
-        raise ApiError(401, key if token_check else "ui.credentials_basic", "authentication_error")
+        if token_check and login_check:
+            raise ApiError(401, "ui.credentials_either", "authentication_error")
+        raise ApiError(401, "ui.credentials_token" if token_check else "ui.credentials_basic", "authentication_error")
 
     return authorize
 

@@ -440,7 +440,7 @@ def serve(
         except OSError as e:
             if "empty port" not in str(e):  # Gradio's words when the port was taken between the check and the launch
                 raise
-            raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
+            raise rag.ConfigError("ui.port_in_use", port=port, host=host) from None
         with contextlib.suppress(rag.RagError):  # a damaged store: the page shows the banner, the line no count
             count = a.stats()["documents"]
             say(

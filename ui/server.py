@@ -47,16 +47,16 @@ def check_port(host: str, port: int) -> None:
     """Fail early with one line (Gradio raises a bare OSError with advice about its own environment variable;
     the socket module an OverflowError for a port out of range)."""
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise rag.ConfigError(f"port {port} is not a valid port (1-65535)")
+        raise rag.ConfigError("ui.port_invalid", port=port)
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         socket.create_server((host, port), family=family).close()  # SO_REUSEADDR, as uvicorn binds
     except OSError as e:
         if e.errno == errno.EADDRINUSE:
-            raise rag.ConfigError(f"port {port} on {host} is in use; choose another with --port") from None
-        raise rag.ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+            raise rag.ConfigError("ui.port_in_use", port=port, host=host) from None
+        raise rag.ConfigError("ui.cannot_listen", host=host, port=port, detail=e.strerror or str(e)) from None
     except (OverflowError, ValueError, IndexError) as e:  # a host the resolver or bind() rejects outright
-        raise rag.ConfigError(f"cannot listen on {host}:{port}: {e}") from None
+        raise rag.ConfigError("ui.cannot_listen", host=host, port=port, detail=str(e)) from None
 
 
 def stop_on_sigterm() -> None:
