@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from vectorstore import Health, Store
+from vectorstore import Health, SideFiles, Store
 from wording import Message, render
 
 from .errors import EmbedderMismatchError, QueryError, RagError, StoreDamagedError
@@ -71,6 +71,12 @@ class Assistant:
         """The store as found on disk, sound or not (`check` and `repair` work on it)."""
         s = self.settings
         return Store(Path(s.data_dir).expanduser(), s.collection, s.chroma_host, s.chroma_port, s.lock_timeout)
+
+    @cached_property
+    def side_files(self) -> SideFiles:
+        """The data dir's files beside the store (the feeds' state and poll lock), without opening the store: a
+        damaged one still lists its feeds, and listing them never starts Chroma."""
+        return Store.side_files(Path(self.settings.data_dir).expanduser(), self.settings.lock_timeout)
 
     @cached_property
     def store(self) -> Store:

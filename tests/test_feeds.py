@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import HashEmbedding, make_settings
+from conftest import HashEmbedding, make_settings, write
 
-from rag import Assistant, FeedError
+from rag import Assistant, FeedError, StoreDamagedError
 from rag.sources.feeds import Feeds, _entry_date, _retry_after
 
 # --- articles written for these tests -----------------------------------------------------------------------------
@@ -656,3 +656,18 @@ def test_a_poll_with_a_failed_item_exits_1_with_one_line_for_it_and_no_traceback
     res = rag("feeds", "poll")  # tried again, and failing again: still 1
     assert res.returncode == 1 and "Traceback" not in res.stdout + res.stderr
     assert f"{url}: 0 added, 0 duplicate, 0 skipped, 1 failed, 1 seen before" in res.stdout
+
+
+def test_the_feed_list_lives_beside_the_store_and_reads_while_the_store_is_damaged(tmp_path):
+    feeds = make_feeds(tmp_path)
+    feeds.add("http://127.0.0.1:9/feed.xml", check=False)  # nothing is fetched without `check`
+    assert "_opened" not in feeds.assistant.__dict__  # listing and adding feeds never opened the store (nor Chroma)
+    a = feeds.assistant
+    a.ingest([write(tmp_path / "in" / "a.txt", "Đoàn kiểm tra số 2 làm việc tại Sơn La.")])
+    a.close()
+    (tmp_path / "data" / "catalog.sqlite3").unlink()  # a lost catalog: the store refuses to open
+    again = make_feeds(tmp_path)
+    with pytest.raises(StoreDamagedError):
+        again.assistant.documents()
+    assert [f.url for f in again.list()] == ["http://127.0.0.1:9/feed.xml"]
+    assert (tmp_path / "data" / "feeds" / "feeds.sqlite3").exists()

@@ -12,13 +12,14 @@ from .errors import (
     StoreUnavailableError,
 )
 from .lock import WriteLock
-from .store import Health, Store
+from .store import Health, SideFiles, Store
 from .vectors import VectorIndex
 
 __all__ = [
     "Catalog",
     "EmbedderMismatchError",
     "Health",
+    "SideFiles",
     "RagError",
     "Store",
     "StoreDamagedError",

@@ -88,7 +88,36 @@ class Health:
         return Message("store.problem_fix", problem=findings, fix=self.fix) if self.fix else findings
 
 
+class SideFiles:
+    """Files of a data dir beside the store's own, for a source's state (the feeds and their items) and for work that
+    runs one at a time but writes no document itself (a poll of the feeds). They need neither Chroma nor a sound
+    catalog: `Store.side_files(data_dir, lock_timeout)` gives them without opening the store, so a damaged store
+    still lists its feeds."""
+
+    def __init__(self, data_dir: Path, lock_timeout: float):
+        self.data_dir, self.lock_timeout = data_dir, lock_timeout
+
+    def lock(self, name: str) -> WriteLock:
+        """`<data_dir>/<name>.lock`, waited for up to the store's lock timeout."""
+        (self.data_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        return WriteLock(self.data_dir / f"{name}.lock", self.lock_timeout)
+
+    @contextmanager
+    def db(self, name: str) -> Iterator[sqlite3.Connection]:
+        """A connection of its own (threads never share one; committed at the end, rows as `sqlite3.Row`) to
+        `<data_dir>/<name>.sqlite3`. WAL: several processes use it at once."""
+        path = self.data_dir / f"{name}.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(path, timeout=30)) as db, db:
+            db.row_factory = sqlite3.Row
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            yield db
+
+
 class Store:
+    side_files = SideFiles  # Store.side_files(data_dir, lock_timeout): the side files without opening the store
+
     def __init__(
         self,
         data_dir: Path,
@@ -264,25 +293,6 @@ class Store:
             yield self
         finally:
             self._lock.release()
-
-    def side_lock(self, name: str) -> WriteLock:
-        """A lock of this data dir beside the store's own, for work that runs one at a time but writes no document
-        itself (a poll of the feeds): `<data_dir>/<name>.lock`, waited for up to the store's lock timeout."""
-        (self.data_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        return WriteLock(self.data_dir / f"{name}.lock", self._lock.timeout)
-
-    @contextmanager
-    def side_db(self, name: str) -> Iterator[sqlite3.Connection]:
-        """A connection of its own (threads never share one; committed at the end, rows as `sqlite3.Row`) to
-        `<data_dir>/<name>.sqlite3`, a file the store owns for a source's state (the feeds and their items). WAL:
-        several processes use it at once."""
-        path = self.data_dir / f"{name}.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(path, timeout=30)) as db, db:
-            db.row_factory = sqlite3.Row
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode=WAL")
-            yield db
 
     def _refuse_damaged(self) -> None:
         if self.damage:

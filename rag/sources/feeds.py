@@ -2,10 +2,10 @@
 (trafilatura) and ingested with its URL, title and date. The same story syndicated by several outlets (near-duplicate
 text) is kept once, with all its URLs.
 
-State, under `<data_dir>/feeds/`: `feeds.sqlite3` (the store's `side_db`: WAL, several processes may use it at once)
-holds the feeds, the items seen, the stories kept and their text signatures; `articles/*.md` holds one Markdown file per
-story (YAML front matter: title, url, date, feed, urls), which is what is ingested; `poll.lock` (the store's
-`side_lock`) lets one poll run at a time.
+State, under `<data_dir>/feeds/`: `feeds.sqlite3` (one of the store's side files: WAL, several processes may use it
+at once) holds the feeds, the items seen, the stories kept and their text signatures; `articles/*.md` holds one
+Markdown file per story (YAML front matter: title, url, date, feed, urls), which is what is ingested; `poll.lock` (a
+side lock) lets one poll run at a time.
 
 Outcomes are catalog messages (`wording/messages/sources.toml`): a FeedResult's error and its items' reasons are
 `Message`s, FeedError is keyed. A feed's last error is stored as its English line (what older versions read) and
@@ -355,11 +355,11 @@ class Feeds:
         self.assistant, self.settings = assistant, assistant.settings
         self.tries, self.backoff = max(1, tries), backoff
         self.user_agent = f"rag-vn-news/{__version__} (+feeds)"
-        store = assistant.store
-        self.dir = store.data_dir / "feeds"
+        side = assistant.side_files  # not the store itself: a damaged one still lists its feeds
+        self.dir = side.data_dir / "feeds"
         self.articles_dir = self.dir / "articles"
         self.articles_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = store.side_lock("feeds/poll")  # one object: the threads of this process take turns on it
+        self._lock = side.lock("feeds/poll")  # one object: the threads of this process take turns on it
         with self._db() as db:
             db.executescript(_SCHEMA)
             if "last_error_message" not in {r["name"] for r in db.execute("PRAGMA table_info(feeds)")}:
@@ -371,7 +371,7 @@ class Feeds:
 
     def _db(self) -> AbstractContextManager[sqlite3.Connection]:
         """A connection of its own for each use (threads never share one), committed at the end."""
-        return self.assistant.store.side_db("feeds/feeds")
+        return self.assistant.side_files.db("feeds/feeds")
 
     # --- the list of feeds --------------------------------------------------------------------------------------
     def add(self, url: str, check: bool = True) -> FeedInfo:
