@@ -123,7 +123,10 @@ def test_a_reason_is_a_catalog_message_in_english_and_in_vietnamese(tmp_path):
     supported = ", ".join(SUPPORTED_SUFFIXES)
     odt = file_problem("a.odt", 10, 1_000)
     assert odt == f"unsupported file type '.odt'; supported: {supported}; save it as .docx"
-    assert odt.render("vi") == f"loại tệp .odt không được hỗ trợ; chỉ nhận {supported}; hãy lưu thành .docx"
+    assert odt.render("vi") == f"loại tệp không được hỗ trợ (.odt); chỉ nhận {supported}; hãy lưu thành .docx"
+    bare = file_problem("README", 10, 1_000)
+    assert bare == f"unsupported file type '(none)'; supported: {supported}"
+    assert bare.render("vi") == f"loại tệp không được hỗ trợ (không có đuôi); chỉ nhận {supported}"
     big = file_problem("a.txt", 2_500_000, 1_000_000)
     assert big == "too large: 2.5 MB, over the 1 MB limit (RAG_MAX_FILE_MB)"
     assert big.render("vi") == "quá lớn: 2.5 MB, vượt giới hạn 1 MB một tệp"  # no setting's name in Vietnamese

@@ -627,7 +627,7 @@ def file_problem(name: str, size: int, max_bytes: int) -> Message | None:
     """Why a file of this name and size is refused before it is read (its type, its size), or None."""
     suffix = Path(name).suffix
     if suffix.lower() not in SUPPORTED_SUFFIXES:
-        shown, supported = suffix or "(none)", ", ".join(SUPPORTED_SUFFIXES)
+        shown, supported = suffix or Message("indexing.no_suffix"), ", ".join(SUPPORTED_SUFFIXES)
         if save_as := _SAVE_AS.get(suffix.lower()):
             return Message("indexing.unsupported_type_save_as", suffix=shown, supported=supported, save_as=save_as)
         return Message("indexing.unsupported_type", suffix=shown, supported=supported)
