@@ -90,18 +90,18 @@ def shown(text: Any, lang: str) -> str:
     a library's words) without the server's paths; any other text through `no_paths`."""
     if isinstance(text, rag.RagError):
         text = text.message
-    if isinstance(text, rag.Message):
-        return rag.Message(text.key, **{k: _pathless(v) for k, v in text.fields.items()}).render(lang)
+    if isinstance(text, rag.Message) and text.key:
+        return rag.Message.from_data(_pathless(text.as_data())).render(lang)
     return no_paths(str(text))
 
 
-def _pathless(value: Any) -> Any:
-    if isinstance(value, (rag.Message, rag.RagError)):
-        message = value.message if isinstance(value, rag.RagError) else value
-        return rag.Message(message.key, **{k: _pathless(v) for k, v in message.fields.items()})
-    if isinstance(value, (list, tuple)):
-        return [_pathless(v) for v in value]
-    return no_paths(str(value)) if isinstance(value, (str, Path)) else value
+def _pathless(data: Any) -> Any:
+    """A message's data (`Message.as_data`) with the server's paths cut from its fields' text."""
+    if isinstance(data, dict) and "key" in data:
+        return {"key": data["key"], "fields": {k: _pathless(v) for k, v in data["fields"].items()}}
+    if isinstance(data, list):
+        return [_pathless(v) for v in data]
+    return no_paths(data) if isinstance(data, str) else data
 
 
 def public(data: Any, lang: str = "en") -> Any:

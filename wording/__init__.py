@@ -97,6 +97,31 @@ class Message(str):
     def __reduce__(self) -> Any:
         return (_message_of, (self.key, self.fields)) if self.key else (Message._prose, (str(self),))
 
+    def as_data(self) -> dict[str, Any]:
+        """{"key", "fields"} as JSON-ready data, to keep and word again later: a field that is a message (or an
+        error, or a list of them) as its own data, numbers and None as they are, anything else as its text."""
+        return {"key": self.key, "fields": {k: _data(v) for k, v in self.fields.items()}}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Message:
+        """The message `as_data` gave; KeyError for a key the catalog no longer has, PromptError for a field gone."""
+
+        def value(v: Any) -> Any:
+            if isinstance(v, list):
+                return [value(x) for x in v]
+            return cls.from_data(v) if isinstance(v, dict) else v
+
+        return cls(data["key"], **{k: value(v) for k, v in data["fields"].items()})
+
+
+def _data(v: Any) -> Any:
+    v = v.message if isinstance(v, RagError) else v
+    if isinstance(v, Message) and v.key:
+        return v.as_data()
+    if isinstance(v, (list, tuple)):
+        return [_data(x) for x in v]
+    return v if v is None or isinstance(v, (int, float)) else str(v)
+
 
 def _message_of(key: str, fields: dict[str, Any]) -> Message:
     return Message(key, **fields)

@@ -49,7 +49,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from wording import Message, catalog
+from wording import Message
 
 from ..errors import FeedError, RagError, StoreLockedError
 from ..facts import extract_facts
@@ -225,36 +225,16 @@ def _unexpected(e: Exception) -> str:
 
 
 def _stored(message: str | None) -> str | None:
-    """A message's key and fields as JSON (a field that is a message, or a list of them, as its own), so that it can
-    be worded again in either language; None for any other text."""
-
-    def plain(v: Any) -> Any:
-        v = v.message if isinstance(v, RagError) else v
-        if isinstance(v, Message) and v.key:
-            return {"key": v.key, "fields": {k: plain(x) for k, x in v.fields.items()}}
-        if isinstance(v, (list, tuple)):
-            return [plain(x) for x in v]
-        return v if v is None or isinstance(v, (int, float)) else str(v)
-
-    return json.dumps(plain(message), ensure_ascii=False) if isinstance(message, Message) and message.key else None
+    """A message's key and fields as JSON, so that it can be worded again in either language; None for other text."""
+    return json.dumps(message.as_data(), ensure_ascii=False) if isinstance(message, Message) and message.key else None
 
 
 def _restored(english: str | None, stored: str | None) -> str | None:
     """The message `_stored` kept, or the English line as it is: stored by a version before keys, or worded by keys
     or fields the catalog no longer has."""
-
-    def message(v: Any) -> Any:
-        if isinstance(v, list):
-            return [message(x) for x in v]
-        if not isinstance(v, dict):
-            return v
-        if v["key"] not in catalog():  # Message() would raise a KeyError that reads as a bug
-            raise LookupError(v["key"])
-        return Message(v["key"], **{k: message(x) for k, x in v["fields"].items()})
-
     try:
-        return message(json.loads(stored)) if stored else english
-    except (ValueError, LookupError, TypeError, RagError):  # unreadable JSON or a missing field: the line as stored
+        return Message.from_data(json.loads(stored)) if stored else english
+    except (ValueError, LookupError, TypeError, RagError):  # unreadable JSON, a key or a field gone: as stored
         return english
 
 
