@@ -11,6 +11,7 @@ from conftest import ROOT, SEEDS, HashEmbedding, make_settings, write
 from rag import (
     Assistant,
     EmbedderMismatchError,
+    Message,
     IngestAbortedError,
     RagError,
     StoreDamagedError,
@@ -167,7 +168,8 @@ def test_a_store_failure_mid_batch_reports_what_was_done(fake_assistant, tmp_pat
 
     def put_then_fail(doc, *args, **kwargs):
         if doc["source"].endswith("2.txt"):
-            raise StoreUnavailableError("cannot reach Chroma server 127.0.0.1:1: connection refused")
+            where = Message("store.chroma_server", host="127.0.0.1", port=1)
+            raise StoreUnavailableError("store.unreachable", where=where, detail="connection refused")
         return put(doc, *args, **kwargs)
 
     monkeypatch.setattr(fake_assistant.store, "put_document", put_then_fail)

@@ -350,7 +350,8 @@ def test_a_failed_background_job_ends_with_one_line(fake_assistant, tmp_path, mo
         rows, job_id = up.start_upload(fake_assistant, [str(f) for f in big], tmp_path / "uploads")
         job = _until(lambda: (j := up.job(fake_assistant, job_id)) and j.ended and j)
     assert rows[0][1] == up.BACKGROUND_VI
-    assert job.state == "failed" and job.error == "kho dữ liệu gặp lỗi: database disk image is malformed"
+    damaged = "kho dữ liệu gặp lỗi: sổ mục lục catalog.sqlite3 bị hỏng (database disk image is malformed)"
+    assert job.state == "failed" and job.error == damaged
     assert job.rows is None and "background upload failed" in caplog.text
     assert up.job_rows(job) == [[f.name, "lỗi", job.error] for f in big]
     assert "**Nạp trong nền bị dừng** lúc" in up.background_status(fake_assistant)
@@ -359,12 +360,16 @@ def test_a_failed_background_job_ends_with_one_line(fake_assistant, tmp_path, mo
     # a batch the store stopped part way keeps the rows of what was done before it
     def aborted(paths, progress=None):
         done = rag.IngestReport([rag.FileResult(str(paths[0]), "added", None, "x", 120)])
-        raise rag.IngestAbortedError("ingest stopped: database is locked (before it: 1 added)", done)
+        locked = rag.StoreLockedError("store.catalog_busy", path="catalog.sqlite3", detail="database is locked")
+        raise rag.IngestAbortedError("indexing.stopped", done, error=locked, counts=done.summary())
 
     monkeypatch.setattr(fake_assistant, "ingest", aborted)
     job_id = up.start_upload(fake_assistant, [str(f) for f in big], tmp_path / "uploads")[1]
     job = _until(lambda: (j := up.job(fake_assistant, job_id)) and j.ended and j)
-    assert job.error == "dừng nạp: database is locked (trước đó: 1 added)"  # shown on the page: Vietnamese
+    assert job.error == (  # shown on the page: Vietnamese
+        "dừng nạp: sổ mục lục catalog.sqlite3 đang bận: database is locked "
+        "(trước đó: 1 đã thêm, 0 đã cập nhật, 0 không đổi, 0 bị từ chối)"
+    )
     assert up.job_rows(job) == [[big[0].name, "đã thêm", ""], [big[1].name, "lỗi", job.error]]
 
 
@@ -396,9 +401,9 @@ def test_page_builds_and_an_unreachable_store_is_a_message_not_a_trace(fake_assi
     broken = Assistant(make_settings(tmp_path / "d2", chroma_host="127.0.0.1", chroma_port=9), embedder=HashEmbedding())
     demo = build(broken)
     banner = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "rag-store-error"][0]
-    assert "Không mở được kho dữ liệu" in banner.value and "không kết nối được Chroma server" in banner.value
+    assert "Không mở được kho dữ liệu" in banner.value and h.md_text("không kết nối được máy chủ Chroma 127.0.0.1:9") in banner.value
     history, _ = h.chat(broken, "Ai là trưởng đoàn?", [])
-    assert h.plain(history[-1]["content"]).startswith("Lỗi: kho dữ liệu gặp lỗi: không kết nối được Chroma server")
+    assert h.plain(history[-1]["content"]).startswith("Lỗi: kho dữ liệu gặp lỗi: không kết nối được máy chủ Chroma")
 
 
 def test_store_errors_show_one_clear_message(fake_assistant, monkeypatch, tmp_path):

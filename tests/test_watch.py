@@ -212,10 +212,13 @@ def test_a_failed_batch_is_logged_and_tried_again(assistant, inbox, caplog):
     def locked_once(paths, progress=None):
         if not failures:
             failures.append(paths)
-            raise StoreLockedError("another process is writing")
+            raise StoreLockedError("store.catalog_busy", path="catalog.sqlite3", detail="database is locked")
         return ingest(paths, progress)
 
     assistant.ingest = locked_once
     with Watcher(assistant, [inbox], debounce=0.2, retry=0.3):
         until(lambda: len(assistant.documents()) == 1)
-    assert lines(caplog)[0] == "could not take in 1 changed paths (another process is writing); trying again in 0.3 s"
+    assert lines(caplog)[0] == (
+        "could not take in 1 changed paths (the catalog catalog.sqlite3 is busy: database is locked); trying again in "
+        "0.3 s"
+    )

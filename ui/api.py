@@ -90,7 +90,7 @@ def shown(text: Any, lang: str) -> str:
     a library's words) without the server's paths; any other text through `no_paths`."""
     if isinstance(text, rag.RagError):
         text = text.message
-    if isinstance(text, rag.Message) and text.key:
+    if isinstance(text, rag.Message):
         return rag.Message.from_data(_pathless(text.as_data())).render(lang)
     return no_paths(str(text))
 

@@ -44,8 +44,7 @@ class RagError(Exception):
     """Base class: every error the product raises on purpose; `RagError(key, **fields)` words it from the catalog."""
 
     def __init__(self, key: str, /, **fields: Any):
-        # TRANSITIONAL (issue 21): prose not yet keyed passes as it is; removed once every raise site has a key
-        self.message = Message(key, **fields) if key in catalog() else Message._prose(key)
+        self.message = Message(key, **fields)
         super().__init__(str(self.message))
 
     @property
@@ -86,16 +85,10 @@ class Message(str):
         return self
 
     def render(self, lang: str) -> str:
-        return _message(self.key, lang, self.fields) if self.key else str(self)
-
-    @classmethod
-    def _prose(cls, text: str) -> Message:  # TRANSITIONAL (issue 21)
-        self = super().__new__(cls, text)
-        self.key, self.fields = "", {}
-        return self
+        return _message(self.key, lang, self.fields)
 
     def __reduce__(self) -> Any:
-        return (_message_of, (self.key, self.fields)) if self.key else (Message._prose, (str(self),))
+        return _message_of, (self.key, self.fields)
 
     def as_data(self) -> dict[str, Any]:
         """{"key", "fields"} as JSON-ready data, to keep and word again later: a field that is a message (or an
@@ -116,7 +109,7 @@ class Message(str):
 
 def _data(v: Any) -> Any:
     v = v.message if isinstance(v, RagError) else v
-    if isinstance(v, Message) and v.key:
+    if isinstance(v, Message):
         return v.as_data()
     if isinstance(v, (list, tuple)):
         return [_data(x) for x in v]

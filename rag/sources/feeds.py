@@ -226,7 +226,7 @@ def _unexpected(e: Exception) -> str:
 
 def _stored(message: str | None) -> str | None:
     """A message's key and fields as JSON, so that it can be worded again in either language; None for other text."""
-    return json.dumps(message.as_data(), ensure_ascii=False) if isinstance(message, Message) and message.key else None
+    return json.dumps(message.as_data(), ensure_ascii=False) if isinstance(message, Message) else None
 
 
 def _restored(english: str | None, stored: str | None) -> str | None:
