@@ -299,7 +299,7 @@ def test_broken_and_slow_pages_are_reported_per_item_and_the_others_ingest(serve
     # each reason a message, worded in Vietnamese as the page showed it (the server's own words as they are)
     assert {k: v.render("vi") for k, v in {**r.failed, **r.skipped}.items()} == {
         url(paths[1]): "HTTP 500 Internal Server Error (sau 3 lần thử)",
-        url(paths[3]): "quá thời gian chờ 0.5 giây (sau 3 lần thử)",
+        url(paths[3]): "hết thời gian chờ sau 0.5 giây (sau 3 lần thử)",
         url(paths[2]): "trang không có nội dung bài báo (4 chữ)",
         url(paths[4]): "HTTP 404 Not Found",
     }
@@ -334,7 +334,7 @@ def test_a_broken_feed_is_reported_and_does_not_stop_the_others(server, tmp_path
     assert [bool(f.last_error) for f in feeds.list()] == [True, True, True, False]
     assert results[0].line() == f"{gone}: error: HTTP 404 Not Found"
     assert results[0].line().render("vi") == f"{gone}: lỗi: HTTP 404 Not Found"
-    assert results[1].error.render("vi").startswith("không phải nguồn tin RSS hay Atom")
+    assert results[1].error.render("vi").startswith("không phải nguồn RSS hay Atom")
     failed = results[2].error.render("vi")
     assert failed.startswith("kết nối thất bại: ") and failed.endswith("(sau 3 lần thử)")
     # the last error, read back from the feeds' state, is the same message in both languages
@@ -356,13 +356,13 @@ def test_add_checks_the_address_and_the_feed_remove_keeps_the_articles(server, t
     feeds.add(url)
     with pytest.raises(FeedError, match="is already a feed") as e:
         feeds.add(f" {url} ")
-    assert e.value.render("vi") == f"{url} đã là một nguồn tin (xem `rag feeds list`)"
+    assert e.value.render("vi") == f"{url} đã có trong danh sách nguồn RSS (xem `rag feeds list`)"
     feeds.poll()
     feeds.remove(url)
     assert feeds.list() == [] and len(feeds.assistant.documents()) == 2
     with pytest.raises(FeedError, match="is not a feed that was added") as e:
         feeds.remove(url)
-    assert e.value.render("vi") == f"{url} không phải nguồn tin đã thêm (xem `rag feeds list`)"
+    assert e.value.render("vi") == f"{url} không có trong danh sách nguồn RSS (xem `rag feeds list`)"
     feeds.add(url)  # added again: its items are new again, and recognised as the stories already kept
     [r] = feeds.poll()
     assert r.added == [] and len(r.duplicates) == 2 and len(feeds.assistant.documents()) == 2
@@ -444,7 +444,8 @@ def test_a_poll_that_waits_past_the_lock_timeout_is_refused_in_both_languages(se
         "RAG_LOCK_TIMEOUT sets how long to wait))"
     )
     assert e.value.render("vi") == (
-        f"một lần lấy tin khác đang chạy (một luồng khác của tiến trình này đang ghi vào {lock} (đã chờ 0.1 giây))"
+        f"một lần lấy tin khác từ các nguồn RSS đang chạy (một luồng khác của tiến trình này đang ghi vào {lock} "
+        "(đã chờ 0.1 giây))"
     )
 
 
@@ -492,7 +493,7 @@ def test_a_stored_message_reads_back_or_falls_back_to_its_english_line():
     error = Message("sources.unexpected", error=StoreLockedError("store.locked", who=who, path="/d", seconds=2.0))
     again = _restored(str(error), _stored(error))
     assert again == error and again.render("vi") == error.render("vi")
-    assert again.render("vi") == "lỗi không lường trước: một tiến trình khác đang ghi vào /d (đã chờ 2 giây)"
+    assert again.render("vi") == "lỗi không mong đợi: một tiến trình khác đang ghi vào /d (đã chờ 2 giây)"
     assert _stored("plain text") is None and _restored("plain text", None) == "plain text"
     assert _restored("as stored", '{"key": "sources.renamed", "fields": {}}') == "as stored"  # wording renamed since
     assert _restored("as stored", '{"key": "sources.unexpected", "fields": {}}') == "as stored"  # a field gone

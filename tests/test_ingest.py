@@ -143,7 +143,7 @@ def test_links_that_lead_nowhere_are_reported(fake_assistant, tmp_path):
         "gone.txt": "broken or looping symbolic link",
         "up": "symbolic link to a folder: not followed (name the folder itself)",
     }
-    assert reasons["up"].render("vi") == "liên kết tượng trưng tới thư mục: không đi theo (hãy chọn chính thư mục đó)"
+    assert reasons["up"].render("vi") == "liên kết tượng trưng tới thư mục: bỏ qua (hãy chỉ định chính thư mục đó)"
     assert [x.status for x in r.results if x.status != "rejected"] == ["added", "unchanged"]
 
 

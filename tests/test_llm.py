@@ -186,7 +186,7 @@ def test_backend_settings_and_install_hints(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"needs llama-index-llms-ollama .*pip install 'rag-vn-news\[llm\]'") as e:
         make_llm(make_settings(tmp_path, llm="ollama:qwen2.5"))
     assert e.value.render("vi") == (
-        "RAG_LLM=ollama:qwen2.5 cần llama-index-llms-ollama (thiếu llama_index.llms.ollama): "
+        "mô hình ngôn ngữ ollama:qwen2.5 cần gói llama-index-llms-ollama (thiếu llama_index.llms.ollama): "
         "pip install 'rag-vn-news[llm]'"
     )
     monkeypatch.setattr(builtins, "__import__", real_import)
@@ -195,7 +195,7 @@ def test_backend_settings_and_install_hints(tmp_path, monkeypatch):
     assert str(e.value) == "RAG_LLM=openai-like:… needs RAG_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
     # the page says what is missing in words, not by the setting's name
     assert (
-        e.value.render("vi") == "RAG_LLM=openai-like:… cần địa chỉ máy chủ của mô hình (ví dụ http://127.0.0.1:8080/v1)"
+        e.value.render("vi") == "mô hình ngôn ngữ openai-like cần địa chỉ máy chủ của mô hình (ví dụ http://127.0.0.1:8080/v1)"
     )
     with pytest.raises(ConfigError, match="does not exist") as e:
         make_llm(make_settings(tmp_path, llm=f"llamacpp:{tmp_path / 'missing.gguf'}"))

@@ -241,7 +241,7 @@ def test_a_question_the_product_cannot_take_is_said_in_both_languages(tmp_path):
             f"the question is 3000 characters long; the limit is {MAX_QUESTION_CHARS}",
             f"câu hỏi dài 3000 ký tự; giới hạn là {MAX_QUESTION_CHARS}",
         ),
-        (lambda: a.retrieve("Ai?", k=0), "k must be between 1 and 50 (got 0)", "k phải từ 1 đến 50 (nhận 0)"),
+        (lambda: a.retrieve("Ai?", k=0), "k must be between 1 and 50 (got 0)", "k phải từ 1 đến 50 (giá trị nhận được: 0)"),
     ]
     for call, en, vi in cases:
         with pytest.raises(QueryError) as e:

@@ -151,7 +151,7 @@ def test_messages_and_errors_survive_pickling_and_copying():
 def test_a_missing_key_or_field_fails_loudly():
     with pytest.raises(KeyError, match="no message 'store.nope'"):
         Message("store.nope")
-    with pytest.raises(PromptError, match="needs n"):
+    with pytest.raises(PromptError, match="needs the variable.s. n"):
         Message("store.n_vectors")
     with pytest.raises(PromptError, match="entity"):
         render("not_found_entity_en")
