@@ -507,7 +507,7 @@ class Feeds:
             elif known:  # the same page in another feed, or one that joined a story from another outlet
                 status, reason, story = "duplicate", known[0], known[1]
             else:
-                status, reason, story = self._article(client, feed, link, entry)
+                status, reason, story = self._article(client, feed, key, link, entry)
         except _FetchError as e:
             status, reason = ("failed" if e.transient else "skipped"), e.reason
         except Exception as e:  # the store (locked, unreachable) or a library: tried again at the next poll
@@ -527,8 +527,9 @@ class Feeds:
                 (feed, key, link, status, reason or None, story, time.time()),
             )
 
-    def _article(self, client: httpx.Client, feed: str, url: str, entry: Any) -> tuple[str, str, int | None]:
-        """Fetch, read and ingest one item's page: (status, reason or the joined story's URL, story id)."""
+    def _article(self, client: httpx.Client, feed: str, key: str, url: str, entry: Any) -> tuple[str, str, int | None]:
+        """Fetch, read and ingest one item's page: (status, reason or the joined story's URL, story id). A poll killed
+        after the ingest and before the story is recorded ingests the same file again at the next ("unchanged")."""
         page = self._fetch(client, url)
         kind = page.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind and not (kind in ("text/plain", "application/xml", "text/xml") or "html" in kind):
@@ -562,6 +563,12 @@ class Feeds:
             db.executemany("INSERT INTO shingles(hash, story) VALUES (?, ?)", ((h, story) for h in signature))
             db.execute(
                 "INSERT OR REPLACE INTO story_urls(url, story, added_at) VALUES (?, ?, ?)", (url, story, time.time())
+            )
+            # the item with its story, in one transaction: a poll killed in between would find the story's URL at
+            # the next poll and call this item a duplicate of itself
+            db.execute(
+                "INSERT OR REPLACE INTO items(feed, key, url, status, reason, story, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (feed, key, url, "added", None, story, time.time()),
             )
         return "added", "", story
 
