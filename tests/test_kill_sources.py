@@ -1,16 +1,19 @@
 """Real processes killed with SIGKILL in the middle of a batch of new articles, then started again: `rag watch` with
 files dropped into its folder, `rag feeds poll` against a feed served here on 127.0.0.1. Every file and every feed
-item must end up stored exactly once, and the store sound.
+item must end up stored exactly once, and the store sound. Then four writers at once (bench/writers_soak.py for a
+few seconds): nothing lost, nothing doubled, no question failed.
 
 The processes run the real command line (`ui.cli.main`) with the hash embedding, slowed a little so that the kill
 lands inside the batch (a real model would take minutes to load and embed on a small machine)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -70,15 +73,32 @@ def _env(data: Path) -> dict[str, str]:
     }
 
 
+_SPAWNED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_leftovers():
+    """Every process a test started is gone after it, whatever failed."""
+    yield
+    while _SPAWNED:
+        proc = _SPAWNED.pop()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
 def _rag(data: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", RAG, "--data-dir", str(data), *args],
-        cwd=ROOT,
-        env=_env(data),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    _SPAWNED.append(
+        proc := subprocess.Popen(
+            [sys.executable, "-c", RAG, "--data-dir", str(data), *args],
+            cwd=ROOT,
+            env=_env(data),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     )
+    return proc
 
 
 def _kill_when(proc: subprocess.Popen, data: Path, at_least: int) -> int:
@@ -206,3 +226,107 @@ def test_an_item_killed_right_after_its_story_was_recorded_is_seen_at_the_next_p
     assert (r.added, r.duplicates, r.failed, r.seen) == ([items[1]], {}, {}, 1)
     [info] = make_feeds(tmp_path).list()
     assert (info.articles, info.duplicates) == (2, 0)
+
+
+def test_four_writers_at_once_with_a_reader_lose_and_double_nothing(feed_server, tmp_path):
+    """bench/writers_soak.py for a few seconds, small: an upload through `rag api`'s upload route, `rag watch` fed
+    new files, `rag feeds poll` again and again against a growing feed, `rag ingest` of batches, and a reader
+    asking through the API. Each article carries a line of its own: each must be in exactly one document."""
+    import httpx
+
+    data, inbox, rng, made, serial = tmp_path / "data", tmp_path / "inbox", random.Random(4), [], itertools.count()
+    inbox.mkdir()
+
+    def article(writer: str) -> str:
+        made.append(mark := f"{writer}-{next(serial)}")  # (count() is atomic: the threads never share a number)
+        return f"Bài {mark}\n\n{_text(rng)}\n\nMã tin {mark}."
+
+    port, items = _free_port(), []
+    procs = [_rag(data, "api", "--port", str(port)), _rag(data, "watch", str(inbox), "--debounce", "0.2")]
+    api, stop, failed, asked = f"http://127.0.0.1:{port}/api", threading.Event(), [], []
+
+    def serve_feed() -> str:
+        for _ in range(2):
+            path = f"/tin/{len(items)}.html"
+            feed_server.routes[path] = Route(page(f"Tin {len(items)}", article("feed").split("\n\n"), "2024-05-01"))
+            items.append((f"Tin {len(items)}", feed_server.url(path), "Wed, 01 May 2024 08:00:00 +0700"))
+        feed_server.routes["/rss.xml"] = Route(rss("Tin mới", items), "application/rss+xml")
+        return feed_server.url("/rss.xml")
+
+    def loop(step) -> None:
+        while not stop.is_set():
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001 - every failure counts
+                failed.append(repr(e))
+
+    def upload() -> None:
+        name = f"up{next(serial)}.txt"
+        r = httpx.post(f"{api}/documents", files={"files": (name, article("upload").encode())}, timeout=60)
+        assert r.status_code == 200 and r.json()["results"][0]["status"] == "added", r.text
+
+    def drop() -> None:
+        n = next(serial)
+        write(inbox / f".{n}.part", article("watch")).rename(inbox / f"{n}.txt")
+        stop.wait(0.5)
+
+    def poll() -> None:
+        serve_feed()
+        assert _rag(data, "feeds", "poll").wait(60) == 0
+
+    def ingest() -> None:
+        batch = tmp_path / "batches" / str(next(serial))
+        for i in range(2):
+            write(batch / f"{i}.txt", article("ingest"))
+        assert _rag(data, "ingest", str(batch)).wait(60) == 0
+
+    def ask() -> None:
+        r = httpx.post(f"{api}/ask", json={"question": "Đoàn kiểm tra làm việc tại tỉnh nào?"}, timeout=60)
+        asked.append(r.status_code)
+        assert r.status_code == 200 and "answer" in r.json(), r.text
+
+    try:
+        assert _rag(data, "feeds", "add", serve_feed()).wait(60) == 0
+        _wait(lambda: _up(f"{api}/health"))
+        threads = [threading.Thread(target=loop, args=(f,)) for f in (upload, drop, poll, ingest, ask)]
+        for t in threads:
+            t.start()
+        stop.wait(6)
+        stop.set()
+        for t in threads:
+            t.join()
+        _wait(lambda: all(_marks(data).get(m) for m in made if m.startswith("watch")))
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        assert [proc.wait(30) for proc in procs] == [0, 0]
+    assert failed == [] and len(asked) > 0
+    marks = _marks(data)
+    assert {m: marks.get(m, 0) for m in made} == dict.fromkeys(made, 1)  # each once: none lost, none doubled
+    assert {m.split("-")[0] for m in made} == {"upload", "watch", "feed", "ingest"}
+    _sound_store(data)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _up(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _marks(data: Path) -> dict[str, int]:
+    """ "Mã tin <mark>" -> how many stored documents carry it."""
+    found: dict[str, int] = {}
+    with sqlite3.connect(f"file:{data / 'catalog.sqlite3'}?mode=ro", uri=True, timeout=30) as db:
+        for (text,) in db.execute("SELECT text FROM documents"):
+            for mark in re.findall(r"Mã tin (\w+-\d+)\.", text):
+                found[mark] = found.get(mark, 0) + 1
+    return found
