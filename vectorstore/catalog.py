@@ -16,13 +16,14 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from wording import Message
 
 from .errors import StoreDamagedError, StoreError, StoreLockedError
+from .space import full_disk
 
 SCHEMA_VERSION = 3
 SCHEMA = """
@@ -132,6 +133,8 @@ class Catalog:
             return StoreLockedError("store.catalog_busy", path=self.path, detail=str(e))
         if isinstance(e, sqlite3.IntegrityError):  # a constraint, not damage
             return StoreError("store.catalog_refused", path=self.path, detail=str(e))
+        if not self.stand_in and (full := full_disk(Path(self.path).parent, e)):  # nor is a full disk
+            return full
         return StoreDamagedError("store.problem_fix", problem=self.damaged(str(e)), fix=self.restore)
 
     def damaged(self, detail: str) -> Message:
@@ -147,15 +150,19 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error, a failed COMMIT included (a full disk fails it and
+        leaves the transaction open; SQLite may also have rolled back already)."""
         with self._mutex:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     yield self._db
+                    self._db.execute("COMMIT")
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    if self._db.in_transaction:
+                        with suppress(sqlite3.Error):
+                            self._db.execute("ROLLBACK")
                     raise
-                self._db.execute("COMMIT")
             except sqlite3.DatabaseError as e:
                 raise self._error(e) from None
 

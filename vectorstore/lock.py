@@ -6,6 +6,7 @@ process (two uploads on the chat page) never write together, while one thread ma
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from wording import Message
 
-from .errors import StoreLockedError
+from .errors import StoreError, StoreLockedError
 
 
 class WriteLock:
@@ -39,7 +40,10 @@ class WriteLock:
             raise
 
     def _flock(self, deadline: float, timeout: float) -> int:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StoreError("store.data_dir_unusable", path=self.path.parent, detail=e.strerror or str(e)) from None
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -49,8 +53,9 @@ class WriteLock:
                     os.close(fd)
                     raise self._busy(Message("store.another_process"), timeout) from None
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        with contextlib.suppress(OSError):  # the holder's pid, for people; a full disk must not leave the lock held
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
         return fd
 
     def _busy(self, who: Message, timeout: float) -> StoreLockedError:

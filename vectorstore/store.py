@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 import re
 import sqlite3
 import uuid
@@ -41,7 +42,10 @@ from wording import Message
 from .catalog import Catalog
 from .errors import EmbedderMismatchError, StoreDamagedError, StoreError, StoreLockedError
 from .lock import WriteLock
+from .space import ensure_room
 from .vectors import CollectionGoneError, VectorIndex
+
+log = logging.getLogger(__name__)
 
 Identity = dict[str, Any]  # an embedder's {"name", "model", "dim", "normalized"}
 Damage = tuple[Message, Message]  # (what is wrong, what to run), found at open
@@ -380,8 +384,9 @@ class Store:
         facts: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Add `doc` with its chunks, their vectors (made by `embedder`) and its fact records, replacing document
-        `replaces` if given. Call inside `writer()`."""
+        `replaces` if given. Call inside `writer()`. Refused before anything is written when the disk is nearly full."""
         self.check_embedder(embedder)
+        ensure_room(self.data_dir)
         if len(chunks) and len(embeddings[0]) != embedder["dim"]:
             raise StoreError("store.dimensions", got=len(embeddings[0]), dim=embedder["dim"])
         new_ids = [c["chunk_id"] for c in chunks]
@@ -419,6 +424,7 @@ class Store:
         catch-up pass, the last one under the lock with the switch. One reindex at a time (the reindex lock); an
         error leaves this generation serving. Returns the number of documents built."""
         self._refuse_damaged()  # before its lock file is written
+        ensure_room(self.data_dir)
         try:
             self._build_lock.acquire(0)
         except StoreLockedError:
@@ -471,6 +477,7 @@ class Store:
                 progress(i, len(todo), d["source"])
             chunks, embeddings, facts = prepare(d)
             with self.writer():
+                ensure_room(self.data_dir)
                 if self.catalog.document(d["doc_id"]) is None:  # removed meanwhile
                     continue
                 target.upsert([c["chunk_id"] for c in chunks], embeddings)
@@ -496,6 +503,12 @@ class Store:
             except CollectionGoneError:  # switched and dropped between reading the generation and querying
                 if attempt == 2:
                     raise StoreDamagedError("store.collection_missing", name=self.vectors.name) from None
+            except StoreError as e:
+                if e.key != "store.disk_full":
+                    raise
+                # local Chroma writes its log out before a read, which a full disk fails: the lexical side answers
+                log.warning("no dense search while the disk is full: %s", e)
+                return []
         live = self.catalog.existing_chunk_ids([i for i, _ in hits])
         return [(i, s) for i, s in hits if i in live]
 
