@@ -16,6 +16,11 @@ are searched for a word about waiting.
 
     python bench/writers_soak.py [--seconds 180] [--readers 2] [--out writers_soak]
 
+`--kills N [--batch 8]` runs kill -9 rounds instead: N times, `rag watch` is sent SIGKILL while it takes in a batch
+of files dropped at once, then started again, and `rag feeds poll` while it takes in a feed's batch of new items,
+then run again (the kill lands once a random number of the batch is stored); each batch's articles must then be
+stored exactly once (`--out writers_soak_kills`).
+
 Needs ../shared/data/inspections-dev/docs (skipped with a message without it). Writes bench/results/<out>.json.
 """
 
@@ -376,6 +381,92 @@ class Soak:
             "log_errors": [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line][:10],
         }
 
+    # --- kill -9 rounds ------------------------------------------------------------------------------------------
+    def kills(self, rounds: int, batch: int, seed: int) -> dict[str, Any]:
+        """`rounds` times each: `rag watch` sent SIGKILL while it takes in `batch` files dropped at once, then
+        started again; `rag feeds poll` sent SIGKILL in a feed's `batch` new items, then run again. The kill lands
+        once the store holds a random number (1 to batch - 1) of the batch's documents."""
+        import random
+
+        rng, rows = random.Random(seed), []
+        inbox = self.work / "inbox"
+        inbox.mkdir()
+        feeds = FeedServer()
+        threading.Thread(target=feeds.serve_forever, daemon=True).start()
+        assert self.rag("feeds", "feeds", "add", feeds.url("/rss.xml")).returncode == 0
+        for r in range(rounds):
+            for kind in ("watch", "feed"):
+                before, target = self.count(), rng.randint(1, batch - 1)
+                if kind == "watch":
+                    starts = self.starts()
+                    proc = self.rag("watch", "watch", str(inbox), wait=False)
+                    self.wait(lambda: self.starts() > starts)  # noqa: B023 - called here, at once
+                    for _ in range(batch):
+                        self.articles.txt("watch", inbox)
+                else:
+                    for _ in range(batch):
+                        feeds.add(self.articles)
+                    proc = self.rag("feeds", "feeds", "poll", wait=False)
+                started = time.monotonic()
+                self.wait(lambda: self.count() >= before + target or proc.poll() is not None)  # noqa: B023
+                finished = proc.poll() is not None
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                at_kill, after_s = self.count() - before, time.monotonic() - started
+                if kind == "watch":  # started again: its catch-up pass takes in the rest
+                    proc = self.rag("watch", "watch", str(inbox), wait=False)
+                    self.wait(lambda: len(self.present().get("watch", {})) >= len(self.articles.made["watch"]), 600)
+                    proc.send_signal(signal.SIGTERM)
+                    proc.wait(60)
+                else:
+                    assert self.rag("feeds", "feeds", "poll").returncode == 0
+                marks = self.present().get(kind, {})
+                made = self.articles.made[kind][-batch:]
+                rows.append(
+                    {
+                        "round": r + 1,
+                        "killed": f"rag {'watch' if kind == 'watch' else 'feeds poll'}" + " (had finished)" * finished,
+                        "after_s": round(after_s, 1),
+                        "batch_stored_at_kill": at_kill,
+                        "batch": batch,
+                        "after_restart": sum(1 for m in made if marks.get(m)),
+                        "lost": sum(1 for m in made if not marks.get(m)),
+                        "doubled": sum(1 for m in made if marks.get(m, 0) > 1),
+                    }
+                )
+                print(rows[-1], flush=True)
+        with sqlite3.connect(self.data / "feeds" / "feeds.sqlite3") as db:
+            items = dict(db.execute("SELECT status, count(*) FROM items GROUP BY status").fetchall())
+        check = subprocess.run(
+            [sys.executable, "-m", "ui", "check"], cwd=ROOT, env=self.env, capture_output=True, text=True
+        )
+        return {
+            "embedder": self.env["RAG_EMBEDDER"],
+            "rounds": rows,
+            "feed_items": items,
+            "documents": self.count(),
+            "check": {"exit": check.returncode, "line": (check.stdout + check.stderr).strip()},
+        }
+
+    def starts(self) -> int:
+        """How many times `rag watch` said it was watching."""
+        path = self.logs / "watch.log"
+        return path.read_text(errors="replace").count("watching ") if path.exists() else 0
+
+    def count(self) -> int:
+        try:
+            with sqlite3.connect(f"file:{self.data / 'catalog.sqlite3'}?mode=ro", uri=True, timeout=30) as db:
+                return int(db.execute("SELECT count(*) FROM documents").fetchone()[0])
+        except sqlite3.Error:  # not made yet
+            return 0
+
+    @staticmethod
+    def wait(condition: Any, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.05)
+
     def close(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -395,6 +486,8 @@ def main() -> int:
     parser.add_argument("--readers", type=int, default=2)
     parser.add_argument("--out", default="writers_soak")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, data dir)")
+    parser.add_argument("--kills", type=int, default=0, help="instead: this many kill -9 rounds of watch and poll")
+    parser.add_argument("--batch", type=int, default=8, help="files or feed items per kill round")
     args = parser.parse_args()
     if not (DEV / "docs").is_dir():
         print(f"skipped: no dev corpus at {DEV / 'docs'}")
@@ -402,7 +495,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="writers-soak-"))
     soak = Soak(work, args.seconds, args.readers)
     try:
-        result = soak.run()
+        result = soak.kills(args.kills, args.batch, seed=22) if args.kills else soak.run()
     finally:
         soak.close()
     sys.path.insert(0, str(HERE.parent))
@@ -415,6 +508,8 @@ def main() -> int:
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
+    if args.kills:
+        return 0 if result["check"]["exit"] == 0 and not any(r["lost"] or r["doubled"] for r in result["rounds"]) else 1
     ok = (
         all(not w["lost"] and not w["doubled"] for w in result["writers"].values())
         and result["questions"]["failed"] == 0
