@@ -8,6 +8,7 @@ a changed file at a known path (its text, or only its title, URL, date or metada
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from .embeddings import Embedder
 from .loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_file
 
 __all__ = ["doc_id_for", "collect_files", "ingest_paths", "passage_text", "prepare_document"]
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
 
@@ -133,9 +136,16 @@ def _ingest_one(store: Store, embedder: Embedder, settings: Settings, doc: Loade
         if done:
             return done
         old = store.document_by_source(doc.source)
-        store.put_document(
-            row, chunks, vectors, embedder.identity, replaces=old["doc_id"] if old else None, facts=facts
-        )
+        try:
+            store.put_document(
+                row, chunks, vectors, embedder.identity, replaces=old["doc_id"] if old else None, facts=facts
+            )
+        except StoreError as e:
+            # failed after its rows committed (the vectors' bookkeeping: a server gone, a full disk): the document
+            # is whole and counts as done; the next writer clears what was left
+            if store.document(doc_id) is None:
+                raise
+            log.warning("%s: stored, but the write did not finish: %s", doc.source, e)
     return FileResult(doc.source, "updated" if old else "added", None, doc_id, len(chunks))
 
 
