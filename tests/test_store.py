@@ -1,6 +1,7 @@
 """The persistence layer alone, with hand-made 3-d vectors."""
 
 import json
+import logging
 import multiprocessing
 import sqlite3
 import threading
@@ -110,6 +111,32 @@ def test_second_writer_waits_then_gets_a_clear_error(tmp_path):
         p.join()
     with s.writer():  # released when the holder ends
         pass
+
+
+def test_a_long_wait_for_the_write_lock_is_logged_with_the_holders_pid(tmp_path, caplog, monkeypatch):
+    import vectorstore.lock
+
+    caplog.set_level(logging.INFO, "vectorstore.lock")
+    monkeypatch.setattr(vectorstore.lock, "LOGGED_WAIT", 0.2)
+    path, marker = tmp_path / "write.lock", tmp_path / "held"
+    p = multiprocessing.get_context("spawn").Process(target=_hold_lock, args=(path, marker, 1.5))
+    p.start()
+    try:
+        deadline = time.time() + 30
+        while not marker.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(StoreLockedError):
+            WriteLock(path, 0.3).acquire()  # gives up: said with who holds it
+        with WriteLock(path, 30):  # waits for the holder to finish: said once it has the lock
+            pass
+    finally:
+        p.join()
+    lines = [r.getMessage() for r in caplog.records if r.name == "vectorstore.lock"]
+    assert lines[0] == f"gave up waiting for the write lock of {tmp_path} after 0.3 s (held by pid {p.pid})"
+    assert lines[1].startswith("waited ") and lines[1].endswith(f" s for the write lock of {tmp_path}")
+    with WriteLock(path, 1):  # no wait, no line
+        pass
+    assert len([r for r in caplog.records if r.name == "vectorstore.lock"]) == 2
 
 
 def test_two_threads_never_hold_the_write_lock_at_once(tmp_path):

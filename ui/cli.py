@@ -627,15 +627,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _log_to_stderr(args: argparse.Namespace) -> None:
-    """The product's own loggers (`rag`, `ui`) at RAG_LOG_LEVEL on stderr, one line each; other libraries' at
-    WARNING (httpx alone would log every request)."""
+    """The product's own loggers (`rag`, `vectorstore`, `ui`) at RAG_LOG_LEVEL on stderr, one line each; other
+    libraries' at WARNING (httpx alone would log every request)."""
     import logging
 
     if logging.getLogger().handlers:  # a host program (or pytest) configured logging already
         return
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
     level = _settings(args).log_level
-    for name in ("rag", "ui"):
+    for name in ("rag", "vectorstore", "ui"):
         logging.getLogger(name).setLevel(level)
 
 

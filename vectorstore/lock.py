@@ -2,12 +2,14 @@
 
 Processes: an advisory `flock` on `<data_dir>/write.lock`; the kernel drops it when its process dies (even on
 SIGKILL), so a crash never leaves a stale lock. Threads: a re-entrant thread lock taken first, so two threads of one
-process (two uploads on the chat page) never write together, while one thread may nest writers."""
+process (two uploads on the chat page) never write together, while one thread may nest writers. A wait is bounded
+(`timeout`, then StoreLockedError) and logged once it took a second or more, with the holder's pid."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -16,6 +18,16 @@ from pathlib import Path
 from wording import Message
 
 from .errors import StoreError, StoreLockedError
+
+log = logging.getLogger(__name__)
+LOGGED_WAIT = 1.0  # seconds: a wait this long is worth an operator's line (a write holds the lock ~10-300 ms)
+
+
+def _holder(fd: int) -> str:
+    """The pid the holder wrote into the lock file ("?" when unreadable)."""
+    with contextlib.suppress(OSError):
+        return os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+    return "?"
 
 
 class WriteLock:
@@ -28,13 +40,16 @@ class WriteLock:
     def acquire(self, timeout: float | None = None) -> None:
         """Wait up to `timeout` seconds (default: the lock's own) for the write lock."""
         timeout = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        deadline = start + timeout
         if not self._thread.acquire(timeout=max(timeout, 0)):
             raise self._busy(Message("store.another_thread"), timeout)
         try:
             if self._depth == 0:
                 self._fd = self._flock(deadline, timeout)
             self._depth += 1
+            if (waited := time.monotonic() - start) >= LOGGED_WAIT:
+                log.info("waited %.1f s for the write lock of %s", waited, self.path.parent)
         except BaseException:
             self._thread.release()
             raise
@@ -50,6 +65,12 @@ class WriteLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
+                    log.warning(
+                        "gave up waiting for the write lock of %s after %g s (held by pid %s)",
+                        self.path.parent,
+                        timeout,
+                        _holder(fd),
+                    )
                     os.close(fd)
                     raise self._busy(Message("store.another_process"), timeout) from None
                 time.sleep(0.1)
