@@ -85,11 +85,12 @@ class VectorIndex:
     def _forget_system(self) -> None:
         """Local Chroma keeps one `System` per path for the process, and keeps it even when it failed to start (a
         full disk) or another client of the path still holds it after its failure: the next client must not get it."""
-        if self._path is not None:
-            from chromadb.api.shared_system_client import SharedSystemClient
+        if self._path is not None:  # Chroma's private registry (1.5): another version without it keeps its own
+            with contextlib.suppress(ImportError, AttributeError):
+                from chromadb.api.shared_system_client import SharedSystemClient
 
-            SharedSystemClient._identifier_to_system.pop(str(self._path), None)
-            SharedSystemClient._identifier_to_refcount.pop(str(self._path), None)
+                SharedSystemClient._identifier_to_system.pop(str(self._path), None)
+                SharedSystemClient._identifier_to_refcount.pop(str(self._path), None)
 
     def collections(self, prefix: str) -> dict[str, tuple[dict[str, Any], int]]:
         """The collections whose name starts with `prefix`: name -> (its metadata, {} without; its number of
