@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, HashEmbedding, make_settings, write
 from test_crash import _count
-from test_feeds import LOOPBACK, Handler, Route, Server, make_feeds, page, rss
+from test_feeds import LOOPBACK, Route, Server, make_feeds, page, rss, server  # noqa: F401 (server: a fixture)
 
 import rag.sources.feeds
 from rag import Assistant
@@ -155,16 +155,6 @@ def test_rag_watch_killed_mid_batch_then_restarted_stores_every_file_once(tmp_pa
     assert sorted(sources) == sorted(str(f.resolve()) for f in [*files, late])  # each once, none lost
 
 
-@pytest.fixture
-def feed_server():
-    srv = Server(("127.0.0.1", 0), Handler)
-    srv.routes, srv.requests = {}, []
-    threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True).start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-
-
 def _serve_items(srv: Server, n: int, rng: random.Random) -> tuple[str, list[str]]:
     """A feed of `n` items, each a page with a story of its own: (the feed's URL, the items' URLs)."""
     items = []
@@ -176,9 +166,9 @@ def _serve_items(srv: Server, n: int, rng: random.Random) -> tuple[str, list[str
     return srv.url("/rss.xml"), [url for _, url, _ in items]
 
 
-def test_a_feed_poll_killed_mid_batch_then_polled_again_stores_every_item_once(feed_server, tmp_path):
+def test_a_feed_poll_killed_mid_batch_then_polled_again_stores_every_item_once(server, tmp_path):
     data = tmp_path / "data"
-    feed, items = _serve_items(feed_server, N, random.Random(2))
+    feed, items = _serve_items(server, N, random.Random(2))
     added = _rag(data, "feeds", "add", feed)
     assert added.wait(60) == 0, added.stderr.read()
 
@@ -206,12 +196,12 @@ class Killed(BaseException):
 
 
 def test_an_item_killed_right_after_its_story_was_recorded_is_seen_at_the_next_poll_not_a_duplicate(
-    feed_server, tmp_path, monkeypatch
+    server, tmp_path, monkeypatch
 ):
     """The window the kill above lands in only sometimes, made certain: the process dies after the item's story was
     recorded and before its line. Its item was recorded with the story (one transaction): it is not a duplicate of
     itself at the next poll (as it was when the item's row was written after)."""
-    feed, items = _serve_items(feed_server, 2, random.Random(3))
+    feed, items = _serve_items(server, 2, random.Random(3))
     make_feeds(tmp_path).add(feed)
 
     def log(level, message, *args):
@@ -228,7 +218,7 @@ def test_an_item_killed_right_after_its_story_was_recorded_is_seen_at_the_next_p
     assert (info.articles, info.duplicates) == (2, 0)
 
 
-def test_four_writers_at_once_with_a_reader_lose_and_double_nothing(feed_server, tmp_path):
+def test_four_writers_at_once_with_a_reader_lose_and_double_nothing(server, tmp_path):
     """bench/writers_soak.py for a few seconds, small: an upload through `rag api`'s upload route, `rag watch` fed
     new files, `rag feeds poll` again and again against a growing feed, `rag ingest` of batches, and a reader
     asking through the API. Each article carries a line of its own: each must be in exactly one document."""
@@ -248,10 +238,10 @@ def test_four_writers_at_once_with_a_reader_lose_and_double_nothing(feed_server,
     def serve_feed() -> str:
         for _ in range(2):
             path = f"/tin/{len(items)}.html"
-            feed_server.routes[path] = Route(page(f"Tin {len(items)}", article("feed").split("\n\n"), "2024-05-01"))
-            items.append((f"Tin {len(items)}", feed_server.url(path), "Wed, 01 May 2024 08:00:00 +0700"))
-        feed_server.routes["/rss.xml"] = Route(rss("Tin mới", items), "application/rss+xml")
-        return feed_server.url("/rss.xml")
+            server.routes[path] = Route(page(f"Tin {len(items)}", article("feed").split("\n\n"), "2024-05-01"))
+            items.append((f"Tin {len(items)}", server.url(path), "Wed, 01 May 2024 08:00:00 +0700"))
+        server.routes["/rss.xml"] = Route(rss("Tin mới", items), "application/rss+xml")
+        return server.url("/rss.xml")
 
     def loop(step) -> None:
         while not stop.is_set():
