@@ -7,7 +7,8 @@
 `ingest`, `ask` and `retrieve` use the settings from the environment (`RAG_*`), or pass `settings=`.
 """
 
-# The names this module imports for its own use are private (`_Path`), so that `dir(rag)` is the public API; no
+# `__all__` is the public API. The names this module imports for its own use are private (`_Path`), so that `dir(rag)`
+# adds only the subpackages to it; no
 # `from __future__ import annotations` either (it would add `annotations`): the annotations stay evaluated, and
 # help() shows them with their real names.
 import threading as _threading

@@ -1,5 +1,6 @@
 """The project's exceptions, all subclasses of `RagError`. The CLI prints any of them as one line and exits
-non-zero. The store's errors (and the base class) come from the persistence layer and are re-exported here."""
+non-zero. The base class and PromptError come from `wording` (the lowest layer, with the message catalog), the
+store's errors from `vectorstore.errors`; all are re-exported here."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ chat completions under /v1, the OpenAPI schema at /api/openapi.json, its page at
 Every error is JSON, `{"error": {"message", "type", "code"}}` (the shape OpenAI clients read), with the CLI's
 message in English, or in Vietnamese for `?lang=vi` or `Accept-Language: vi` (`lang` first, then the header; the
 messages in results, such as an upload's rejection reasons, likewise): 400 bad input, 401 no or wrong credentials,
-404 no such document, 413 request too large, 503 the store is down, busy or damaged. Handlers are plain functions
-(run in the server's thread pool): the assistant blocks while it works.
+404 no such document, 413 request too large, 503 the store is down, busy, full, damaged or built by another model.
+Handlers are plain functions (run in the server's thread pool): the assistant blocks while it works.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Persistence only: Chroma (vectors) and a SQLite catalog (documents, chunks, lexical index, journal).
+"""Persistence only: Chroma (vectors), a SQLite catalog (documents, chunks, lexical index, fact rows, journal), the
+write lock, the free-space check, and side files for other layers' state (the feeds').
 
 Nothing here knows about Vietnamese or answers; `rag` hands in folded terms and vectors."""
 

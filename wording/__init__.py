@@ -1,12 +1,13 @@
 """The product's wording, as data: answer templates (`prompts/<name>.txt`) and messages (`messages/<area>.toml`), in
 Vietnamese and English, filled by one loader that fails on a missing variable.
 
-A message is a key and named fields (`Message("store.locked", where=...)`); the catalog holds its wording per language:
+A message is a key and named fields (`Message("query.too_long", length=3000, limit=2000)`); the catalog holds its
+wording per language:
 
-    # messages/store.toml
-    [locked]
-    en = "another process is writing to {where}"
-    vi = "một tiến trình khác đang ghi vào {where}"
+    # messages/query.toml
+    [too_long]
+    en = "the question is {length} characters long; the limit is {limit}"
+    vi = "câu hỏi dài {length} ký tự; giới hạn là {limit}"
 
 `Message` is a `str` (its English line, for logs, the CLI and code that compares text) that can be rendered in the
 other language; a field that is itself a `Message` (or a `RagError`, or a list of them) is rendered in the same
@@ -15,11 +16,11 @@ translated by pattern.
 `RagError`, the base of every error of the product, carries one: `str(e)` is English, `e.render("vi")` Vietnamese.
 It lives here, in the lowest layer, so that the store's errors share it.
 
-Why a keyed table rather than gettext catalogs: gettext keys a translation by its English sentence, so rewording
-an English message silently drops its Vietnamese until someone re-extracts and re-translates (the fragility this
-replaces), and it needs a compile step (.po -> .mo, Babel) in the install; here a message is keyed by what it is, both
-languages sit side by side in one reviewed file, and `tests/test_wording.py` checks that every key has both with the
-same fields and that every raise site names a key that exists."""
+Why a keyed table rather than gettext catalogs: gettext keys a translation by its English sentence, so rewording an
+English message silently drops its Vietnamese until someone re-extracts and re-translates (the fragility of the
+regular-expression table this replaced), and it needs a compile step (.po -> .mo, Babel) in the install; here a
+message is keyed by what it is, both languages sit side by side in one reviewed file, and `tests/test_wording.py`
+checks that every key has both with the same fields and that every raise site names a key that exists."""
 
 from __future__ import annotations
 

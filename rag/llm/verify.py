@@ -1,7 +1,7 @@
 """LLM answers whose citations are verified (used only when RAG_LLM is set).
 
 question (+history) -> condensed standalone question -> fact records + hybrid passages -> numbered sources
--> prompt (prompts/llm_*.txt; source text framed as data) -> LLM (streamed) -> verification:
+-> prompt (wording/prompts/llm_*.txt; source text framed as data) -> LLM (streamed) -> verification:
 every sentence must carry markers naming given sources, and each cited source must hold a sentence that
 supports the claim (lexical overlap, or embedding similarity for cross-language claims); that sentence becomes
 the citation's quote/start/end. Sentences with invalid or unsupported markers, or that only repeat an article's

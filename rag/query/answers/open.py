@@ -45,7 +45,7 @@ log = logging.getLogger("rag")
 
 MAX_QUOTE_CHARS = 520
 _DOCS = 4
-_MIN_EVIDENCE = 0.7  # calibrated on the development sets (BENCHMARKS.md, "Open questions")
+_MIN_EVIDENCE = 0.7  # calibrated on the development sets (BENCHMARKS.md §8, "The refusal threshold")
 _CUE_WEIGHT = 0.5
 _PERSON_WEIGHT = 0.25
 _PRIOR_WEIGHT = 0.2
