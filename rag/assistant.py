@@ -98,7 +98,7 @@ class Assistant:
     @cached_property
     def embedder(self) -> Embedder:
         s = self.settings
-        return make_embedder(s.embedder, Path(s.models_dir).expanduser(), s.embed_threads)
+        return make_embedder(s.embedder, Path(s.models_dir).expanduser(), s.embed_threads, s.e5_engine)
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -397,7 +397,7 @@ class Assistant:
             "chunks": health.chunks,
             "vectors": health.vectors,
             "embedder": (health.embedder or {}).get("name", self.settings.embedder),
-            "precision": precision(self.settings.embedder),
+            "precision": precision(self.settings.embedder, self.settings.e5_engine),
             "dim": (health.embedder or {}).get("dim"),
             "generation": health.generation,
             "integrity": Message("assistant.with_notes", health=health.line(), notes=health.notes)

