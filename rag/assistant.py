@@ -17,10 +17,10 @@ from typing import Any
 from vectorstore import Health, SideFiles, Store
 from wording import Message, render
 
-from .errors import EmbedderMismatchError, QueryError, RagError, StoreDamagedError
+from .errors import EmbedderMismatchError, LoadError, QueryError, RagError, StoreDamagedError
 from .facts import EXTRACTOR_VERSION, ArticleFacts, InspectionRecord, extract_facts
 from .indexing.embeddings import Embedder, make_embedder, precision
-from .indexing.ingest import Progress, ingest_paths, passage_text, prepare_document
+from .indexing.ingest import Progress, ingest_paths, passage_text, prepare_documents
 from .indexing.loaders import LoadedDocument
 from .llm.backend import make_llm
 from .llm.stream import llm_answer, streamed
@@ -158,12 +158,21 @@ class Assistant:
         keeps answering (here and in other processes) until the switch, and other writers wait only for each
         document's write. Returns the number of documents built."""
 
-        def prepare(d: dict[str, Any]) -> tuple[list[dict[str, Any]], Any, list[dict[str, Any]]]:
-            text = self._opened.document_text(d["doc_id"]) or ""
-            doc = LoadedDocument(d["source"], text, d["title"], d["url"], d["date"], d["metadata"])
-            # a stored document stays, even past a chunk limit lowered since it was ingested
-            _row, chunks, vectors, facts = prepare_document(self.embedder, self.settings, doc, limit=False)
-            return chunks, vectors, facts
+        def prepare(rows: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], Any, list[dict[str, Any]]]]:
+            docs = [
+                LoadedDocument(
+                    d["source"],
+                    self._opened.document_text(d["doc_id"]) or "",
+                    d["title"],
+                    d["url"],
+                    d["date"],
+                    d["metadata"],
+                )
+                for d in rows
+            ]
+            # a stored document stays, even past a chunk limit lowered since it was ingested: never a LoadError
+            prepared = prepare_documents(self.embedder, self.settings, docs, limit=False)
+            return [(p[1], p[2], p[3]) for p in prepared if not isinstance(p, LoadError)]
 
         n = self._opened.rebuild(self.embedder.identity, prepare, progress)  # also rebuilds a store missing vectors
         self._reopen()

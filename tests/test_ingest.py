@@ -188,6 +188,30 @@ def test_a_store_failure_mid_batch_reports_what_was_done(fake_assistant, tmp_pat
     )
 
 
+def test_articles_are_embedded_together_and_reported_in_file_order(fake_assistant, tmp_path, monkeypatch):
+    calls = []
+    embed = fake_assistant.embedder.embed_passages
+    monkeypatch.setattr(fake_assistant.embedder, "embed_passages", lambda texts: calls.append(len(texts)) or embed(texts))
+    folder = tmp_path / "in"
+    for i in range(6):
+        write(folder / f"{i}.txt", f"Ngày {i + 1}/5, đoàn công tác số {i} làm việc với Tỉnh ủy Bình Phước.\n" * (i + 1))
+    write(folder / "3b.txt", b"\xff\xfe\x00\xd8")  # rejected among them: keeps its place in the report
+    write(folder / "4b.txt", (folder / "1.txt").read_text(encoding="utf-8"))  # 1.txt's text again
+    r = fake_assistant.ingest([folder])
+    assert [(x.source.rsplit("/", 1)[1], x.status) for x in r.results] == [
+        ("0.txt", "added"),
+        ("1.txt", "added"),
+        ("2.txt", "added"),
+        ("3.txt", "added"),
+        ("3b.txt", "rejected"),
+        ("4.txt", "added"),
+        ("4b.txt", "unchanged"),  # embedded in the same group, found stored when its turn to be written came
+        ("5.txt", "added"),
+    ]
+    assert calls == [sum(x.chunks for x in r.added) + 1]  # one call for the whole folder (4b.txt's chunk too)
+    assert fake_assistant.reindex() == 6 and fake_assistant.store.counts()[0] == 6
+
+
 def test_a_lost_catalog_or_lost_vectors_are_errors_until_repaired(tmp_path):
     settings = make_settings(tmp_path / "data")
     a = Assistant(settings, embedder=HashEmbedding())

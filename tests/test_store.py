@@ -232,14 +232,14 @@ def test_rebuild_serves_the_old_generation_until_one_switch(tmp_path):
     new_id = {**ID, "name": "new", "dim": 2}
     seen = []
 
-    def prepare(d):
+    def prepare(docs):
         # meanwhile the old generation answers in full: old embedder, old lexical statistics (new rows are staged)
         seen.append((len(reader.dense_search([0.1, 1.0, 0.0], 5, ID)), reader.lexical_search(["moi"], 5)))
-        if d["doc_id"] == "a":  # the lock is free while a document is prepared: another writer adds and removes
+        if docs[0]["doc_id"] == "a":  # the lock is free while documents are prepared: another writer adds and removes
             with reader.writer():
                 reader.put_document(*_doc("c", "/c.txt", 1), _vec(1, 0.2), ID)
                 reader.remove_document("b")
-        return _rebuilt_doc(d["doc_id"], 1), [[1.0, 0.0]], [{"record_id": d["doc_id"], "events": []}]
+        return [(_rebuilt_doc(d["doc_id"], 1), [[1.0, 0.0]], [{"record_id": d["doc_id"], "events": []}]) for d in docs]
 
     assert s.rebuild(new_id, prepare) == 2  # a, then c in the catch-up pass; b was removed before its turn
     assert seen[0] == (5, []) and seen[-1] == (4, []) and reader.doc_freqs(["moi"]) == {"moi": 2}

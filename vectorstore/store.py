@@ -51,6 +51,7 @@ Identity = dict[str, Any]  # an embedder's {"name", "model", "dim", "normalized"
 Damage = tuple[Message, Message]  # (what is wrong, what to run), found at open
 Found = dict[int, tuple[dict[str, Any], int]]  # a store's collections: {generation: (metadata, number of vectors)}
 _BATCH = 256  # ids per Chroma / SQLite call in whole-index passes
+REBUILD_GROUP = 32  # documents a reindex prepares (embeds) at once: ~130 chunks, the engine's batches full
 
 
 def _space(identity: Identity) -> tuple[Any, Any, Any]:
@@ -415,12 +416,13 @@ class Store:
     def rebuild(
         self,
         embedder: Identity,
-        prepare: Callable[[dict[str, Any]], tuple[list[dict[str, Any]], Any, list[dict[str, Any]]]],
+        prepare: Callable[[list[dict[str, Any]]], list[tuple[list[dict[str, Any]], Any, list[dict[str, Any]]]]],
         progress: Callable[[int, int, str], None] | None = None,
     ) -> int:
-        """Build the next generation while this one serves, then switch in one transaction. `prepare(document row)`
-        gives (chunk rows, their vectors by `embedder`, fact records); it runs outside the write lock, which is held
-        only for each document's write, so ingests and removals go on meanwhile. Documents they add are built in a
+        """Build the next generation while this one serves, then switch in one transaction. `prepare(document rows)`
+        gives each (chunk rows, their vectors by `embedder`, fact records), for REBUILD_GROUP documents at a time (an
+        engine fills its batches across them); it runs outside the write lock, which is held only for each
+        document's write, so ingests and removals go on meanwhile. Documents they add are built in a
         catch-up pass, the last one under the lock with the switch. One reindex at a time (the reindex lock); an
         error leaves this generation serving. Returns the number of documents built."""
         self._refuse_damaged()  # before its lock file is written
@@ -465,27 +467,28 @@ class Store:
         self,
         gen: int,
         target: VectorIndex,
-        prepare: Callable[[dict[str, Any]], tuple[list[dict[str, Any]], Any, list[dict[str, Any]]]],
+        prepare: Callable[[list[dict[str, Any]]], list[tuple[list[dict[str, Any]], Any, list[dict[str, Any]]]]],
         progress: Callable[[int, int, str], None] | None,
     ) -> int:
         """One pass of `rebuild`: every document not yet in generation `gen` (its lexical rows staged)."""
         done = self.catalog.doc_ids_in(gen)
         todo = [d for d in self.catalog.documents() if d["doc_id"] not in done]
         built = 0
-        for i, d in enumerate(todo):
+        for start in range(0, len(todo), REBUILD_GROUP):
+            group = todo[start : start + REBUILD_GROUP]
             if progress:
-                progress(i, len(todo), d["source"])
-            chunks, embeddings, facts = prepare(d)
-            with self.writer():
-                ensure_room(self.data_dir)
-                if self.catalog.document(d["doc_id"]) is None:  # removed meanwhile
-                    continue
-                target.upsert([c["chunk_id"] for c in chunks], embeddings)
-                with self._commit() as db:
-                    for c in chunks:
-                        Catalog.insert_chunk(db, d["doc_id"], c, gen, staged=True)
-                    Catalog.replace_facts(db, d["doc_id"], facts)  # facts do not depend on the embedder
-            built += 1
+                progress(start, len(todo), group[0]["source"])
+            for d, (chunks, embeddings, facts) in zip(group, prepare(group), strict=True):
+                with self.writer():
+                    ensure_room(self.data_dir)
+                    if self.catalog.document(d["doc_id"]) is None:  # removed meanwhile
+                        continue
+                    target.upsert([c["chunk_id"] for c in chunks], embeddings)
+                    with self._commit() as db:
+                        for c in chunks:
+                            Catalog.insert_chunk(db, d["doc_id"], c, gen, staged=True)
+                        Catalog.replace_facts(db, d["doc_id"], facts)  # facts do not depend on the embedder
+                built += 1
         if progress and todo:
             progress(len(todo), len(todo), "")
         return built

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,12 @@ from .chunking import chunk_text
 from .embeddings import Embedder
 from .loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_file
 
-__all__ = ["doc_id_for", "collect_files", "ingest_paths", "passage_text", "prepare_document"]
+__all__ = ["GROUP_CHUNKS", "doc_id_for", "collect_files", "ingest_paths", "passage_text", "prepare_documents"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
+GROUP_CHUNKS = 128  # chunks embedded in one call, across articles: ~8 of OpenVINO's batches, both streams kept busy
 
 
 def doc_id_for(text: str) -> str:
@@ -71,68 +73,80 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileRes
     return list(dict.fromkeys(files)), rejected
 
 
-def prepare_document(
-    embedder: Embedder, settings: Settings, doc: LoadedDocument, limit: bool = True
-) -> tuple[dict[str, Any], list[dict[str, Any]], Any, list[dict[str, Any]]]:
-    """Chunk, embed and read the facts of one document, outside the write lock (embedding is the slow part):
-    (document row, chunk rows, vectors (n_chunks, dim), fact records). With `limit`, raises LoadError past
-    `settings.max_chunks_per_doc` chunks, before any embedding."""
-    doc_id = doc_id_for(doc.text)
-    nodes = chunk_text(doc.text, doc_id, settings.chunk_chars)
-    if limit and len(nodes) > settings.max_chunks_per_doc:
-        most = settings.max_chunks_per_doc
-        too_long = Message("indexing.too_long", chunks=len(nodes), chars=settings.chunk_chars, limit=most)
-        raise LoadError(doc.source, too_long)
-    texts = [passage_text(doc.title, n.text) for n in nodes]
-    vectors = embedder.embed_passages(texts)
-    chunks = [
-        {
-            "chunk_id": n.node_id,
-            "idx": i,
-            "start": n.start_char_idx,
-            "end": n.end_char_idx,
-            "terms": " ".join(lexical_terms(t)),
+Prepared = tuple[dict[str, Any], list[dict[str, Any]], Any, list[dict[str, Any]]]  # row, chunks, (n, dim), facts
+
+
+def prepare_documents(
+    embedder: Embedder, settings: Settings, docs: list[LoadedDocument], limit: bool = True
+) -> list[Prepared | LoadError]:
+    """Chunk, embed and read the facts of documents, outside the write lock (embedding is the slow part): for each,
+    (document row, chunk rows, vectors (n_chunks, dim), fact records), or with `limit` a LoadError past
+    `settings.max_chunks_per_doc` chunks (before any embedding). All the documents' chunks are embedded in one call:
+    the engine sorts them by length and fills its batches and streams across articles."""
+    split: list[tuple[LoadedDocument, list[Any], list[str]] | LoadError] = []
+    for doc in docs:
+        nodes = chunk_text(doc.text, doc_id_for(doc.text), settings.chunk_chars)
+        if limit and len(nodes) > settings.max_chunks_per_doc:
+            most = settings.max_chunks_per_doc
+            too_long = Message("indexing.too_long", chunks=len(nodes), chars=settings.chunk_chars, limit=most)
+            split.append(LoadError(doc.source, too_long))
+        else:
+            split.append((doc, nodes, [passage_text(doc.title, n.text) for n in nodes]))
+    vectors = embedder.embed_passages([t for d in split if not isinstance(d, LoadError) for t in d[2]])
+    out: list[Prepared | LoadError] = []
+    at = 0
+    for d in split:
+        if isinstance(d, LoadError):
+            out.append(d)
+            continue
+        doc, nodes, texts = d
+        doc_id = doc_id_for(doc.text)
+        chunks = [
+            {
+                "chunk_id": n.node_id,
+                "idx": i,
+                "start": n.start_char_idx,
+                "end": n.end_char_idx,
+                "terms": " ".join(lexical_terms(t)),
+            }
+            for i, (n, t) in enumerate(zip(nodes, texts, strict=True))
+        ]
+        row = {
+            "doc_id": doc_id,
+            "source": doc.source,
+            "title": doc.title,
+            "url": doc.url,
+            "date": doc.date,
+            "metadata": doc.metadata,
+            "text": doc.text,
         }
-        for i, (n, t) in enumerate(zip(nodes, texts, strict=True))
-    ]
-    row = {
-        "doc_id": doc_id,
-        "source": doc.source,
-        "title": doc.title,
-        "url": doc.url,
-        "date": doc.date,
-        "metadata": doc.metadata,
-        "text": doc.text,
-    }
-    facts = extract_facts(doc.text, doc_id, doc.source, doc.title, doc.date)
-    return row, chunks, vectors, [{"record_id": doc_id, **facts.to_dict()}]
+        facts = extract_facts(doc.text, doc_id, doc.source, doc.title, doc.date)
+        out.append((row, chunks, vectors[at : at + len(nodes)], [{"record_id": doc_id, **facts.to_dict()}]))
+        at += len(nodes)
+    return out
 
 
-def _ingest_one(store: Store, embedder: Embedder, settings: Settings, doc: LoadedDocument) -> FileResult:
-    doc_id = doc_id_for(doc.text)
+def _unchanged(store: Store, doc: LoadedDocument) -> FileResult | None:
+    """The result for `doc` when the store already holds it as it is (None: it is new or changed)."""
+    same = store.document(doc_id_for(doc.text))
+    if same is None:
+        return None
+    if same["source"] != doc.source:
+        same_as = Message("indexing.same_content", source=same["source"])
+        return FileResult(doc.source, "unchanged", same_as, same["doc_id"], same["n_chunks"])
+    # the same text with other front matter (a title corrected, a URL added) is an update: the fields follow it
+    if (same["title"], same["url"], same["date"], same["metadata"]) != (doc.title, doc.url, doc.date, doc.metadata):
+        return None
+    return FileResult(doc.source, "unchanged", None, same["doc_id"], same["n_chunks"])
 
-    def unchanged() -> FileResult | None:
-        same = store.document(doc_id)
-        if same is None:
-            return None
-        if same["source"] != doc.source:
-            same_as = Message("indexing.same_content", source=same["source"])
-            return FileResult(doc.source, "unchanged", same_as, doc_id, same["n_chunks"])
-        # the same text with other front matter (a title corrected, a URL added) is an update: the fields follow it
-        fields = (same["title"], same["url"], same["date"], same["metadata"])
-        if fields != (doc.title, doc.url, doc.date, doc.metadata):
-            return None
-        return FileResult(doc.source, "unchanged", None, doc_id, same["n_chunks"])
 
-    done = unchanged()
-    if done:
-        return done
-    try:
-        row, chunks, vectors, facts = prepare_document(embedder, settings, doc)
-    except LoadError as e:
-        return FileResult(e.source, "rejected", e.reason)
-    with store.writer():  # held for the write only; another writer may have added the same text meanwhile
-        done = unchanged()
+def _write(store: Store, embedder: Embedder, doc: LoadedDocument, prepared: Prepared | LoadError) -> FileResult:
+    """One document's store write, under the write lock (held for it only)."""
+    if isinstance(prepared, LoadError):
+        return FileResult(prepared.source, "rejected", prepared.reason)
+    row, chunks, vectors, facts = prepared
+    with store.writer():
+        done = _unchanged(store, doc)  # another writer may have added the same text since it was prepared
         if done:
             return done
         old = store.document_by_source(doc.source)
@@ -143,36 +157,62 @@ def _ingest_one(store: Store, embedder: Embedder, settings: Settings, doc: Loade
         except StoreError as e:
             # failed after its rows committed (the vectors' bookkeeping: a server gone, a full disk): the document
             # is whole and counts as done; the next writer clears what was left
-            if store.document(doc_id) is None:
+            if store.document(row["doc_id"]) is None:
                 raise
             log.warning("%s: stored, but the write did not finish: %s", doc.source, e)
-    return FileResult(doc.source, "updated" if old else "added", None, doc_id, len(chunks))
+    return FileResult(doc.source, "updated" if old else "added", None, row["doc_id"], len(chunks))
 
 
 def ingest_paths(
     store: Store, embedder: Embedder, settings: Settings, paths: Iterable[str | Path], progress: Progress | None = None
 ) -> IngestReport:
-    """Ingest files and folders, one store write per document (others may write between them). A store failure
-    stops the batch with IngestAbortedError, whose report says what was done before."""
+    """Ingest files and folders, one store write per document (others may write between them). Documents are
+    embedded in groups of about GROUP_CHUNKS chunks, one group in a worker thread while the next is loaded and the
+    last one written. A store failure stops the batch with IngestAbortedError, whose report says what was done
+    before."""
     files, rejected = collect_files(paths)
     report = IngestReport(list(rejected))
     max_bytes = int(settings.max_file_mb * 1_000_000)
-    try:
-        for i, path in enumerate(files):
-            if progress:
-                progress(i, len(files), str(path))
-            try:
-                items = load_file(path, max_bytes)
-            except LoadError as e:
-                report.results.append(FileResult(e.source, "rejected", e.reason))
-                continue
-            for item in items:
-                if isinstance(item, LoadError):
-                    report.results.append(FileResult(item.source, "rejected", item.reason))
-                else:
-                    report.results.append(_ingest_one(store, embedder, settings, item))
-    except StoreError as e:
-        raise IngestAbortedError("indexing.stopped", report, error=e, counts=report.summary()) from None
+    # a group: (results in file order, each a FileResult already decided or the index of a document to write, docs)
+    Group = tuple[list[FileResult | int], list[LoadedDocument]]
+
+    def write(group: Group, prepared: list[Prepared | LoadError]) -> None:
+        slots, docs = group
+        for slot in slots:
+            report.results.append(
+                slot if isinstance(slot, FileResult) else _write(store, embedder, docs[slot], prepared[slot])
+            )
+
+    with ThreadPoolExecutor(1, thread_name_prefix="embed") as embedding:
+        pending: tuple[Group, Future[list[Prepared | LoadError]]] | None = None
+        group: Group = ([], [])
+        chunks = 0
+        try:
+            for i, path in enumerate(files):
+                if progress:
+                    progress(i, len(files), str(path))
+                try:
+                    items: list[LoadedDocument | LoadError] = list(load_file(path, max_bytes))
+                except LoadError as e:
+                    items = [e]
+                for item in items:
+                    if isinstance(item, LoadError):
+                        group[0].append(FileResult(item.source, "rejected", item.reason))
+                    elif done := _unchanged(store, item):
+                        group[0].append(done)
+                    else:
+                        group[0].append(len(group[1]))
+                        group[1].append(item)
+                        chunks += len(item.text) // settings.chunk_chars + 1  # about: the chunker overlaps a little
+                if chunks >= GROUP_CHUNKS or i == len(files) - 1:
+                    started = embedding.submit(prepare_documents, embedder, settings, group[1])
+                    if pending:
+                        write(pending[0], pending[1].result())
+                    pending, group, chunks = (group, started), ([], []), 0
+            if pending:
+                write(pending[0], pending[1].result())
+        except StoreError as e:
+            raise IngestAbortedError("indexing.stopped", report, error=e, counts=report.summary()) from None
     if progress:
         progress(len(files), len(files), "")
     return report
