@@ -36,6 +36,7 @@ from .errors import (
 )
 from .evaluation import EvalReport, evaluate, load_gold
 from .facts import RECORD_COLUMNS, record_rows
+from .indexing.embeddings import TokenRate
 from .indexing.ingest import Progress as _Progress
 from .indexing.loaders import SUPPORTED_SUFFIXES, file_problem, source_file, source_name
 from .query.followups import message_text
@@ -64,6 +65,7 @@ __all__ = [
     "Passage",
     "IngestReport",
     "FileResult",
+    "TokenRate",  # an ingest's speed in passage tokens per second, for its progress
     "RagError",
     "ConfigError",
     "LoadError",

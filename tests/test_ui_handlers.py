@@ -240,7 +240,8 @@ def _big_files(folder, tag, n=3, lines=560):
 
 class GatedEmbedding(HashEmbedding):
     """The hash embedding, but the passages of the "Ghi chép vùng cao" articles wait for the test's go-ahead (one
-    per document) and then sleep a little: the background job stays at a known place while the test looks."""
+    per embedding call: a group of articles) and then sleep a little: the background job stays at a known place while
+    the test looks."""
 
     def __init__(self):
         super().__init__()
@@ -279,7 +280,7 @@ def test_large_upload_is_ingested_in_the_background_while_questions_are_answered
         assert rows[0][2].startswith("lần tải lên lớn (ước tính ") and "tiến độ ở dòng trạng thái" in rows[0][2]
         assert sorted(p.name for p in uploads.iterdir()) == [f.name for f in big]  # copied before it returns
 
-        # the first file waits in the embedder: the job says where it is
+        # the first group (two articles, ~220 chunks) waits in the embedder: the job says where it is
         job = _until(lambda: (j := up.job(a, job_id)) and j.total == 3 and j.current == big[0].name and j)
         assert job.state == "running" and job.done == 0 and job.started >= job.queued
         assert f"Đang nạp trong nền:** xong 0/3 tệp, đang nạp {h.md_text(big[0].name)}" in up.background_status(a)
@@ -293,10 +294,10 @@ def test_large_upload_is_ingested_in_the_background_while_questions_are_answered
         assert passages and "Yên Bái" in passages[0].text
         assert up.job(a, job_id).state == "running"
 
-        # one document at a time: the progress moves file by file
+        # a group at a time: the progress counts the files written
         a.embedder.go.release()
-        job = _until(lambda: (j := up.job(a, job_id)) and j.done == 1 and j.current == big[1].name and j)
-        assert "xong 1/3 tệp" in up.background_status(a)
+        job = _until(lambda: (j := up.job(a, job_id)) and j.done == 2 and j.current == big[2].name and j)
+        assert "xong 2/3 tệp" in up.background_status(a)
         a.embedder.go.release(2)
         job = _until(lambda: (j := up.job(a, job_id)) and j.ended and j)
     finally:
@@ -614,6 +615,13 @@ def test_a_background_upload_whose_every_file_was_rejected_announces_no_success(
     assert line.startswith("**Đã nạp xong trong nền** a.txt, b.txt lúc ") and line.endswith(
         ": 1 đã thêm, 1 bị từ chối."
     )
+
+
+def test_a_running_background_upload_says_its_tokens_per_second(monkeypatch):
+    job = up.Job(1, ["a.txt", "b.txt"], 300, None, 0.0, started=1.0, done=1, total=2, current="b.txt")
+    assert h.plain(up.job_line(job, now=6.0)).startswith("**Đang nạp trong nền:** xong 1/2 tệp, đang nạp b.txt (")
+    job.rate = rag.Message("indexing.token_rate", rate=5432.4).render("vi")
+    assert "xong 1/2 tệp, đang nạp b.txt, 5432 token/giây (bắt đầu lúc" in h.plain(up.job_line(job, now=6.0))
 
 
 def test_the_library_and_the_sources_show_dates_day_month_year(tmp_path):

@@ -155,8 +155,16 @@ def _banner(problem: BaseException | None, **kw: Any) -> Any:
     return gr.Markdown(text, visible=problem is not None, **kw)
 
 
-def _progress(progress: gr.Progress) -> Callable[[int, int, str], None]:
-    return lambda done, total, source: progress(done / total if total else 1.0, desc=Path(source).name or "xong")
+def _progress(progress: gr.Progress, assistant: rag.Assistant) -> Callable[[int, int, str], None]:
+    """Gradio's progress bar: the share of files done, the current file and the passage tokens per second."""
+    rate = rag.TokenRate(assistant.embedder)
+
+    def update(done: int, total: int, source: str) -> None:
+        speed = rate()
+        desc = " · ".join([Path(source).name or "xong"] + ([speed.render("vi")] if speed else []))
+        progress(done / total if total else 1.0, desc=desc)
+
+    return update
 
 
 def _session(request: gr.Request | None) -> str | None:
@@ -306,7 +314,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
         ) -> tuple[Any, Any, Any]:
             """The result rows; for a large upload (ingested in the background), also the status line and the
             timer that follows the job."""
-            rows, job_id = uploads.start_upload(a, paths, uploads_dir, _progress(progress), owner=_session(request))
+            rows, job_id = uploads.start_upload(a, paths, uploads_dir, _progress(progress, a), owner=_session(request))
             if job_id is None:
                 return rows, gr.skip(), gr.skip()
             return rows, uploads.background_status(a), gr.Timer(active=True)
@@ -340,7 +348,7 @@ def build(assistant: rag.Assistant | None = None) -> gr.Blocks:
 
         @_guard
         def on_reembed(progress: gr.Progress = gr.Progress()) -> str:
-            return h.reembed(a, _progress(progress))
+            return h.reembed(a, _progress(progress, a))
 
         def on_arm(request: gr.Request | None = None) -> Any:
             return _ticking(_session(request))

@@ -35,7 +35,7 @@ def _assistant(args: argparse.Namespace) -> Any:
 @contextmanager
 def _progress(label: str, embedder: Any, enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
     """A rich progress bar on stderr, shown only once a run turns out to have more than a few files: files done, time
-    left, the embedder's passage tokens per second (its `tokens_embedded` counter) and the current file."""
+    left, the embedder's passage tokens per second and the current file."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -50,7 +50,9 @@ def _progress(label: str, embedder: Any, enabled: bool = True) -> Iterator[Calla
         console=Console(stderr=True),
     )
     task = None
-    tokens_before, started = embedder.tokens_embedded, time.monotonic()
+    from rag import TokenRate
+
+    rate = TokenRate(embedder)
 
     def update(done: int, total: int, source: str) -> None:
         nonlocal task
@@ -59,8 +61,8 @@ def _progress(label: str, embedder: Any, enabled: bool = True) -> Iterator[Calla
                 return
             bar.start()
             task = bar.add_task("", total=total, rate="")
-        rate = (embedder.tokens_embedded - tokens_before) / max(time.monotonic() - started, 1e-3)
-        bar.update(task, completed=done, description=source.rsplit("/", 1)[-1][:40], rate=f"{rate:,.0f} tokens/s")
+        speed = rate()
+        bar.update(task, completed=done, description=source.rsplit("/", 1)[-1][:40], rate=speed or "")
 
     try:
         yield update

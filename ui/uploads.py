@@ -160,6 +160,7 @@ class Job:
     done: int = 0
     total: int = 0
     current: str = ""
+    rate: str = ""  # passage tokens per second so far, as the page says it
     rows: list[list[str]] | None = None
     error: str | None = None
     delivered: bool = False  # its rows were handed to the page that started it
@@ -211,9 +212,13 @@ class _Jobs:
             self._run(assistant, job, paths, refused)
 
     def _run(self, assistant: rag.Assistant, job: Job, paths: list[Path], refused: list[list[str]]) -> None:
+        rate = rag.TokenRate(assistant.embedder)
+
         def progress(done: int, total: int, source: str) -> None:
+            speed = rate()
             with self.lock:
                 job.done, job.total, job.current = done, total, Path(source).name
+                job.rate = speed.render("vi") if speed else ""
 
         rows: list[list[str]] | None = None
         error = None
@@ -305,7 +310,9 @@ def job_line(job: Job, now: float | None = None) -> str:
     if job.state == "running":
         assert job.started is not None
         where = (
-            f"xong {job.done}/{job.total} tệp" + (f", đang nạp {md_text(job.current)}" if job.current else "")
+            f"xong {job.done}/{job.total} tệp"
+            + (f", đang nạp {md_text(job.current)}" if job.current else "")
+            + (f", {job.rate}" if job.rate else "")
             if job.total
             else f"đang chuẩn bị {_names(job.files)}"
         )

