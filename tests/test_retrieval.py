@@ -11,7 +11,7 @@ from conftest import HashEmbedding
 from rag import Settings
 from rag.query.answers.extractive import MAX_QUOTE_CHARS, _trim
 from rag.query.questions import analyze
-from rag.query.retrieval import Retriever, TermStats, fuse
+from rag.query.retrieval import POSTINGS, Retriever, TermStats, fuse
 
 
 def test_fusion_normalizes_each_side_then_weighs_it():
@@ -84,6 +84,19 @@ def test_only_the_rarest_terms_are_searched_in_question_order():
     r.settings = Settings(lexical_terms=3)
     r.lexical(dataclasses.replace(analyze("x"), terms=["mot", "hai", "ba", "bon", "nam", "sau"]), 5)
     assert r.store.searched == ["hai", "bon", "nam"]  # "sau" is in no chunk; "mot" and "ba" are the commonest
+
+
+def test_past_the_rarest_term_the_terms_searched_stay_within_the_postings_budget():
+    r = _retriever()
+    r.store.counts = lambda: (1, 100 * POSTINGS)  # a large library: no term is in a quarter of the chunks
+    common = POSTINGS // 2
+    r.store.doc_freqs = lambda terms: {"hiem": 10, "it": 100, "vua": common, "chung": common + 1, "nhieu": 2 * POSTINGS}
+    r.lexical(dataclasses.replace(analyze("x"), terms=["chung", "vua", "it", "hiem", "nhieu"]), 5)
+    assert r.store.searched == ["vua", "it", "hiem"]  # the rarest until the next would pass the budget
+    r.lexical(dataclasses.replace(analyze("x"), terms=["nhieu", "chung"]), 5)
+    assert r.store.searched == ["chung"]  # the rarest term is searched, whatever its chunks
+    r.lexical(dataclasses.replace(analyze("x"), terms=["nhieu"]), 5)
+    assert r.store.searched == ["nhieu"]
 
 
 def test_an_over_long_sentence_is_trimmed_to_the_clauses_that_answer():
