@@ -205,8 +205,9 @@ def chroma(tmp_path):
 
 @pytest.mark.parametrize("when", ["before its vectors", "after its vectors"])
 def test_the_chroma_server_stopped_in_the_middle_of_an_ingest(tmp_path, chroma, monkeypatch, when):
-    """The server is killed while the fifth new document is written: before its vectors are sent (from the embedder)
-    or right after the server took them (before the catalog's rows); then started again on the same path and port."""
+    """The server is killed while the fifth new document is written: before its vectors are sent (as its write
+    begins) or right after the server took them (before the catalog's rows); then started again on the same path and
+    port."""
     docs = _docs(tmp_path / "docs")
     settings = make_settings(tmp_path / "data", auto_seed=False, chroma_host="127.0.0.1", chroma_port=chroma.port)
     a = Assistant(settings, embedder=HashEmbedding())
@@ -218,9 +219,9 @@ def test_the_chroma_server_stopped_in_the_middle_of_an_ingest(tmp_path, chroma, 
         if len(calls) == 5:
             chroma.kill()
 
-    if when == "before its vectors":
-        real_embed = a.embedder.embed_passages
-        monkeypatch.setattr(a.embedder, "embed_passages", lambda texts: (count_then_kill(texts), real_embed(texts))[1])
+    if when == "before its vectors":  # (ingest embeds several documents a call: the kill comes as the fifth is written)
+        real_put = a.store.put_document
+        monkeypatch.setattr(a.store, "put_document", lambda *args, **kw: (count_then_kill(args), real_put(*args, **kw))[1])
     else:
         real_upsert = a.store.vectors.upsert
         monkeypatch.setattr(

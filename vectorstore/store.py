@@ -476,9 +476,9 @@ class Store:
         built = 0
         for start in range(0, len(todo), REBUILD_GROUP):
             group = todo[start : start + REBUILD_GROUP]
-            if progress:
-                progress(start, len(todo), group[0]["source"])
-            for d, (chunks, embeddings, facts) in zip(group, prepare(group), strict=True):
+            for j, (d, (chunks, embeddings, facts)) in enumerate(zip(group, prepare(group), strict=True)):
+                if progress:  # documents built so far, and the one being written
+                    progress(start + j, len(todo), d["source"])
                 with self.writer():
                     ensure_room(self.data_dir)
                     if self.catalog.document(d["doc_id"]) is None:  # removed meanwhile
