@@ -70,13 +70,16 @@ class Assistant:
     def _opened(self) -> Store:
         """The store as found on disk, sound or not (`check` and `repair` work on it)."""
         s = self.settings
-        return Store(Path(s.data_dir).expanduser(), s.collection, s.chroma_host, s.chroma_port, s.lock_timeout)
+        return Store(
+            Path(s.data_dir).expanduser(), s.collection, s.chroma_host, s.chroma_port, s.lock_timeout, s.database_url
+        )
 
     @cached_property
     def side_files(self) -> SideFiles:
         """The data dir's files beside the store (the feeds' state and poll lock), without opening the store: a
         damaged one still lists its feeds, and listing them never starts Chroma."""
-        return Store.side_files(Path(self.settings.data_dir).expanduser(), self.settings.lock_timeout)
+        s = self.settings
+        return Store.side_files(Path(s.data_dir).expanduser(), s.lock_timeout, s.database_url)
 
     @cached_property
     def store(self) -> Store:

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         None, description="Chroma server host; when set, vectors go to that server instead of data_dir."
     )
     chroma_port: int = Field(8000, description="Chroma server port (with chroma_host).")
+    database_url: str | None = Field(
+        None,
+        description="postgresql://user:password@host:port/database: the catalog lives in that PostgreSQL database, "
+        "shared by every replica, instead of data_dir's SQLite file.",
+    )
     collection: str = Field("vn_news", description="Chroma collection name.")
     seeds_dir: Path | None = Field(
         None, description="Articles ingested on first use of an empty store; default: the bundled seeds/."

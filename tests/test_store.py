@@ -70,13 +70,13 @@ def test_uncommitted_vectors_are_invisible_and_recovered(tmp_path):
 def test_failed_catalog_write_rolls_back_whole_document(tmp_path, monkeypatch):
     s = _store(tmp_path)
     doc, chunks = _doc("a", "/a.txt", 2)
-    original = Catalog.insert_document
+    original = s.catalog.insert_document
 
     def insert_then_fail(db, doc, chunks, facts=(), gen=0):
         original(db, doc, chunks, facts, gen)  # every row written...
         raise OSError("disk full")  # ...then the transaction fails before COMMIT
 
-    monkeypatch.setattr(Catalog, "insert_document", staticmethod(insert_then_fail))
+    monkeypatch.setattr(s.catalog, "insert_document", insert_then_fail)
     with pytest.raises(OSError):
         with s.writer():
             s.put_document(doc, chunks, _vec(2, 0.5), ID)
@@ -267,7 +267,7 @@ def test_a_failed_or_killed_rebuild_leaves_the_old_generation_serving(tmp_path):
     # killed: what the builder wrote stays on disk until the next writer
     s.catalog.set_meta("building", "1")
     with s.catalog.transaction() as db:
-        Catalog.insert_chunk(db, "a", _rebuilt_doc("a", 1)[0], 1, staged=True)
+        s.catalog.insert_chunk(db, "a", _rebuilt_doc("a", 1)[0], 1, staged=True)
     VectorIndex(tmp_path / "d" / "chroma").use("test_col-g1", create=True, metadata=s.vectors.metadata())  # its own
     assert s.counts() == (1, 2) and len(s.dense_search([0.1, 1.0, 0.0], 5, ID)) == 2
     live = WriteLock(tmp_path / "d" / "reindex.lock", 0)  # as if its process were still building

@@ -1,4 +1,4 @@
-"""SQLite catalog: documents (with their stored text), chunks with offsets, an FTS5 lexical index, fact records
+"""The catalog: documents (with their stored text), chunks with offsets, an FTS5 lexical index, fact records
 (JSON), an ingest journal and key/value metadata (among them the store's identity, `store`, and its write count,
 `writes`). The catalog is the source of truth: a vector whose chunk is not here is invisible.
 
@@ -6,7 +6,12 @@ Chunk rows carry the generation of the vector collection they were embedded into
 N+1 beside N, and readers see only the generation named by meta `generation` (read inside each statement, so a
 switch is atomic for them). The schema is versioned with `PRAGMA user_version` and migrated at open.
 
-Rows are plain dicts; the lexical terms arrive already folded (the language logic lives in `rag`).
+Rows are plain dicts; the lexical terms arrive already folded (the language logic lives in `rag`): space-separated
+tokens, which FTS5's unicode61 tokenizer (with '_' a token character) splits as `str.split` does.
+
+`BaseCatalog` holds what both backends share, in SQL both speak ('?' placeholders, ON CONFLICT, RETURNING);
+`Catalog` is the embedded SQLite file with FTS5, the default; `postgres.PgCatalog` is the same catalog in PostgreSQL
+for several machines. Each supplies its connection, its transactions, its change stamp and its lexical index.
 """
 
 from __future__ import annotations
@@ -15,14 +20,15 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from wording import Message
 
 from .errors import StoreDamagedError, StoreError, StoreLockedError
+from .lock import WriteLock
 from .space import full_disk
 
 SCHEMA_VERSION = 3
@@ -87,10 +93,314 @@ _GEN = "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generatio
 _DOC_COLS = "doc_id, source, title, url, date, metadata, n_chunks, added_at"
 
 
-class Catalog:
+class BaseCatalog:
+    """The backend-neutral part. A subclass sets `path` (for messages) and `stand_in`, and supplies the hooks below."""
+
+    path: str
+    stand_in: bool = False
+
+    def __init__(self) -> None:
+        # reads every question repeats (counts, the commonest terms' chunk counts: a scan of their posting lists,
+        # ~10 ms for a term in most of 85,000 chunks), kept until the catalog changes: each value is kept with the
+        # stamp read before it was computed, so one computed across a change is never served after it
+        self._kept: dict[str, tuple[Any, Any]] = {}
+        self._kept_lock = threading.Lock()
+        self._transactions = 0  # this object's own transactions (a stamp may not see them)
+
+    # --- the backend's hooks ------------------------------------------------------------------------------------
+    def transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction: its handle's `execute(sql, params)` and `executemany` take '?' placeholders."""
+        raise NotImplementedError
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows (indexable by position and by column name) of one read."""
+        raise NotImplementedError
+
+    def _changes(self) -> Any:
+        """A value that changes whenever another connection has committed a change to the catalog."""
+        raise NotImplementedError
+
+    def _index(self, db: Any, rowid: int, gen: int, terms: str, staged: bool) -> None:
+        """Inside a transaction: the lexical row of chunk row `rowid` (`staged`: kept out of the serving statistics
+        until `switch_generation`)."""
+        raise NotImplementedError
+
+    def _unindex(self, db: Any, where: str, params: Sequence[Any]) -> None:
+        """Inside a transaction: the lexical rows of the chunk rows `where` selects (before those rows go)."""
+        raise NotImplementedError
+
+    def _serve_lexical(self, db: Any, gen: int) -> None:
+        """Inside a transaction, at a switch to `gen`: its staged lexical rows join the index, the others leave."""
+        raise NotImplementedError
+
+    def _term_chunks(self, terms: list[str]) -> dict[str, int]:
+        """How many serving chunks contain each of these (at most 500) terms; absent terms may be omitted."""
+        raise NotImplementedError
+
+    def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
+        """BM25 over the terms (OR-ed). Returns (chunk_id, score) best first; score > 0."""
+        raise NotImplementedError
+
+    def phrase_found(self, terms: Sequence[str]) -> bool:
+        """Whether a serving chunk holds these folded terms in a row (the first match ends the search)."""
+        raise NotImplementedError
+
+    def facts_version(self) -> tuple[int, int]:
+        """(number of fact records, a value that changes whenever they do), for callers that cache them."""
+        raise NotImplementedError
+
+    def quick_check(self) -> list[str]:
+        raise NotImplementedError
+
+    def backup(self, dest: Path) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def exists(self) -> bool:
+        """Whether the catalog is there at all (a file can be deleted; a database is reported unreachable)."""
+        return True
+
+    def lock(self, name: str, timeout: float) -> Any:
+        """The lock `name` ("write", "reindex") of this catalog's store, shared by every process that uses it."""
+        raise NotImplementedError
+
+    def damaged(self, detail: str) -> Message:
+        return Message("store.catalog_damaged", path=self.path, detail=detail)
+
+    @property
+    def restore(self) -> Message:
+        """What to do about a damaged catalog (its documents' text lives nowhere else)."""
+        return Message("store.restore_catalog", path=self.path)
+
+    # --- kept reads ---------------------------------------------------------------------------------------------
+    def _stamp(self) -> tuple[Any, int]:
+        return self._changes(), self._transactions
+
+    def _kept_value(self, key: str, compute: Callable[[], Any]) -> Any:
+        stamp = self._stamp()
+        with self._kept_lock:
+            kept = self._kept.get(key)
+            if kept and kept[0] == stamp:
+                return kept[1]
+        value = compute()
+        with self._kept_lock:
+            self._kept[key] = (stamp, value)
+        return value
+
+    # --- meta ---------------------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.transaction() as db:
+            self.put_meta(db, key, value)
+
+    def put_meta(self, db: Any, key: str, value: str | None, replace: bool = True) -> None:
+        """Inside a transaction: set (or, with None, delete) a meta value; `replace=False` keeps an existing one."""
+        if value is None:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO "
+                + ("UPDATE SET value = excluded.value" if replace else "NOTHING"),
+                (key, value),
+            )
+
+    def count_write(self, db: Any) -> int:
+        """Inside a transaction: one more write in meta `writes` (the store's write count); returns the new count."""
+        row = db.execute(
+            "INSERT INTO meta(key, value) VALUES ('writes', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT) RETURNING value"
+        ).fetchone()
+        return int(row[0])
+
+    # --- documents ----------------------------------------------------------------------------------------------
+    @staticmethod
+    def _doc(row: Any) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        d = dict(row)
+        d["metadata"] = json.loads(d["metadata"])
+        return d
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        rows = self._query(f"SELECT {_DOC_COLS} FROM documents WHERE doc_id = ?", (doc_id,))
+        return self._doc(rows[0] if rows else None)
+
+    def document_by_source(self, source: str) -> dict[str, Any] | None:
+        rows = self._query(f"SELECT {_DOC_COLS} FROM documents WHERE source = ?", (source,))
+        return self._doc(rows[0] if rows else None)
+
+    def documents(self) -> list[dict[str, Any]]:
+        return [self._doc(r) for r in self._query(f"SELECT {_DOC_COLS} FROM documents ORDER BY added_at, source")]  # type: ignore[misc]
+
+    def document_text(self, doc_id: str) -> str | None:
+        rows = self._query("SELECT text FROM documents WHERE doc_id = ?", (doc_id,))
+        return rows[0]["text"] if rows else None
+
+    def counts(self) -> tuple[int, int]:
+        """(documents, chunks of the serving generation)."""
+
+        def read() -> tuple[int, int]:
+            row = self._query(
+                f"SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks WHERE gen = {_GEN})"
+            )[0]
+            return row[0], row[1]
+
+        return self._kept_value("counts", read)
+
+    def generation(self) -> int:
+        return int(self._query(f"SELECT {_GEN}")[0][0])
+
+    def doc_ids_in(self, gen: int) -> set[str]:
+        """The documents that have chunk rows in generation `gen`."""
+        return {r[0] for r in self._query("SELECT DISTINCT doc_id FROM chunks WHERE gen = ?", (gen,))}
+
+    def chunk_ids(self, doc_id: str | None = None, gen: int | None = None) -> list[str]:
+        """Chunk ids of one document (or of all), of the serving generation unless `gen` is given."""
+        where = f"gen = {_GEN if gen is None else int(gen)}" + (" AND doc_id = ?" if doc_id else "")
+        return [
+            r[0]
+            for r in self._query(f"SELECT chunk_id FROM chunks WHERE {where} ORDER BY rowid", (doc_id,)[: bool(doc_id)])
+        ]
+
+    def insert_document(
+        self,
+        db: Any,
+        doc: dict[str, Any],
+        chunks: list[dict[str, Any]],
+        facts: Sequence[dict[str, Any]] = (),
+        gen: int = 0,
+    ) -> None:
+        """Inside a transaction: the document row, its chunk rows (of generation `gen`), their lexical terms and its
+        fact records (each a dict with a `record_id`)."""
+        db.execute(
+            "INSERT INTO documents(doc_id, source, title, url, date, metadata, text, n_chunks, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc["doc_id"],
+                doc["source"],
+                doc["title"],
+                doc.get("url"),
+                doc.get("date"),
+                json.dumps(doc.get("metadata") or {}, ensure_ascii=False),
+                doc["text"],
+                len(chunks),
+                time.time(),
+            ),
+        )
+        for c in chunks:
+            self.insert_chunk(db, doc["doc_id"], c, gen)
+        self.replace_facts(db, doc["doc_id"], facts)
+
+    def insert_chunk(self, db: Any, doc_id: str, chunk: dict[str, Any], gen: int, staged: bool = False) -> None:
+        """Inside a transaction: a chunk row and its lexical terms (`staged`: held apart until `switch_generation`)."""
+        rowid = db.execute(
+            'INSERT INTO chunks(chunk_id, gen, doc_id, idx, start, "end") VALUES (?, ?, ?, ?, ?, ?) RETURNING rowid',
+            (chunk["chunk_id"], gen, doc_id, chunk["idx"], chunk["start"], chunk["end"]),
+        ).fetchone()[0]
+        self._index(db, rowid, gen, chunk["terms"], staged)
+
+    def replace_facts(self, db: Any, doc_id: str, facts: Sequence[dict[str, Any]]) -> None:
+        db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
+        db.executemany(
+            "INSERT INTO facts(record_id, doc_id, data) VALUES (?, ?, ?)",
+            [(f["record_id"], doc_id, json.dumps(f, ensure_ascii=False)) for f in facts],
+        )
+
+    def delete_generation(self, db: Any, gen: int) -> None:
+        """Inside a transaction: every chunk row of generation `gen` and its lexical row."""
+        self._unindex(db, "gen = ?", (gen,))
+        db.execute("DELETE FROM chunks WHERE gen = ?", (gen,))
+
+    def switch_generation(self, db: Any, gen: int) -> None:
+        """Inside a transaction: serve generation `gen` (its staged lexical rows join the index), drop the rows of
+        every other one and recount chunks."""
+        self._serve_lexical(db, gen)
+        db.execute("DELETE FROM chunks WHERE gen != ?", (gen,))
+        self.put_meta(db, "generation", str(gen))
+        db.execute("UPDATE documents SET n_chunks = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.doc_id)")
+
+    def delete_document(self, db: Any, doc_id: str) -> None:
+        """Inside a transaction: the document, its chunks (of every generation) and their lexical rows."""
+        self._unindex(db, "doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def facts(self) -> list[dict[str, Any]]:
+        """Every fact record, in document order."""
+        return [
+            json.loads(r[0])
+            for r in self._query(
+                "SELECT f.data FROM facts f JOIN documents d USING (doc_id) ORDER BY d.added_at, f.record_id"
+            )
+        ]
+
+    # --- chunks and lexical statistics --------------------------------------------------------------------------
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """chunk_id -> {chunk_id, doc_id, idx, start, end, text, source, title, url, date}; unknown ids omitted."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._query(
+            'SELECT c.chunk_id, c.doc_id, c.idx, c.start, c."end", substr(d.text, c.start + 1, c."end" - c.start) '
+            f"AS text, d.source, d.title, d.url, d.date FROM chunks c JOIN documents d USING (doc_id) "
+            f"WHERE c.gen = {_GEN} AND c.chunk_id IN ({marks})",
+            list(chunk_ids),
+        )
+        return {r["chunk_id"]: dict(r) for r in rows}
+
+    def existing_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
+        if not chunk_ids:
+            return set()
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._query(f"SELECT chunk_id FROM chunks WHERE gen = {_GEN} AND chunk_id IN ({marks})", list(chunk_ids))
+        return {r[0] for r in rows}
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks contain each term (absent terms are omitted)."""
+        if not terms:
+            return {}
+        known: dict[str, int] = self._kept_value("doc_freqs", dict)
+        if len(known) > 100_000:  # (bounded: a library's whole vocabulary is a few hundred thousand terms)
+            known.clear()
+        todo = list({t for t in terms if t not in known})
+        for i in range(0, len(todo), 500):  # (SQLite's limit on a statement's parameters)
+            part = todo[i : i + 500]
+            got = self._term_chunks(part)
+            known.update({t: got.get(t, 0) for t in part})
+        return {t: known[t] for t in terms if known.get(t)}
+
+    # --- journal ------------------------------------------------------------------------------------------------
+    def journal_add(self, op: str, chunk_ids: Sequence[str]) -> int:
+        with self.transaction() as db:
+            row = db.execute(
+                "INSERT INTO journal(op, chunk_ids, at) VALUES (?, ?, ?) RETURNING id",
+                (op, json.dumps(list(chunk_ids)), time.time()),
+            ).fetchone()
+            return int(row[0])
+
+    def journal_clear(self, entry_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM journal WHERE id = ?", (entry_id,))
+
+    def journal_pending(self) -> list[tuple[int, str, list[str]]]:
+        return [
+            (r[0], r[1], json.loads(r[2])) for r in self._query("SELECT id, op, chunk_ids FROM journal ORDER BY id")
+        ]
+
+
+class Catalog(BaseCatalog):
+    """The embedded catalog: one SQLite file (WAL) beside the store's other files, its lexical index FTS5."""
+
     def __init__(self, path: Path | str, stand_in: bool = False):
         """`stand_in`: the file is not touched; an empty catalog in memory stands in for it (a lost catalog is
         inspected and reported without making a new one)."""
+        super().__init__()
         self.path, self.stand_in = str(path), stand_in
         try:
             # autocommit mode; transactions are explicit (BEGIN IMMEDIATE) so a document's rows land together.
@@ -106,12 +416,6 @@ class Catalog:
         except sqlite3.Error as e:
             raise self._error(e) from None
         self._mutex = threading.RLock()  # one connection shared by threads (the chat page serves several)
-        # reads every question repeats (counts, the commonest terms' chunk counts: a scan of their posting lists,
-        # ~10 ms for a term in most of 85,000 chunks), kept until the catalog changes: `_kept_at` is
-        # (PRAGMA data_version, which another connection's commit changes; this connection's transactions)
-        self._kept: dict[str, Any] = {}
-        self._kept_at: tuple[int, int] = (-1, 0)
-        self._transactions = 0
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -143,14 +447,6 @@ class Catalog:
             return full
         return StoreDamagedError("store.problem_fix", problem=self.damaged(str(e)), fix=self.restore)
 
-    def damaged(self, detail: str) -> Message:
-        return Message("store.catalog_damaged", path=self.path, detail=detail)
-
-    @property
-    def restore(self) -> Message:
-        """What to do about a damaged catalog (its documents' text lives nowhere else)."""
-        return Message("store.restore_catalog", path=self.path)
-
     def close(self) -> None:
         self._db.close()
 
@@ -173,13 +469,6 @@ class Catalog:
                 raise self._error(e) from None
             finally:
                 self._transactions += 1  # what was read inside it, or before it, is not kept past it
-
-    def _fresh(self) -> dict[str, Any]:
-        """What is kept of earlier reads, emptied when the catalog has changed since (call with the mutex held)."""
-        stamp = (self._query("PRAGMA data_version")[0][0], self._transactions)
-        if stamp != self._kept_at:
-            self._kept, self._kept_at = {}, stamp
-        return self._kept
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._mutex:
@@ -211,143 +500,25 @@ class Catalog:
         finally:
             target.close()
 
-    # --- meta ---------------------------------------------------------------------------------------------------
-    def get_meta(self, key: str) -> str | None:
-        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
-        return rows[0]["value"] if rows else None
+    def _changes(self) -> int:
+        return int(self._query("PRAGMA data_version")[0][0])  # (another connection's commit changes it)
 
-    def set_meta(self, key: str, value: str | None) -> None:
-        with self.transaction() as db:
-            Catalog.put_meta(db, key, value)
+    def exists(self) -> bool:
+        return Path(self.path).exists()
 
-    @staticmethod
-    def put_meta(db: sqlite3.Connection, key: str, value: str | None, replace: bool = True) -> None:
-        """Inside a transaction: set (or, with None, delete) a meta value; `replace=False` keeps an existing one."""
-        if value is None:
-            db.execute("DELETE FROM meta WHERE key = ?", (key,))
-        else:
-            db.execute(
-                f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO meta(key, value) VALUES (?, ?)", (key, value)
-            )
+    def lock(self, name: str, timeout: float) -> WriteLock:
+        return WriteLock(Path(self.path).parent / f"{name}.lock", timeout)
 
-    @staticmethod
-    def count_write(db: sqlite3.Connection) -> int:
-        """Inside a transaction: one more write in meta `writes` (the store's write count); returns the new count."""
-        db.execute(
-            "INSERT INTO meta(key, value) VALUES ('writes', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
-        return int(db.execute("SELECT value FROM meta WHERE key = 'writes'").fetchone()[0])
-
-    # --- documents ----------------------------------------------------------------------------------------------
-    def _doc(self, row: sqlite3.Row | None) -> dict[str, Any] | None:
-        if row is None:
-            return None
-        d = dict(row)
-        d["metadata"] = json.loads(d["metadata"])
-        return d
-
-    def document(self, doc_id: str) -> dict[str, Any] | None:
-        rows = self._query(f"SELECT {_DOC_COLS} FROM documents WHERE doc_id = ?", (doc_id,))
-        return self._doc(rows[0] if rows else None)
-
-    def document_by_source(self, source: str) -> dict[str, Any] | None:
-        rows = self._query(f"SELECT {_DOC_COLS} FROM documents WHERE source = ?", (source,))
-        return self._doc(rows[0] if rows else None)
-
-    def documents(self) -> list[dict[str, Any]]:
-        return [self._doc(r) for r in self._query(f"SELECT {_DOC_COLS} FROM documents ORDER BY added_at, source")]  # type: ignore[misc]
-
-    def document_text(self, doc_id: str) -> str | None:
-        rows = self._query("SELECT text FROM documents WHERE doc_id = ?", (doc_id,))
-        return rows[0]["text"] if rows else None
-
-    def counts(self) -> tuple[int, int]:
-        """(documents, chunks of the serving generation)."""
-        with self._mutex:
-            kept = self._fresh()
-            if "counts" not in kept:
-                row = self._query(
-                    f"SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks WHERE gen = {_GEN})"
-                )[0]
-                kept["counts"] = (row[0], row[1])
-            return kept["counts"]
-
-    def generation(self) -> int:
-        return int(self._query(f"SELECT {_GEN}")[0][0])
-
-    def doc_ids_in(self, gen: int) -> set[str]:
-        """The documents that have chunk rows in generation `gen`."""
-        return {r[0] for r in self._query("SELECT DISTINCT doc_id FROM chunks WHERE gen = ?", (gen,))}
-
-    def chunk_ids(self, doc_id: str | None = None, gen: int | None = None) -> list[str]:
-        """Chunk ids of one document (or of all), of the serving generation unless `gen` is given."""
-        where = f"gen = {_GEN if gen is None else int(gen)}" + (" AND doc_id = ?" if doc_id else "")
-        return [
-            r[0]
-            for r in self._query(f"SELECT chunk_id FROM chunks WHERE {where} ORDER BY rowid", (doc_id,)[: bool(doc_id)])
-        ]
-
-    @staticmethod
-    def insert_document(
-        db: sqlite3.Connection,
-        doc: dict[str, Any],
-        chunks: list[dict[str, Any]],
-        facts: Sequence[dict[str, Any]] = (),
-        gen: int = 0,
-    ) -> None:
-        """Inside a transaction: the document row, its chunk rows (of generation `gen`), their lexical terms and its
-        fact records (each a dict with a `record_id`)."""
-        db.execute(
-            "INSERT INTO documents(doc_id, source, title, url, date, metadata, text, n_chunks, added_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                doc["doc_id"],
-                doc["source"],
-                doc["title"],
-                doc.get("url"),
-                doc.get("date"),
-                json.dumps(doc.get("metadata") or {}, ensure_ascii=False),
-                doc["text"],
-                len(chunks),
-                time.time(),
-            ),
-        )
-        for c in chunks:
-            Catalog.insert_chunk(db, doc["doc_id"], c, gen)
-        Catalog.replace_facts(db, doc["doc_id"], facts)
-
-    @staticmethod
-    def insert_chunk(
-        db: sqlite3.Connection, doc_id: str, chunk: dict[str, Any], gen: int, staged: bool = False
-    ) -> None:
-        """Inside a transaction: a chunk row and its lexical terms (`staged`: held apart until `switch_generation`)."""
-        cur = db.execute(
-            'INSERT INTO chunks(chunk_id, gen, doc_id, idx, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
-            (chunk["chunk_id"], gen, doc_id, chunk["idx"], chunk["start"], chunk["end"]),
-        )
+    # --- the lexical index: FTS5 ----------------------------------------------------------------------------------
+    def _index(self, db: Any, rowid: int, gen: int, terms: str, staged: bool) -> None:
         table = "staged_terms" if staged else "chunks_fts"
-        db.execute(f"INSERT INTO {table}(rowid, terms) VALUES (?, ?)", (cur.lastrowid, chunk["terms"]))
+        db.execute(f"INSERT INTO {table}(rowid, terms) VALUES (?, ?)", (rowid, terms))
 
-    @staticmethod
-    def replace_facts(db: sqlite3.Connection, doc_id: str, facts: Sequence[dict[str, Any]]) -> None:
-        db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
-        db.executemany(
-            "INSERT INTO facts(record_id, doc_id, data) VALUES (?, ?, ?)",
-            [(f["record_id"], doc_id, json.dumps(f, ensure_ascii=False)) for f in facts],
-        )
-
-    @staticmethod
-    def delete_generation(db: sqlite3.Connection, gen: int) -> None:
-        """Inside a transaction: every chunk row of generation `gen` and its lexical row."""
+    def _unindex(self, db: Any, where: str, params: Sequence[Any]) -> None:
         for table in ("chunks_fts", "staged_terms"):
-            db.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM chunks WHERE gen = ?)", (gen,))
-        db.execute("DELETE FROM chunks WHERE gen = ?", (gen,))
+            db.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM chunks WHERE {where})", params)
 
-    @staticmethod
-    def switch_generation(db: sqlite3.Connection, gen: int) -> None:
-        """Inside a transaction: serve generation `gen` (its staged lexical rows join the index), drop the rows of
-        every other one and recount chunks."""
+    def _serve_lexical(self, db: Any, gen: int) -> None:
         db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE gen != ?)", (gen,))
         db.execute(
             "INSERT INTO chunks_fts(rowid, terms) SELECT rowid, terms FROM staged_terms "
@@ -355,40 +526,21 @@ class Catalog:
             (gen,),
         )
         db.execute("DELETE FROM staged_terms")
-        db.execute("DELETE FROM chunks WHERE gen != ?", (gen,))
-        Catalog.put_meta(db, "generation", str(gen))
-        db.execute("UPDATE documents SET n_chunks = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.doc_id)")
 
-    @staticmethod
-    def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
-        """Inside a transaction: the document, its chunks (of every generation) and their lexical rows."""
-        for table in ("chunks_fts", "staged_terms"):
-            db.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
-        db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-        db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
-        db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-
-    def facts(self) -> list[dict[str, Any]]:
-        """Every fact record, in document order."""
-        return [
-            json.loads(r[0])
-            for r in self._query(
-                "SELECT f.data FROM facts f JOIN documents d USING (doc_id) ORDER BY d.added_at, f.record_id"
-            )
-        ]
+    def _term_chunks(self, terms: list[str]) -> dict[str, int]:
+        marks = ",".join("?" * len(terms))
+        return {r[0]: r[1] for r in self._query(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", terms)}
 
     def facts_version(self) -> tuple[int, int]:
-        """Changes whenever fact records are added or removed (for callers that cache them)."""
-        with self._mutex:
-            kept = self._fresh()
-            if "facts" not in kept:
-                row = self._query("SELECT count(*), coalesce(max(rowid), 0) FROM facts")[0]
-                kept["facts"] = (row[0], row[1])
-            return kept["facts"]
+        def read() -> tuple[int, int]:
+            row = self._query("SELECT count(*), coalesce(max(rowid), 0) FROM facts")[0]
+            return row[0], row[1]
+
+        return self._kept_value("facts", read)
 
     def phrase_found(self, terms: Sequence[str]) -> bool:
-        """Whether a chunk holds these folded terms in a row (an FTS5 phrase query; the first match ends it: a
-        count of a common phrase over a large library takes a second)."""
+        """An FTS5 phrase query; the first match ends it: a count of a common phrase over a large library takes a
+        second."""
         if not terms:
             return False
         phrase = '"' + " ".join(t.replace('"', '""') for t in terms) + '"'
@@ -399,47 +551,7 @@ class Catalog:
         )
         return bool(rows)
 
-    # --- chunks and lexical search ------------------------------------------------------------------------------
-    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """chunk_id -> {chunk_id, doc_id, idx, start, end, text, source, title, url, date}; unknown ids omitted."""
-        if not chunk_ids:
-            return {}
-        marks = ",".join("?" * len(chunk_ids))
-        rows = self._query(
-            'SELECT c.chunk_id, c.doc_id, c.idx, c.start, c."end", substr(d.text, c.start + 1, c."end" - c.start) '
-            f"AS text, d.source, d.title, d.url, d.date FROM chunks c JOIN documents d USING (doc_id) "
-            f"WHERE c.gen = {_GEN} AND c.chunk_id IN ({marks})",
-            list(chunk_ids),
-        )
-        return {r["chunk_id"]: dict(r) for r in rows}
-
-    def existing_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
-        if not chunk_ids:
-            return set()
-        marks = ",".join("?" * len(chunk_ids))
-        rows = self._query(f"SELECT chunk_id FROM chunks WHERE gen = {_GEN} AND chunk_id IN ({marks})", list(chunk_ids))
-        return {r[0] for r in rows}
-
-    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many chunks contain each term (absent terms are omitted)."""
-        if not terms:
-            return {}
-        with self._mutex:
-            known: dict[str, int] = self._fresh().setdefault("doc_freqs", {})
-            if len(known) > 100_000:  # (bounded: a library's whole vocabulary is a few hundred thousand terms)
-                known.clear()
-            todo = list({t for t in terms if t not in known})
-            for i in range(0, len(todo), 500):  # (SQLite's limit on a statement's parameters)
-                part = todo[i : i + 500]
-                marks = ",".join("?" * len(part))
-                got = {
-                    r[0]: r[1] for r in self._query(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", part)
-                }
-                known.update({t: got.get(t, 0) for t in part})
-            return {t: known[t] for t in terms if known[t]}
-
     def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
-        """BM25 over the terms (OR-ed). Returns (chunk_id, score) best first; score > 0."""
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
@@ -453,21 +565,3 @@ class Catalog:
             (match, limit),
         )
         return [(r[0], r[1]) for r in rows]
-
-    # --- journal ------------------------------------------------------------------------------------------------
-    def journal_add(self, op: str, chunk_ids: Sequence[str]) -> int:
-        with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO journal(op, chunk_ids, at) VALUES (?, ?, ?)",
-                (op, json.dumps(list(chunk_ids)), time.time()),
-            )
-            return int(cur.lastrowid or 0)
-
-    def journal_clear(self, entry_id: int) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM journal WHERE id = ?", (entry_id,))
-
-    def journal_pending(self) -> list[tuple[int, str, list[str]]]:
-        return [
-            (r[0], r[1], json.loads(r[2])) for r in self._query("SELECT id, op, chunk_ids FROM journal ORDER BY id")
-        ]

@@ -1,4 +1,4 @@
-"""One writer at a time per data directory, across processes and threads.
+"""One writer at a time per data directory, across processes and threads (across machines: `postgres.PgLock`).
 
 Processes: an advisory `flock` on `<data_dir>/write.lock`; the kernel drops it when its process dies (even on
 SIGKILL), so a crash never leaves a stale lock. Threads: a re-entrant thread lock taken first, so two threads of one
@@ -46,13 +46,39 @@ class WriteLock:
             raise self._busy(Message("store.another_thread"), timeout)
         try:
             if self._depth == 0:
-                self._fd = self._flock(deadline, timeout)
+                self._take(deadline, timeout)
             self._depth += 1
             if (waited := time.monotonic() - start) >= LOGGED_WAIT:
                 log.info("waited %.1f s for the write lock of %s", waited, self.path.parent)
         except BaseException:
             self._thread.release()
             raise
+
+    # the cross-process part, for the lock's first holder in this process: a lock file here, an advisory lock in a
+    # database for `postgres.PgLock`
+    def _take(self, deadline: float, timeout: float) -> None:
+        self._fd = self._flock(deadline, timeout)
+
+    def _drop(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def _probe(self) -> bool:
+        """Whether another process holds it (probed without waiting, and without writing: the file keeps its
+        holder's pid, and a check of a store writes nothing)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # (which releases a lock it got)
+        return False
 
     def _flock(self, deadline: float, timeout: float) -> int:
         try:
@@ -84,31 +110,16 @@ class WriteLock:
 
     def release(self) -> None:
         self._depth -= 1
-        if self._depth == 0 and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        if self._depth == 0:
+            self._drop()
         self._thread.release()
 
     def busy(self) -> bool:
-        """Whether another thread or process holds the lock now (probed without waiting, and without writing: the
-        file keeps its holder's pid, and a check of a store writes nothing)."""
+        """Whether another thread or process holds the lock now."""
         if not self._thread.acquire(blocking=False):
             return True
         try:
-            if self._depth:  # held by this thread
-                return False
-            try:
-                fd = os.open(self.path, os.O_RDWR)
-            except FileNotFoundError:
-                return False
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            finally:
-                os.close(fd)  # (which releases a lock it got)
-            return False
+            return False if self._depth else self._probe()  # (held by this thread: not busy for it)
         finally:
             self._thread.release()
 

@@ -39,7 +39,7 @@ from typing import Any
 
 from wording import Message
 
-from .catalog import Catalog
+from .catalog import BaseCatalog, Catalog
 from .errors import EmbedderMismatchError, StoreDamagedError, StoreError, StoreLockedError
 from .lock import WriteLock
 from .space import ensure_room
@@ -99,11 +99,16 @@ class SideFiles:
     catalog: `Store.side_files(data_dir, lock_timeout)` gives them without opening the store, so a damaged store
     still lists its feeds."""
 
-    def __init__(self, data_dir: Path, lock_timeout: float):
-        self.data_dir, self.lock_timeout = data_dir, lock_timeout
+    def __init__(self, data_dir: Path, lock_timeout: float, database_url: str | None = None):
+        self.data_dir, self.lock_timeout, self.database_url = data_dir, lock_timeout, database_url
 
     def lock(self, name: str) -> WriteLock:
-        """`<data_dir>/<name>.lock`, waited for up to the store's lock timeout."""
+        """`<data_dir>/<name>.lock`, waited for up to the store's lock timeout; with a database, its advisory lock
+        `name` instead, which every machine using the database waits on (one feed poller across replicas)."""
+        if self.database_url:
+            from .postgres import PgLock, describe_url
+
+            return PgLock(self.database_url, name, self.lock_timeout, describe_url(self.database_url))
         (self.data_dir / name).parent.mkdir(parents=True, exist_ok=True)
         return WriteLock(self.data_dir / f"{name}.lock", self.lock_timeout)
 
@@ -130,7 +135,9 @@ class Store:
         chroma_host: str | None = None,
         chroma_port: int = 8000,
         lock_timeout: float = 30.0,
+        database_url: str | None = None,
     ):
+        """`database_url`: the catalog in that PostgreSQL database (shared by replicas), not in `data_dir`."""
         if data_dir.exists() and not data_dir.is_dir():
             raise StoreError("store.data_dir_is_file", path=data_dir)
         try:
@@ -141,11 +148,17 @@ class Store:
         # the vector side first: a write counts on the catalog before the vectors, so a count read after is not behind
         self.vectors = VectorIndex(path=data_dir / "chroma", host=chroma_host, port=chroma_port)
         found = self._found()
-        path = data_dir / "catalog.sqlite3"
-        lost = (not path.exists() or path.stat().st_size == 0) and self._knows(found)
-        self.catalog = Catalog(path, stand_in=lost)  # a lost catalog is not made anew before `repair`
-        self._lock = WriteLock(data_dir / "write.lock", lock_timeout)
-        self._build_lock = WriteLock(data_dir / "reindex.lock", 0)  # held by a running reindex, start to end
+        self.catalog: BaseCatalog
+        if database_url:
+            from .postgres import PgCatalog  # (psycopg only where it is used)
+
+            self.catalog, lost = PgCatalog(database_url), False  # an emptied database is found by `_compare`
+        else:
+            path = data_dir / "catalog.sqlite3"
+            lost = (not path.exists() or path.stat().st_size == 0) and self._knows(found)
+            self.catalog = Catalog(path, stand_in=lost)  # a lost catalog is not made anew before `repair`
+        self._lock = self.catalog.lock("write", lock_timeout)
+        self._build_lock = self.catalog.lock("reindex", 0)  # held by a running reindex, start to end
         self._building: int | None = None  # the generation this object is building
         self.damage: Damage | None = self._lost(found) if lost else self._compare(found)
         self._gen = self.catalog.generation() if self.damage else self._open_serving(found)
@@ -188,8 +201,8 @@ class Store:
         return None
 
     def _lost(self, found: Found) -> Damage:
-        path, n = Path(self.catalog.path), sum(n for _, n in found.values())
-        state = Message("store.empty" if path.exists() else "store.missing")
+        path, n = self.catalog.path, sum(n for _, n in found.values())
+        state = Message("store.empty" if self.catalog.exists() else "store.missing")
         held = Message("store.n_vectors", n=n) if n else Message("store.an_empty_store")
         return (
             Message("store.catalog_lost", path=path, state=state, where=self.where, held=held),
@@ -234,7 +247,7 @@ class Store:
         sid = self.catalog.get_meta("store")
         if sid is None:
             with self.catalog.transaction() as db:
-                Catalog.put_meta(db, "store", uuid.uuid4().hex, replace=False)
+                self.catalog.put_meta(db, "store", uuid.uuid4().hex, replace=False)
             sid = self.catalog.get_meta("store")
         assert sid is not None
         return sid
@@ -258,7 +271,7 @@ class Store:
         """A counted write's catalog transaction: meta `writes` + 1 inside it; once committed, the serving collection
         (the new one after a switch) records the count."""
         with self.catalog.transaction() as db:
-            n = Catalog.count_write(db)
+            n = self.catalog.count_write(db)
             yield db
         self._follow()
         self.vectors.mark(self._stamp(n))
@@ -322,7 +335,7 @@ class Store:
             if gen is None or int(gen) == self._gen or (key == "building" and self._build_alive(int(gen))):
                 continue
             with self.catalog.transaction() as db:
-                Catalog.delete_generation(db, int(gen))
+                self.catalog.delete_generation(db, int(gen))
             self.vectors.drop(self._name(int(gen)))
             self.catalog.set_meta(key, None)
             done += 1
@@ -398,9 +411,9 @@ class Store:
         self.vectors.upsert(new_ids, embeddings)
         with self._commit() as db:
             if replaces:
-                Catalog.delete_document(db, replaces)
-            Catalog.insert_document(db, doc, chunks, facts, self._gen)
-            Catalog.put_meta(db, "embedder", json.dumps(embedder, sort_keys=True), replace=False)
+                self.catalog.delete_document(db, replaces)
+            self.catalog.insert_document(db, doc, chunks, facts, self._gen)
+            self.catalog.put_meta(db, "embedder", json.dumps(embedder, sort_keys=True), replace=False)
         self.vectors.delete([i for i in old_ids if i not in set(new_ids)])
         self.catalog.journal_clear(entry)
 
@@ -409,7 +422,7 @@ class Store:
         ids = self.catalog.chunk_ids(doc_id)
         entry = self.catalog.journal_add("remove", ids)
         with self._commit() as db:
-            Catalog.delete_document(db, doc_id)
+            self.catalog.delete_document(db, doc_id)
         self.vectors.delete(ids)
         self.catalog.journal_clear(entry)
 
@@ -436,7 +449,7 @@ class Store:
                 new = self._gen + 1
                 self._building = new
                 with self._commit() as db:
-                    Catalog.put_meta(db, "building", str(new))
+                    self.catalog.put_meta(db, "building", str(new))
                 target = copy.copy(self.vectors)
                 target.use(self._name(new), create=True, metadata=self._stamp())
             try:
@@ -446,10 +459,10 @@ class Store:
                     built += self._build(new, target, prepare, progress)  # the last few, under the lock
                     old = self._gen
                     with self._commit() as db:  # records the count on the new collection
-                        Catalog.switch_generation(db, new)
-                        Catalog.put_meta(db, "embedder", json.dumps(embedder, sort_keys=True))
-                        Catalog.put_meta(db, "building", None)
-                        Catalog.put_meta(db, "retired", str(old))
+                        self.catalog.switch_generation(db, new)
+                        self.catalog.put_meta(db, "embedder", json.dumps(embedder, sort_keys=True))
+                        self.catalog.put_meta(db, "building", None)
+                        self.catalog.put_meta(db, "retired", str(old))
                     self._building = None
                     self._follow()
                     self.recover()  # drops the retired collection
@@ -486,8 +499,8 @@ class Store:
                     target.upsert([c["chunk_id"] for c in chunks], embeddings)
                     with self._commit() as db:
                         for c in chunks:
-                            Catalog.insert_chunk(db, d["doc_id"], c, gen, staged=True)
-                        Catalog.replace_facts(db, d["doc_id"], facts)  # facts do not depend on the embedder
+                            self.catalog.insert_chunk(db, d["doc_id"], c, gen, staged=True)
+                        self.catalog.replace_facts(db, d["doc_id"], facts)  # facts do not depend on the embedder
                 built += 1
         if progress and todo:
             progress(len(todo), len(todo), "")
@@ -672,7 +685,7 @@ class Store:
                 self.vectors.drop(self._name(g))
                 dropped += n
         with self.catalog.transaction() as db:
-            Catalog.put_meta(db, "writes", str(seen + 1))
+            self.catalog.put_meta(db, "writes", str(seen + 1))
         self.damage = None
         self._gen = self._open_serving(self._found())
         self.vectors.mark(self._stamp())

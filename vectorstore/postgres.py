@@ -1,0 +1,372 @@
+"""The catalog in PostgreSQL (`RAG_DATABASE_URL`), for replicas on several machines: the same tables as SQLite's, a
+lexical index of its own that ranks as FTS5 does, advisory locks in place of lock files.
+
+Lexical index: `lexicon` (a chunk row's tokens, space-joined, and their number) and `postings` (term, generation,
+chunk row, term frequency). BM25 is FTS5's own formula (k1 1.2, b 0.75, idf log((N - n + 0.5) / (n + 0.5)) floored
+at 1e-6, N and the mean length over the serving generation), so both backends give the same scores. The rows of a
+generation being built carry their generation and are simply not the serving one's: nothing is staged apart.
+
+Every replica reads the same rows; what a process keeps between questions is keyed by meta `writes`, the store's
+count of committed writes, read from the database (a commit on another machine changes it). psycopg 3 with a
+connection pool, imported here only: SQLite users need neither."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import subprocess
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from wording import Message
+
+from .catalog import _GEN, BaseCatalog
+from .errors import StoreError, StoreUnavailableError
+from .lock import WriteLock
+
+__all__ = ["PgCatalog", "PgLock"]
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, title TEXT NOT NULL, url TEXT, date TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}', text TEXT NOT NULL, n_chunks INTEGER NOT NULL,
+    added_at DOUBLE PRECISION NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_added ON documents(added_at, source);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid BIGSERIAL PRIMARY KEY, chunk_id TEXT NOT NULL, gen INTEGER NOT NULL DEFAULT 0,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, UNIQUE (gen, chunk_id));
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS lexicon (
+    rowid BIGINT PRIMARY KEY REFERENCES chunks(rowid) ON DELETE CASCADE, gen INTEGER NOT NULL,
+    terms TEXT NOT NULL, len INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS lexicon_gen ON lexicon(gen);
+CREATE TABLE IF NOT EXISTS postings (
+    term TEXT NOT NULL, gen INTEGER NOT NULL, rowid BIGINT NOT NULL REFERENCES chunks(rowid) ON DELETE CASCADE,
+    tf INTEGER NOT NULL, PRIMARY KEY (term, gen, rowid));
+CREATE INDEX IF NOT EXISTS postings_row ON postings(rowid);
+CREATE TABLE IF NOT EXISTS facts (
+    record_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
+CREATE TABLE IF NOT EXISTS journal (
+    id BIGSERIAL PRIMARY KEY, op TEXT NOT NULL, chunk_ids TEXT NOT NULL, at DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)
+"""
+# version -> the statements that move a catalog of version - 1 to it (none yet: version 1 is the first)
+MIGRATIONS: dict[int, str] = {}
+_MIGRATION_LOCK = "rag:migrate"  # the advisory lock two replicas starting at once take turns on
+K1, B = 1.2, 0.75  # FTS5's bm25() defaults
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+        import psycopg_pool  # noqa: F401 - checked here, used by PgCatalog
+    except ImportError:
+        raise StoreError("store.postgres_missing") from None
+    return psycopg
+
+
+def _sql(sql: str) -> str:
+    """The catalog's portable SQL for psycopg: '?' placeholders become '%s' (a literal '%' is doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _key(name: str) -> str:
+    return f"rag:{name}"
+
+
+class _Row(tuple):
+    """A row indexable by position and by column name, and `dict(row)`-able, as sqlite3.Row."""
+
+    _names: tuple[str, ...]
+
+    def __getitem__(self, key: Any) -> Any:
+        return super().__getitem__(self._names.index(key) if isinstance(key, str) else key)
+
+    def keys(self) -> tuple[str, ...]:
+        return self._names
+
+
+def _rows(cursor: Any) -> Any:
+    """psycopg row factory: `_Row`s named after the cursor's columns."""
+    names = tuple(c.name for c in cursor.description or ())
+    kind = type("Row", (_Row,), {"_names": names})
+    return lambda values: kind(values)
+
+
+class _Tx:
+    """A transaction's handle: `execute` and `executemany` with '?' placeholders, as sqlite3's connection."""
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(_sql(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(_sql(sql), rows)
+
+
+def describe_url(url: str) -> str:
+    """The database for people and logs: `PostgreSQL db on host:port`, never its password."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        info = conninfo_to_dict(url)
+    except Exception:
+        return "PostgreSQL (RAG_DATABASE_URL)"
+    return f"PostgreSQL {info.get('dbname', '')} on {info.get('host', 'localhost')}:{info.get('port', 5432)}"
+
+
+class PgCatalog(BaseCatalog):
+    def __init__(self, url: str, pool_size: int = 10, connect_timeout: float = 10.0):
+        super().__init__()
+        psycopg = _psycopg()
+        from psycopg_pool import ConnectionPool
+
+        self.url, self.path = url, describe_url(url)
+        self._psycopg = psycopg
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "row_factory": _rows, "connect_timeout": max(1, int(connect_timeout))},
+            check=ConnectionPool.check_connection,  # a connection broken by a server restart is replaced, not used
+            timeout=connect_timeout,  # a restart is waited for this long before a request fails
+            open=False,
+            name="rag-catalog",
+        )
+        try:
+            self._pool.open(wait=True, timeout=connect_timeout)
+        except Exception as e:
+            self._pool.close()
+            raise self._error(e) from None
+        self._migrate()
+
+    def _error(self, e: BaseException) -> StoreError:
+        """psycopg's error as the store's: an unreachable server, a refused constraint, or a failure of the server."""
+        psycopg = self._psycopg
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if isinstance(e, psycopg.errors.IntegrityError):
+            return StoreError("store.catalog_refused", path=self.path, detail=detail)
+        if isinstance(e, psycopg.OperationalError | psycopg.InterfaceError) or type(e).__name__ == "PoolTimeout":
+            return StoreUnavailableError("store.unreachable", where=self.path, detail=detail)
+        return StoreError("store.database_failed", where=self.path, detail=detail)
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except StoreError:
+            raise
+        except self._psycopg.Error as e:
+            raise self._error(e) from None
+        except Exception as e:
+            if type(e).__name__ != "PoolTimeout":
+                raise
+            raise self._error(e) from None
+
+    def _migrate(self) -> None:
+        """Create or move the schema, once: replicas starting together wait on one advisory lock."""
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_MIGRATION_LOCK,))
+            exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone() if exists else None
+            version = row[0] if row and row[0] is not None else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError("store.schema_newer", path=self.path, version=version, supported=SCHEMA_VERSION)
+            if version == SCHEMA_VERSION:
+                return
+            scripts = [SCHEMA] if version == 0 else [MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)]
+            for statement in (st for script in scripts for st in script.split(";\n") if st.strip()):
+                conn.execute(statement)
+            conn.execute("DELETE FROM schema_version")
+            conn.execute("INSERT INTO schema_version VALUES (%s)", (SCHEMA_VERSION,))
+            log.info("catalog schema %d -> %d in %s", version, SCHEMA_VERSION, self.path)
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Tx]:
+        """One transaction on a pooled connection: committed at the end, rolled back on any error."""
+        try:
+            with self._connection() as conn, conn.transaction():
+                yield _Tx(conn)
+        finally:
+            self._transactions += 1
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._connection() as conn:
+            return conn.execute(_sql(sql), params).fetchall()
+
+    def _changes(self) -> int:
+        return int(self.get_meta("writes") or 0)
+
+    def quick_check(self) -> list[str]:
+        """PostgreSQL keeps its own pages sound; what can fail here is reaching it (raised as unreachable)."""
+        self._query("SELECT 1")
+        return []
+
+    def backup(self, dest: Path) -> None:
+        """`pg_dump` of the catalog's database into `dest` (its custom format: `pg_restore` reads it back)."""
+        exe = shutil.which("pg_dump")
+        if exe is None:
+            raise StoreError("store.pg_dump_missing", where=self.path)
+        done = subprocess.run(
+            [exe, "--format=custom", "--no-owner", f"--file={dest}", f"--dbname={self.url}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            detail = (done.stderr.strip() or "?").splitlines()[-1]
+            raise StoreError("store.pg_dump_failed", where=self.path, detail=detail)
+
+    def lock(self, name: str, timeout: float) -> PgLock:
+        return PgLock(self.url, name, timeout, self.path)
+
+    # --- the lexical index: postings with FTS5's BM25 -----------------------------------------------------------
+    def _index(self, db: Any, rowid: int, gen: int, terms: str, staged: bool) -> None:
+        tokens = terms.split()  # (FTS5's unicode61 splits the folded terms the same way)
+        db.execute(
+            "INSERT INTO lexicon(rowid, gen, terms, len) VALUES (?, ?, ?, ?)",
+            (rowid, gen, " ".join(tokens), len(tokens)),
+        )
+        with db.conn.cursor().copy("COPY postings (term, gen, rowid, tf) FROM STDIN") as copy:
+            for term, tf in Counter(tokens).items():
+                copy.write_row((term, gen, rowid, tf))
+
+    def _unindex(self, db: Any, where: str, params: Sequence[Any]) -> None:
+        """Nothing to do: the lexical rows go with their chunk rows (ON DELETE CASCADE)."""
+
+    def _serve_lexical(self, db: Any, gen: int) -> None:
+        """Nothing to do: the rows of `gen` are in the index already, those of the others go with their chunks."""
+
+    def _term_chunks(self, terms: list[str]) -> dict[str, int]:
+        rows = self._query(
+            f"SELECT term, count(*) FROM postings WHERE gen = {_GEN} AND term = ANY(?) GROUP BY term", (terms,)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def _lengths(self) -> tuple[int, float]:
+        """(serving chunks in the index, their mean number of tokens): BM25's N and average length."""
+
+        def read() -> tuple[int, float]:
+            row = self._query(f"SELECT count(*), coalesce(avg(len), 0) FROM lexicon WHERE gen = {_GEN}")[0]
+            return int(row[0]), float(row[1])
+
+        return self._kept_value("lengths", read)
+
+    def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
+        import math
+
+        if not terms:
+            return []
+        n, mean = self._lengths()
+        freqs = self.doc_freqs(terms)
+        idf = {t: max(math.log((n - freqs[t] + 0.5) / (freqs[t] + 0.5)), 1e-6) for t in terms if t in freqs}
+        if not idf or mean <= 0:
+            return []
+        names, weights = list(idf), [idf[t] for t in idf]
+        rows = self._query(
+            "SELECT c.chunk_id, s.score FROM (SELECT p.rowid, "
+            f"sum(q.idf * p.tf * {K1 + 1} / (p.tf + {K1} * ({1 - B} + {B} * l.len / ?))) AS score "
+            "FROM unnest(?::text[], ?::float8[]) AS q(term, idf) "
+            f"JOIN postings p ON p.term = q.term AND p.gen = {_GEN} JOIN lexicon l ON l.rowid = p.rowid "
+            "GROUP BY p.rowid ORDER BY score DESC LIMIT ?) s JOIN chunks c ON c.rowid = s.rowid ORDER BY s.score DESC",
+            (mean, names, weights, limit),
+        )
+        return [(r[0], float(r[1])) for r in rows]
+
+    def phrase_found(self, terms: Sequence[str]) -> bool:
+        """The rarest term's posting list, each row's tokens searched for the phrase (tokens are space-joined)."""
+        if not terms:
+            return False
+        freqs = self.doc_freqs(terms)
+        if any(t not in freqs for t in terms):
+            return False
+        rarest = min(terms, key=lambda t: freqs[t])
+        rows = self._query(
+            f"SELECT 1 FROM postings p JOIN lexicon l ON l.rowid = p.rowid WHERE p.term = ? AND p.gen = {_GEN} "
+            "AND strpos(' ' || l.terms || ' ', ?) > 0 LIMIT 1",
+            (rarest, " " + " ".join(terms) + " "),
+        )
+        return bool(rows)
+
+    def facts_version(self) -> tuple[int, int]:
+        """(fact records, the store's write count): any replica's commit moves the second."""
+
+        def read() -> tuple[int, int]:
+            return int(self._query("SELECT count(*) FROM facts")[0][0]), self._changes()
+
+        return self._kept_value("facts", read)
+
+
+class PgLock(WriteLock):
+    """A `WriteLock` whose cross-process part is a PostgreSQL session advisory lock, held on a connection of its
+    own: every machine using the database waits on it, and the server drops it when its holder's connection ends
+    (a process killed, even with SIGKILL, or its machine gone: once TCP keepalive notices)."""
+
+    def __init__(self, url: str, name: str, timeout: float, where: str):
+        super().__init__(Path(name), timeout)
+        self.url, self.name, self.where = url, name, where
+        self._conn: Any = None
+        self._conn_lock = threading.Lock()
+
+    def _connect(self) -> Any:
+        psycopg = _psycopg()
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=10, keepalives_idle=30)
+        except psycopg.Error as e:
+            raise StoreUnavailableError("store.unreachable", where=self.where, detail=str(e).strip()) from None
+
+    def _try(self, conn: Any) -> bool:
+        return bool(conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (_key(self.name),)).fetchone()[0])
+
+    def _take(self, deadline: float, timeout: float) -> None:
+        import time
+
+        conn = self._connect()
+        while not self._try(conn):
+            if time.monotonic() >= deadline:
+                log.warning("gave up waiting for the lock %s of %s after %g s", self.name, self.where, timeout)
+                conn.close()
+                raise self._busy(Message("store.another_process"), timeout)
+            time.sleep(0.1)
+        self._conn = conn
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection has lost the lock already
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_key(self.name),))
+            conn.close()
+
+    def _probe(self) -> bool:
+        conn = self._connect()
+        try:
+            if not self._try(conn):
+                return True
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_key(self.name),))
+            return False
+        finally:
+            conn.close()
+
+    def _busy(self, who: Message, timeout: float) -> Any:
+        from .errors import StoreLockedError
+
+        return StoreLockedError("store.locked", who=who, path=self.where, seconds=timeout)
