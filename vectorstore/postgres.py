@@ -29,7 +29,7 @@ from .catalog import _GEN, BaseCatalog
 from .errors import StoreError, StoreUnavailableError
 from .lock import WriteLock
 
-__all__ = ["PgCatalog", "PgLock"]
+__all__ = ["PgCatalog", "PgLock", "describe_url", "side_transaction"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)
 MIGRATIONS: dict[int, str] = {}
 _MIGRATION_LOCK = "rag:migrate"  # the advisory lock two replicas starting at once take turns on
 K1, B = 1.2, 0.75  # FTS5's bm25() defaults
+RECONNECT_EVERY = 1.0  # seconds between the pool's attempts to reach a server that went away
 
 
 def _psycopg() -> Any:
@@ -75,6 +76,20 @@ def _psycopg() -> Any:
     except ImportError:
         raise StoreError("store.postgres_missing") from None
     return psycopg
+
+
+def _pool_class() -> Any:
+    """psycopg_pool's pool, its reconnection attempts at most `RECONNECT_EVERY` apart: its own wait doubles without
+    bound (1, 2, 4 ... s), so after a minute's outage a server back up went unused for half a minute (every request
+    failed as unreachable meanwhile)."""
+    from psycopg_pool import ConnectionPool
+    from psycopg_pool.pool import AddConnection
+
+    class Pool(ConnectionPool):
+        def schedule_task(self, task: Any, delay: float) -> None:
+            super().schedule_task(task, min(delay, RECONNECT_EVERY) if isinstance(task, AddConnection) else delay)
+
+    return Pool
 
 
 def _sql(sql: str) -> str:
@@ -134,7 +149,7 @@ class PgCatalog(BaseCatalog):
     def __init__(self, url: str, pool_size: int = 10, connect_timeout: float = 10.0):
         super().__init__()
         psycopg = _psycopg()
-        from psycopg_pool import ConnectionPool
+        ConnectionPool = _pool_class()  # noqa: N806 - a class
 
         self.url, self.path = url, describe_url(url)
         self._psycopg = psycopg
@@ -370,3 +385,33 @@ class PgLock(WriteLock):
         from .errors import StoreLockedError
 
         return StoreLockedError("store.locked", who=who, path=self.where, seconds=timeout)
+
+
+_side_pools: dict[str, Any] = {}
+_side_pools_lock = threading.Lock()
+
+
+@contextmanager
+def side_transaction(url: str) -> Iterator[_Tx]:
+    """One transaction for a side file's tables (the feeds') in the catalog's database, on a small pool of its own
+    per database (side files are used without opening the store)."""
+    psycopg = _psycopg()
+    from psycopg_pool import ConnectionPool, PoolTimeout
+
+    with _side_pools_lock:
+        if url not in _side_pools:
+            _side_pools[url] = ConnectionPool(
+                url,
+                min_size=0,
+                max_size=4,
+                kwargs={"autocommit": True, "row_factory": _rows, "connect_timeout": 10},
+                check=ConnectionPool.check_connection,
+                timeout=10,
+                name="rag-side",
+            )
+        pool = _side_pools[url]
+    try:
+        with pool.connection() as conn, conn.transaction():
+            yield _Tx(conn)
+    except (psycopg.OperationalError, PoolTimeout) as e:
+        raise StoreUnavailableError("store.unreachable", where=describe_url(url), detail=str(e).strip()) from None
