@@ -183,7 +183,7 @@ def test_two_threads_never_hold_the_write_lock_at_once(tmp_path, backend):
     inside, overlaps = [], []
 
     def write(n):
-        with s.writer():
+        with s.writer(timeout=30):  # (six in turn, each a connection of its own to PostgreSQL: on a busy machine too)
             with s.writer():  # re-entrant within one thread
                 inside.append(n)
                 overlaps.append(len(inside))
