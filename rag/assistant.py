@@ -200,7 +200,8 @@ class Assistant:
     def backup(self, dest: str | Path) -> Path:
         """A consistent copy of the catalog (every document's text, chunks and facts) at `dest`, taken while the page
         and other processes go on. To restore: stop writers, copy it to `<data dir>/catalog.sqlite3`, run `repair`
-        (it re-embeds the vectors the copy does not match). Returns the path written."""
+        (it re-embeds the vectors the copy does not match). With a PostgreSQL catalog, `pg_dump`'s custom format
+        (restored with `pg_restore`). Returns the path written."""
         path = Path(dest).expanduser().resolve()
         self._opened.backup(path)
         return path

@@ -334,3 +334,20 @@ def test_eval_help_describes_the_gold_format_not_a_file(capsys):
     text = capsys.readouterr().out
     assert '"question"' in text and '"not_found"' in text and '"cite_any"' in text
     assert "shared" not in text and ".py" not in text and "dev corpus" not in text
+
+
+def test_backup_of_a_postgresql_catalog_is_a_pg_dump_that_restores_into_a_new_database(
+    env, capsys, monkeypatch, pg_cluster
+):
+    import rag
+
+    first, second = pg_cluster.new_database(), pg_cluster.new_database()
+    monkeypatch.setenv("RAG_DATABASE_URL", first)
+    assert main(["ingest", str(SEEDS)]) == 0 and main(["backup", str(env / "catalog.dump")]) == 0
+    assert "catalog dumped to" in capsys.readouterr().out and not (env / "data" / "catalog.sqlite3").exists()
+    subprocess.run(["pg_restore", "--no-owner", "-d", second, str(env / "catalog.dump")], check=True)
+    rag._assistants.clear()
+    monkeypatch.setenv("RAG_DATABASE_URL", second)  # the restored copy, beside the same vectors
+    assert main(["check"]) == 0 and "ok: 2 documents" in capsys.readouterr().out
+    assert main(["ask", "Ai là trưởng đoàn kiểm tra tại Trà Vinh?"]) == 0
+    assert "Nguyễn Quang Dương" in capsys.readouterr().out

@@ -225,8 +225,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    path = _assistant(args).backup(args.file)
-    print(f"catalog copied to {path} (restore: stop writers, copy it to the data dir's catalog.sqlite3, `rag repair`)")
+    assistant = _assistant(args)
+    path = assistant.backup(args.file)
+    if assistant.settings.database_url:
+        print(
+            f"catalog dumped to {path} with pg_dump (restore: stop writers, `pg_restore --clean --if-exists -d URL "
+            f"{path}` into the database, `rag repair`)"
+        )
+    else:
+        print(
+            f"catalog copied to {path} (restore: stop writers, copy it to the data dir's catalog.sqlite3, `rag repair`)"
+        )
     return 0
 
 
@@ -527,7 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy the catalog (every article's text, chunks, facts) to FILE, safely while the page runs",
         description="A consistent copy of the catalog, taken with SQLite's online backup while readers and writers "
         "go on. Vectors are not copied: after restoring the copy (stop writers, copy it to RAG_DATA_DIR/"
-        "catalog.sqlite3), `rag repair` re-embeds what they miss.",
+        "catalog.sqlite3), `rag repair` re-embeds what they miss. With RAG_DATABASE_URL the copy is pg_dump's "
+        "(custom format; restore it with pg_restore).",
     )
     p.add_argument("file", help="a new file (an existing one is never overwritten)")
     p.set_defaults(fn=cmd_backup)

@@ -408,6 +408,7 @@ def side_transaction(url: str) -> Iterator[_Tx]:
                 check=ConnectionPool.check_connection,
                 timeout=10,
                 name="rag-side",
+                open=True,
             )
         pool = _side_pools[url]
     try:

@@ -112,10 +112,22 @@ class SideFiles:
         (self.data_dir / name).parent.mkdir(parents=True, exist_ok=True)
         return WriteLock(self.data_dir / f"{name}.lock", self.lock_timeout)
 
+    @property
+    def postgres(self) -> bool:
+        """Whether `db()` is PostgreSQL (its SQL: '?' placeholders still, ON CONFLICT, no json_each or rowid)."""
+        return bool(self.database_url)
+
     @contextmanager
-    def db(self, name: str) -> Iterator[sqlite3.Connection]:
-        """A connection of its own (threads never share one; committed at the end, rows as `sqlite3.Row`) to
-        `<data_dir>/<name>.sqlite3`. WAL: several processes use it at once."""
+    def db(self, name: str) -> Iterator[Any]:
+        """A connection of its own (threads never share one; committed at the end, rows indexable by position and
+        by name) to `<data_dir>/<name>.sqlite3`, WAL: several processes use it at once; with a database, one
+        transaction in it instead (`name` is then only the owner's: its tables share the database)."""
+        if self.database_url:
+            from .postgres import side_transaction
+
+            with side_transaction(self.database_url) as tx:
+                yield tx
+            return
         path = self.data_dir / f"{name}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(path, timeout=30)) as db, db:

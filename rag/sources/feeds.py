@@ -5,7 +5,9 @@ text) is kept once, with all its URLs.
 State, under `<data_dir>/feeds/`: `feeds.sqlite3` (one of the store's side files: WAL, several processes may use it
 at once) holds the feeds, the items seen, the stories kept and their text signatures; `articles/*.md` holds one
 Markdown file per story (YAML front matter: title, url, date, feed, urls), which is what is ingested; `poll.lock` (a
-side lock) lets one poll run at a time.
+side lock) lets one poll run at a time. With `RAG_DATABASE_URL`, the tables live in that database and the lock is its
+advisory lock, so replicas share the feeds and one of them polls at a time; the story files stay with the replica that
+fetched them (the catalog holds their text).
 
 Outcomes are catalog messages (`wording/messages/sources.toml`): a FeedResult's error and its items' reasons are
 `Message`s, FeedError is keyed. A feed's last error is stored as its English line (what older versions read) and
@@ -74,18 +76,28 @@ _MAX_WAIT = 30.0  # the longest Retry-After obeyed
 _WHOLE = 5  # a download may take this many times feed_timeout in all (a server dripping bytes)
 _SEEN = ("added", "duplicate", "skipped")  # item states never fetched again; "failed" ones are retried
 
+# {id}: SQLite's rowid alias or PostgreSQL's serial; DOUBLE PRECISION is SQLite's REAL (PostgreSQL's REAL is 4 bytes)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds(url TEXT PRIMARY KEY, title TEXT, etag TEXT, last_modified TEXT,
-    added_at REAL NOT NULL, last_polled REAL, last_error TEXT, last_error_message TEXT);
+    added_at DOUBLE PRECISION NOT NULL, last_polled DOUBLE PRECISION, last_error TEXT, last_error_message TEXT);
 CREATE TABLE IF NOT EXISTS items(feed TEXT NOT NULL, key TEXT NOT NULL, url TEXT NOT NULL, status TEXT NOT NULL,
-    reason TEXT, story INTEGER, at REAL NOT NULL, PRIMARY KEY(feed, key));
-CREATE TABLE IF NOT EXISTS stories(id INTEGER PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL UNIQUE,
-    doc_id TEXT, shingles INTEGER NOT NULL, added_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS story_urls(url TEXT PRIMARY KEY, story INTEGER NOT NULL, added_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS shingles(hash INTEGER NOT NULL, story INTEGER NOT NULL);
+    reason TEXT, story BIGINT, at DOUBLE PRECISION NOT NULL, PRIMARY KEY(feed, key));
+CREATE TABLE IF NOT EXISTS stories(id {id}, url TEXT NOT NULL, path TEXT NOT NULL UNIQUE,
+    doc_id TEXT, shingles INTEGER NOT NULL, added_at DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS story_urls(url TEXT PRIMARY KEY, story BIGINT NOT NULL, added_at DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS shingles(hash BIGINT NOT NULL, story BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS shingles_hash ON shingles(hash);
-CREATE INDEX IF NOT EXISTS story_urls_story ON story_urls(story);
+CREATE INDEX IF NOT EXISTS story_urls_story ON story_urls(story)
 """
+_ITEM = (  # an item's row, replaced (SQL both backends speak)
+    "INSERT INTO items(feed, key, url, status, reason, story, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(feed, key) "
+    "DO UPDATE SET url = excluded.url, status = excluded.status, reason = excluded.reason, story = excluded.story, "
+    "at = excluded.at"
+)
+_STORY_URL = (
+    "INSERT INTO story_urls(url, story, added_at) VALUES (?, ?, ?) "
+    "ON CONFLICT(url) DO UPDATE SET story = excluded.story, added_at = excluded.added_at"
+)
 
 
 @dataclass
@@ -340,8 +352,13 @@ class Feeds:
         self.articles_dir = self.dir / "articles"
         self.articles_dir.mkdir(parents=True, exist_ok=True)
         self._lock = side.lock("feeds/poll")  # one object: the threads of this process take turns on it
+        self._postgres = side.postgres  # the feeds' tables in the catalog's database, shared by replicas
+        schema = _SCHEMA.format(id="BIGSERIAL PRIMARY KEY" if self._postgres else "INTEGER PRIMARY KEY")
         with self._db() as db:
-            db.executescript(_SCHEMA)
+            for statement in schema.split(";\n"):
+                db.execute(statement)
+            if self._postgres:
+                return
             if "last_error_message" not in {r["name"] for r in db.execute("PRAGMA table_info(feeds)")}:
                 try:  # a data dir made before messages had keys
                     db.execute("ALTER TABLE feeds ADD COLUMN last_error_message TEXT")
@@ -372,7 +389,10 @@ class Feeds:
                 except _FetchError as e:
                     raise FeedError("sources.cannot_add", url=url, reason=e.reason) from None
         with self._db() as db:
-            db.execute("INSERT OR IGNORE INTO feeds(url, title, added_at) VALUES (?, ?, ?)", (url, title, time.time()))
+            db.execute(
+                "INSERT INTO feeds(url, title, added_at) VALUES (?, ?, ?) ON CONFLICT(url) DO NOTHING",
+                (url, title, time.time()),
+            )
         info = self._info(url)
         assert info is not None
         return info
@@ -522,10 +542,7 @@ class Feeds:
         level = logging.WARNING if surprise else logging.INFO
         log.log(level, "feed %s: %s %s%s", feed, status, link, f" ({reason})" if reason else "")
         with self._db() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO items(feed, key, url, status, reason, story, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (feed, key, link, status, reason or None, story, time.time()),
-            )
+            db.execute(_ITEM, (feed, key, link, status, reason or None, story, time.time()))
 
     def _article(self, client: httpx.Client, feed: str, key: str, url: str, entry: Any) -> tuple[str, str, int | None]:
         """Fetch, read and ingest one item's page: (status, reason or the joined story's URL, story id). A poll killed
@@ -561,15 +578,10 @@ class Feeds:
             ).fetchone()[0]
             db.execute("DELETE FROM shingles WHERE story = ?", (story,))
             db.executemany("INSERT INTO shingles(hash, story) VALUES (?, ?)", ((h, story) for h in signature))
-            db.execute(
-                "INSERT OR REPLACE INTO story_urls(url, story, added_at) VALUES (?, ?, ?)", (url, story, time.time())
-            )
+            db.execute(_STORY_URL, (url, story, time.time()))
             # the item with its story, in one transaction: a poll killed in between would find the story's URL at
             # the next poll and call this item a duplicate of itself
-            db.execute(
-                "INSERT OR REPLACE INTO items(feed, key, url, status, reason, story, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (feed, key, url, "added", None, story, time.time()),
-            )
+            db.execute(_ITEM, (feed, key, url, "added", None, story, time.time()))
         return "added", "", story
 
     def _extract(self, page: _Page, entry: Any) -> tuple[str, str, str | None]:
@@ -598,11 +610,13 @@ class Feeds:
     def _near_duplicate(self, signature: set[int], text: str) -> tuple[int, str, str] | None:
         """The kept story this text is a version of, (id, first URL, file), or None: the one holding the largest share
         of the shorter text's shingles, at least NEAR_DUPLICATE, that states nothing else (`_conflict`)."""
+        hashes = sorted(signature)  # (one parameter: an article has thousands)
+        among = "= ANY(?)" if self._postgres else "IN (SELECT value FROM json_each(?))"
         with self._db() as db:
             rows = db.execute(
                 "SELECT s.id, s.url, s.path, s.shingles, count(*) AS common FROM shingles h "
-                "JOIN stories s ON s.id = h.story WHERE h.hash IN (SELECT value FROM json_each(?)) GROUP BY s.id",
-                (json.dumps(sorted(signature)),),
+                f"JOIN stories s ON s.id = h.story WHERE h.hash {among} GROUP BY s.id, s.url, s.path, s.shingles",
+                (hashes if self._postgres else json.dumps(hashes),),
             ).fetchall()
         scored = [(r["common"] / max(1, min(len(signature), r["shingles"])), r) for r in rows]
         for share, row in sorted(scored, key=lambda x: -x[0]):
@@ -623,8 +637,7 @@ class Feeds:
         story, first, file = match
         with self._db() as db:
             urls = [
-                r[0]
-                for r in db.execute("SELECT url FROM story_urls WHERE story = ? ORDER BY added_at, rowid", (story,))
+                r[0] for r in db.execute("SELECT url FROM story_urls WHERE story = ? ORDER BY added_at, url", (story,))
             ]
         path = Path(file)
         if path.exists():  # else the user deleted it: the URL is still recorded
@@ -635,9 +648,7 @@ class Feeds:
             if done.status == "rejected":
                 raise _FetchError(done.reason or Message("sources.rejected"), False)
         with self._db() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO story_urls(url, story, added_at) VALUES (?, ?, ?)", (url, story, time.time())
-            )
+            db.execute(_STORY_URL, (url, story, time.time()))
         return "duplicate", first, story
 
     # --- HTTP ---------------------------------------------------------------------------------------------------
