@@ -336,6 +336,14 @@ def test_eval_help_describes_the_gold_format_not_a_file(capsys):
     assert "shared" not in text and ".py" not in text and "dev corpus" not in text
 
 
+def test_eval_builds_its_fresh_store_apart_from_a_deployment_s_database_and_chroma_server(env, capsys, monkeypatch):
+    gold = write(env / "gold.jsonl", '{"question": "Ai là trưởng đoàn kiểm tra tại Trà Vinh?", "expect": ["Dương"]}')
+    monkeypatch.setenv("RAG_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")  # nothing listens there
+    monkeypatch.setenv("RAG_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("RAG_CHROMA_PORT", "1")
+    assert main(["eval", str(gold)]) == 0 and "answer_accuracy      1.0" in capsys.readouterr().out
+
+
 def test_backup_of_a_postgresql_catalog_is_a_pg_dump_that_restores_into_a_new_database(
     env, capsys, monkeypatch, pg_cluster
 ):

@@ -2,7 +2,9 @@
 as two machines behind a load balancer. What one commits, the other answers from at its next question; what it
 keeps between questions (facts, names, term statistics) follows the database's change counter."""
 
+import logging
 import threading
+import time
 
 import pytest
 from conftest import SEEDS, HashEmbedding, make_settings
@@ -95,3 +97,21 @@ def test_the_replicas_share_the_feeds_and_one_polls_at_a_time(replicas, server, 
     assert len(server.hits("/a/tau-ca.html")) == 1 and len(b.documents()) == 2
     assert feed_b.list()[0].articles == 2
     assert not (tmp_path / "a" / "feeds" / "poll.lock").exists()  # the lock is the database's, not a file
+
+
+def test_the_replicas_background_polls_take_one_round_an_interval_between_them(replicas, server, caplog):  # noqa: F811
+    caplog.set_level(logging.INFO, "rag.sources.feeds")
+    a, b = replicas
+    feed_a, feed_b = Feeds(a, backoff=0.01), Feeds(b, backoff=0.01)
+    feed_a.add(serve_tau_ca(server))
+    stop = threading.Event()
+    threading.Thread(target=feed_a.poll_forever, args=(60, stop), daemon=True).start()
+    deadline = time.monotonic() + 60
+    while len(b.documents()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    hits = len(server.hits("/a/rss.xml"))  # add + A's round
+    threading.Thread(target=feed_b.poll_forever, args=(60, stop), daemon=True).start()
+    while not any("this round is skipped" in m for m in caplog.messages) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    assert len(server.hits("/a/rss.xml")) == hits == 2 and len(b.documents()) == 2

@@ -303,7 +303,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report = evaluate(_assistant(args), gold)
     else:  # a fresh store of exactly the given articles, so nothing else changes the score
         with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
-            settings = Settings().model_copy(update={"data_dir": Path(tmp), "auto_seed": False, "chroma_host": None})
+            # (all of it in the temporary folder: neither the Chroma server nor the PostgreSQL catalog of a deployment)
+            fresh = {"data_dir": Path(tmp), "auto_seed": False, "chroma_host": None, "database_url": None}
+            settings = Settings().model_copy(update=fresh)
             assistant = Assistant(settings)
             paths = args.docs or [settings.seeds_path()]
             ingested = assistant.ingest(paths)

@@ -448,15 +448,28 @@ class Feeds:
 
     def poll_forever(self, interval: float, stop: threading.Event) -> None:
         """Poll now and then every `interval` seconds until `stop` is set (for a background thread of `rag serve`):
-        each feed's result is logged; nothing it meets ends the loop."""
+        each feed's result is logged; nothing it meets ends the loop. Replicas sharing the feeds (RAG_DATABASE_URL)
+        share the round too: one that finds a poll running, or the feeds polled by another within the interval,
+        skips its turn, so the feeds are polled once an interval whatever the number of replicas."""
         while not stop.is_set():
             try:
-                for result in self.poll(stop=stop):
-                    (log.warning if result.error else log.info)("feed %s", result.line())
+                if self._lock.busy():
+                    log.info("feeds: another process is polling; this round is skipped")
+                elif self._polled_within(interval):
+                    log.info("feeds: polled by another process within %g s; this round is skipped", interval)
+                else:
+                    for result in self.poll(stop=stop):
+                        (log.warning if result.error else log.info)("feed %s", result.line())
             except Exception as e:  # one line; the traceback at DEBUG
                 log.error("feeds: the poll failed: %s", _one_line(e))
                 log.debug("feeds: the poll failed", exc_info=True)
             stop.wait(interval)
+
+    def _polled_within(self, interval: float) -> bool:
+        """Whether every feed was polled less than `interval` seconds ago (by whichever process; 10% slack)."""
+        with self._db() as db:
+            row = db.execute("SELECT min(coalesce(last_polled, 0)), count(*) FROM feeds").fetchone()
+        return bool(row[1]) and time.time() - row[0] < 0.9 * interval
 
     def _poll_feed(self, client: httpx.Client, url: str, stop: threading.Event | None) -> FeedResult:
         result = FeedResult(url)
