@@ -12,7 +12,6 @@ connection pool, imported here only: SQLite users need neither."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shutil
 import subprocess
@@ -333,53 +332,61 @@ class PgCatalog(BaseCatalog):
 
 class PgLock(WriteLock):
     """A `WriteLock` whose cross-process part is a PostgreSQL session advisory lock, held on a connection of its
-    own: every machine using the database waits on it, and the server drops it when its holder's connection ends
-    (a process killed, even with SIGKILL, or its machine gone: once TCP keepalive notices)."""
+    own (kept between holds: a write takes it again without connecting): every machine using the database waits on
+    it, and the server drops it when its holder's connection ends (a process killed, even with SIGKILL, or its
+    machine gone: once TCP keepalive notices). A server restarting is waited for up to the lock's timeout."""
 
     def __init__(self, url: str, name: str, timeout: float, where: str):
         super().__init__(Path(name), timeout)
         self.url, self.name, self.where = url, name, where
-        self._conn: Any = None
-        self._conn_lock = threading.Lock()
+        self._conn: Any = None  # the session, used only by the thread that holds `_thread`
 
-    def _connect(self) -> Any:
+    def _session(self) -> Any:
+        if self._conn is None or self._conn.closed:
+            psycopg = _psycopg()
+            try:
+                self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, keepalives_idle=30)
+            except psycopg.Error as e:
+                raise StoreUnavailableError("store.unreachable", where=self.where, detail=str(e).strip()) from None
+        return self._conn
+
+    def _call(self, function: str) -> bool:
+        """pg_try_advisory_lock or pg_advisory_unlock on the session; a session that broke (a server restart) is
+        closed, so that the next call makes a new one."""
         psycopg = _psycopg()
+        conn = self._session()
         try:
-            return psycopg.connect(self.url, autocommit=True, connect_timeout=10, keepalives_idle=30)
-        except psycopg.Error as e:
+            return bool(conn.execute(f"SELECT {function}(hashtext(%s))", (_key(self.name),)).fetchone()[0])
+        except psycopg.OperationalError as e:
+            conn.close()
             raise StoreUnavailableError("store.unreachable", where=self.where, detail=str(e).strip()) from None
-
-    def _try(self, conn: Any) -> bool:
-        return bool(conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (_key(self.name),)).fetchone()[0])
 
     def _take(self, deadline: float, timeout: float) -> None:
         import time
 
-        conn = self._connect()
-        while not self._try(conn):
+        while True:
+            try:
+                if self._call("pg_try_advisory_lock"):
+                    return
+                busy: StoreError = self._busy(Message("store.another_process"), timeout)
+            except StoreUnavailableError as e:
+                busy = e
             if time.monotonic() >= deadline:
-                log.warning("gave up waiting for the lock %s of %s after %g s", self.name, self.where, timeout)
-                conn.close()
-                raise self._busy(Message("store.another_process"), timeout)
+                log.warning("gave up waiting for lock %s of %s after %g s: %s", self.name, self.where, timeout, busy)
+                raise busy
             time.sleep(0.1)
-        self._conn = conn
 
     def _drop(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):  # a broken connection has lost the lock already
-                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_key(self.name),))
-            conn.close()
+        try:
+            self._call("pg_advisory_unlock")
+        except StoreUnavailableError:
+            pass  # a broken session has lost the lock already
 
     def _probe(self) -> bool:
-        conn = self._connect()
-        try:
-            if not self._try(conn):
-                return True
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_key(self.name),))
-            return False
-        finally:
-            conn.close()
+        if not self._call("pg_try_advisory_lock"):
+            return True
+        self._call("pg_advisory_unlock")
+        return False
 
     def _busy(self, who: Message, timeout: float) -> Any:
         from .errors import StoreLockedError
