@@ -405,6 +405,7 @@ class Assistant:
         health = self._opened.check()
         return {
             "data_dir": str(self.settings.data_dir),
+            "catalog_at": self._opened.catalog.path,  # (a database is named without its password)
             "vectors_at": self._opened.where,
             "documents": health.documents,
             "chunks": health.chunks,

@@ -165,6 +165,13 @@ class Store:
             from .postgres import PgCatalog  # (psycopg only where it is used)
 
             self.catalog, lost = PgCatalog(database_url), False  # an emptied database is found by `_compare`
+            if not self._remote:
+                log.warning(
+                    "the catalog is in %s but the vectors in %s: other machines cannot see them (set a "
+                    "Chroma server: RAG_CHROMA_HOST)",
+                    self.catalog.path,
+                    self.where,
+                )
         else:
             path = data_dir / "catalog.sqlite3"
             lost = (not path.exists() or path.stat().st_size == 0) and self._knows(found)
