@@ -214,3 +214,24 @@ def test_a_backup_is_a_pg_dump_that_pg_restore_reads_back(tmp_path, pg_cluster):
     assert restored.lexical_search(["b"], 5) == s.catalog.lexical_search(["b"], 5)
     restored.close()
     s.close()
+
+
+def test_a_read_whose_connection_the_server_drops_while_it_runs_is_tried_again(database_url, caplog):
+    caplog.set_level(logging.INFO, "vectorstore.postgres")
+    catalog = PgCatalog(database_url)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(catalog._query("SELECT pg_sleep(1.5), 7 AS n")))
+    reader.start()
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        for _ in range(100):  # the sleeping read's backend, as a restart's "administrator command" would end it
+            killed = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1.5)%%' "
+                "AND pid != pg_backend_pid()"
+            ).fetchall()
+            if killed:
+                break
+            threading.Event().wait(0.05)
+    reader.join(30)
+    assert killed and got and got[0][0]["n"] == 7
+    assert any("lost its connection" in m and "trying it again" in m for m in caplog.messages)
+    catalog.close()

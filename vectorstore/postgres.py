@@ -224,6 +224,14 @@ class PgCatalog(BaseCatalog):
             self._transactions += 1
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """One read. A read whose connection the server dropped while it ran (a restart: "terminating connection due
+        to administrator command") is tried once more on another connection, which the pool waits for up to its
+        timeout: a question in flight across a restart is answered, not failed."""
+        try:
+            with self._pool.connection() as conn:
+                return conn.execute(_sql(sql), params).fetchall()
+        except self._psycopg.OperationalError as e:
+            log.info("a read lost its connection to %s (%s); trying it again", self.path, str(e).strip())
         with self._connection() as conn:
             return conn.execute(_sql(sql), params).fetchall()
 
