@@ -1,5 +1,6 @@
-"""Persistence only: Chroma (vectors), a SQLite catalog (documents, chunks, lexical index, fact rows, journal), the
-write lock, the free-space check, and side files for other layers' state (the feeds').
+"""Persistence only: Chroma (vectors), a catalog (documents, chunks, lexical index, fact rows, journal) in a SQLite
+file or in PostgreSQL (`postgres`, imported only when a database is set), the write lock, the free-space check, and
+side files for other layers' state (the feeds').
 
 Nothing here knows about Vietnamese or answers; `rag` hands in folded terms and vectors."""
 

@@ -1,10 +1,10 @@
-"""The catalog: documents (with their stored text), chunks with offsets, an FTS5 lexical index, fact records
+"""The catalog: documents (with their stored text), chunks with offsets, a lexical index, fact records
 (JSON), an ingest journal and key/value metadata (among them the store's identity, `store`, and its write count,
 `writes`). The catalog is the source of truth: a vector whose chunk is not here is invisible.
 
 Chunk rows carry the generation of the vector collection they were embedded into: a reindex writes generation
 N+1 beside N, and readers see only the generation named by meta `generation` (read inside each statement, so a
-switch is atomic for them). The schema is versioned with `PRAGMA user_version` and migrated at open.
+switch is atomic for them). The schema is versioned (SQLite: `PRAGMA user_version`) and migrated at open.
 
 Rows are plain dicts; the lexical terms arrive already folded (the language logic lives in `rag`): space-separated
 tokens, which FTS5's unicode61 tokenizer (with '_' a token character) splits as `str.split` does.

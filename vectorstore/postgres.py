@@ -411,8 +411,9 @@ def side_transaction(url: str) -> Iterator[_Tx]:
     """One transaction for a side file's tables (the feeds') in the catalog's database, on a small pool of its own
     per database (side files are used without opening the store)."""
     psycopg = _psycopg()
-    from psycopg_pool import ConnectionPool, PoolTimeout
+    from psycopg_pool import PoolTimeout
 
+    ConnectionPool = _pool_class()  # noqa: N806 - a class
     with _side_pools_lock:
         if url not in _side_pools:
             _side_pools[url] = ConnectionPool(
