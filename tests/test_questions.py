@@ -7,6 +7,7 @@ from rag import Assistant, QueryError
 from rag.assistant import MAX_QUESTION_CHARS
 from rag.query.questions import Known, analyze
 from rag.vn.gazetteer import SUBCOMMITTEE
+from rag.vn.gazetteer import SUBCOMMITTEE
 
 KNOWN = Known(
     {"pham van thang": "Phạm Văn Thắng", "le thi hong": "Lê Thị Hồng"}, frozenset({"cam lo", "phuong an hoa"})
@@ -248,3 +249,12 @@ def test_a_question_the_product_cannot_take_is_said_in_both_languages(tmp_path):
             call()
         assert str(e.value) == en and e.value.render("vi") == vi
     assert "_opened" not in a.__dict__
+
+
+def test_a_refusal_names_what_the_question_names_never_the_question_itself():
+    from rag.query.answers.scope import describe
+
+    assert describe(analyze("Tiểu ban đã rà soát tổng cộng mấy địa phương?", KNOWN)) == SUBCOMMITTEE
+    english = analyze("How many localities did the Subcommittee review?", KNOWN)
+    assert describe(english) == "the Subcommittee for Internal Political Protection"
+    assert describe(analyze("Tiểu ban kiểm tra tỉnh Hà Tây khi nào?", KNOWN)) == "tỉnh Hà Tây"  # unknown: as typed

@@ -157,7 +157,9 @@ MISSING = {
 
 
 def describe(q: Query) -> str:
-    """What the question names, for a refusal: 'Hàn Đình Khôi, Quảng Ngãi'."""
+    """What the question names, for a refusal: 'Hàn Đình Khôi, Quảng Ngãi'. The Subcommittee is named only when the
+    question names nothing else (it is what most questions are about): the question itself, the last resort, would
+    be repeated inside the refusal's sentence ("Các bài báo về Tiểu ban đã kiểm tra bao nhiêu tỉnh? không nêu …")."""
     parts = (
         list(q.persons)
         + [p.name for p in q.provinces]
@@ -169,4 +171,6 @@ def describe(q: Query) -> str:
         + [f"{m.month}/{m.year}" if m.year else f"tháng {m.month}" for m in q.months]
         + [str(y) for y in q.years if not any(d.year == y for d in q.dates + q.months)]
     )
-    return ", ".join(dict.fromkeys(parts)) or q.text
+    if not parts and not q.unknown and SUBCOMMITTEE in q.bodies:  # it names the Subcommittee alone
+        parts = ["the Subcommittee for Internal Political Protection" if q.language == "en" else SUBCOMMITTEE]
+    return ", ".join(dict.fromkeys(parts or q.unknown)) or q.text
