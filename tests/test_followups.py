@@ -24,7 +24,9 @@ def users(*questions: str) -> list[dict[str, str]]:
         ("con dak lak thi sao", "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?"),
         ("What about Dak Lak?", "Ai là trưởng đoàn kiểm tra tại Đắk Lắk?"),
         ("Thế còn đoàn số 4?", "Ai là trưởng đoàn kiểm tra số 4?"),
-        ("Ai là phó trưởng đoàn?", "Ai là phó trưởng đoàn?"),  # a question of its own
+        # a bare "đoàn" in a conversation is the team talked about
+        ("Ai là phó trưởng đoàn?", "Ai là phó trưởng đoàn kiểm tra tại Trà Vinh?"),
+        ("Có mấy đoàn kiểm tra?", "Có mấy đoàn kiểm tra?"),  # a count of teams is a question of its own
     ],
 )
 def test_follow_up_carries_the_field_and_replaces_the_entity(follow_up, standalone):
@@ -166,3 +168,18 @@ def test_ask_asks_back_what_it_cannot_resolve(fake_assistant):
 def test_a_question_that_stands_alone_is_never_asked_back(question):
     result = standalone_question(question, None)
     assert not result.unclear and result == question
+
+
+def test_a_bare_team_in_a_conversation_is_the_team_talked_about_and_a_first_question_s_is_its_own():
+    history = chat("Ai dẫn đầu đoàn kiểm tra tại Cao Bằng?", "… [1].", "Còn ở Lạng Sơn thì sao?", "… [1].")
+    # "Đoàn ấy … ở đấy": the place named by the chain says which team, even though the chain named no team number
+    assert standalone_question("Đoàn ấy làm việc ở đấy vào hôm nào?", history) == (
+        "Đoàn kiểm tra làm việc ở Lạng Sơn vào hôm nào?"
+    )
+    assert standalone_question("Doan lam viec vao hom nao?", history) == "Doan kiem tra tai Lang Son lam viec vao hom nao?"
+    numbered = chat("Đoàn kiểm tra số 7 làm việc ở Bình Định ngày nào?", "Ngày 3/6 [1].")
+    assert standalone_question("Trưởng đoàn tên gì?", numbered) == "Trưởng đoàn kiểm tra số 7 tại Bình Định tên gì?"
+    for own in ("Những đoàn nào đã đến Bình Định?", "Đoàn kiểm tra số 2 làm việc ở đâu?", "Mỗi đoàn có mấy người?"):
+        assert standalone_question(own, numbered) == own
+    first = standalone_question("Đoàn làm việc hôm nào?", None)  # no conversation: nothing to refer to
+    assert first == "Đoàn làm việc hôm nào?" and not first.unclear

@@ -6,6 +6,9 @@
                -> "What shortcomings did team 9 find in Bac Giang?"  (the follow-up's words, the earlier entities)
     new field  "… của Tiểu ban tại Kiên Giang?" then "Còn Phó Trưởng đoàn là ai?"
                -> "Phó Trưởng đoàn kiểm tra của Tiểu ban tại Kiên Giang là ai?"
+    bare team  "… tại Nghệ An?" then "Đoàn làm việc ngày nào?" (a bare "đoàn" in a conversation, in a question that
+               names nothing; "bao nhiêu đoàn", "đoàn nào" are questions of their own)
+               -> "Đoàn kiểm tra tại Nghệ An làm việc ngày nào?"
 
 The earlier user turns are resolved in order, so a follow-up of a follow-up reads from the last self-contained
 question. What the earlier question asked and its answer named ("Who led team 6?" … "Phung Ba Thuoc") is what "he"
@@ -50,6 +53,14 @@ _ANAPHOR = "|".join(
         ),
         # "the team" refers back only in a question that names nothing ("Who led the inspection team in Nghe An?")
         ("the_team", r"\bthe (?:inspection )?team\b(?!\s*(?:no\.?|number)?\s*\d)"),
+        # so does a bare "đoàn" in a conversation ("Đoàn làm việc ngày nào?", "Ai là trưởng đoàn?"): not one counted
+        # or asked for ("bao nhiêu đoàn", "đoàn nào"), nor one the question names ("đoàn kiểm tra số 5", "đoàn đó")
+        (
+            "bare_team",
+            r"(?<!bao nhiêu )(?<!mấy )(?<!các )(?<!những )(?<!mỗi )(?<!từng )(?<!nhiều )(?<!một )"
+            r"\bđoàn(?: kiểm tra| công tác)?\b"
+            r"(?!\s+(?:kiểm tra|công tác|số|nào|của|tại|ở|do|này|đó|ấy|đấy|khác|\d))",
+        ),
         ("province", r"\b(?:tỉnh|thành phố|địa phương) (?:đó|này|ấy)\b|\b(?:that|this|the same) (?:province|city)\b"),
         (
             "place",
@@ -209,6 +220,7 @@ def _resolve(text: str, context: _Context | None) -> Standalone:
         "person": own.persons,
         "team": own.teams,
         "the_team": own.named or own.bodies,
+        "bare_team": own.named or own.bodies or context is None,  # (a first question's "đoàn" is its own)
     }
     anaphors = []
     for m in _finditer(_ANAPHOR, text):
@@ -216,7 +228,7 @@ def _resolve(text: str, context: _Context | None) -> Standalone:
         asked = re.search(r"\b(?:ai|who|whom)\b.*(?:,|\bva\b|\band\b)", fold(text[: m.start()]))
         if internal.get(kind) or kind == "person" and asked or kind == "body" and language != "en":  # "it" is English
             continue
-        anaphors.append(("team" if kind == "the_team" else kind, m.start(), m.end()))
+        anaphors.append(("team" if kind in ("the_team", "bare_team") else kind, m.start(), m.end()))
     if not lead and not tail and not anaphors:
         return Standalone(text, language=language)
     if context is None:  # no conversation: what points back, or a bare "Còn X thì sao?", has nothing to go by
@@ -276,6 +288,8 @@ def _substitute(
         phrase: str | None
         if kind == "team":
             phrase = _team_phrase(context, language, own, anaphors=list(kinds), with_place=not names_place)
+            if phrase is None and names_place:  # "Đoàn đó làm việc ở đó …" after "… tại Nghệ An?": the place says
+                phrase = "the inspection team" if en else "đoàn kiểm tra"  # which team
         elif kind == "place":
             place = context.place()
             # "in Bac Giang", "at the State Audit Office"
