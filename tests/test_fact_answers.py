@@ -76,6 +76,12 @@ def test_another_bodys_team_is_named_as_that_bodys(a):
     assert "Phan Đình Trạc" in sub.answer and "Hà Minh Lâm" not in sub.answer
 
 
+def test_whose_team_it_is_is_said_once_on_the_line_that_answers_it(a):
+    answer = ask(a, "Đoàn kiểm tra số 5 làm việc ở Kon Tum là đoàn của cơ quan nào?")
+    assert answer.found and answer.answer.count("Ủy ban Kiểm tra Trung ương") == 1, answer.answer
+    assert "là đoàn của Ủy ban Kiểm tra Trung ương" in answer.answer
+
+
 def test_internal_political_protection_questions_skip_other_work(a):
     answer = ask(a, "Ai dẫn đầu đoàn kiểm tra công tác bảo vệ chính trị nội bộ tại Kon Tum?")
     assert "Hà Minh Lâm" not in answer.answer  # that team inspected discipline work, not internal political protection

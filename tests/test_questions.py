@@ -29,6 +29,8 @@ KNOWN = Known(
         ("Ai là Bí thư Tỉnh ủy Gia Lai?", ["host"]),
         ("Đoàn kiểm tra số mấy làm việc tại Gia Lai?", ["team"]),
         ("Đoàn số 7 là đoàn của cơ quan nào?", ["body"]),
+        ("Hai đoàn công tác làm việc tại Sơn La là đoàn của những cơ quan nào?", ["body"]),  # whose, not whom met
+        ("Đoàn kiểm tra làm việc với những cơ quan nào ở Sơn La?", ["units"]),
         ("Những tỉnh nào đã được kiểm tra?", ["province"]),
         ("Đoàn làm việc ở đâu?", ["place"]),
         ("Đoàn kiểm tra những đơn vị nào ở Gia Lai?", ["units"]),

@@ -286,7 +286,9 @@ _ASK = (  # (field, pattern on the folded clause); a clause may ask several, in 
     ),
     (
         "body",
-        r"\b(?:la doan cua|thuoc|cua|do)\s+(?:co quan|ban|to chuc)\s+nao(?:\s+cu)?\b|\bla doan cua\b"
+        # "là đoàn của (những) cơ quan nào" whole: its "những cơ quan" asks whose team, not which units it met
+        r"\b(?:la doan cua|thuoc|cua|do)\s+(?:(?:nhung|cac)\s+)?(?:co quan|ban|to chuc)\s+nao(?:\s+cu)?\b"
+        r"|\bla doan cua\b"
         r"|\bwhich (?:central )?body\b"
         r"|\b(?:ban hanh|ky|issued|signed)\s+(?:boi|by)\s+(?:co quan|ban|to chuc|which body|whom)(?:\s+nao)?"
         r"|\b(?:co quan|ban|to chuc) nao\s+(?:da\s+)?(?:ban hanh|ky)\b|\bwho issued\b"

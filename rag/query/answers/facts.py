@@ -320,7 +320,8 @@ def _label(ev: Event, q: Query, fld: str, with_body: bool = True) -> str:
     kind = r.kind or "kiểm tra"  # kiểm tra | kiểm tra, giám sát | giám sát | công tác | thanh tra
     team = {"giám sát": "supervision team", "công tác": "working team", "thanh tra": "inspectorate team"}
     head = f"{team.get(kind, 'inspection team')}{no}" if en else f"Đoàn {kind}{no}"
-    if r.body and (with_body or r.body != SUBCOMMITTEE):  # another body's team is always named as that body's
+    # another body's team is always named as that body's, except on the line that answers whose team it is
+    if r.body and fld != "body" and (with_body or r.body != SUBCOMMITTEE):
         head += f" of the {shown_name(r.body, q.language)}" if en else f" của {r.body}"
     place = r.province or (shown_name(r.units[0].name, q.language) if r.units else None)
     if place and fld not in ("province", "place", "units"):
