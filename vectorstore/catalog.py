@@ -484,7 +484,9 @@ class Catalog(BaseCatalog):
                 rows = self._db.execute("PRAGMA quick_check").fetchall()
             except sqlite3.DatabaseError as e:
                 return [str(e)]
-        return [r[0] for r in rows if r[0] != "ok"]
+        # one finding a line (a row may hold several, under a "*** in database main ***" header): each is a message's
+        # one-line detail
+        return [line for r in rows if r[0] != "ok" for line in r[0].splitlines() if line and not line.startswith("***")]
 
     def backup(self, dest: Path) -> None:
         """A consistent copy of the catalog at `dest` (SQLite's online backup: readers and writers go on)."""
