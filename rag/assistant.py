@@ -123,7 +123,7 @@ class Assistant:
         try:
             writer = self.store.try_writer()
             if writer is None:
-                log.info("another writer holds %s; not seeding now", self.settings.data_dir)
+                log.info("another writer holds the store (%s); not seeding now", self.store.catalog.path)
                 return None
             with writer:
                 if self.store.counts()[0] > 0:

@@ -5,6 +5,7 @@ kept per process following another replica's commits, and backups through pg_dum
 import logging
 import subprocess
 import threading
+import time
 
 import psycopg
 import pytest
@@ -235,3 +236,38 @@ def test_a_read_whose_connection_the_server_drops_while_it_runs_is_tried_again(d
     assert killed and got and got[0][0]["n"] == 7
     assert any("lost its connection" in m and "trying it again" in m for m in caplog.messages)
     catalog.close()
+
+
+def test_a_refused_login_or_a_missing_database_is_one_line_at_once(pg_cluster):
+    url = pg_cluster.url("no_such_db")
+    started = time.monotonic()
+    with pytest.raises(StoreError) as e:
+        PgCatalog(url)
+    assert time.monotonic() - started < 5  # not the pool's ten seconds of retrying a refusal
+    assert str(e.value).startswith(f"PostgreSQL postgres@127.0.0.1:{pg_cluster.port}/no_such_db refused the connection")
+    assert 'database "no_such_db" does not exist' in str(e.value) and "\n" not in str(e.value)
+
+
+def test_pg_dump_gets_the_password_from_the_environment_never_on_its_command_line(tmp_path, database_url, monkeypatch):
+    with_password = database_url.replace("postgres@", "postgres:s3cret@")  # (the test server trusts loopback)
+    store = Store(tmp_path / "d", "col", database_url=with_password)
+    seen = {}
+    real = subprocess.run
+
+    def run(args, **kwargs):
+        seen.update(args=args, env=kwargs.get("env") or {})
+        return real(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    store.backup(tmp_path / "catalog.dump")
+    assert not any("s3cret" in a for a in seen["args"]) and seen["env"]["PGPASSWORD"] == "s3cret"
+    assert (tmp_path / "catalog.dump").stat().st_size > 0
+
+
+def test_missing_vectors_under_a_shared_catalog_name_the_chroma_server_before_repair(tmp_path, database_url):
+    first = Store(tmp_path / "one", "col", database_url=database_url)
+    with first.writer():
+        first.put_document(*_doc("a"), [[0.1, 1.0, 0.0]], {"name": "hand", "model": "hand", "dim": 3})
+    other = Store(tmp_path / "two", "col", database_url=database_url)  # another machine, its own local vectors
+    health = other.check()
+    assert not health.ok and "set RAG_CHROMA_HOST and RAG_CHROMA_PORT" in str(health.fix)

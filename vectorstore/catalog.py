@@ -98,6 +98,7 @@ class BaseCatalog:
 
     path: str
     stand_in: bool = False
+    shared = False  # whether other machines may use it (a database server, not a file beside the store)
 
     def __init__(self) -> None:
         # reads every question repeats (counts, the commonest terms' chunk counts: a scan of their posting lists,

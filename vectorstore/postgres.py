@@ -13,6 +13,7 @@ connection pool, imported here only: SQLite users need neither."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import threading
@@ -80,8 +81,11 @@ def _psycopg() -> Any:
 def _pool_class() -> Any:
     """psycopg_pool's pool, its reconnection attempts at most `RECONNECT_EVERY` apart: its own wait doubles without
     bound (1, 2, 4 ... s), so after a minute's outage a server back up went unused for half a minute (every request
-    failed as unreachable meanwhile)."""
+    failed as unreachable meanwhile); its warnings sparse."""
     from psycopg_pool import ConnectionPool
+
+    if _SPARSE not in logging.getLogger("psycopg.pool").filters:
+        logging.getLogger("psycopg.pool").addFilter(_SPARSE)
     from psycopg_pool.pool import AddConnection
 
     class Pool(ConnectionPool):
@@ -89,6 +93,27 @@ def _pool_class() -> Any:
             super().schedule_task(task, min(delay, RECONNECT_EVERY) if isinstance(task, AddConnection) else delay)
 
     return Pool
+
+
+class _Sparse(logging.Filter):
+    """psycopg_pool's warnings, the same one at most once a minute: a pool waiting for a server that is down tries
+    every second and says so each time (an idle replica's log filled with them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        import time
+
+        key = str(record.msg)[:40]
+        if time.monotonic() - self._last.get(key, -1e9) < 60:
+            return False
+        self._last[key] = time.monotonic()
+        return True
+
+
+_SPARSE = _Sparse()
 
 
 def _sql(sql: str) -> str:
@@ -134,17 +159,20 @@ class _Tx:
 
 
 def describe_url(url: str) -> str:
-    """The database for people and logs: `PostgreSQL db on host:port`, never its password."""
+    """The database for people and logs, in no language: `PostgreSQL user@host:port/db`, never its password."""
     from psycopg.conninfo import conninfo_to_dict
 
     try:
         info = conninfo_to_dict(url)
     except Exception:
         return "PostgreSQL (RAG_DATABASE_URL)"
-    return f"PostgreSQL {info.get('dbname', '')} on {info.get('host', 'localhost')}:{info.get('port', 5432)}"
+    user = f"{info['user']}@" if info.get("user") else ""
+    return f"PostgreSQL {user}{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
 
 class PgCatalog(BaseCatalog):
+    shared = True
+
     def __init__(self, url: str, pool_size: int = 10, connect_timeout: float = 10.0):
         super().__init__()
         psycopg = _psycopg()
@@ -163,6 +191,8 @@ class PgCatalog(BaseCatalog):
             name="rag-catalog",
         )
         try:
+            # one connection first, outside the pool, which would retry a refused login until its timeout
+            psycopg.connect(url, connect_timeout=max(1, int(connect_timeout))).close()
             self._pool.open(wait=True, timeout=connect_timeout)
         except Exception as e:
             self._pool.close()
@@ -175,6 +205,9 @@ class PgCatalog(BaseCatalog):
         detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         if isinstance(e, psycopg.errors.IntegrityError):
             return StoreError("store.catalog_refused", path=self.path, detail=detail)
+        refused = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
+        if isinstance(e, psycopg.OperationalError) and any(r in detail for r in refused):  # reached, and refused
+            return StoreError("store.database_refused", where=self.path, detail=detail.split("FATAL:")[-1].strip())
         if isinstance(e, psycopg.OperationalError | psycopg.InterfaceError) or type(e).__name__ == "PoolTimeout":
             return StoreUnavailableError("store.unreachable", where=self.path, detail=detail)
         return StoreError("store.database_failed", where=self.path, detail=detail)
@@ -248,11 +281,17 @@ class PgCatalog(BaseCatalog):
         exe = shutil.which("pg_dump")
         if exe is None:
             raise StoreError("store.pg_dump_missing", where=self.path)
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        # the password through the environment, never on the command line (`ps` shows that to every local user)
+        info = conninfo_to_dict(self.url)
+        env = {**os.environ, **({"PGPASSWORD": str(info.pop("password"))} if info.get("password") else {})}
         done = subprocess.run(
-            [exe, "--format=custom", "--no-owner", f"--file={dest}", f"--dbname={self.url}"],
+            [exe, "--format=custom", "--no-owner", f"--file={dest}", f"--dbname={make_conninfo('', **info)}"],
             capture_output=True,
             text=True,
             check=False,
+            env=env,
         )
         if done.returncode:
             detail = (done.stderr.strip() or "?").splitlines()[-1]

@@ -620,7 +620,11 @@ class Store:
         if orphans:
             h.problems.append(Message("store.orphan_vectors", orphans=orphans))
         if h.problems:
-            h.fix = Message("store.run_repair")
+            h.fix = (
+                Message("store.repair_or_share_vectors", path=self.catalog.path, where=self.where)
+                if self.catalog.shared and not self._remote and missing
+                else Message("store.run_repair")
+            )
         return h
 
     def backup(self, dest: Path) -> None:
