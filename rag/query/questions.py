@@ -468,8 +468,6 @@ def _fields(query: Query) -> None:
                 if role:
                     chosen.append(role)
                 continue
-            if name == "titles" and "host" in chosen and re.search(_HOLDS, clause):
-                continue  # "ai đảm nhiệm chức vụ X": X is the title held, not a question of whose titles
             if name == "free" and (chosen or kinds - {"free", "person"}):
                 continue  # "what year", "what role": the other field says what
             if name == "team" and "person" in kinds and re.match(r"(?:cac|nhung) doan\b", clause[pos:]):
@@ -490,21 +488,11 @@ def _fields(query: Query) -> None:
     query.wants_list = bool(_LIST.search(folded))
 
 
-# who holds a title, asked by what holding it is: "ai đảm nhiệm chức vụ Phó Trưởng Tiểu ban …", "ai giữ chức Bí thư
-# …", "who holds the post of …" (the title follows; its "chức vụ" is no question of the holder's titles)
-_HOLDS = (
-    r"\b(?:ai|who)\s+(?:(?:da|se|dang|duoc|now|then)\s+)?(?:dam nhiem|dam nhan|dam duong|nam giu|giu|thay|"
-    r"holds?|held|took over|takes over|fill(?:s|ed)?)\s+(?:(?:chuc vu|chuc danh|chuc|cuong vi|vi tri|"
-    r"the (?:post|position|office|role)(?: of)?)\s+)?(?:party\s+)?"
-)
-
-
 def _who(clause: str, query: Query) -> str | None:
     """What "ai"/"who" asks: a role ("ai chủ trì", "who led"; the role word nearest the interrogative), the holder
     of a title ("Ai là Bí thư Tỉnh ủy X?"), who a named person is ("X là ai?"), or who did something else."""
     title = (
         re.search(rf"\b(?:ai la|la ai|who is|who was|who are)\b.*?\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}})", clause)
-        or re.search(rf"{_HOLDS}({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}})", clause)
         or re.search(rf"\b({_TITLE_HEAD}(?:\s+[a-z0-9]+){{0,8}}?)\s+(?:[a-z0-9/ ]+\s+)?la ai\b", clause)
         or re.search(rf"\b({_TITLE_HEAD})\s+nao\b", clause)
     )
