@@ -271,3 +271,15 @@ def test_missing_vectors_under_a_shared_catalog_name_the_chroma_server_before_re
     other = Store(tmp_path / "two", "col", database_url=database_url)  # another machine, its own local vectors
     health = other.check()
     assert not health.ok and "set RAG_CHROMA_HOST and RAG_CHROMA_PORT" in str(health.fix)
+
+
+def test_a_write_whose_lock_a_server_restart_took_is_refused_and_the_next_one_lands(tmp_path, pg_cluster):
+    store = Store(tmp_path / "d", "col", database_url=pg_cluster.new_database())
+    identity = {"name": "hand", "model": "hand", "dim": 3}
+    with store.writer():
+        pg_cluster.restart()  # the lock's session ends with it: another machine could take the lock now
+        with pytest.raises(StoreUnavailableError, match="the write lock was lost with its connection"):
+            store.put_document(*_doc("a"), [[0.1, 1.0, 0.0]], identity)
+    with store.writer():  # the journaled vectors of the refused write are cleared, then it is written again
+        store.put_document(*_doc("a"), [[0.1, 1.0, 0.0]], identity)
+    assert store.counts() == (1, 1) and store.check(full=True).ok

@@ -108,6 +108,10 @@ class WriteLock:
     def _busy(self, who: Message, timeout: float) -> StoreLockedError:
         return StoreLockedError("store.locked", who=who, path=self.path.parent, seconds=timeout)
 
+    def verify(self) -> None:
+        """Raise unless this process still holds the lock it took (a file lock cannot be lost; a database's is lost
+        with its session, when the server restarts)."""
+
     def release(self) -> None:
         self._depth -= 1
         if self._depth == 0:

@@ -429,6 +429,21 @@ class PgLock(WriteLock):
         except StoreUnavailableError:
             pass  # a broken session has lost the lock already
 
+    def verify(self) -> None:
+        """The session that took the lock is alive (then it still holds it): a server restart ends it, and with it
+        the lock, which another machine may have taken since."""
+        psycopg = _psycopg()
+        conn = self._conn
+        try:
+            if conn is None or conn.closed:
+                raise psycopg.OperationalError("the connection that held it is closed")
+            conn.execute("SELECT 1")
+        except psycopg.OperationalError as e:
+            if conn is not None:
+                conn.close()
+            detail = f"the write lock was lost with its connection ({str(e).strip()})"
+            raise StoreUnavailableError("store.unreachable", where=self.where, detail=detail) from None
+
     def _probe(self) -> bool:
         if not self._call("pg_try_advisory_lock"):
             return True

@@ -286,9 +286,11 @@ class Store:
             self.vectors.mark(stamp)
 
     @contextmanager
-    def _commit(self) -> Iterator[sqlite3.Connection]:
+    def _commit(self) -> Iterator[Any]:
         """A counted write's catalog transaction: meta `writes` + 1 inside it; once committed, the serving collection
-        (the new one after a switch) records the count."""
+        (the new one after a switch) records the count. Refused when the write lock was lost meanwhile (another
+        writer may hold it now, and its recovery would take this write's journaled vectors for leftovers)."""
+        self._lock.verify()
         with self.catalog.transaction() as db:
             n = self.catalog.count_write(db)
             yield db
