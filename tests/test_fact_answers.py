@@ -452,3 +452,25 @@ def test_which_document_a_team_works_under_is_its_basis_not_every_reference(tmp_
     answer = ask_checked(a, "Đoàn kiểm tra tại Hà Giang làm việc theo văn bản nào?")
     assert "201-QĐ/TBBVCTNB" in answer.answer and "58-QĐ/TW" in answer.answer
     assert "21-KL/TW" not in answer.answer  # the province's own reference is no basis of the inspection
+
+
+def test_a_disagreement_inside_one_report_does_not_head_a_list_of_several_teams(tmp_path):
+    line = (
+        "# date = 2025-0{m}-0{d}\n\n{when}, Đoàn kiểm tra số {n} của Tiểu ban Bảo vệ chính trị nội bộ Trung ương do "
+        "đồng chí {who} làm Trưởng đoàn đã làm việc với Ban Thường vụ Tỉnh ủy {where}."
+    )
+    b = store_of(
+        tmp_path,
+        {
+            "sl_a.txt": line.format(m=4, d=3, when="Ngày 3/4/2025", n=2, who="Vũ Văn Hòa", where="Sơn La"),
+            # another outlet: the same meeting, with the inspection's whole span as its date
+            "sl_b.txt": line.format(m=4, d=3, when="Từ ngày 3/4 đến ngày 20/4/2025", n=2, who="Vũ Văn Hòa", where="Sơn La"),
+            "lc.txt": line.format(m=5, d=6, when="Ngày 6/5/2025", n=6, who="Đỗ Minh Tâm", where="Lào Cai"),
+            "hb.txt": line.format(m=6, d=7, when="Ngày 7/6/2025", n=7, who="Trần Quốc Vinh", where="Hòa Bình"),
+            "yb.txt": line.format(m=7, d=8, when="Ngày 8/7/2025", n=8, who="Mai Thị Lan", where="Yên Bái"),
+        },
+    )
+    one = ask(b, "Đoàn kiểm tra số 2 làm việc ở Sơn La ngày nào?")  # one report, two readings of its date
+    assert one.found and one.answer.startswith("Các bài báo đưa thông tin khác nhau:") and "20/4/2025" in one.answer
+    every = ask(b, "Đoàn kiểm tra của Tiểu ban làm việc ngày nào?")  # every team: which one is asked?
+    assert not every.found and every.answer.startswith("Câu hỏi khớp với 4 đoàn kiểm tra khác nhau")

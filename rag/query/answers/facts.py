@@ -584,6 +584,10 @@ def _block(
             seen[key] = len(lines)
             lines.append(f"{line} {cites.marks(numbers)}.")
     many = len(lines) > 1
+    # "the articles differ" heads the answer about one event; over several events it would call the whole list a
+    # disagreement (one report's date differing between two outlets made every team's date "conflicting"): the
+    # several events are then the question's ambiguity, and that event's values stand in its lines with their sources
+    conflict = conflict and len(per_event) == 1
     if fld in ("leader", "deputy") and not conflict:  # one inspection's meetings (kickoff, results) name its head
         inspections: dict[tuple[object, ...], set[str]] = {}
         for ev, vals in per_event:
