@@ -208,7 +208,7 @@ class PgCatalog(BaseCatalog):
         refused = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
         if isinstance(e, psycopg.OperationalError) and any(r in detail for r in refused):  # reached, and refused
             return StoreError("store.database_refused", where=self.path, detail=detail.split("FATAL:")[-1].strip())
-        if isinstance(e, psycopg.OperationalError | psycopg.InterfaceError) or type(e).__name__ == "PoolTimeout":
+        if isinstance(e, psycopg.OperationalError | psycopg.InterfaceError):  # (the pool's timeout among them)
             return StoreUnavailableError("store.unreachable", where=self.path, detail=detail)
         return StoreError("store.database_failed", where=self.path, detail=detail)
 
@@ -219,11 +219,7 @@ class PgCatalog(BaseCatalog):
                 yield conn
         except StoreError:
             raise
-        except self._psycopg.Error as e:
-            raise self._error(e) from None
-        except Exception as e:
-            if type(e).__name__ != "PoolTimeout":
-                raise
+        except self._psycopg.Error as e:  # (psycopg_pool's PoolTimeout is an OperationalError)
             raise self._error(e) from None
 
     def _migrate(self) -> None:
@@ -264,6 +260,8 @@ class PgCatalog(BaseCatalog):
             with self._pool.connection() as conn:
                 return conn.execute(_sql(sql), params).fetchall()
         except self._psycopg.OperationalError as e:
+            if type(e).__name__ == "PoolTimeout":  # no connection for the pool's whole timeout: not a second wait
+                raise self._error(e) from None
             log.info("a read lost its connection to %s (%s); trying it again", self.path, str(e).strip())
         with self._connection() as conn:
             return conn.execute(_sql(sql), params).fetchall()
