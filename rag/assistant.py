@@ -256,12 +256,13 @@ class Assistant:
         retriever = self.retriever  # refuses an index built by another embedder, whichever route answers
         if self.llm is not None and history:
             standalone = condense(self.llm, question, history, standalone)
-        answer = self._answer(standalone, retriever, on_token)
+        with self.store.reading():  # the catalog's change stamp read once for the whole question
+            answer = self._answer(standalone, retriever, on_token)
+            for c in answer.citations:  # every route cites the article; its date is the catalog's
+                if c.date is None and (doc := self.store.document(c.doc_id)):
+                    c.date = doc["date"]
         # the answer was built for the rewritten question; the user's own words stay its question
         answer.question, answer.standalone = question, standalone
-        for c in answer.citations:  # every route cites the article; its date is the catalog's
-            if c.date is None and (doc := self.store.document(c.doc_id)):
-                c.date = doc["date"]
         return answer
 
     def _answer(self, standalone: str, retriever: Retriever, on_token: Callable[[str], None] | None) -> Answer:

@@ -290,3 +290,24 @@ def test_a_write_whose_lock_a_server_restart_took_is_refused_and_the_next_one_la
     with store.writer():  # the journaled vectors of the refused write are cleared, then it is written again
         store.put_document(*_doc("a"), [[0.1, 1.0, 0.0]], identity)
     assert store.counts() == (1, 1) and store.check(full=True).ok
+
+
+def test_a_questions_reads_check_the_change_stamp_once(database_url, monkeypatch):
+    mine, other = PgCatalog(database_url), PgCatalog(database_url)
+    with mine.transaction() as db:
+        mine.insert_document(db, *_doc("a"))
+        mine.count_write(db)
+    stamps = []
+    real = PgCatalog._changes
+    monkeypatch.setattr(PgCatalog, "_changes", lambda self: stamps.append(1) or real(self))
+    with mine.reading():
+        assert mine.counts() == (1, 1) and mine.doc_freqs(["cau"]) == {"cau": 1}
+        assert [i for i, _ in mine.lexical_search(["cau"], 5)] == ["a-0"] and mine.facts_version()[0] == 0
+        with other.transaction() as db:  # another replica commits in the middle of the question
+            other.insert_document(db, *_doc("b"))
+            other.count_write(db)
+        assert mine.counts() == (1, 1)  # the question goes on with what it read at its start
+    assert len(stamps) == 1
+    assert mine.counts() == (2, 2) and mine.doc_freqs(["cau"]) == {"cau": 2}  # the next reads see the commit
+    mine.close()
+    other.close()

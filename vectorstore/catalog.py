@@ -107,6 +107,7 @@ class BaseCatalog:
         self._kept: dict[str, tuple[Any, Any]] = {}
         self._kept_lock = threading.Lock()
         self._transactions = 0  # this object's own transactions (a stamp may not see them)
+        self._reading = threading.local()  # .changes: the stamp one thread's question read once (`reading`)
 
     # --- the backend's hooks ------------------------------------------------------------------------------------
     def transaction(self) -> AbstractContextManager[Any]:
@@ -177,7 +178,22 @@ class BaseCatalog:
 
     # --- kept reads ---------------------------------------------------------------------------------------------
     def _stamp(self) -> tuple[Any, int]:
-        return self._changes(), self._transactions
+        held = getattr(self._reading, "changes", None)
+        return (self._changes() if held is None else held), self._transactions
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Within it, this thread's kept reads check the change stamp read at its start instead of reading it again
+        each (a question reads counts, terms' chunk counts twice, lengths and the facts' version: on PostgreSQL each
+        stamp is a round trip). What another process commits meanwhile is seen from the next `reading`."""
+        if getattr(self._reading, "changes", None) is not None:  # nested: the outer one's stamp
+            yield
+            return
+        self._reading.changes = self._changes()
+        try:
+            yield
+        finally:
+            self._reading.changes = None
 
     def _kept_value(self, key: str, compute: Callable[[], Any]) -> Any:
         stamp = self._stamp()

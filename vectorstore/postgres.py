@@ -370,7 +370,7 @@ class PgCatalog(BaseCatalog):
         """(fact records, the store's write count): any replica's commit moves the second."""
 
         def read() -> tuple[int, int]:
-            return int(self._query("SELECT count(*) FROM facts")[0][0]), self._changes()
+            return int(self._query("SELECT count(*) FROM facts")[0][0]), int(self._stamp()[0])
 
         return self._kept_value("facts", read)
 

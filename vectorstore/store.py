@@ -32,7 +32,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -548,6 +548,10 @@ class Store:
                 return []
         live = self.catalog.existing_chunk_ids([i for i, _ in hits])
         return [(i, s) for i, s in hits if i in live]
+
+    def reading(self) -> AbstractContextManager[None]:
+        """One question's reads: the catalog's change stamp is read once for all of them (`BaseCatalog.reading`)."""
+        return self.catalog.reading()
 
     # The catalog's read side, unchanged: `rag` talks to the store only.
     def documents(self) -> list[dict[str, Any]]:
