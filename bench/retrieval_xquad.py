@@ -165,7 +165,8 @@ def main() -> None:
                     # every backend in turn on each question: the machine's load (shared) weighs on all alike
                     for b in asked:
                         t0 = time.perf_counter()
-                        ranked = b.methods[method](transform(q))
+                        with b.assistant.store.reading():  # as `ask` reads: the change stamp once a question
+                            ranked = b.methods[method](transform(q))
                         spent[b.name] += time.perf_counter() - t0
                         rank = ranked.index(p) + 1 if p in ranked else None
                         r1[b.name] += rank == 1
