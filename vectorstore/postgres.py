@@ -13,20 +13,23 @@ connection pool, imported here only: SQLite users need neither."""
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import subprocess
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from wording import Message
 
 from .catalog import _GEN, BaseCatalog
-from .errors import StoreError, StoreUnavailableError
+from .errors import StoreError, StoreLockedError, StoreUnavailableError
 from .lock import WriteLock
 
 __all__ = ["PgCatalog", "PgLock", "describe_url", "side_transaction"]
@@ -78,21 +81,53 @@ def _psycopg() -> Any:
     return psycopg
 
 
+@lru_cache(maxsize=1)
 def _pool_class() -> Any:
     """psycopg_pool's pool, its reconnection attempts at most `RECONNECT_EVERY` apart: its own wait doubles without
     bound (1, 2, 4 ... s), so after a minute's outage a server back up went unused for half a minute (every request
     failed as unreachable meanwhile); its warnings sparse."""
     from psycopg_pool import ConnectionPool
-
-    if _SPARSE not in logging.getLogger("psycopg.pool").filters:
-        logging.getLogger("psycopg.pool").addFilter(_SPARSE)
     from psycopg_pool.pool import AddConnection
+
+    logging.getLogger("psycopg.pool").addFilter(_SPARSE)
 
     class Pool(ConnectionPool):
         def schedule_task(self, task: Any, delay: float) -> None:
             super().schedule_task(task, min(delay, RECONNECT_EVERY) if isinstance(task, AddConnection) else delay)
 
     return Pool
+
+
+def _pool(url: str, name: str, size: tuple[int, int], timeout: float, open: bool) -> Any:
+    """A pool of autocommit connections with `_rows`; one broken by a server restart is replaced when handed out,
+    and a server that went away is waited for `timeout` seconds before a request fails."""
+    pool = _pool_class()
+    return pool(
+        url,
+        min_size=size[0],
+        max_size=size[1],
+        kwargs={"autocommit": True, "row_factory": _rows, "connect_timeout": max(1, int(timeout))},
+        check=pool.check_connection,
+        timeout=timeout,
+        open=open,
+        name=name,
+    )
+
+
+def _error(e: BaseException, where: str) -> StoreError:
+    """psycopg's error as the store's: a refused login or database, an unreachable server (psycopg_pool's timeout
+    among them: an OperationalError), a refused constraint, or a failure of the server."""
+    import psycopg
+
+    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    if isinstance(e, psycopg.errors.IntegrityError):
+        return StoreError("store.catalog_refused", path=where, detail=detail)
+    refused = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
+    if isinstance(e, psycopg.OperationalError) and any(r in detail for r in refused):  # reached, and refused
+        return StoreError("store.database_refused", where=where, detail=detail.split("FATAL:")[-1].strip())
+    if isinstance(e, psycopg.OperationalError | psycopg.InterfaceError):
+        return StoreUnavailableError("store.unreachable", where=where, detail=detail)
+    return StoreError("store.database_failed", where=where, detail=detail)
 
 
 class _Sparse(logging.Filter):
@@ -104,8 +139,6 @@ class _Sparse(logging.Filter):
         self._last: dict[str, float] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        import time
-
         key = str(record.msg)[:40]
         if time.monotonic() - self._last.get(key, -1e9) < 60:
             return False
@@ -137,11 +170,14 @@ class _Row(tuple):
         return self._names
 
 
+@lru_cache(maxsize=256)
+def _row_class(names: tuple[str, ...]) -> type[_Row]:
+    return type("Row", (_Row,), {"_names": names})  # (once per column list, not once per query)
+
+
 def _rows(cursor: Any) -> Any:
     """psycopg row factory: `_Row`s named after the cursor's columns."""
-    names = tuple(c.name for c in cursor.description or ())
-    kind = type("Row", (_Row,), {"_names": names})
-    return lambda values: kind(values)
+    return _row_class(tuple(c.name for c in cursor.description or ()))
 
 
 class _Tx:
@@ -176,20 +212,9 @@ class PgCatalog(BaseCatalog):
     def __init__(self, url: str, pool_size: int = 10, connect_timeout: float = 10.0):
         super().__init__()
         psycopg = _psycopg()
-        ConnectionPool = _pool_class()  # noqa: N806 - a class
-
         self.url, self.path = url, describe_url(url)
         self._psycopg = psycopg
-        self._pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size,
-            kwargs={"autocommit": True, "row_factory": _rows, "connect_timeout": max(1, int(connect_timeout))},
-            check=ConnectionPool.check_connection,  # a connection broken by a server restart is replaced, not used
-            timeout=connect_timeout,  # a restart is waited for this long before a request fails
-            open=False,
-            name="rag-catalog",
-        )
+        self._pool = _pool(url, "rag-catalog", (1, pool_size), connect_timeout, open=False)
         try:
             # one connection first, outside the pool, which would retry a refused login until its timeout
             psycopg.connect(url, connect_timeout=max(1, int(connect_timeout))).close()
@@ -200,17 +225,7 @@ class PgCatalog(BaseCatalog):
         self._migrate()
 
     def _error(self, e: BaseException) -> StoreError:
-        """psycopg's error as the store's: an unreachable server, a refused constraint, or a failure of the server."""
-        psycopg = self._psycopg
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        if isinstance(e, psycopg.errors.IntegrityError):
-            return StoreError("store.catalog_refused", path=self.path, detail=detail)
-        refused = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
-        if isinstance(e, psycopg.OperationalError) and any(r in detail for r in refused):  # reached, and refused
-            return StoreError("store.database_refused", where=self.path, detail=detail.split("FATAL:")[-1].strip())
-        if isinstance(e, psycopg.OperationalError | psycopg.InterfaceError):  # (the pool's timeout among them)
-            return StoreUnavailableError("store.unreachable", where=self.path, detail=detail)
-        return StoreError("store.database_failed", where=self.path, detail=detail)
+        return _error(e, self.path)
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
@@ -331,8 +346,6 @@ class PgCatalog(BaseCatalog):
         return self._kept_value("lengths", read)
 
     def lexical_search(self, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
-        import math
-
         if not terms:
             return []
         n, mean = self._lengths()
@@ -407,8 +420,6 @@ class PgLock(WriteLock):
             raise StoreUnavailableError("store.unreachable", where=self.where, detail=str(e).strip()) from None
 
     def _take(self, deadline: float, timeout: float) -> None:
-        import time
-
         while True:
             try:
                 if self._call("pg_try_advisory_lock"):
@@ -448,9 +459,7 @@ class PgLock(WriteLock):
         self._call("pg_advisory_unlock")
         return False
 
-    def _busy(self, who: Message, timeout: float) -> Any:
-        from .errors import StoreLockedError
-
+    def _busy(self, who: Message, timeout: float) -> StoreLockedError:
         return StoreLockedError("store.locked", who=who, path=self.where, seconds=timeout)
 
 
@@ -463,24 +472,12 @@ def side_transaction(url: str) -> Iterator[_Tx]:
     """One transaction for a side file's tables (the feeds') in the catalog's database, on a small pool of its own
     per database (side files are used without opening the store)."""
     psycopg = _psycopg()
-    from psycopg_pool import PoolTimeout
-
-    ConnectionPool = _pool_class()  # noqa: N806 - a class
     with _side_pools_lock:
         if url not in _side_pools:
-            _side_pools[url] = ConnectionPool(
-                url,
-                min_size=0,
-                max_size=4,
-                kwargs={"autocommit": True, "row_factory": _rows, "connect_timeout": 10},
-                check=ConnectionPool.check_connection,
-                timeout=10,
-                name="rag-side",
-                open=True,
-            )
+            _side_pools[url] = _pool(url, "rag-side", (0, 4), 10, open=True)
         pool = _side_pools[url]
     try:
         with pool.connection() as conn, conn.transaction():
             yield _Tx(conn)
-    except (psycopg.OperationalError, PoolTimeout) as e:
-        raise StoreUnavailableError("store.unreachable", where=describe_url(url), detail=str(e).strip()) from None
+    except psycopg.OperationalError as e:  # (the pool's timeout among them)
+        raise _error(e, describe_url(url)) from None
