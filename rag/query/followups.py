@@ -204,7 +204,10 @@ def standalone_question(question: str, history: list[dict[str, Any]] | None) -> 
 
 
 def _resolve(text: str, context: _Context | None) -> Standalone:
-    if not any(_finditer(p, text) for p in (*_LEAD.values(), _TAIL, _ANAPHOR)):
+    marked = any(_finditer(p, text) for p in (*_LEAD.values(), _TAIL)) or any(
+        context is not None or m.lastgroup != "bare_team" for m in _finditer(_ANAPHOR, text)
+    )  # (a bare "đoàn", in most questions, marks nothing outside a conversation)
+    if not marked:
         return Standalone(text)  # no follow-up's mark: nothing to read (most questions, so before any analysis)
     language = analyze(text).language
     lead = next(iter(_finditer(_LEAD[language], text)), None)  # "The head …" is no "Thế …"
